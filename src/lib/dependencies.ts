@@ -1,0 +1,35 @@
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { type Settings, settings } from './config/settings.js';
+import { Storage } from './storage/storage-clients.js';
+
+/** The clients every service needs, built once from settings and handed to services. */
+export interface Dependencies {
+  settings: Settings;
+  credential: TokenCredential;
+  storage: Storage;
+  secrets: SecretClient;
+}
+
+export function buildDependencies(appSettings: Settings): Dependencies {
+  const credential = new DefaultAzureCredential({
+    authorityHost: appSettings.authorityHost,
+    disableInstanceDiscovery: appSettings.customAuthority,
+  });
+  return {
+    settings: appSettings,
+    credential,
+    storage: new Storage(appSettings.storage, credential),
+    secrets: new SecretClient(appSettings.keyVaultUrl, credential, {
+      disableChallengeResourceVerification: appSettings.customAuthority,
+    }),
+  };
+}
+
+let current: Dependencies | undefined;
+
+/** The process-wide dependencies, built on first use from the validated settings. */
+export function dependencies(): Dependencies {
+  current ??= buildDependencies(settings());
+  return current;
+}

@@ -1,0 +1,158 @@
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { isNotFound, translateStorageError } from './storage-errors.js';
+import { escapeKey, unescapeKey } from './table-keys.js';
+
+/** An entity as the domain sees it: logical (unescaped) keys plus typed properties. */
+export type Entity<T extends object> = T & { partitionKey: string; rowKey: string };
+
+/** An entity read from the table with the etag that a later conditional write must pass. */
+export type Stored<T extends object> = { entity: Entity<T>; etag: string };
+
+/** Table Storage transactions hold at most 100 operations and 4 MiB, all in one partition. */
+export const maxTransactionOperations = 100;
+const maxTransactionBytes = 4 * 1024 * 1024 - 64 * 1024;
+
+const systemProperties = new Set(['etag', 'timestamp', 'odata.metadata']);
+
+/**
+ * A typed table. Keys are escaped on the way in and unescaped on the way out, every update and delete is
+ * conditional on an etag (the SDK defaults to unconditional `*`), and bulk upserts go in transactions.
+ */
+export class EntityTable<T extends object> {
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly client: TableClient) {}
+
+  /** Creates the table on first use in this process (createTable ignores an existing table). */
+  private ensureTable(): Promise<void> {
+    this.ready ??= this.client.createTable().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  get name(): string {
+    return this.client.tableName;
+  }
+
+  async get(partitionKey: string, rowKey: string): Promise<Stored<T> | undefined> {
+    await this.ensureTable();
+    try {
+      const result = await this.client.getEntity<T>(escapeKey(partitionKey), escapeKey(rowKey));
+      return { entity: this.fromStored(result), etag: result.etag };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Inserts a new entity; an EntityExistsError when one with the same keys exists. Returns its etag. */
+  async insert(entity: Entity<T>): Promise<string> {
+    await this.ensureTable();
+    try {
+      const response = await this.client.createEntity(this.toStored(entity));
+      return response.etag ?? '';
+    } catch (error) {
+      return translateStorageError(error, `insert into ${this.name}`);
+    }
+  }
+
+  /** Replaces an entity only if it still has `etag`; a ConcurrencyError otherwise. Returns the new etag. */
+  async update(entity: Entity<T>, etag: string): Promise<string> {
+    await this.ensureTable();
+    try {
+      const response = await this.client.updateEntity(this.toStored(entity), 'Replace', { etag });
+      return response.etag ?? '';
+    } catch (error) {
+      return translateStorageError(error, `update in ${this.name}`);
+    }
+  }
+
+  /** Deletes an entity only if it still has `etag`; a ConcurrencyError otherwise. */
+  async delete(partitionKey: string, rowKey: string, etag: string): Promise<void> {
+    await this.ensureTable();
+    try {
+      await this.client.deleteEntity(escapeKey(partitionKey), escapeKey(rowKey), { etag });
+    } catch (error) {
+      translateStorageError(error, `delete from ${this.name}`);
+    }
+  }
+
+  /** Every entity of one partition. */
+  async *listPartition(partitionKey: string): AsyncIterable<Entity<T>> {
+    await this.ensureTable();
+    const filter = `PartitionKey eq '${escapeKey(partitionKey).replaceAll("'", "''")}'`;
+    for await (const stored of this.client.listEntities<T>({ queryOptions: { filter } })) {
+      yield this.fromStored(stored);
+    }
+  }
+
+  /**
+   * Upserts (replace) many entities, grouped by partition into transactions of at most 100 operations and
+   * under the 4 MiB payload limit. Each transaction is atomic; the whole call is not. Returns how many
+   * transactions were sent.
+   */
+  async upsertMany(entities: readonly Entity<T>[]): Promise<number> {
+    await this.ensureTable();
+    let transactions = 0;
+    for (const batch of planTransactions(entities.map((entity) => this.toStored(entity)))) {
+      const actions = batch.map((entity): TransactionAction => ['upsert', entity, 'Replace']);
+      try {
+        await this.client.submitTransaction(actions);
+      } catch (error) {
+        translateStorageError(error, `transaction on ${this.name}`);
+      }
+      transactions += 1;
+    }
+    return transactions;
+  }
+
+  private toStored(entity: Entity<T>): Entity<T> {
+    return { ...entity, partitionKey: escapeKey(entity.partitionKey), rowKey: escapeKey(entity.rowKey) };
+  }
+
+  private fromStored(stored: TableEntityResult<T>): Entity<T> {
+    const entity = Object.fromEntries(
+      Object.entries(stored).filter(([name]) => !systemProperties.has(name)),
+    ) as Entity<T>;
+    entity.partitionKey = unescapeKey(stored.partitionKey ?? '');
+    entity.rowKey = unescapeKey(stored.rowKey ?? '');
+    return entity;
+  }
+}
+
+type Keyed = { partitionKey: string; rowKey: string };
+
+/**
+ * Splits entities into transaction batches: one partition each, at most 100 operations and under the
+ * payload limit. A later copy of the same keys replaces an earlier one (a transaction may name an entity once).
+ */
+export function planTransactions<E extends Keyed>(entities: readonly E[]): E[][] {
+  const byPartition = new Map<string, Map<string, E>>();
+  for (const entity of entities) {
+    const partition = byPartition.get(entity.partitionKey) ?? new Map<string, E>();
+    partition.set(entity.rowKey, entity);
+    byPartition.set(entity.partitionKey, partition);
+  }
+  const batches: E[][] = [];
+  for (const partition of byPartition.values()) {
+    let batch: E[] = [];
+    let bytes = 0;
+    for (const entity of partition.values()) {
+      const size = Buffer.byteLength(JSON.stringify(entity), 'utf8');
+      if (
+        batch.length === maxTransactionOperations ||
+        (batch.length > 0 && bytes + size > maxTransactionBytes)
+      ) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(entity);
+      bytes += size;
+    }
+    if (batch.length > 0) batches.push(batch);
+  }
+  return batches;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { parseSettings, SettingsError } from '../../../src/lib/config/settings.js';
+
+const valid = {
+  KEY_VAULT_URL: 'https://contoso-connector.vault.azure.net/',
+  PUBLIC_BASE_URL: 'https://connector.example.com/',
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    parseSettings(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return [...(error as SettingsError).problems];
+  }
+  throw new Error('expected a SettingsError');
+}
+
+describe('parseSettings', () => {
+  it('reads a complete environment with the public cloud by default', () => {
+    const settings = parseSettings(valid);
+    expect(settings).toEqual({
+      cloud: 'AzurePublic',
+      authorityHost: 'https://login.microsoftonline.com',
+      graphEndpoint: 'https://graph.microsoft.com',
+      customAuthority: false,
+      keyVaultUrl: 'https://contoso-connector.vault.azure.net',
+      storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
+      publicBaseUrl: 'https://connector.example.com',
+    });
+    expect(Object.isFrozen(settings)).toBe(true);
+  });
+
+  it.each([
+    ['AzureUSGovernment', 'https://login.microsoftonline.us', 'https://graph.microsoft.us'],
+    ['AzureChinaCloud', 'https://login.chinacloudapi.cn', 'https://microsoftgraph.chinacloudapi.cn'],
+  ])('selects the endpoints of %s', (cloud, authorityHost, graphEndpoint) => {
+    const settings = parseSettings({ ...valid, CLOUD: cloud });
+    expect(settings).toMatchObject({ cloud, authorityHost, graphEndpoint, customAuthority: false });
+  });
+
+  it('lets AUTHORITY_HOST and GRAPH_ENDPOINT override the cloud and marks the authority custom', () => {
+    const settings = parseSettings({
+      ...valid,
+      AUTHORITY_HOST: 'https://127.0.0.1:8443/',
+      GRAPH_ENDPOINT: 'https://127.0.0.1:8443/graph',
+    });
+    expect(settings.authorityHost).toBe('https://127.0.0.1:8443');
+    expect(settings.graphEndpoint).toBe('https://127.0.0.1:8443/graph');
+    expect(settings.customAuthority).toBe(true);
+  });
+
+  it('accepts storage service URLs for a managed identity instead of a connection string', () => {
+    const { AzureWebJobsStorage: _, ...rest } = valid;
+    const settings = parseSettings({
+      ...rest,
+      AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net',
+      AzureWebJobsStorage__queueServiceUri: 'https://acct.queue.core.windows.net',
+    });
+    expect(settings.storage).toEqual({
+      kind: 'identity',
+      tableServiceUrl: 'https://acct.table.core.windows.net',
+      queueServiceUrl: 'https://acct.queue.core.windows.net',
+    });
+  });
+
+  it('treats an empty value like a missing one', () => {
+    expect(parseSettings({ ...valid, CLOUD: '', AUTHORITY_HOST: '' }).cloud).toBe('AzurePublic');
+  });
+
+  it.each([
+    ['KEY_VAULT_URL', { KEY_VAULT_URL: undefined }, 'KEY_VAULT_URL: is required'],
+    ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: undefined }, 'PUBLIC_BASE_URL: is required'],
+    ['AzureWebJobsStorage', { AzureWebJobsStorage: undefined }, 'AzureWebJobsStorage: is required'],
+    [
+      'a plain-http Key Vault',
+      { KEY_VAULT_URL: 'http://vault.example.com' },
+      'KEY_VAULT_URL: must be an https:// URL',
+    ],
+    [
+      'an unknown cloud',
+      { CLOUD: 'AzureGermany' },
+      'CLOUD: must be one of AzurePublic, AzureUSGovernment, AzureChinaCloud',
+    ],
+    ['a malformed authority', { AUTHORITY_HOST: 'login' }, 'AUTHORITY_HOST: must be an https:// URL'],
+    [
+      'a public http base URL',
+      { PUBLIC_BASE_URL: 'http://connector.example.com' },
+      'PUBLIC_BASE_URL: must use https://',
+    ],
+  ])('names the setting when %s is wrong', (_, change, expected) => {
+    const problems = problemsOf({ ...valid, ...change });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('reports every bad setting at once', () => {
+    const problems = problemsOf({ CLOUD: 'Mars' });
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual(
+      expect.arrayContaining(['CLOUD', 'KEY_VAULT_URL', 'PUBLIC_BASE_URL', 'AzureWebJobsStorage']),
+    );
+  });
+
+  it('allows plain http for a base URL on this machine', () => {
+    expect(parseSettings({ ...valid, PUBLIC_BASE_URL: 'http://localhost:7071' }).publicBaseUrl).toBe(
+      'http://localhost:7071',
+    );
+  });
+});
