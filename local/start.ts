@@ -1,0 +1,151 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadOrCreateCertificates } from '../sim/certificates.js';
+import { seedOperator } from '../sim/sample-world.js';
+import { Simulator } from '../sim/server.js';
+import { type RunningAzurite, startAzurite } from './azurite.js';
+import { type LocalSettings, readLocalSettings } from './host/local-settings.js';
+
+/**
+ * `npm start`: Azurite and the Microsoft 365 simulator in this process, the local Functions host in a child
+ * process that trusts the simulator's test CA. Ctrl-C stops all three.
+ */
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values: args } = parseArgs({
+  options: {
+    persist: { type: 'string' },
+    port: { type: 'string' },
+    'sim-port': { type: 'string', default: '7443' },
+  },
+});
+
+const developmentStorage = 'UseDevelopmentStorage=true';
+const lines: [string, string][] = [];
+const say = (what: string, where: string) => lines.push([what, where]);
+
+function settingsFile(): string {
+  const own = join(projectRoot, 'local.settings.json');
+  return existsSync(own) ? own : join(projectRoot, 'local.settings.example.json');
+}
+
+async function startStorage(settings: LocalSettings): Promise<RunningAzurite | undefined> {
+  if (settings.values.AzureWebJobsStorage !== developmentStorage) {
+    say('Storage', 'the account in AzureWebJobsStorage');
+    return undefined;
+  }
+  const location = args.persist;
+  // The emulator's fixed ports, so UseDevelopmentStorage=true reaches it as it would a standalone Azurite.
+  const azurite = await startAzurite({ tablePort: 10002, queuePort: 10001, location }).catch(
+    (error: Error) => {
+      throw new Error(
+        `Azurite could not start on ports 10001/10002 (is another Azurite running?): ${error.message}`,
+      );
+    },
+  );
+  say(
+    'Storage',
+    `Azurite ${location ? `persisting to ${location}` : 'in memory'}: tables ${azurite.tableEndpoint}, queues ${azurite.queueEndpoint}`,
+  );
+  return azurite;
+}
+
+async function startSimulator(
+  settings: LocalSettings,
+): Promise<{ simulator?: Simulator; caCertPath?: string }> {
+  if (settings.values.KEY_VAULT_URL || settings.values.AUTHORITY_HOST) {
+    say(
+      'Microsoft cloud',
+      `the real one: authority ${settings.values.AUTHORITY_HOST || `of ${settings.values.CLOUD}`}, Key Vault ${settings.values.KEY_VAULT_URL}`,
+    );
+    return {};
+  }
+  const certificates = await loadOrCreateCertificates(join(projectRoot, '.local', 'sim'));
+  const simulator = await Simulator.start({ certificates, port: Number(args['sim-port']) });
+  const operator = await seedOperator(simulator);
+  Object.assign(settings.values, {
+    AUTHORITY_HOST: simulator.authorityHost,
+    KEY_VAULT_URL: operator.keyVaultUrl,
+    AZURE_TENANT_ID: operator.tenantId,
+    AZURE_CLIENT_ID: operator.connectorIdentity.clientId,
+    AZURE_CLIENT_SECRET: operator.connectorIdentity.clientSecret,
+  });
+  say(
+    'Microsoft cloud',
+    `the Microsoft 365 simulator at ${simulator.url} (no real Entra settings are given)`,
+  );
+  say('Key Vault', `${operator.keyVaultUrl} (simulated)`);
+  say('Test CA', relative(process.cwd(), certificates.caCertPath));
+  return { simulator, caCertPath: certificates.caCertPath };
+}
+
+function startHost(
+  settings: LocalSettings,
+  caCertPath: string | undefined,
+): Promise<{ child: ChildProcess; url: string; functions: { kind: string; name: string }[] }> {
+  const env = { ...process.env, ...(caCertPath ? { NODE_EXTRA_CA_CERTS: caCertPath } : {}) };
+  const child = fork(join(projectRoot, 'dist', 'local', 'host-main.js'), { env, stdio: 'inherit' });
+  child.send({ settings });
+  return new Promise((resolve, reject) => {
+    child.once(
+      'message',
+      (message: { ready?: string; failed?: string; functions?: { kind: string; name: string }[] }) => {
+        if (message.ready) resolve({ child, url: message.ready, functions: message.functions ?? [] });
+        else reject(new Error(`The local host did not start: ${message.failed}`));
+      },
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`The local host exited (code ${code}) before it was ready.`)),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const file = settingsFile();
+  const settings = readLocalSettings(file);
+  if (args.port) settings.port = Number(args.port);
+  say(
+    'Settings',
+    `${relative(process.cwd(), file)}${file.endsWith('example.json') ? ' (copy it to local.settings.json to change them)' : ''}`,
+  );
+  const azurite = await startStorage(settings);
+  const { simulator, caCertPath } = await startSimulator(settings);
+  const stopServices = async () => {
+    await Promise.all([simulator?.stop(), azurite?.stop()]);
+  };
+  let host: Awaited<ReturnType<typeof startHost>>;
+  try {
+    host = await startHost(settings, caCertPath);
+  } catch (error) {
+    await stopServices();
+    throw error;
+  }
+  say('Connector', `${host.url}/api/health`);
+  const width = Math.max(...lines.map(([what]) => what.length));
+  console.log('\nM365 Tenant Connector, running locally\n');
+  for (const [what, where] of lines) console.log(`  ${what.padEnd(width)}  ${where}`);
+  console.log(`\n  Functions: ${host.functions.map(({ kind, name }) => `${name} (${kind})`).join(', ')}`);
+  console.log('\nPress Ctrl-C to stop.\n');
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('\nStopping...');
+    host.child.send({ stop: true });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  host.child.once('exit', async (code) => {
+    await stopServices();
+    if (!stopping) console.error(`The local host exited (code ${code}).`);
+    process.exit(stopping ? 0 : 1);
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error((error as Error).message);
+  process.exit(1);
+});
