@@ -46,7 +46,11 @@ async function main(settings: LocalSettings): Promise<void> {
     settings,
     log,
   });
+  // Ctrl-C reaches this process directly and through the parent's stop message: stop once.
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     host.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
