@@ -1,6 +1,7 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { registeredFunctions } from '../src/lib/hosting/function-registry.js';
+import { projectRoot } from '../src/lib/project-root.js';
 import { functionModules } from './function-modules.js';
 import { readHostConfig } from './host/host-config.js';
 import type { HostLog } from './host/invoke.js';
@@ -12,7 +13,7 @@ import type { LocalSettings } from './host/local-settings.js';
  * Core Tools, the host puts `Values` into the environment, loads the function files named by package.json
  * `main`, and serves them. It answers `{ ready: url }` or `{ failed: message }`.
  */
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = projectRoot(import.meta.url);
 
 const log: HostLog = (level, message) => {
   const line = `[${new Date().toISOString()}] ${message}`;
@@ -39,10 +40,10 @@ async function importQuietly(file: string): Promise<void> {
 
 async function main(settings: LocalSettings): Promise<void> {
   Object.assign(process.env, settings.values);
-  for (const file of functionModules(projectRoot)) await importQuietly(file);
+  for (const file of functionModules(root)) await importQuietly(file);
   const host = await startLocalHost({
     definitions: registeredFunctions(),
-    hostConfig: readHostConfig(join(projectRoot, 'host.json')),
+    hostConfig: readHostConfig(join(root, 'host.json')),
     settings,
     log,
   });

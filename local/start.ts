@@ -1,11 +1,11 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateCertificates } from '../sim/certificates.js';
-import { seedOperator } from '../sim/sample-world.js';
+import { seedSampleWorld } from '../sim/sample-world.js';
 import { Simulator } from '../sim/server.js';
+import { projectRoot } from '../src/lib/project-root.js';
 import { type RunningAzurite, startAzurite } from './azurite.js';
 import { type LocalSettings, readLocalSettings } from './host/local-settings.js';
 
@@ -13,7 +13,7 @@ import { type LocalSettings, readLocalSettings } from './host/local-settings.js'
  * `npm start`: Azurite and the Microsoft 365 simulator in this process, the local Functions host in a child
  * process that trusts the simulator's test CA. Ctrl-C stops all three.
  */
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = projectRoot(import.meta.url);
 const { values: args } = parseArgs({
   options: {
     persist: { type: 'string' },
@@ -27,8 +27,8 @@ const lines: [string, string][] = [];
 const say = (what: string, where: string) => lines.push([what, where]);
 
 function settingsFile(): string {
-  const own = join(projectRoot, 'local.settings.json');
-  return existsSync(own) ? own : join(projectRoot, 'local.settings.example.json');
+  const own = join(root, 'local.settings.json');
+  return existsSync(own) ? own : join(root, 'local.settings.example.json');
 }
 
 async function startStorage(settings: LocalSettings): Promise<RunningAzurite | undefined> {
@@ -62,11 +62,14 @@ async function startSimulator(
     );
     return {};
   }
-  const certificates = await loadOrCreateCertificates(join(projectRoot, '.local', 'sim'));
+  const certificates = await loadOrCreateCertificates(join(root, '.local', 'sim'));
   const simulator = await Simulator.start({ certificates, port: Number(args['sim-port']) });
-  const operator = await seedOperator(simulator);
+  const operator = await seedSampleWorld(simulator, [
+    `${settings.values.PUBLIC_BASE_URL}/api/onboarding/callback`,
+  ]);
   Object.assign(settings.values, {
     AUTHORITY_HOST: simulator.authorityHost,
+    GRAPH_ENDPOINT: simulator.graphEndpoint,
     KEY_VAULT_URL: operator.keyVaultUrl,
     AZURE_TENANT_ID: operator.tenantId,
     AZURE_CLIENT_ID: operator.connectorIdentity.clientId,
@@ -77,6 +80,10 @@ async function startSimulator(
     `the Microsoft 365 simulator at ${simulator.url} (no real Entra settings are given)`,
   );
   say('Key Vault', `${operator.keyVaultUrl} (simulated)`);
+  say(
+    'Sample tenants',
+    operator.tenants.map((tenant) => `${tenant.domain} (admin ${tenant.admin.userPrincipalName})`).join(', '),
+  );
   say('Test CA', relative(process.cwd(), certificates.caCertPath));
   return { simulator, caCertPath: certificates.caCertPath };
 }
@@ -86,7 +93,7 @@ function startHost(
   caCertPath: string | undefined,
 ): Promise<{ child: ChildProcess; url: string; functions: { kind: string; name: string }[] }> {
   const env = { ...process.env, ...(caCertPath ? { NODE_EXTRA_CA_CERTS: caCertPath } : {}) };
-  const child = fork(join(projectRoot, 'dist', 'local', 'host-main.js'), { env, stdio: 'inherit' });
+  const child = fork(join(root, 'dist', 'local', 'host-main.js'), { env, stdio: 'inherit' });
   child.send({ settings });
   return new Promise((resolve, reject) => {
     child.once(

@@ -1,57 +1,62 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-
-export interface SimTenant {
-  id: string;
-  displayName: string;
-  /** Verified domains; the first is the initial `*.onmicrosoft.com` one. */
-  domains: string[];
-}
+import { graphAppId, graphAppRoles } from './graph/graph-permissions.js';
+import { TenantState } from './tenant/tenant-state.js';
 
 export interface SimPasswordCredential {
   keyId: string;
   displayName: string;
   secretText: string;
+  hint: string;
+  startDateTime: Date;
   endDateTime: Date;
+  /** A new secret works only after it has propagated (AADSTS7000215 before). */
+  usableFrom: Date;
 }
 
 export interface SimApplication {
+  /** The application object's id in its home tenant. */
+  id: string;
   appId: string;
   homeTenantId: string;
   displayName: string;
   signInAudience: 'AzureADMyOrg' | 'AzureADMultipleOrgs';
   passwordCredentials: SimPasswordCredential[];
   redirectUris: string[];
+  requiredResourceAccess: {
+    resourceAppId: string;
+    resourceAccess: { id: string; type: 'Role' | 'Scope' }[];
+  }[];
+  ownerIds: string[];
+  createdDateTime: string;
 }
 
-export interface SimServicePrincipal {
-  id: string;
-  appId: string;
-  tenantId: string;
-  /** Application permissions granted by admin consent, by resource (e.g. `https://graph.microsoft.com`). */
-  appRoles: Map<string, Set<string>>;
-}
-
-/** The simulator's Entra directory: tenants, app registrations and their service principals per tenant. */
+/** The simulator's Entra: tenants (each with its directory state) and app registrations, which span tenants. */
 export class Directory {
-  readonly tenants = new Map<string, SimTenant>();
+  readonly tenants = new Map<string, TenantState>();
   readonly applications = new Map<string, SimApplication>();
-  readonly servicePrincipals: SimServicePrincipal[] = [];
 
-  addTenant(input: { displayName: string; domain: string; id?: string }): SimTenant {
-    const tenant = { id: input.id ?? randomUUID(), displayName: input.displayName, domains: [input.domain] };
+  addTenant(input: { displayName: string; domain: string; id?: string }): TenantState {
+    const tenant = new TenantState(input.id ?? randomUUID(), input.displayName, input.domain);
+    tenant.addServicePrincipal(graphAppId, 'Microsoft Graph');
     this.tenants.set(tenant.id, tenant);
     return tenant;
   }
 
   /** A tenant by GUID or by one of its verified domains (case-insensitive). */
-  resolveTenant(reference: string): SimTenant | undefined {
+  resolveTenant(reference: string): TenantState | undefined {
     const wanted = reference.toLowerCase();
-    return (
-      this.tenants.get(wanted) ??
-      [...this.tenants.values()].find((tenant) =>
-        tenant.domains.some((domain) => domain.toLowerCase() === wanted),
-      )
-    );
+    const byId = this.tenants.get(wanted);
+    if (byId) return byId;
+    for (const tenant of this.tenants.values()) {
+      if (tenant.verifiedDomains().some((domain) => domain.toLowerCase() === wanted)) return tenant;
+    }
+    return undefined;
+  }
+
+  tenant(id: string): TenantState {
+    const tenant = this.tenants.get(id);
+    if (!tenant) throw new Error(`No tenant ${id}.`);
+    return tenant;
   }
 
   /** Registers an app in its home tenant, with its service principal there. */
@@ -60,47 +65,75 @@ export class Directory {
     displayName: string;
     signInAudience?: SimApplication['signInAudience'];
     redirectUris?: string[];
+    requiredResourceAccess?: SimApplication['requiredResourceAccess'];
     appId?: string;
+    withServicePrincipal?: boolean;
   }): SimApplication {
     const app: SimApplication = {
+      id: randomUUID(),
       appId: input.appId ?? randomUUID(),
       homeTenantId: input.homeTenantId,
       displayName: input.displayName,
       signInAudience: input.signInAudience ?? 'AzureADMyOrg',
       passwordCredentials: [],
       redirectUris: input.redirectUris ?? [],
+      requiredResourceAccess: input.requiredResourceAccess ?? [],
+      ownerIds: [],
+      createdDateTime: new Date().toISOString(),
     };
     this.applications.set(app.appId, app);
-    this.addServicePrincipal(app.homeTenantId, app.appId);
+    if (input.withServicePrincipal !== false) {
+      this.tenant(app.homeTenantId).addServicePrincipal(app.appId, app.displayName);
+    }
     return app;
   }
 
-  addServicePrincipal(tenantId: string, appId: string): SimServicePrincipal {
-    const existing = this.servicePrincipal(tenantId, appId);
-    if (existing) return existing;
-    const principal = { id: randomUUID(), appId, tenantId, appRoles: new Map<string, Set<string>>() };
-    this.servicePrincipals.push(principal);
-    return principal;
-  }
-
-  servicePrincipal(tenantId: string, appId: string): SimServicePrincipal | undefined {
-    return this.servicePrincipals.find((sp) => sp.tenantId === tenantId && sp.appId === appId);
+  applicationByObjectId(tenantId: string, id: string): SimApplication | undefined {
+    for (const app of this.applications.values())
+      if (app.homeTenantId === tenantId && app.id === id) return app;
+    return undefined;
   }
 
   /** Adds a client secret (like addPassword) and returns it; its text is shown only here. */
   addPassword(
     appId: string,
-    options: { displayName?: string; lifetimeDays?: number } = {},
+    options: { displayName?: string; lifetimeDays?: number; endDateTime?: Date } = {},
   ): SimPasswordCredential {
     const app = this.applications.get(appId);
     if (!app) throw new Error(`No application ${appId}.`);
+    const propagation = this.tenants.get(app.homeTenantId)?.policies.secretPropagationMs ?? 0;
+    const secretText = `${randomBytes(3).toString('base64url')}~${randomBytes(27).toString('base64url')}`;
     const credential = {
       keyId: randomUUID(),
       displayName: options.displayName ?? 'secret',
-      secretText: `${randomBytes(3).toString('base64url')}~${randomBytes(27).toString('base64url')}`,
-      endDateTime: new Date(Date.now() + (options.lifetimeDays ?? 180) * 24 * 3600 * 1000),
+      secretText,
+      hint: secretText.slice(0, 3),
+      startDateTime: new Date(),
+      endDateTime:
+        options.endDateTime ?? new Date(Date.now() + (options.lifetimeDays ?? 180) * 24 * 3600 * 1000),
+      usableFrom: new Date(Date.now() + propagation),
     };
     app.passwordCredentials.push(credential);
     return credential;
+  }
+
+  /** Admin consent to application permissions: grants Graph app roles to the app's service principal in a tenant. */
+  grantGraphAppRoles(tenantId: string, appId: string, values: string[]): void {
+    const tenant = this.tenant(tenantId);
+    const app = this.applications.get(appId);
+    if (!app) throw new Error(`No application ${appId}.`);
+    const principal = tenant.addServicePrincipal(appId, app.displayName);
+    const graph = tenant.servicePrincipalByAppId(graphAppId);
+    for (const value of values) {
+      const role = graphAppRoles.find((candidate) => candidate.value === value);
+      if (!role || !graph) throw new Error(`Graph has no application permission ${value}.`);
+      if (principal.appRoleAssignments.some((assignment) => assignment.appRoleId === role.id)) continue;
+      principal.appRoleAssignments.push({
+        id: randomUUID(),
+        resourceId: graph.id,
+        appRoleId: role.id,
+        createdDateTime: new Date().toISOString(),
+      });
+    }
   }
 }

@@ -1,9 +1,17 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TestCertificates } from './certificates.js';
+import { controlRoutes } from './control/control-api.js';
+import { SimControl } from './control/sim-control.js';
 import { Directory } from './directory.js';
+import { AuthorizationCodes } from './entra/authorization-codes.js';
 import { jwks, openIdConfiguration } from './entra/openid-metadata.js';
+import { adminConsentEndpoint, authorizeEndpoint } from './entra/sign-in.js';
 import { tokenEndpoint } from './entra/token-endpoint.js';
+import { type FaultRule, Faults } from './faults.js';
+import { GraphApi } from './graph/graph-api.js';
+import { graphError } from './graph/graph-error.js';
+import { publicGraphResource } from './graph/graph-permissions.js';
 import { json, route, type SimRequest, type SimResponse, type SimRoute } from './http-kit.js';
 import { secretsApi } from './keyvault/secrets-api.js';
 import { SimVault } from './keyvault/vault.js';
@@ -21,24 +29,42 @@ interface Listener {
   url: string;
 }
 
+const graphMount = '/graph';
+
 /**
  * The Microsoft 365 simulator on HTTPS loopback: Entra ID at the root of its main origin (`/{tenant}/...`, so
- * the origin is an authority host), and each Key Vault on an origin of its own (the SDK reads vault URLs as
- * origins). Never deployed.
+ * the origin is an authority host), Microsoft Graph under `/graph`, the control API under `/_sim`, and each
+ * Key Vault on an origin of its own (the SDK reads vault URLs as origins). Never deployed.
  */
 export class Simulator {
   readonly directory = new Directory();
   readonly vaults = new Map<string, { vault: SimVault; url: string }>();
+  readonly codes = new AuthorizationCodes();
+  readonly graph: GraphApi;
+  /** Changes the simulated cloud while it runs (tests in-process; `/_sim/` over HTTPS). */
+  readonly control = new SimControl(this);
   private readonly listeners: Listener[] = [];
 
   private constructor(
     private readonly options: SimulatorOptions,
     private readonly issuer: TokenIssuer,
     readonly url: string,
-  ) {}
+    /** Misbehaviour to inject: statuses, latency, connection resets. */
+    readonly faults: Faults,
+  ) {
+    this.graph = new GraphApi(this.directory, issuer, this.graphEndpoint, [
+      this.graphEndpoint,
+      publicGraphResource,
+    ]);
+  }
 
   get authorityHost(): string {
     return this.url;
+  }
+
+  /** The value for GRAPH_ENDPOINT: requests go to `{graphEndpoint}/v1.0/...`, tokens are for `{graphEndpoint}/.default`. */
+  get graphEndpoint(): string {
+    return `${this.url}${graphMount}`;
   }
 
   keyVaultUrl(name: string): string {
@@ -51,7 +77,15 @@ export class Simulator {
   async addVault(name: string, tenantId: string): Promise<SimVault> {
     const vault = new SimVault(name.toLowerCase(), tenantId);
     let routes: SimRoute[] = [];
-    const listener = await listen(this.options, { ...this.options, port: 0 }, () => routes);
+    const listener = await listen(this.options, 0, this.faults, async (request, fault) =>
+      fault?.status
+        ? json(
+            fault.status,
+            { error: { code: 'ServiceUnavailable', message: 'Injected fault.' } },
+            retryAfter(fault),
+          )
+        : dispatch(routes, request),
+    );
     routes = secretsApi(vault, listener.url, this.authorityHost, this.issuer);
     this.listeners.push(listener);
     this.vaults.set(vault.name, { vault, url: listener.url });
@@ -60,21 +94,51 @@ export class Simulator {
 
   static async start(options: SimulatorOptions): Promise<Simulator> {
     const issuer = await TokenIssuer.create();
-    let routes: SimRoute[] = [];
-    const main = await listen(options, options, () => routes);
-    const simulator = new Simulator(options, issuer, main.url);
+    const faults = new Faults();
+    let serve: Handle = async () => json(503, {});
+    const main = await listen(options, options.port ?? 0, faults, (request, fault) => serve(request, fault));
+    const simulator = new Simulator(options, issuer, main.url, faults);
     simulator.listeners.push(main);
     const authority = simulator.authorityHost;
-    const directory = simulator.directory;
-    routes = [
+    const { directory, codes, graph } = simulator;
+    const graphResources = [simulator.graphEndpoint, publicGraphResource];
+    const routes: SimRoute[] = [
+      ...controlRoutes(simulator),
       route(
         'GET',
         '/:tenant/v2.0/.well-known/openid-configuration',
         openIdConfiguration(authority, directory),
       ),
       route('GET', '/:tenant/discovery/v2.0/keys', jwks(issuer)),
-      route('POST', '/:tenant/oauth2/v2.0/token', tokenEndpoint(authority, directory, issuer)),
+      route('GET', '/:tenant/oauth2/v2.0/authorize', authorizeEndpoint(directory, codes, graphResources)),
+      route('POST', '/:tenant/oauth2/v2.0/authorize', authorizeEndpoint(directory, codes, graphResources)),
+      route('GET', '/:tenant/v2.0/adminconsent', adminConsentEndpoint(directory)),
+      route('POST', '/:tenant/v2.0/adminconsent', adminConsentEndpoint(directory)),
+      route(
+        'POST',
+        '/:tenant/oauth2/v2.0/token',
+        tokenEndpoint({ authorityHost: authority, directory, issuer, codes, graphResources }),
+      ),
     ];
+    serve = async (request, fault) => {
+      const isGraph =
+        request.url.pathname === graphMount || request.url.pathname.startsWith(`${graphMount}/`);
+      if (fault?.status) {
+        return isGraph
+          ? graphError(
+              fault.status,
+              fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+              'Injected fault.',
+              retryAfter(fault),
+            )
+          : json(
+              fault.status,
+              { error: 'temporarily_unavailable', error_description: 'Injected fault.' },
+              retryAfter(fault),
+            );
+      }
+      return isGraph ? graph.handle(request, graphMount) : dispatch(routes, request);
+    };
     return simulator;
   }
 
@@ -91,18 +155,22 @@ export class Simulator {
   }
 }
 
+type Handle = (request: SimRequest, fault: FaultRule | undefined) => Promise<SimResponse>;
+
+/** One HTTPS listener. Each request takes at most one injected fault: latency and resets apply here. */
 async function listen(
   options: SimulatorOptions,
-  at: { host?: string; port?: number },
-  routes: () => SimRoute[],
+  port: number,
+  faults: Faults,
+  handle: Handle,
 ): Promise<Listener> {
   const server = createServer(
     { cert: options.certificates.cert, key: options.certificates.key },
     (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'https://localhost');
+      req.on('end', async () => {
+        const url = new URL(req.url ?? '/', `https://${req.headers.host ?? 'localhost'}`);
         const request: SimRequest = {
           method: (req.method ?? 'GET').toUpperCase(),
           url,
@@ -110,30 +178,39 @@ async function listen(
           params: {},
           body: Buffer.concat(chunks),
         };
-        dispatch(routes(), request)
-          .catch((error: unknown) =>
-            json(500, { error: { code: 'InternalError', message: (error as Error).message } }),
-          )
-          .then((response) => {
-            const body =
-              response.body === undefined
-                ? ''
-                : typeof response.body === 'string'
-                  ? response.body
-                  : JSON.stringify(response.body);
-            res.writeHead(response.status, response.headers ?? {});
-            res.end(body);
-          });
+        const fault = url.pathname.startsWith('/_sim/') ? undefined : faults.take(url.pathname);
+        if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+        if (fault?.reset) {
+          req.socket.destroy();
+          return;
+        }
+        let response: SimResponse;
+        try {
+          response = await handle(request, fault);
+        } catch (error) {
+          response = json(500, { error: { code: 'InternalError', message: (error as Error).message } });
+        }
+        const body =
+          response.body === undefined
+            ? ''
+            : typeof response.body === 'string'
+              ? response.body
+              : JSON.stringify(response.body);
+        res.writeHead(response.status, response.headers ?? {});
+        res.end(body);
       });
     },
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(at.port ?? 0, at.host ?? '127.0.0.1', resolve);
+    server.listen(port, options.host ?? '127.0.0.1', resolve);
   });
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `https://127.0.0.1:${port}` };
+  const address = server.address() as AddressInfo;
+  return { server, url: `https://127.0.0.1:${address.port}` };
 }
+
+const retryAfter = (fault: FaultRule): Record<string, string> =>
+  fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
 
 async function dispatch(routes: SimRoute[], request: SimRequest): Promise<SimResponse> {
   let pathMatched = false;

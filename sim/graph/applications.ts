@@ -1,0 +1,164 @@
+import type { SimApplication } from '../directory.js';
+import { json } from '../http-kit.js';
+import type { Caller } from './caller.js';
+import { badRequest, forbidden, graphError, notFound } from './graph-error.js';
+import { roles } from './graph-permissions.js';
+import { type GraphContext, type GraphRoute, graphRoute, readBody } from './graph-route.js';
+import { parseEqFilter } from './odata.js';
+
+const manageApps = {
+  application: ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'],
+  delegated: ['Application.ReadWrite.All'],
+  roles: [roles.applicationAdministrator, roles.cloudApplicationAdministrator],
+};
+const readApps = {
+  application: [
+    'Application.Read.All',
+    'Application.ReadWrite.All',
+    'Application.ReadWrite.OwnedBy',
+    'Directory.Read.All',
+  ],
+  delegated: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All'],
+};
+const maxLifetimeMs = 2 * 365.25 * 24 * 3600 * 1000;
+
+export function renderApplication(app: SimApplication) {
+  return {
+    id: app.id,
+    appId: app.appId,
+    displayName: app.displayName,
+    signInAudience: app.signInAudience,
+    createdDateTime: app.createdDateTime,
+    requiredResourceAccess: app.requiredResourceAccess,
+    web: { redirectUris: app.redirectUris },
+    passwordCredentials: app.passwordCredentials.map(
+      ({ keyId, displayName, hint, startDateTime, endDateTime }) => ({
+        keyId,
+        displayName,
+        hint,
+        startDateTime: startDateTime.toISOString(),
+        endDateTime: endDateTime.toISOString(),
+        secretText: null,
+      }),
+    ),
+  };
+}
+
+/** Application.ReadWrite.OwnedBy reaches only apps whose owners include the caller's service principal. */
+function mayManage(caller: Caller, app: SimApplication): boolean {
+  const ownedOnly = caller.kind === 'app' && !caller.permissions.has('Application.ReadWrite.All');
+  return !ownedOnly || app.ownerIds.includes(caller.objectId);
+}
+
+function target({ request, tenant, directory, caller }: GraphContext) {
+  const app = directory.applicationByObjectId(tenant.id, request.params.id ?? '');
+  if (!app) return notFound(request.params.id ?? '');
+  return mayManage(caller, app) ? app : forbidden();
+}
+
+interface NewApplication {
+  displayName?: string;
+  signInAudience?: SimApplication['signInAudience'];
+  requiredResourceAccess?: SimApplication['requiredResourceAccess'];
+  web?: { redirectUris?: string[] };
+}
+
+export function applicationRoutes(): GraphRoute[] {
+  return [
+    graphRoute('POST', '/applications', manageApps, ({ request, tenant, directory, caller }) => {
+      const body = readBody<NewApplication>(request);
+      if (!body?.displayName) return badRequest("Property 'displayName' is required.");
+      const app = directory.addApplication({
+        homeTenantId: tenant.id,
+        displayName: body.displayName,
+        signInAudience: body.signInAudience ?? 'AzureADMyOrg',
+        requiredResourceAccess: body.requiredResourceAccess ?? [],
+        redirectUris: body.web?.redirectUris ?? [],
+        withServicePrincipal: false,
+      });
+      if (caller.kind === 'user') app.ownerIds.push(caller.objectId);
+      return json(201, renderApplication(app));
+    }),
+    graphRoute('GET', '/applications', readApps, ({ request, tenant, directory }) => {
+      const filter = parseEqFilter(request);
+      if (filter === 'invalid' || (filter && Object.keys(filter).some((name) => name !== 'appId'))) {
+        return badRequest('Unsupported or invalid query filter clause specified.');
+      }
+      const value = [...directory.applications.values()]
+        .filter((app) => app.homeTenantId === tenant.id && (!filter?.appId || app.appId === filter.appId))
+        .map(renderApplication);
+      return json(200, { value });
+    }),
+    graphRoute('GET', '/applications/:id', readApps, (context) => {
+      const app = target(context);
+      return 'status' in app ? app : json(200, renderApplication(app));
+    }),
+    graphRoute('POST', '/applications/:id/addPassword', manageApps, (context) => {
+      const app = target(context);
+      if ('status' in app) return app;
+      const body =
+        readBody<{ passwordCredential?: { displayName?: string; endDateTime?: string } }>(context.request) ??
+        {};
+      const requested = body.passwordCredential?.endDateTime;
+      const end = requested ? new Date(requested) : new Date(Date.now() + maxLifetimeMs);
+      if (Number.isNaN(end.getTime()) || end.getTime() <= Date.now())
+        return badRequest('Invalid value specified for property endDateTime.');
+      const policyDays = context.tenant.policies.maxSecretLifetimeDays;
+      if (policyDays !== undefined && end.getTime() - Date.now() > policyDays * 24 * 3600 * 1000) {
+        const message = `Credential lifetime exceeds the max value allowed as per assigned policy '${context.tenant.id}'.`;
+        return graphError(400, 'CredentialInvalidLifetimeAsPerAppPolicy', message, {}, [
+          { code: 'InvalidKeyEndDate', message, target: 'EndDate' },
+        ]);
+      }
+      const credential = context.directory.addPassword(app.appId, {
+        displayName: body.passwordCredential?.displayName ?? '',
+        endDateTime: end,
+      });
+      return json(200, {
+        customKeyIdentifier: null,
+        displayName: credential.displayName,
+        endDateTime: credential.endDateTime.toISOString(),
+        hint: credential.hint,
+        keyId: credential.keyId,
+        secretText: credential.secretText,
+        startDateTime: credential.startDateTime.toISOString(),
+      });
+    }),
+    graphRoute('POST', '/applications/:id/removePassword', manageApps, (context) => {
+      const app = target(context);
+      if ('status' in app) return app;
+      const keyId = readBody<{ keyId?: string }>(context.request)?.keyId;
+      const index = app.passwordCredentials.findIndex((credential) => credential.keyId === keyId);
+      if (index < 0) return notFound(keyId ?? '');
+      app.passwordCredentials.splice(index, 1);
+      return { status: 204 };
+    }),
+    graphRoute('POST', '/applications/:id/owners/$ref', manageApps, (context) => {
+      const app = target(context);
+      if ('status' in app) return app;
+      const reference = readBody<{ '@odata.id'?: string }>(context.request)?.['@odata.id'] ?? '';
+      const ownerId = /\/directoryObjects\/([^/]+)$/.exec(reference)?.[1];
+      const { tenant } = context;
+      if (!ownerId || !(tenant.users.has(ownerId) || tenant.servicePrincipals.has(ownerId))) {
+        return badRequest(`Invalid object identifier '${reference}'.`);
+      }
+      if (app.ownerIds.includes(ownerId)) {
+        return badRequest(
+          "One or more added object references already exist for the following modified properties: 'owners'.",
+        );
+      }
+      app.ownerIds.push(ownerId);
+      return { status: 204 };
+    }),
+    graphRoute('GET', '/applications/:id/owners', readApps, (context) => {
+      const app = target(context);
+      if ('status' in app) return app;
+      const value = app.ownerIds.map((id) =>
+        context.tenant.users.has(id)
+          ? { '@odata.type': '#microsoft.graph.user', id }
+          : { '@odata.type': '#microsoft.graph.servicePrincipal', id },
+      );
+      return json(200, { value });
+    }),
+  ];
+}

@@ -1,0 +1,27 @@
+/**
+ * Page sizes. Graph chooses delta page sizes itself and does not document them; these defaults follow what
+ * it is seen to do and are settings so tests can force many pages.
+ */
+export interface GraphConfig {
+  usersDeltaPageSize: number;
+  groupsDeltaPageSize: number;
+  /** How many `members@delta` entries one group entry carries before the group appears again on a later page. */
+  membersPerDeltaEntry: number;
+  listPageSize: number;
+  listMaxPageSize: number;
+  teamsConfigurationsPageSize: number;
+  numberAssignmentsPageSize: number;
+  /** Delta tokens for directory objects live about 7 days. */
+  deltaTokenLifetimeMs: number;
+}
+
+export const defaultGraphConfig: GraphConfig = {
+  usersDeltaPageSize: 200,
+  groupsDeltaPageSize: 100,
+  membersPerDeltaEntry: 100,
+  listPageSize: 100,
+  listMaxPageSize: 999,
+  teamsConfigurationsPageSize: 100,
+  numberAssignmentsPageSize: 500,
+  deltaTokenLifetimeMs: 7 * 24 * 3600 * 1000,
+};

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+
+/** Microsoft Graph's first-party application. */
+export const graphAppId = '00000003-0000-0000-c000-000000000000';
+export const publicGraphResource = 'https://graph.microsoft.com';
+
+/** A stable GUID-shaped id derived from a name, for values Microsoft does not publish where we could confirm them. */
+function derivedId(name: string): string {
+  const hex = createHash('sha256').update(`m365-simulator:${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Graph's application permissions (app roles) as its service principal publishes them. Ids from REFERENCE.md;
+ * the Teams ones are UNCONFIRMED there, so the simulator derives its own and the connector must resolve them
+ * by `value` from the service principal's `appRoles`, as it would against the real Graph.
+ */
+export const graphAppRoles: { id: string; value: string }[] = [
+  { id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All' },
+  { id: '741f803b-c850-494e-b5df-cde7c675a1ca', value: 'User.ReadWrite.All' },
+  { id: '5b567255-7703-4780-807c-7be8301ae99b', value: 'Group.Read.All' },
+  { id: '98830695-27a2-44f7-8c18-0c3ebc9698f6', value: 'GroupMember.Read.All' },
+  { id: '7ab1d382-f21e-4acd-a863-ba3e13f7da61', value: 'Directory.Read.All' },
+  { id: '7e05723c-0bb0-42da-be95-ae9f08a6e53c', value: 'Domain.ReadWrite.All' },
+  { id: '498476ce-e0fe-48b0-b801-37ba7e2685c6', value: 'Organization.Read.All' },
+  { id: '18a4783c-866b-4cc7-a460-3d5e5662c884', value: 'Application.ReadWrite.OwnedBy' },
+  { id: '5facf0c1-8979-4e95-abcf-ff3d079771c0', value: 'LicenseAssignment.ReadWrite.All' },
+  { id: '483bed4a-2ad3-4361-a73b-c83ccdbdc53c', value: 'RoleManagement.Read.Directory' },
+  // Not in REFERENCE.md: simulator-derived ids, resolved by value like the UNCONFIRMED ones.
+  ...[
+    'Application.Read.All',
+    'Application.ReadWrite.All',
+    'AppRoleAssignment.ReadWrite.All',
+    'Directory.ReadWrite.All',
+    'Group.ReadWrite.All',
+    'RoleManagement.ReadWrite.Directory',
+  ].map((value) => ({ id: derivedId(value), value })),
+  { id: derivedId('TeamsUserConfiguration.Read.All'), value: 'TeamsUserConfiguration.Read.All' },
+  { id: derivedId('TeamsTelephoneNumber.Read.All'), value: 'TeamsTelephoneNumber.Read.All' },
+  { id: derivedId('TeamsTelephoneNumber.ReadWrite.All'), value: 'TeamsTelephoneNumber.ReadWrite.All' },
+];
+
+export const graphAppRoleValue = (id: string) => graphAppRoles.find((role) => role.id === id)?.value;
+export const graphAppRoleId = (value: string) => graphAppRoles.find((role) => role.value === value)?.id;
+
+/** Directory role template ids (REFERENCE.md). */
+export const roles = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  applicationAdministrator: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  cloudApplicationAdministrator: '158c047a-c907-4556-b7ef-446551a6b5f7',
+  teamsAdministrator: '69091246-20e8-4a56-aa4d-066075b2a7a8',
+  teamsTelephonyAdministrator: 'aa38014f-0993-46e9-9b45-30501a20909d',
+  teamsCommunicationsAdministrator: 'baf37b3a-610e-45da-9e62-d9d1e5e8914b',
+  skypeForBusinessAdministrator: '75941009-915a-4869-abe7-691bff18279e',
+  domainNameAdministrator: '8329153b-31d0-4727-b945-745eb3bc5f31',
+  userAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  licenseAdministrator: '4d6ac14f-3453-41d0-bef9-a3e0c569773a',
+} as const;
+
+/** The Phone System service plan (REFERENCE.md). */
+export const phoneSystemPlan = {
+  servicePlanId: '4828c8ec-dc2e-4779-b502-87ac9ce28ab7',
+  servicePlanName: 'MCOEV',
+};

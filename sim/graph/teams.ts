@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { json } from '../http-kit.js';
+import { badRequest, notFound } from './graph-error.js';
+import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
+import { listPage } from './list-page.js';
+import { parseEqFilter } from './odata.js';
+
+const readConfigurations = {
+  application: ['TeamsUserConfiguration.Read.All'],
+  delegated: ['TeamsUserConfiguration.Read.All'],
+};
+const readNumbers = {
+  application: ['TeamsTelephoneNumber.Read.All', 'TeamsTelephoneNumber.ReadWrite.All'],
+  delegated: ['TeamsTelephoneNumber.Read.All', 'TeamsTelephoneNumber.ReadWrite.All'],
+};
+const writeNumbers = {
+  application: ['TeamsTelephoneNumber.ReadWrite.All'],
+  delegated: ['TeamsTelephoneNumber.ReadWrite.All'],
+};
+
+/**
+ * Teams telephony through Graph v1.0: user configurations and telephone number assignments.
+ * https://learn.microsoft.com/graph/api/resources/teamsadministration-teamsuserconfiguration
+ * https://learn.microsoft.com/graph/api/resources/numberassignment
+ */
+export function teamsRoutes(): GraphRoute[] {
+  const operations = new Map<string, { id: string; status: string; createdDateTime: string }>();
+  return [
+    graphRoute('GET', '/admin/teams/userConfigurations', readConfigurations, (context) =>
+      listPage(
+        context,
+        'admin/teams/userConfigurations',
+        [...context.tenant.teamsConfigurations.values()],
+        (item) => item,
+        {
+          default: context.config.teamsConfigurationsPageSize,
+        },
+      ),
+    ),
+    graphRoute('GET', '/admin/teams/userConfigurations/:id', readConfigurations, ({ request, tenant }) => {
+      const configuration = tenant.teamsConfigurations.get(request.params.id ?? '');
+      return configuration ? json(200, configuration) : notFound(request.params.id ?? '');
+    }),
+    graphRoute('GET', '/admin/teams/telephoneNumberManagement/numberAssignments', readNumbers, (context) => {
+      const filter = parseEqFilter(context.request);
+      if (filter === 'invalid') return badRequest('Unsupported or invalid query filter clause specified.');
+      const numbers = [...context.tenant.numberAssignments.values()].filter((number) =>
+        Object.entries(filter ?? {}).every(
+          ([name, value]) => String((number as unknown as Record<string, unknown>)[name]) === value,
+        ),
+      );
+      return listPage(
+        context,
+        'admin/teams/telephoneNumberManagement/numberAssignments',
+        numbers,
+        (item) => item,
+        {
+          default: context.config.numberAssignmentsPageSize,
+          max: 1000,
+        },
+      );
+    }),
+    graphRoute(
+      'POST',
+      '/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber',
+      writeNumbers,
+      ({ request, tenant, baseUrl }) => {
+        const body = readBody<{
+          telephoneNumber?: string;
+          assignmentTargetId?: string;
+          numberType?: string;
+          assignmentCategory?: 'primary' | 'private' | 'alternate';
+        }>(request);
+        const number = [...tenant.numberAssignments.values()].find(
+          (candidate) => candidate.telephoneNumber === body?.telephoneNumber,
+        );
+        if (!number)
+          return badRequest(`Telephone number '${body?.telephoneNumber}' was not found in the tenant.`);
+        const configuration = tenant.teamsConfigurations.get(body?.assignmentTargetId ?? '');
+        if (!configuration)
+          return badRequest(`Assignment target '${body?.assignmentTargetId}' was not found.`);
+        if (number.assignmentTargetId && number.assignmentTargetId !== configuration.id) {
+          return badRequest(`Telephone number '${number.telephoneNumber}' is already assigned.`);
+        }
+        number.assignmentTargetId = configuration.id;
+        number.assignmentCategory = body?.assignmentCategory ?? 'primary';
+        number.assignmentStatus = 'userAssigned';
+        configuration.telephoneNumbers = [
+          ...configuration.telephoneNumbers.filter(
+            (entry) => entry.telephoneNumber !== number.telephoneNumber,
+          ),
+          { telephoneNumber: number.telephoneNumber, assignmentCategory: number.assignmentCategory },
+        ];
+        const operation = {
+          id: randomUUID(),
+          status: 'succeeded',
+          createdDateTime: new Date().toISOString(),
+        };
+        operations.set(operation.id, operation);
+        return {
+          status: 202,
+          headers: {
+            location: `${baseUrl}/v1.0/admin/teams/telephoneNumberManagement/operations/${operation.id}`,
+          },
+        };
+      },
+    ),
+    graphRoute('GET', '/admin/teams/telephoneNumberManagement/operations/:id', readNumbers, ({ request }) => {
+      const operation = operations.get(request.params.id ?? '');
+      return operation ? json(200, operation) : notFound(request.params.id ?? '');
+    }),
+  ];
+}

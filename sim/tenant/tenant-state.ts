@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { ChangeLog } from './change-log.js';
+import type {
+  RemovalReason,
+  SimDomain,
+  SimGroup,
+  SimNumberAssignment,
+  SimRoleAssignment,
+  SimSubscribedSku,
+  SimTeamsUserConfiguration,
+  SimUser,
+} from './model.js';
+
+export interface SimServicePrincipal {
+  id: string;
+  appId: string;
+  displayName: string;
+  /** App roles (application permissions) granted on resources, e.g. Microsoft Graph's. */
+  appRoleAssignments: { id: string; resourceId: string; appRoleId: string; createdDateTime: string }[];
+}
+
+/**
+ * One tenant's directory, Teams and licensing state. Every change bumps `version` and is logged, so delta
+ * queries read only what changed since a link's version; objects seeded before any link exists need no log.
+ */
+export class TenantState {
+  version = 0;
+  /** Delta links issued before this instant are expired (410), as after Microsoft's ~7 days. */
+  deltaTokensValidFrom = 0;
+
+  readonly users = new Map<string, SimUser>();
+  readonly userOrder: string[] = [];
+  readonly removedUsers = new Map<string, { user: SimUser; reason: RemovalReason }>();
+  readonly groups = new Map<string, SimGroup>();
+  readonly groupOrder: string[] = [];
+  readonly removedGroups = new Map<string, { group: SimGroup; reason: RemovalReason }>();
+  readonly members = new Map<string, Set<string>>();
+  readonly userLog = new ChangeLog();
+  readonly groupLog = new ChangeLog();
+  readonly membershipLog = new ChangeLog();
+
+  readonly teamsConfigurations = new Map<string, SimTeamsUserConfiguration>();
+  readonly numberAssignments = new Map<string, SimNumberAssignment>();
+  readonly domains = new Map<string, SimDomain>();
+  readonly subscribedSkus: SimSubscribedSku[] = [];
+  readonly roleAssignments = new Map<string, SimRoleAssignment>();
+  readonly servicePrincipals = new Map<string, SimServicePrincipal>();
+
+  /** Tenant behaviour a test can change: app management policy, and how long a new secret takes to work. */
+  readonly policies = {
+    maxSecretLifetimeDays: undefined as number | undefined,
+    secretPropagationMs: 0,
+  };
+
+  constructor(
+    readonly id: string,
+    readonly displayName: string,
+    initialDomain: string,
+  ) {
+    this.domains.set(initialDomain, {
+      id: initialDomain,
+      isVerified: true,
+      isDefault: true,
+      isInitial: true,
+      authenticationType: 'Managed',
+      supportedServices: ['Email', 'OfficeCommunicationsOnline'],
+      verificationCode: '',
+    });
+  }
+
+  get initialDomain(): string {
+    return [...this.domains.values()].find((domain) => domain.isInitial)?.id ?? '';
+  }
+
+  verifiedDomains(): string[] {
+    return [...this.domains.values()].filter((domain) => domain.isVerified).map((domain) => domain.id);
+  }
+
+  private bump(): number {
+    this.version += 1;
+    return this.version;
+  }
+
+  /** Adds a user; `logged: false` is for seeding before any delta link exists. */
+  addUser(user: SimUser, logged = true): SimUser {
+    this.users.set(user.id, user);
+    this.userOrder.push(user.id);
+    if (logged) this.userLog.record({ version: this.bump(), id: user.id });
+    return user;
+  }
+
+  updateUser(id: string, changes: Partial<Omit<SimUser, 'id'>>): SimUser {
+    const user = this.users.get(id);
+    if (!user) throw new Error(`No user ${id}.`);
+    Object.assign(user, changes);
+    this.userLog.record({ version: this.bump(), id });
+    return user;
+  }
+
+  /** Soft delete (`changed`: restorable) or hard delete (`deleted`); memberships go with the user. */
+  removeUser(id: string, reason: RemovalReason): void {
+    const user = this.users.get(id);
+    if (!user) throw new Error(`No user ${id}.`);
+    for (const [groupId, members] of this.members) if (members.has(id)) this.removeMember(groupId, id);
+    this.users.delete(id);
+    this.removedUsers.set(id, { user, reason });
+    this.teamsConfigurations.delete(id);
+    this.userLog.record({ version: this.bump(), id });
+  }
+
+  restoreUser(id: string): SimUser {
+    const removed = this.removedUsers.get(id);
+    if (!removed || removed.reason !== 'changed') throw new Error(`User ${id} is not soft-deleted.`);
+    this.removedUsers.delete(id);
+    this.users.set(id, removed.user);
+    if (!this.userOrder.includes(id)) this.userOrder.push(id);
+    this.userLog.record({ version: this.bump(), id });
+    return removed.user;
+  }
+
+  addGroup(group: SimGroup, logged = true): SimGroup {
+    this.groups.set(group.id, group);
+    this.groupOrder.push(group.id);
+    this.members.set(group.id, new Set());
+    if (logged) this.groupLog.record({ version: this.bump(), id: group.id });
+    return group;
+  }
+
+  updateGroup(id: string, changes: Partial<Omit<SimGroup, 'id'>>): SimGroup {
+    const group = this.groups.get(id);
+    if (!group) throw new Error(`No group ${id}.`);
+    Object.assign(group, changes);
+    this.groupLog.record({ version: this.bump(), id });
+    return group;
+  }
+
+  removeGroup(id: string, reason: RemovalReason): void {
+    const group = this.groups.get(id);
+    if (!group) throw new Error(`No group ${id}.`);
+    this.groups.delete(id);
+    this.members.delete(id);
+    this.removedGroups.set(id, { group, reason });
+    this.groupLog.record({ version: this.bump(), id });
+  }
+
+  addMember(groupId: string, memberId: string, logged = true): void {
+    const members = this.members.get(groupId);
+    if (!members) throw new Error(`No group ${groupId}.`);
+    if (!this.users.has(memberId) && !this.groups.has(memberId))
+      throw new Error(`No directory object ${memberId}.`);
+    if (members.has(memberId)) return;
+    members.add(memberId);
+    if (logged) this.membershipLog.record({ version: this.bump(), id: groupId, memberId });
+  }
+
+  removeMember(groupId: string, memberId: string): void {
+    const members = this.members.get(groupId);
+    if (!members?.delete(memberId)) throw new Error(`${memberId} is not a member of ${groupId}.`);
+    this.membershipLog.record({ version: this.bump(), id: groupId, memberId });
+  }
+
+  /** Directory role template ids held by a principal (a user's `wids`, or a service principal's roles). */
+  rolesOf(principalId: string): string[] {
+    return [...this.roleAssignments.values()]
+      .filter((assignment) => assignment.principalId === principalId)
+      .map((assignment) => assignment.roleDefinitionId);
+  }
+
+  assignRole(principalId: string, roleDefinitionId: string): SimRoleAssignment {
+    const existing = [...this.roleAssignments.values()].find(
+      (assignment) =>
+        assignment.principalId === principalId && assignment.roleDefinitionId === roleDefinitionId,
+    );
+    if (existing) return existing;
+    const assignment = { id: randomUUID(), principalId, roleDefinitionId, directoryScopeId: '/' };
+    this.roleAssignments.set(assignment.id, assignment);
+    return assignment;
+  }
+
+  servicePrincipalByAppId(appId: string): SimServicePrincipal | undefined {
+    for (const principal of this.servicePrincipals.values()) if (principal.appId === appId) return principal;
+    return undefined;
+  }
+
+  addServicePrincipal(appId: string, displayName: string, id: string = randomUUID()): SimServicePrincipal {
+    const existing = this.servicePrincipalByAppId(appId);
+    if (existing) return existing;
+    const principal = { id, appId, displayName, appRoleAssignments: [] };
+    this.servicePrincipals.set(principal.id, principal);
+    return principal;
+  }
+}
