@@ -50,7 +50,7 @@ function resolve(directory: Directory, reference: string, params: URLSearchParam
   return { app, tenants: allowed, redirectUri };
 }
 
-function pickUser(directory: Directory, form: URLSearchParams, tenants: TenantState[]) {
+function pickUser(form: URLSearchParams, tenants: TenantState[]) {
   const [tenantId, userId] = (form.get('user') ?? '').split(':');
   const tenant = tenants.find((candidate) => candidate.id === tenantId);
   const user = tenant?.users.get(userId ?? '');
@@ -108,7 +108,7 @@ export function authorizeEndpoint(
         }),
       );
     }
-    const picked = pickUser(directory, params, tenants);
+    const picked = pickUser(params, tenants);
     if (!picked)
       return errorPage(50034, 'The user account does not exist in the directory. Pick an account.');
     const names = graphScopes(scopes, graphResources);
@@ -182,7 +182,7 @@ export function adminConsentEndpoint(directory: Directory): SimHandler {
       );
     if (params.get('decision') !== 'accept')
       return deny(65004, 'User declined to consent to access the app.');
-    const picked = pickUser(directory, params, tenants);
+    const picked = pickUser(params, tenants);
     if (!picked)
       return errorPage(50034, 'The user account does not exist in the directory. Pick an account.');
     const canGrantAppRoles =

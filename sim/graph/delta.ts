@@ -32,9 +32,9 @@ export function deltaQuery(kind: Kind, config: GraphConfig, baseUrl: string) {
   const path = `${baseUrl}/v1.0/${kind}/delta`;
   const link = (parameter: '$skiptoken' | '$deltatoken', value: unknown) =>
     `${path}?${parameter}=${encodeCursor(value)}`;
-  const pageSize = kind === 'users' ? config.usersDeltaPageSize : config.groupsDeltaPageSize;
 
   return (request: SimRequest, tenant: TenantState): SimResponse => {
+    const pageSize = kind === 'users' ? config.usersDeltaPageSize : config.groupsDeltaPageSize;
     const params = request.url.searchParams;
     const context = `${baseUrl}/v1.0/$metadata#${kind}`;
     const expired = (issued: number) =>

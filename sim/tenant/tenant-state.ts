@@ -110,7 +110,7 @@ export class TenantState {
 
   restoreUser(id: string): SimUser {
     const removed = this.removedUsers.get(id);
-    if (!removed || removed.reason !== 'changed') throw new Error(`User ${id} is not soft-deleted.`);
+    if (removed?.reason !== 'changed') throw new Error(`User ${id} is not soft-deleted.`);
     this.removedUsers.delete(id);
     this.users.set(id, removed.user);
     if (!this.userOrder.includes(id)) this.userOrder.push(id);

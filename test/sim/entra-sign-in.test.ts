@@ -1,9 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphAppId, graphAppRoleId, roles } from '../../sim/graph/graph-permissions.js';
 import type { SampleWorld } from '../../sim/sample-world.js';
 import type { Simulator } from '../../sim/server.js';
-import { msalClient, redirectUri, startSampleSimulator } from './sim-fixture.js';
+import { msalClient, pkce, redirectUri, signIn, startSampleSimulator } from './sim-fixture.js';
 
 let simulator: Simulator;
 let world: SampleWorld;
@@ -21,32 +20,6 @@ afterAll(async () => {
 const provisioning = () =>
   msalClient(simulator, 'organizations', world.provisioningApp.clientId, world.provisioningApp.clientSecret);
 const scopes = () => ['openid', 'profile', `${simulator.graphEndpoint}/Application.ReadWrite.All`];
-
-function pkce() {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-/** What a person does on the sign-in page: pick the account by its UPN and press a button. */
-async function signIn(authorizeUrl: string, upn: string, decision: 'accept' | 'decline' = 'accept') {
-  const page = await fetch(authorizeUrl);
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  const value = new RegExp(
-    `value="([^"]+)"[^>]*>\\s*<span><strong>[^<]*</strong> ${upn.replace('.', '\\.')}`,
-  ).exec(html)?.[1];
-  expect(value, `account ${upn} on the page`).toBeDefined();
-  const form = new URLSearchParams(new URL(authorizeUrl).searchParams);
-  form.set('user', value as string);
-  form.set('decision', decision);
-  const response = await fetch(authorizeUrl.split('?')[0] as string, {
-    method: 'POST',
-    body: form,
-    redirect: 'manual',
-  });
-  expect(response.status).toBe(302);
-  return new URL(response.headers.get('location') as string);
-}
 
 async function codeFor(upn: string, challenge: string, state = 'state-123') {
   const url = await provisioning().getAuthCodeUrl({

@@ -1,5 +1,6 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { type SampleWorld, seedSampleWorld } from '../../sim/sample-world.js';
 import { Simulator } from '../../sim/server.js';
 
@@ -63,4 +64,62 @@ export function registerCustomerApp(simulator: Simulator, tenantId: string, perm
   const secret = simulator.directory.addPassword(app.appId, { lifetimeDays: 90 });
   simulator.control.grantGraphPermissions(tenantId, app.appId, permissions);
   return { clientId: app.appId, clientSecret: secret.secretText, app };
+}
+
+export function pkce() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** What a person does on the simulated sign-in page: pick the account by its UPN and press a button. */
+export async function signIn(authorizeUrl: string, upn: string, decision: 'accept' | 'decline' = 'accept') {
+  const page = await fetch(authorizeUrl);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const escaped = upn.replaceAll('.', '\\.');
+  const value = new RegExp(`value="([^"]+)"[^>]*>\\s*<span><strong>[^<]*</strong> ${escaped}`).exec(
+    html,
+  )?.[1];
+  expect(value, `account ${upn} on the page`).toBeDefined();
+  const form = new URLSearchParams(new URL(authorizeUrl).searchParams);
+  form.set('user', value as string);
+  form.set('decision', decision);
+  const response = await fetch(authorizeUrl.split('?')[0] as string, {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+  });
+  expect(response.status).toBe(302);
+  return new URL(response.headers.get('location') as string);
+}
+
+/** A delegated Graph token for a tenant admin, through the provisioning app and the real auth code flow. */
+export async function delegatedToken(
+  simulator: Simulator,
+  world: SampleWorld,
+  upn: string,
+  scopes: string[],
+) {
+  const client = msalClient(
+    simulator,
+    'organizations',
+    world.provisioningApp.clientId,
+    world.provisioningApp.clientSecret,
+  );
+  const { verifier, challenge } = pkce();
+  const fullScopes = ['openid', 'profile', ...scopes.map((scope) => `${simulator.graphEndpoint}/${scope}`)];
+  const url = await client.getAuthCodeUrl({
+    scopes: fullScopes,
+    redirectUri,
+    codeChallenge: challenge,
+    codeChallengeMethod: 'S256',
+  });
+  const code = (await signIn(url, upn)).searchParams.get('code') as string;
+  const result = await client.acquireTokenByCode({
+    code,
+    scopes: fullScopes,
+    redirectUri,
+    codeVerifier: verifier,
+  });
+  return result.accessToken;
 }

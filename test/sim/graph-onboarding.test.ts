@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphAppId, graphAppRoleId, roles } from '../../sim/graph/graph-permissions.js';
+import type { SampleWorld } from '../../sim/sample-world.js';
+import type { Simulator } from '../../sim/server.js';
+import { appToken, claimsOf, delegatedToken, graphFetch, startSampleSimulator } from './sim-fixture.js';
+
+let simulator: Simulator;
+let world: SampleWorld;
+const scopes = [
+  'Application.ReadWrite.All',
+  'AppRoleAssignment.ReadWrite.All',
+  'RoleManagement.ReadWrite.Directory',
+  'Directory.Read.All',
+];
+
+beforeAll(async () => {
+  ({ simulator, world } = await startSampleSimulator());
+});
+
+afterAll(async () => {
+  await simulator?.stop();
+});
+
+const tenantOf = (index: number) => world.tenants[index] as SampleWorld['tenants'][number];
+
+async function adminGraph(index: number) {
+  const tenant = tenantOf(index);
+  return graphFetch(
+    simulator,
+    await delegatedToken(simulator, world, tenant.admin.userPrincipalName, scopes),
+  );
+}
+
+async function createRegistration(graph: Awaited<ReturnType<typeof adminGraph>>) {
+  const app = await graph('/applications', {
+    method: 'POST',
+    body: JSON.stringify({
+      displayName: 'Live Platform Connector',
+      signInAudience: 'AzureADMyOrg',
+      requiredResourceAccess: [
+        {
+          resourceAppId: graphAppId,
+          resourceAccess: [{ id: graphAppRoleId('User.Read.All'), type: 'Role' }],
+        },
+      ],
+    }),
+  });
+  expect(app.status).toBe(201);
+  const principal = await graph('/servicePrincipals', {
+    method: 'POST',
+    body: JSON.stringify({ appId: app.body.appId }),
+  });
+  expect(principal.status).toBe(201);
+  return { app: app.body, principal: principal.body };
+}
+
+describe('creating an app registration as a Global Administrator (delegated)', () => {
+  it('creates the app, a secret, its service principal, grants a Graph permission and assigns a role', async () => {
+    const graph = await adminGraph(0);
+    const { app, principal } = await createRegistration(graph);
+    const secret = await graph(`/applications/${app.id}/addPassword`, {
+      method: 'POST',
+      body: JSON.stringify({
+        passwordCredential: {
+          displayName: 'service-1',
+          endDateTime: new Date(Date.now() + 180 * 86_400_000).toISOString(),
+        },
+      }),
+    });
+    expect(secret.status).toBe(200);
+    expect(secret.body.secretText).toMatch(/~/);
+    expect((await graph(`/applications/${app.id}`)).body.passwordCredentials[0].secretText).toBeNull();
+
+    const graphPrincipal = await graph(`/servicePrincipals?$filter=appId eq '${graphAppId}'`);
+    const userReadAll = graphPrincipal.body.value[0].appRoles.find(
+      (role: { value: string }) => role.value === 'User.Read.All',
+    );
+    const grant = await graph(`/servicePrincipals/${graphPrincipal.body.value[0].id}/appRoleAssignedTo`, {
+      method: 'POST',
+      body: JSON.stringify({
+        principalId: principal.id,
+        resourceId: graphPrincipal.body.value[0].id,
+        appRoleId: userReadAll.id,
+      }),
+    });
+    expect(grant.status).toBe(201);
+    const role = await graph('/roleManagement/directory/roleAssignments', {
+      method: 'POST',
+      body: JSON.stringify({
+        principalId: principal.id,
+        roleDefinitionId: roles.teamsAdministrator,
+        directoryScopeId: '/',
+      }),
+    });
+    expect(role.status).toBe(201);
+    const listed = await graph(
+      `/roleManagement/directory/roleAssignments?$filter=principalId eq '${principal.id}'`,
+    );
+    expect(listed.body.value.map((entry: { roleDefinitionId: string }) => entry.roleDefinitionId)).toEqual([
+      roles.teamsAdministrator,
+    ]);
+
+    const token = await appToken(simulator, tenantOf(0).id, app.appId, secret.body.secretText);
+    expect(claimsOf(token).roles).toEqual(['User.Read.All']);
+  });
+
+  it('lets the app own itself and rotate its own secret with Application.ReadWrite.OwnedBy, and nothing else', async () => {
+    const graph = await adminGraph(0);
+    const { app, principal } = await createRegistration(graph);
+    const other = await createRegistration(graph);
+    expect(
+      (
+        await graph(`/applications/${app.id}/owners/$ref`, {
+          method: 'POST',
+          body: JSON.stringify({
+            '@odata.id': `${simulator.graphEndpoint}/v1.0/directoryObjects/${principal.id}`,
+          }),
+        })
+      ).status,
+    ).toBe(204);
+    simulator.control.grantGraphPermissions(tenantOf(0).id, app.appId, ['Application.ReadWrite.OwnedBy']);
+    const first = await graph(`/applications/${app.id}/addPassword`, { method: 'POST', body: '{}' });
+    const self = graphFetch(
+      simulator,
+      await appToken(simulator, tenantOf(0).id, app.appId, first.body.secretText),
+    );
+    const rotated = await self(`/applications/${app.id}/addPassword`, {
+      method: 'POST',
+      body: JSON.stringify({ passwordCredential: { displayName: 'rotated' } }),
+    });
+    expect(rotated.status).toBe(200);
+    expect(
+      (
+        await self(`/applications/${app.id}/removePassword`, {
+          method: 'POST',
+          body: JSON.stringify({ keyId: first.body.keyId }),
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (await self(`/applications/${other.app.id}/addPassword`, { method: 'POST', body: '{}' })).status,
+    ).toBe(403);
+  });
+
+  it("refuses a secret longer than the tenant's app management policy allows, and accepts a shorter one", async () => {
+    const graph = await adminGraph(0);
+    const { app } = await createRegistration(graph);
+    simulator.control.setPolicies(tenantOf(0).id, { maxSecretLifetimeDays: 30 });
+    const tooLong = await graph(`/applications/${app.id}/addPassword`, { method: 'POST', body: '{}' });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.code).toBe('CredentialInvalidLifetimeAsPerAppPolicy');
+    expect(tooLong.body.error.details[0]).toMatchObject({ code: 'InvalidKeyEndDate', target: 'EndDate' });
+    const shorter = await graph(`/applications/${app.id}/addPassword`, {
+      method: 'POST',
+      body: JSON.stringify({
+        passwordCredential: { endDateTime: new Date(Date.now() + 20 * 86_400_000).toISOString() },
+      }),
+    });
+    expect(shorter.status).toBe(200);
+    simulator.control.setPolicies(tenantOf(0).id, { maxSecretLifetimeDays: undefined });
+  });
+});
+
+describe('creating an app registration as an Application Administrator only (delegated)', () => {
+  it('creates the app and its service principal but may neither grant permissions nor assign roles', async () => {
+    const graph = await adminGraph(1);
+    const { principal } = await createRegistration(graph);
+    const graphPrincipal = (await graph(`/servicePrincipals?$filter=appId eq '${graphAppId}'`)).body.value[0];
+    const grant = await graph(`/servicePrincipals/${graphPrincipal.id}/appRoleAssignedTo`, {
+      method: 'POST',
+      body: JSON.stringify({
+        principalId: principal.id,
+        resourceId: graphPrincipal.id,
+        appRoleId: graphAppRoleId('User.Read.All'),
+      }),
+    });
+    expect(grant.status).toBe(403);
+    const role = await graph('/roleManagement/directory/roleAssignments', {
+      method: 'POST',
+      body: JSON.stringify({
+        principalId: principal.id,
+        roleDefinitionId: roles.teamsAdministrator,
+        directoryScopeId: '/',
+      }),
+    });
+    expect(role.status).toBe(403);
+  });
+});
+
+describe('automatic DNS, the activation user and Teams numbers (app-only)', () => {
+  async function appGraph(permissions: string[]) {
+    const tenant = simulator.directory.tenant(tenantOf(0).id);
+    const app = simulator.directory.addApplication({ homeTenantId: tenant.id, displayName: 'dns' });
+    const secret = simulator.directory.addPassword(app.appId);
+    simulator.control.grantGraphPermissions(tenant.id, app.appId, permissions);
+    return graphFetch(simulator, await appToken(simulator, tenant.id, app.appId, secret.secretText));
+  }
+
+  it('creates a sub-domain, hands out its TXT record, and verifies it only once the record is published', async () => {
+    const graph = await appGraph(['Domain.ReadWrite.All']);
+    expect(
+      (await graph('/domains', { method: 'POST', body: JSON.stringify({ id: 'sbc1.customer.example.com' }) }))
+        .status,
+    ).toBe(201);
+    const records = (await graph('/domains/sbc1.customer.example.com/verificationDnsRecords')).body.value;
+    expect(records[0]).toMatchObject({ recordType: 'Txt', label: 'sbc1.customer.example.com' });
+    expect((await graph('/domains/sbc1.customer.example.com/verify', { method: 'POST' })).status).toBe(400);
+    simulator.control.publishDnsTxt('sbc1.customer.example.com', records[0].text);
+    const verified = await graph('/domains/sbc1.customer.example.com/verify', { method: 'POST' });
+    expect(verified.body).toMatchObject({ id: 'sbc1.customer.example.com', isVerified: true });
+  });
+
+  it('creates the activation user on a verified domain and licenses it (usage location first)', async () => {
+    const graph = await appGraph([
+      'User.ReadWrite.All',
+      'LicenseAssignment.ReadWrite.All',
+      'Organization.Read.All',
+    ]);
+    const newUser = (upn: string) =>
+      graph('/users', {
+        method: 'POST',
+        body: JSON.stringify({
+          accountEnabled: true,
+          displayName: 'Activation',
+          mailNickname: 'activation',
+          userPrincipalName: upn,
+          passwordProfile: { password: 'x' },
+        }),
+      });
+    expect((await newUser('activation@unverified.example.com')).status).toBe(400);
+    const user = await newUser(`activation@${tenantOf(0).domain}`);
+    expect(user.status).toBe(201);
+    const sku = (await graph('/subscribedSkus')).body.value.find(
+      (entry: { servicePlans: { servicePlanName: string }[] }) =>
+        entry.servicePlans.some((plan) => plan.servicePlanName === 'MCOEV'),
+    );
+    const assign = () =>
+      graph(`/users/${user.body.id}/assignLicense`, {
+        method: 'POST',
+        body: JSON.stringify({ addLicenses: [{ skuId: sku.skuId, disabledPlans: [] }], removeLicenses: [] }),
+      });
+    expect((await assign()).body.error.message).toContain('usage location');
+    simulator.control.updateUser(tenantOf(0).id, user.body.id, { usageLocation: 'GB' });
+    const licensed = await assign();
+    expect(licensed.status).toBe(200);
+    expect(licensed.body.assignedLicenses).toEqual([{ skuId: sku.skuId, disabledPlans: [] }]);
+  });
+
+  it('lists Teams user configurations and Direct Routing numbers, and assigns a number (202 + operation)', async () => {
+    const graph = await appGraph(['TeamsUserConfiguration.Read.All', 'TeamsTelephoneNumber.ReadWrite.All']);
+    const configurations = await graph('/admin/teams/userConfigurations');
+    expect(configurations.body.value.length).toBe(15);
+    expect(configurations.body.value[0]).toMatchObject({
+      isEnterpriseVoiceEnabled: true,
+      accountType: 'user',
+    });
+    const numbers = await graph(
+      "/admin/teams/telephoneNumberManagement/numberAssignments?$filter=numberType eq 'directRouting'",
+    );
+    expect(numbers.body.value).toHaveLength(30);
+    const free = numbers.body.value.find(
+      (number: { assignmentStatus: string }) => number.assignmentStatus === 'unassigned',
+    );
+    const target = configurations.body.value[0].id;
+    const viaApp = await graph('/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber', {
+      method: 'POST',
+      body: JSON.stringify({
+        telephoneNumber: free.telephoneNumber,
+        assignmentTargetId: target,
+        numberType: 'directRouting',
+        assignmentCategory: 'alternate',
+      }),
+    });
+    expect(viaApp.status).toBe(202);
+    const operation = await graph(viaApp.headers.get('location') as string);
+    expect(operation.body.status).toBe('succeeded');
+    const after = await graph(`/admin/teams/userConfigurations/${target}`);
+    expect(
+      after.body.telephoneNumbers.map((entry: { telephoneNumber: string }) => entry.telephoneNumber),
+    ).toContain(free.telephoneNumber);
+  });
+});
