@@ -36,6 +36,9 @@ export class Directory {
   readonly applications = new Map<string, SimApplication>();
 
   addTenant(input: { displayName: string; domain: string; id?: string }): TenantState {
+    if (input.id && this.tenants.has(input.id))
+      throw new Error(`A tenant with id ${input.id} exists already.`);
+    if (this.resolveTenant(input.domain)) throw new Error(`The domain ${input.domain} is taken.`);
     const tenant = new TenantState(input.id ?? randomUUID(), input.displayName, input.domain);
     tenant.addServicePrincipal(graphAppId, 'Microsoft Graph');
     this.tenants.set(tenant.id, tenant);

@@ -48,7 +48,11 @@ export class SimControl {
   }
 
   generateTenant(spec: TenantSpec): TenantSummary {
-    return this.summary(generateTenant(this.simulator.directory, spec));
+    try {
+      return this.summary(generateTenant(this.simulator.directory, spec));
+    } catch (error) {
+      throw new ControlError(409, (error as Error).message);
+    }
   }
 
   addUser(tenantId: string, input: Partial<SimUser> & { displayName: string; alias: string }): SimUser {

@@ -149,6 +149,18 @@ export function secretsApi(
     route('PUT', '/secrets/:name', authorized(setSecret)),
     route(
       'GET',
+      '/secrets/:name/versions',
+      authorized((_, name) => {
+        const secret = live(name);
+        if (!secret) return notFound(name);
+        return json(200, {
+          value: secret.versions.map((version) => properties(name, version)),
+          nextLink: null,
+        });
+      }),
+    ),
+    route(
+      'GET',
       '/secrets/:name/:version',
       authorized((request, name) =>
         readable(
@@ -171,6 +183,39 @@ export function secretsApi(
           return !secret.deleted && latest ? [properties(name, latest, secretId(name))] : [];
         });
         return json(200, { value, nextLink: null });
+      }),
+    ),
+    route(
+      'GET',
+      '/deletedsecrets',
+      authorized(() => {
+        const value = [...vault.secrets.entries()].flatMap(([name, secret]) => {
+          const latest = secret.versions.at(-1);
+          return secret.deleted && latest ? [deletedProperties(name, latest, secret.deleted)] : [];
+        });
+        return json(200, { value, nextLink: null });
+      }),
+    ),
+    route(
+      'POST',
+      '/deletedsecrets/:name/recover',
+      authorized((_, name) => {
+        const secret = vault.secrets.get(name.toLowerCase());
+        const latest = secret?.versions.at(-1);
+        if (!secret?.deleted || !latest)
+          return vaultError(404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
+        secret.deleted = undefined;
+        return json(200, properties(name, latest));
+      }),
+    ),
+    route(
+      'DELETE',
+      '/deletedsecrets/:name',
+      authorized((_, name) => {
+        const secret = vault.secrets.get(name.toLowerCase());
+        if (!secret?.deleted) return vaultError(404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
+        vault.secrets.delete(name.toLowerCase());
+        return { status: 204 };
       }),
     ),
     route(

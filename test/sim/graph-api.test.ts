@@ -30,7 +30,9 @@ describe('Graph authentication and permissions', () => {
   it('answers 401 InvalidAuthenticationToken without a token or with a forged one', async () => {
     const none = await fetch(`${simulator.graphEndpoint}/v1.0/users`);
     expect(none.status).toBe(401);
-    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('InvalidAuthenticationToken');
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe(
+      'InvalidAuthenticationToken',
+    );
     const forged = await graphFetch(simulator, 'eyJhbGciOiJub25lIn0.e30.')('/users');
     expect(forged.status).toBe(401);
   });

@@ -85,6 +85,31 @@ describe('simulated Key Vault through the real SecretClient and ClientSecretCred
     await expect(connector().setSecret('short-lived', 'again')).rejects.toMatchObject({ statusCode: 409 });
   });
 
+  it('lists the versions of a secret', async () => {
+    await connector().setSecret('versioned', 'a');
+    await connector().setSecret('versioned', 'b');
+    const versions: string[] = [];
+    for await (const properties of connector().listPropertiesOfSecretVersions('versioned'))
+      versions.push(properties.version ?? '');
+    expect(versions).toHaveLength(2);
+    expect(new Set(versions).size).toBe(2);
+  });
+
+  it('recovers a deleted secret with its value, and purges one so the name can be used again', async () => {
+    await connector().setSecret('recoverable', 'keep-me');
+    await (await connector().beginDeleteSecret('recoverable', { intervalInMs: 10 })).pollUntilDone();
+    const deleted: string[] = [];
+    for await (const secret of connector().listDeletedSecrets()) deleted.push(secret.name);
+    expect(deleted).toContain('recoverable');
+    await (await connector().beginRecoverDeletedSecret('recoverable', { intervalInMs: 10 })).pollUntilDone();
+    expect((await connector().getSecret('recoverable')).value).toBe('keep-me');
+
+    await (await connector().beginDeleteSecret('recoverable', { intervalInMs: 10 })).pollUntilDone();
+    await connector().purgeDeletedSecret('recoverable');
+    await expect(connector().getDeletedSecret('recoverable')).rejects.toMatchObject({ statusCode: 404 });
+    expect((await connector().setSecret('recoverable', 'fresh')).value).toBe('fresh');
+  });
+
   it('refuses an app the vault does not allow (403)', async () => {
     const outsider = simulator.directory.addApplication({
       homeTenantId: operator.tenantId,
