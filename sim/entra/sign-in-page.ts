@@ -50,7 +50,7 @@ export function signInPage(input: {
 }): SimResponse {
   const accounts = input.tenants
     .flatMap((tenant) =>
-      candidates(tenant, 25).map(
+      candidates(tenant, input.tenants.length > 1 ? 6 : 25).map(
         (
           { user, roles },
           index,
@@ -82,7 +82,8 @@ button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}</style></head>
     status: 200,
     headers: {
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      // No form-action: Chromium applies it to the redirect that follows the post, which goes to the app.
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
       'cache-control': 'no-store',
     },
     body: html,
