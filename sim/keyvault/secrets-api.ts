@@ -8,7 +8,7 @@ import {
   type SimRoute,
 } from '../http-kit.js';
 import type { TokenIssuer } from '../token-issuer.js';
-import { type SecretVersion, SimVault, type VaultSecret } from './vault.js';
+import type { SecretVersion, SimVault, VaultSecret } from './vault.js';
 
 /** The resource Key Vault tokens are issued for, whatever the vault's host. */
 export const keyVaultResource = 'https://vault.azure.net';
@@ -127,21 +127,14 @@ export function secretsApi(
         `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
       );
     }
-    const now = seconds();
-    const version: SecretVersion = {
-      version: SimVault.newVersionId(),
+    const version = vault.put(name, {
       value: body.value,
       contentType: body.contentType,
-      tags: body.tags ?? {},
-      enabled: body.attributes?.enabled ?? true,
+      tags: body.tags,
+      enabled: body.attributes?.enabled,
       notBefore: body.attributes?.nbf,
       expires: body.attributes?.exp,
-      created: now,
-      updated: now,
-    };
-    const secret = existing ?? { versions: [] };
-    secret.versions.push(version);
-    vault.secrets.set(name.toLowerCase(), secret);
+    });
     return json(200, { value: version.value, ...properties(name, version) });
   };
 

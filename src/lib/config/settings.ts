@@ -17,6 +17,15 @@ export interface Settings {
   keyVaultUrl: string;
   storage: StorageConnection;
   publicBaseUrl: string;
+  /** Where events to the platform core are delivered; none are sent while it is unset. */
+  coreWebhookUrl: string | undefined;
+  invitationLifetimeDays: number;
+  /** How long a core request's webhook-id is remembered, so a replay is refused (the core's retry horizon). */
+  coreReplayWindowHours: number;
+  /** How long an event to the core is retried before it is given up as failed. */
+  eventRetryHorizonHours: number;
+  /** How long secrets read from Key Vault (e.g. signing secrets) are kept in memory. */
+  secretCacheSeconds: number;
 }
 
 export class SettingsError extends Error {
@@ -43,6 +52,13 @@ const publicUrl = z
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
 const schema = z.object({
   CLOUD: optional(z.enum(cloudNames, { error: `must be one of ${cloudNames.join(', ')}` })),
   AUTHORITY_HOST: optional(httpsUrl),
@@ -52,6 +68,11 @@ const schema = z.object({
   AzureWebJobsStorage: optional(z.string().min(1)),
   AzureWebJobsStorage__tableServiceUri: optional(httpsUrl),
   AzureWebJobsStorage__queueServiceUri: optional(httpsUrl),
+  CORE_WEBHOOK_URL: optional(publicUrl),
+  INVITATION_LIFETIME_DAYS: optional(wholeNumber(1, 90)),
+  CORE_REPLAY_WINDOW_HOURS: optional(wholeNumber(1, 24 * 30)),
+  EVENT_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 24 * 14)),
+  SECRET_CACHE_SECONDS: optional(wholeNumber(0, 3600)),
 });
 
 function storageConnection(values: Partial<z.infer<typeof schema>>): StorageConnection | string {
@@ -87,6 +108,11 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     keyVaultUrl: values.KEY_VAULT_URL,
     storage,
     publicBaseUrl: values.PUBLIC_BASE_URL,
+    coreWebhookUrl: values.CORE_WEBHOOK_URL,
+    invitationLifetimeDays: values.INVITATION_LIFETIME_DAYS ?? 7,
+    coreReplayWindowHours: values.CORE_REPLAY_WINDOW_HOURS ?? 72,
+    eventRetryHorizonHours: values.EVENT_RETRY_HORIZON_HOURS ?? 24,
+    secretCacheSeconds: values.SECRET_CACHE_SECONDS ?? 300,
   });
 }
 

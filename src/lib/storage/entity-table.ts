@@ -79,6 +79,22 @@ export class EntityTable<T extends object> {
     }
   }
 
+  /** Entities matching an OData filter (build it with `odata` from @azure/data-tables), with their etags. */
+  async *query(filter: string): AsyncIterable<Stored<T>> {
+    await this.ensureTable();
+    for await (const stored of this.client.listEntities<T>({ queryOptions: { filter } })) {
+      yield { entity: this.fromStored(stored), etag: stored.etag };
+    }
+  }
+
+  /**
+   * Several writes to one partition that succeed or fail together (an entity group transaction): e.g. a state
+   * change and the event that reports it. Rows may be of any shape.
+   */
+  transaction(partitionKey: string): TableTransaction {
+    return new TableTransaction(this.client, escapeKey(partitionKey), () => this.ensureTable());
+  }
+
   /** Every entity of one partition. */
   async *listPartition(partitionKey: string): AsyncIterable<Entity<T>> {
     await this.ensureTable();
@@ -155,4 +171,56 @@ export function planTransactions<E extends Keyed>(entities: readonly E[]): E[][]
     if (batch.length > 0) batches.push(batch);
   }
   return batches;
+}
+
+type Row = { rowKey: string } & Record<string, unknown>;
+
+/**
+ * A batch of writes to one partition, committed atomically (at most 100, each row once). No deletes: the SDK
+ * sends transactional deletes unconditionally, whatever etag is given.
+ */
+export class TableTransaction {
+  private readonly actions: TransactionAction[] = [];
+
+  constructor(
+    private readonly client: TableClient,
+    private readonly partitionKey: string,
+    private readonly ready: () => Promise<void>,
+  ) {}
+
+  private keyed(row: Row) {
+    return { ...row, partitionKey: this.partitionKey, rowKey: escapeKey(row.rowKey) };
+  }
+
+  insert(row: Row): this {
+    this.actions.push(['create', this.keyed(row)]);
+    return this;
+  }
+
+  update(row: Row, etag: string): this {
+    this.actions.push(['update', this.keyed(row), 'Replace', { etag }]);
+    return this;
+  }
+
+  upsert(row: Row): this {
+    this.actions.push(['upsert', this.keyed(row), 'Replace']);
+    return this;
+  }
+
+  get size(): number {
+    return this.actions.length;
+  }
+
+  async commit(): Promise<void> {
+    if (this.actions.length === 0) return;
+    if (this.actions.length > maxTransactionOperations) {
+      throw new RangeError(`A transaction holds at most ${maxTransactionOperations} operations.`);
+    }
+    await this.ready();
+    try {
+      await this.client.submitTransaction(this.actions);
+    } catch (error) {
+      translateStorageError(error, `transaction on ${this.client.tableName}`);
+    }
+  }
 }

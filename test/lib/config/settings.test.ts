@@ -28,6 +28,11 @@ describe('parseSettings', () => {
       keyVaultUrl: 'https://contoso-connector.vault.azure.net',
       storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
       publicBaseUrl: 'https://connector.example.com',
+      coreWebhookUrl: undefined,
+      invitationLifetimeDays: 7,
+      coreReplayWindowHours: 72,
+      eventRetryHorizonHours: 24,
+      secretCacheSeconds: 300,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
@@ -65,6 +70,22 @@ describe('parseSettings', () => {
     });
   });
 
+  it('reads the optional numbers and the core URL', () => {
+    const settings = parseSettings({
+      ...valid,
+      CORE_WEBHOOK_URL: 'https://core.example.com/hooks',
+      INVITATION_LIFETIME_DAYS: '14',
+      CORE_REPLAY_WINDOW_HOURS: '24',
+      EVENT_RETRY_HORIZON_HOURS: '48',
+    });
+    expect(settings).toMatchObject({
+      coreWebhookUrl: 'https://core.example.com/hooks',
+      invitationLifetimeDays: 14,
+      coreReplayWindowHours: 24,
+      eventRetryHorizonHours: 48,
+    });
+  });
+
   it('treats an empty value like a missing one', () => {
     expect(parseSettings({ ...valid, CLOUD: '', AUTHORITY_HOST: '' }).cloud).toBe('AzurePublic');
   });
@@ -88,6 +109,26 @@ describe('parseSettings', () => {
       'a public http base URL',
       { PUBLIC_BASE_URL: 'http://connector.example.com' },
       'PUBLIC_BASE_URL: must use https://',
+    ],
+    [
+      'a public http core URL',
+      { CORE_WEBHOOK_URL: 'http://core.example.com/hooks' },
+      'CORE_WEBHOOK_URL: must use https://',
+    ],
+    [
+      'a lifetime that is not a number',
+      { INVITATION_LIFETIME_DAYS: 'week' },
+      'INVITATION_LIFETIME_DAYS: must be a number',
+    ],
+    [
+      'a lifetime out of range',
+      { INVITATION_LIFETIME_DAYS: '365' },
+      'INVITATION_LIFETIME_DAYS: must be at most 90',
+    ],
+    [
+      'a fractional window',
+      { CORE_REPLAY_WINDOW_HOURS: '1.5' },
+      'CORE_REPLAY_WINDOW_HOURS: must be a whole number',
     ],
   ])('names the setting when %s is wrong', (_, change, expected) => {
     const problems = problemsOf({ ...valid, ...change });

@@ -1,0 +1,25 @@
+import type { InvocationContext } from '@azure/functions';
+import { queueNames, services } from '../lib/app-services.js';
+import type { DispatchMessage } from '../lib/events/outbox.js';
+import { functions } from '../lib/hosting/function-registry.js';
+
+/** Delivers one stream's pending events to the core; asks to be called again when some must wait. */
+export async function dispatchCoreEvents(message: unknown, context: InvocationContext): Promise<void> {
+  const stream = (message as Partial<DispatchMessage>)?.stream;
+  if (typeof stream !== 'string' || stream.length === 0) {
+    context.warn('core-events message without a stream: dropped');
+    return;
+  }
+  const app = services();
+  const outcome = await app.dispatcher.dispatch(stream);
+  context.log(`stream ${stream}: ${JSON.stringify(outcome)}`);
+  if ('retryInSeconds' in outcome && outcome.retryInSeconds !== undefined) {
+    await app.outbox.kick(stream, outcome.retryInSeconds);
+  }
+}
+
+functions.storageQueue('core-events-dispatch', {
+  queueName: queueNames.coreEvents,
+  connection: 'AzureWebJobsStorage',
+  handler: dispatchCoreEvents,
+});

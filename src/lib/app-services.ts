@@ -1,0 +1,79 @@
+import { ReplayGuard, type SeenRequest } from './core-api/replay-guard.js';
+import { eventSigningSecret } from './core-api/signing-secrets.js';
+import { type Dependencies, dependencies } from './dependencies.js';
+import { deliverEvent } from './events/core-delivery.js';
+import { type DeliveryState, EventDispatcher } from './events/event-dispatcher.js';
+import { type DispatchMessage, Outbox, type OutboxRow } from './events/outbox.js';
+import type { LeaseRow } from './events/stream-lease.js';
+import {
+  type InvitationRecord,
+  InvitationService,
+  type InvitationTokenIndex,
+} from './invitations/invitation-service.js';
+import { CachedSecrets } from './secrets/cached-secrets.js';
+
+/** Table and queue names, in one place. */
+export const tableNames = {
+  invitations: 'Invitations',
+  invitationTokens: 'InvitationTokens',
+  /** Per-tenant partitions: tenant state and its outbox of events, written together. */
+  tenants: 'Tenants',
+  coreRequestIds: 'CoreRequestIds',
+  coreDelivery: 'CoreDelivery',
+} as const;
+
+export const queueNames = { coreEvents: 'core-events' } as const;
+
+/** The domain services, built once from the dependencies and handed to the functions. */
+export interface AppServices {
+  deps: Dependencies;
+  secrets: CachedSecrets;
+  replayGuard: ReplayGuard;
+  invitations: InvitationService;
+  outbox: Outbox;
+  dispatcher: EventDispatcher;
+}
+
+export function buildServices(
+  deps: Dependencies,
+  log: (message: string) => void = console.warn,
+): AppServices {
+  const { settings, storage } = deps;
+  const secrets = new CachedSecrets(deps.secrets, settings.secretCacheSeconds * 1000);
+  const outbox = new Outbox(
+    storage.table<OutboxRow>(tableNames.tenants),
+    storage.queue<DispatchMessage>(queueNames.coreEvents),
+  );
+  return {
+    deps,
+    secrets,
+    replayGuard: new ReplayGuard(
+      storage.table<SeenRequest>(tableNames.coreRequestIds),
+      settings.coreReplayWindowHours,
+    ),
+    invitations: new InvitationService(
+      storage.table<InvitationRecord>(tableNames.invitations),
+      storage.table<InvitationTokenIndex>(tableNames.invitationTokens),
+      settings.publicBaseUrl,
+      settings.invitationLifetimeDays,
+    ),
+    outbox,
+    dispatcher: new EventDispatcher({
+      outbox: outbox.table,
+      leases: storage.table<LeaseRow>(tableNames.tenants),
+      state: storage.table<DeliveryState>(tableNames.coreDelivery),
+      coreWebhookUrl: settings.coreWebhookUrl,
+      signingSecret: () => eventSigningSecret(secrets),
+      deliver: deliverEvent,
+      retryHorizonHours: settings.eventRetryHorizonHours,
+      log,
+    }),
+  };
+}
+
+let current: AppServices | undefined;
+
+export function services(): AppServices {
+  current ??= buildServices(dependencies());
+  return current;
+}

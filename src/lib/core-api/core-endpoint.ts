@@ -1,0 +1,136 @@
+import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import { type AppServices, services } from '../app-services.js';
+import { functions } from '../hosting/function-registry.js';
+import { ApiError, errorToProblem, type FieldProblem, problemResponse } from '../http/problem.js';
+import { readLimitedBody } from './read-limited-body.js';
+import { verifyRequestSignature } from './request-signature.js';
+import { acceptedRequestSecrets } from './signing-secrets.js';
+
+export interface EndpointInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  services: AppServices;
+  context: InvocationContext;
+  /** The request's webhook-id, usable as an idempotency key. */
+  requestId: string;
+}
+
+export interface EndpointResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A core-facing operation: its route, schemas (which also make the OpenAPI document) and handler. */
+export interface CoreOperation<P = unknown, Q = unknown, B = unknown> {
+  name: string;
+  method: HttpMethod;
+  /** A Functions route template below /api, e.g. `invitations/{id}`. */
+  route: string;
+  summary: string;
+  tag: string;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handler: (input: EndpointInput<P, Q, B>) => Promise<EndpointResult>;
+}
+
+const operations: CoreOperation[] = [];
+
+/** Every core-facing operation registered so far, for the OpenAPI document. */
+export function coreOperations(): readonly CoreOperation[] {
+  return operations;
+}
+
+function fieldProblems(where: 'params' | 'query' | 'body', error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    pointer: `/${[where, ...issue.path.map(String)].join('/')}`,
+    detail: issue.message,
+  }));
+}
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'params' | 'query' | 'body'): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ApiError(
+    400,
+    'invalid_request',
+    'The request is not valid.',
+    `Check ${where}.`,
+    fieldProblems(where, result.error),
+  );
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ApiError(
+      400,
+      'invalid_json',
+      'The request body is not JSON.',
+      'Send a JSON document with content-type application/json.',
+      [{ pointer: '/body', detail: 'not JSON' }],
+    );
+  }
+}
+
+/**
+ * Registers a core-facing endpoint. Every request goes through, in this order: the body size limit (413 before
+ * any HMAC work), the Standard Webhooks signature with every accepted secret, the replay guard (each
+ * webhook-id once, across endpoints), the schemas (400 naming each offending field), then the handler. Refusals
+ * are problem details and change nothing. In Azure the function key (authLevel function) is required as well.
+ */
+export function coreEndpoint<P, Q, B>(operation: CoreOperation<P, Q, B>): void {
+  operations.push(operation as CoreOperation);
+  const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    let remembered: string | undefined;
+    const app = services();
+    try {
+      const raw = await readLimitedBody(request);
+      const headers = Object.fromEntries(request.headers.entries());
+      const signed = verifyRequestSignature(raw, headers, await acceptedRequestSecrets(app.secrets));
+      await app.replayGuard.remember(signed.id);
+      remembered = signed.id;
+      const params = parse(operation.params, request.params, 'params');
+      const query = parse(operation.query, Object.fromEntries(request.query.entries()), 'query');
+      const body = operation.body
+        ? parse(operation.body, raw ? parseJson(raw) : undefined, 'body')
+        : (undefined as B);
+      if (!operation.body && raw.trim())
+        throw new ApiError(400, 'unexpected_body', 'This operation takes no body.');
+      const result = await operation.handler({
+        params,
+        query,
+        body,
+        services: app,
+        context,
+        requestId: signed.id,
+      });
+      return {
+        status: result.status,
+        headers: { 'cache-control': 'no-store', ...(result.headers ?? {}) },
+        ...(result.body === undefined ? {} : { jsonBody: result.body }),
+      };
+    } catch (error) {
+      const problem = errorToProblem(error);
+      if (problem.status >= 500) {
+        context.error(`${operation.name} failed`, error);
+        if (remembered) await app.replayGuard.forget(remembered);
+      } else {
+        context.warn(`${operation.name} refused: ${problem.type} ${problem.detail ?? ''}`);
+      }
+      return problemResponse(problem);
+    }
+  };
+  functions.http(operation.name, {
+    methods: [operation.method],
+    route: operation.route,
+    authLevel: 'function',
+    handler,
+  });
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const tenantId = z.string().describe('The customer tenant (Entra tenant GUID).');
+const verdict = z.enum(['ready', 'action_required', 'blocked']);
+
+/**
+ * Every event the connector sends to the platform core, with its payload (`data`). This is the contract: the
+ * OpenAPI document publishes it under `webhooks`.
+ */
+export const eventCatalogue = {
+  'invitation.completed': z.object({ invitationId: z.string(), tenantId }),
+  'tenant.onboarded': z.object({
+    tenantId,
+    invitationId: z.string(),
+    method: z.enum(['automatic', 'manual']),
+    clientId: z.string(),
+  }),
+  'tenant.validation_changed': z.object({ tenantId, verdict, previousVerdict: verdict.optional() }),
+  'tenant.credentials_invalid': z.object({ tenantId, serviceId: z.string().optional(), reason: z.string() }),
+  'credentials.expiring': z.object({ tenantId, serviceId: z.string(), expiresAt: z.iso.datetime() }),
+  'credentials.rotated': z.object({ tenantId, serviceId: z.string(), expiresAt: z.iso.datetime() }),
+  'replication.completed': z.object({
+    tenantId,
+    runId: z.string(),
+    counts: z.record(z.string(), z.number().int()),
+    cursor: z.string(),
+  }),
+  'replication.failed': z.object({ tenantId, runId: z.string(), reason: z.string() }),
+  'site.dns_record_required': z.object({
+    tenantId,
+    siteId: z.string(),
+    domain: z.string(),
+    record: z.object({ type: z.literal('TXT'), name: z.string(), value: z.string(), ttl: z.number().int() }),
+  }),
+  'site.activated': z.object({ tenantId, siteId: z.string(), domain: z.string() }),
+  'tenant.offboarded': z.object({ tenantId }),
+} as const;
+
+export type EventType = keyof typeof eventCatalogue;
+export type EventData<T extends EventType> = z.infer<(typeof eventCatalogue)[T]>;
+
+/** An event as the domain raises it. */
+export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+
+/** The Standard Webhooks payload the core receives; the `webhook-id` header carries the event id. */
+export const eventEnvelopeSchema = (data: z.ZodType) =>
+  z.object({ type: z.string(), timestamp: z.iso.datetime(), data });

@@ -1,0 +1,130 @@
+import type { EntityTable } from '../storage/entity-table.js';
+import { ConcurrencyError } from '../storage/storage-errors.js';
+import type { DeliveryResult } from './core-delivery.js';
+import { type OutboxRow, outboxRange } from './outbox.js';
+import { type LeaseRow, StreamLease } from './stream-lease.js';
+
+/** Whether events may be sent to the core at all: a 410 Gone from the core turns delivery off until re-enabled. */
+export interface DeliveryState {
+  disabled: boolean;
+  disabledAt?: string;
+  reason?: string;
+}
+
+export const deliveryStateKeys = { partitionKey: 'core', rowKey: 'delivery' } as const;
+
+export type DispatchOutcome =
+  | { delivered: number; retryInSeconds?: number }
+  | { delivered: 0; stopped: 'no_core' | 'disabled' }
+  | { delivered: 0; stopped: 'leased'; retryInSeconds: number };
+
+export interface DispatcherOptions {
+  outbox: EntityTable<OutboxRow>;
+  leases: EntityTable<LeaseRow>;
+  state: EntityTable<DeliveryState>;
+  coreWebhookUrl: string | undefined;
+  signingSecret: () => Promise<string>;
+  deliver: (url: string, secret: string, event: OutboxRow) => Promise<DeliveryResult>;
+  retryHorizonHours: number;
+  log: (message: string) => void;
+}
+
+/** At most this many deliveries per run, so a run stays well inside its lease. */
+const maxPerRun = 10;
+const leaseTtlMs = 2 * 60_000;
+
+/** 5 s, 10 s, 20 s … doubling, at most an hour between tries. */
+export const backoffSeconds = (attempts: number) => Math.min(5 * 2 ** Math.max(attempts - 1, 0), 3600);
+
+/**
+ * Delivers a stream's pending events to the core, oldest first, one stream at a time (a lease). A failed
+ * delivery blocks the later events of its stream (order per tenant) and is retried with backoff until the
+ * retry horizon, then marked failed. A crash after delivering but before marking means the core gets that event
+ * again, with the same id: at least once, never lost.
+ */
+export class EventDispatcher {
+  constructor(private readonly options: DispatcherOptions) {}
+
+  async dispatch(stream: string, now = new Date()): Promise<DispatchOutcome> {
+    const { coreWebhookUrl, outbox, state } = this.options;
+    if (!coreWebhookUrl) return { delivered: 0, stopped: 'no_core' };
+    if ((await state.get(deliveryStateKeys.partitionKey, deliveryStateKeys.rowKey))?.entity.disabled) {
+      return { delivered: 0, stopped: 'disabled' };
+    }
+    const lease = new StreamLease(this.options.leases, stream, 'dispatch-lease', leaseTtlMs);
+    if (!(await lease.acquire(now))) return { delivered: 0, stopped: 'leased', retryInSeconds: 5 };
+    try {
+      const secret = await this.options.signingSecret();
+      const filter = `PartitionKey eq '${stream.replaceAll("'", "''")}' and ${outboxRange()} and status eq 'pending'`;
+      let delivered = 0;
+      for await (const { entity, etag } of outbox.query(filter)) {
+        if (delivered === maxPerRun) return { delivered, retryInSeconds: 0 };
+        const due = Date.parse(entity.nextAttemptAt);
+        if (due > now.getTime())
+          return { delivered, retryInSeconds: Math.ceil((due - now.getTime()) / 1000) };
+        const result = await this.options.deliver(coreWebhookUrl, secret, entity);
+        if (result.ok) {
+          await this.mark(entity, etag, {
+            status: 'delivered',
+            deliveredAt: new Date().toISOString(),
+            attempts: entity.attempts + 1,
+            lastStatus: result.status,
+          });
+          delivered += 1;
+          continue;
+        }
+        if (result.status === 410) {
+          await this.disable(now);
+          return { delivered, retryInSeconds: undefined };
+        }
+        const attempts = entity.attempts + 1;
+        const wait = backoffSeconds(attempts);
+        const horizon = Date.parse(entity.createdAt) + this.options.retryHorizonHours * 3600_000;
+        if (now.getTime() + wait * 1000 > horizon) {
+          this.options.log(
+            `event ${entity.eventId} (${entity.type}) failed for good after ${attempts} tries; last status ${result.status}`,
+          );
+          await this.mark(entity, etag, { status: 'failed', attempts, lastStatus: result.status });
+          continue;
+        }
+        await this.mark(entity, etag, {
+          attempts,
+          lastStatus: result.status,
+          nextAttemptAt: new Date(now.getTime() + wait * 1000).toISOString(),
+        });
+        return { delivered, retryInSeconds: wait };
+      }
+      return { delivered };
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async mark(
+    row: OutboxRow & { partitionKey?: string; rowKey?: string },
+    etag: string,
+    changes: Partial<OutboxRow>,
+  ) {
+    try {
+      await this.options.outbox.update(
+        { ...(row as OutboxRow & { partitionKey: string; rowKey: string }), ...changes },
+        etag,
+      );
+    } catch (error) {
+      // Another dispatcher marked it first (its lease expired under us): its word stands.
+      if (!(error instanceof ConcurrencyError)) throw error;
+    }
+  }
+
+  private async disable(now: Date): Promise<void> {
+    this.options.log('the core answered 410 Gone: event delivery is disabled until re-enabled');
+    await this.options.state.upsertMany([
+      {
+        ...deliveryStateKeys,
+        disabled: true,
+        disabledAt: now.toISOString(),
+        reason: 'The core answered 410 Gone.',
+      },
+    ]);
+  }
+}

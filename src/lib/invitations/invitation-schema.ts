@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const domain = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+export const licenceTypes = ['HostedEssentialsPlus', 'HostedPro'] as const;
+export const methods = ['automatic', 'manual', 'either'] as const;
+
+export const serviceSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/, {
+    error: 'must be 1 to 40 letters, digits or dashes, starting with a letter or digit',
+  }),
+  name: z.string().trim().min(1).max(100),
+});
+
+export const createInvitationSchema = z
+  .object({
+    customer: z.object({
+      reference: z.string().trim().min(1).max(100),
+      name: z.string().trim().min(1).max(200),
+    }),
+    services: z
+      .array(serviceSchema)
+      .min(1, { error: 'at least one Direct Routing service is needed' })
+      .max(20)
+      .refine(
+        (services) => new Set(services.map((service) => service.id.toLowerCase())).size === services.length,
+        {
+          error: 'service ids must be unique',
+        },
+      ),
+    licenceType: z.enum(licenceTypes, {
+      error:
+        'must be HostedEssentialsPlus or HostedPro: the connector is offered only for Hosted Essentials Plus and Hosted Pro services',
+    }),
+    automaticDns: z.boolean().default(false),
+    method: z.enum(methods).default('either'),
+    expectedTenant: z
+      .string()
+      .trim()
+      .refine((value) => guid.test(value) || domain.test(value), {
+        error: 'must be a tenant GUID or a domain name',
+      })
+      .optional(),
+  })
+  .strict();
+
+export type CreateInvitation = z.infer<typeof createInvitationSchema>;
+
+export const invitationStatuses = ['pending', 'expired', 'revoked', 'completed'] as const;
+export type InvitationStatus = (typeof invitationStatuses)[number];
+
+export const invitationViewSchema = z.object({
+  id: z.string(),
+  status: z.enum(invitationStatuses),
+  customer: z.object({ reference: z.string(), name: z.string() }),
+  services: z.array(serviceSchema),
+  licenceType: z.enum(licenceTypes),
+  automaticDns: z.boolean(),
+  method: z.enum(methods),
+  expectedTenant: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().optional(),
+  revokedAt: z.iso.datetime().optional(),
+  tenantId: z.string().optional(),
+});
+export type InvitationView = z.infer<typeof invitationViewSchema>;
+
+export const createdInvitationSchema = invitationViewSchema.extend({
+  url: z
+    .url()
+    .describe(
+      'The link for the customer admin. It holds the only copy of the token: store it, or revoke and invite again.',
+    ),
+});

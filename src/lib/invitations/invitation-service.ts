@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../http/problem.js';
+import { constantTimeEqual } from '../security/constant-time-equal.js';
+import type { EntityTable } from '../storage/entity-table.js';
+import type { CreateInvitation, InvitationStatus, InvitationView } from './invitation-schema.js';
+import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
+
+/** An invitation as stored: options as JSON, the token only as its hash. */
+export interface InvitationRecord {
+  tokenHash: string;
+  customer: string;
+  services: string;
+  licenceType: string;
+  automaticDns: boolean;
+  method: string;
+  expectedTenant?: string;
+  createdAt: string;
+  expiresAt: string;
+  completedAt?: string;
+  revokedAt?: string;
+  tenantId?: string;
+}
+
+export interface InvitationTokenIndex {
+  invitationId: string;
+}
+
+export const invitationRowKey = 'invitation';
+
+/** The link the customer admin opens; the landing page lives at this route. */
+export const invitationPath = (token: string) => `/api/onboarding/${token}`;
+
+export function statusOf(record: InvitationRecord, now: Date): InvitationStatus {
+  if (record.completedAt) return 'completed';
+  if (record.revokedAt) return 'revoked';
+  return Date.parse(record.expiresAt) <= now.getTime() ? 'expired' : 'pending';
+}
+
+export function toView(id: string, record: InvitationRecord, now: Date): InvitationView {
+  return {
+    id,
+    status: statusOf(record, now),
+    customer: JSON.parse(record.customer),
+    services: JSON.parse(record.services),
+    licenceType: record.licenceType as InvitationView['licenceType'],
+    automaticDns: record.automaticDns,
+    method: record.method as InvitationView['method'],
+    ...(record.expectedTenant ? { expectedTenant: record.expectedTenant } : {}),
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    ...(record.completedAt ? { completedAt: record.completedAt } : {}),
+    ...(record.revokedAt ? { revokedAt: record.revokedAt } : {}),
+    ...(record.tenantId ? { tenantId: record.tenantId } : {}),
+  };
+}
+
+const notFound = (id: string) =>
+  new ApiError(404, 'invitation_not_found', 'No such invitation.', `There is no invitation ${id}.`);
+
+/** Invitations: created and revoked by the core, completed once by onboarding; they expire. */
+export class InvitationService {
+  constructor(
+    private readonly invitations: EntityTable<InvitationRecord>,
+    private readonly tokens: EntityTable<InvitationTokenIndex>,
+    private readonly publicBaseUrl: string,
+    private readonly lifetimeDays: number,
+  ) {}
+
+  async create(input: CreateInvitation, now = new Date()): Promise<InvitationView & { url: string }> {
+    const id = randomUUID();
+    const token = newInvitationToken();
+    const tokenHash = hashInvitationToken(token);
+    const record: InvitationRecord = {
+      tokenHash,
+      customer: JSON.stringify(input.customer),
+      services: JSON.stringify(input.services),
+      licenceType: input.licenceType,
+      automaticDns: input.automaticDns,
+      method: input.method,
+      ...(input.expectedTenant ? { expectedTenant: input.expectedTenant } : {}),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.lifetimeDays * 86_400_000).toISOString(),
+    };
+    // The index first: a crash in between leaves an index row that leads nowhere, never a token without one.
+    await this.tokens.insert({ partitionKey: tokenHash.slice(0, 2), rowKey: tokenHash, invitationId: id });
+    await this.invitations.insert({ partitionKey: id, rowKey: invitationRowKey, ...record });
+    return { ...toView(id, record, now), url: `${this.publicBaseUrl}${invitationPath(token)}` };
+  }
+
+  async get(id: string, now = new Date()): Promise<InvitationView> {
+    const stored = await this.invitations.get(id, invitationRowKey);
+    if (!stored) throw notFound(id);
+    return toView(id, stored.entity, now);
+  }
+
+  /** Newest first. */
+  async list(
+    filter: { status?: InvitationStatus; top: number },
+    now = new Date(),
+  ): Promise<InvitationView[]> {
+    const views: InvitationView[] = [];
+    for await (const { entity } of this.invitations.query(`RowKey eq '${invitationRowKey}'`)) {
+      const view = toView(entity.partitionKey, entity, now);
+      if (!filter.status || view.status === filter.status) views.push(view);
+    }
+    return views.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, filter.top);
+  }
+
+  /** Revokes a pending or expired invitation; revoking twice is harmless; a completed one cannot be. */
+  async revoke(id: string, now = new Date()): Promise<InvitationView> {
+    const stored = await this.invitations.get(id, invitationRowKey);
+    if (!stored) throw notFound(id);
+    const status = statusOf(stored.entity, now);
+    if (status === 'completed') {
+      throw new ApiError(
+        409,
+        'invitation_completed',
+        'The invitation was used already.',
+        'Offboard the tenant instead.',
+      );
+    }
+    if (status === 'revoked') return toView(id, stored.entity, now);
+    const revoked = { ...stored.entity, revokedAt: now.toISOString() };
+    await this.invitations.update(revoked, stored.etag);
+    return toView(id, revoked, now);
+  }
+
+  /** The invitation a link's token opens, if any (the landing page's lookup). */
+  async findByToken(
+    token: string,
+  ): Promise<{ id: string; record: InvitationRecord; etag: string } | undefined> {
+    const tokenHash = hashInvitationToken(token);
+    const index = await this.tokens.get(tokenHash.slice(0, 2), tokenHash);
+    if (!index) return undefined;
+    const stored = await this.invitations.get(index.entity.invitationId, invitationRowKey);
+    if (!stored || !constantTimeEqual(stored.entity.tokenHash, tokenHash)) return undefined;
+    return { id: index.entity.invitationId, record: stored.entity, etag: stored.etag };
+  }
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableNames } from '../../src/lib/app-services.js';
+import { hashInvitationToken } from '../../src/lib/invitations/invitation-token.js';
+import { ConnectorFixture } from '../support/connector-fixture.js';
+
+let connector: ConnectorFixture;
+
+const valid = {
+  customer: { reference: 'CUST-002', name: 'Fabrikam Retail' },
+  services: [
+    { id: 'dr-london', name: 'Direct Routing London' },
+    { id: 'dr-paris', name: 'Direct Routing Paris' },
+  ],
+  licenceType: 'HostedEssentialsPlus',
+  expectedTenant: 'fabrikamretail.onmicrosoft.com',
+};
+
+beforeAll(async () => {
+  connector = await ConnectorFixture.start({ INVITATION_LIFETIME_DAYS: '3' });
+});
+
+afterAll(async () => {
+  await connector?.stop();
+});
+
+describe('invitations API', () => {
+  it('creates an invitation with defaults, a 256-bit token in its link, and stores only the hash', async () => {
+    const created = await connector.call('POST', '/invitations', { body: valid });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      status: 'pending',
+      automaticDns: false,
+      method: 'either',
+      licenceType: 'HostedEssentialsPlus',
+      expectedTenant: 'fabrikamretail.onmicrosoft.com',
+    });
+    const token = /\/api\/onboarding\/([A-Za-z0-9_-]+)$/.exec(created.body.url)?.[1] as string;
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+    const lifetime = Date.parse(created.body.expiresAt) - Date.parse(created.body.createdAt);
+    expect(lifetime).toBe(3 * 86_400_000);
+
+    const read = await connector.call('GET', `/invitations/${created.body.id}`);
+    const { url: _, ...withoutUrl } = created.body;
+    expect(read.body).toEqual(withoutUrl);
+    const stored = JSON.stringify(await connector.rows(tableNames.invitations));
+    expect(stored).not.toContain(token);
+    expect(stored).toContain(hashInvitationToken(token));
+  });
+
+  it('lists newest first, filters by status, and revokes (twice is harmless)', async () => {
+    const first = await connector.call('POST', '/invitations', { body: valid });
+    const second = await connector.call('POST', '/invitations', {
+      body: { ...valid, customer: { reference: 'CUST-003', name: 'Other' } },
+    });
+    const listed = await connector.call('GET', '/invitations?top=2');
+    expect(listed.body.value.map((invitation: { id: string }) => invitation.id)).toEqual([
+      second.body.id,
+      first.body.id,
+    ]);
+    expect((await connector.call('DELETE', `/invitations/${first.body.id}`)).body.status).toBe('revoked');
+    expect((await connector.call('DELETE', `/invitations/${first.body.id}`)).status).toBe(200);
+    const revoked = await connector.call('GET', '/invitations?status=revoked');
+    expect(revoked.body.value.map((invitation: { id: string }) => invitation.id)).toEqual([first.body.id]);
+  });
+
+  it.each([
+    [
+      'an unoffered licence type',
+      { ...valid, licenceType: 'HostedEssentials' },
+      '/body/licenceType',
+      'Hosted Essentials Plus and Hosted Pro',
+    ],
+    ['no services', { ...valid, services: [] }, '/body/services', 'at least one'],
+    [
+      'duplicate service ids',
+      { ...valid, services: [valid.services[0], valid.services[0]] },
+      '/body/services',
+      'unique',
+    ],
+    [
+      'a service id unfit for Key Vault names',
+      { ...valid, services: [{ id: 'dr london', name: 'x' }] },
+      '/body/services/0/id',
+      'letters, digits or dashes',
+    ],
+    [
+      'an expected tenant that is neither a GUID nor a domain',
+      { ...valid, expectedTenant: 'not a tenant' },
+      '/body/expectedTenant',
+      'GUID or a domain',
+    ],
+    ['an unknown method', { ...valid, method: 'magic' }, '/body/method', ''],
+    ['an unknown property', { ...valid, colour: 'red' }, '/body', 'colour'],
+    ['a missing customer', { services: valid.services, licenceType: 'HostedPro' }, '/body/customer', ''],
+  ])('refuses %s with a problem naming the field, and creates nothing', async (_, body, pointer, words) => {
+    const before = await connector.count(tableNames.invitations);
+    const response = await connector.call('POST', '/invitations', { body });
+    expect(response.status).toBe(400);
+    expect(response.body.type).toBe('urn:m365-connector:problem:invalid_request');
+    const problem = response.body.errors.find((error: { pointer: string }) => error.pointer === pointer);
+    expect(problem, JSON.stringify(response.body.errors)).toBeDefined();
+    expect(`${problem.detail}`).toContain(words);
+    expect(await connector.count(tableNames.invitations)).toBe(before);
+  });
+
+  it.each([
+    ['an id that is not a GUID', 'GET', '/invitations/abc', 400],
+    ['an unknown invitation', 'GET', '/invitations/3f2504e0-4f89-41d3-9a0c-0305e82c3301', 404],
+    ['revoking an unknown invitation', 'DELETE', '/invitations/3f2504e0-4f89-41d3-9a0c-0305e82c3301', 404],
+    ['an unknown status filter', 'GET', '/invitations?status=lost', 400],
+    ['a top above 200', 'GET', '/invitations?top=500', 400],
+    ['a body on a DELETE', 'DELETE', '/invitations/3f2504e0-4f89-41d3-9a0c-0305e82c3301', 400],
+  ])('answers %s with a problem', async (name, method, path, status) => {
+    const response = await connector.call(
+      method,
+      path,
+      name === 'a body on a DELETE' ? { body: { x: 1 } } : {},
+    );
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+});

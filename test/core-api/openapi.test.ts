@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coreOperations } from '../../src/lib/core-api/core-endpoint.js';
+import { openApiDocument } from '../../src/lib/core-api/openapi-document.js';
+import { eventCatalogue } from '../../src/lib/events/event-catalogue.js';
+import { ConnectorFixture } from '../support/connector-fixture.js';
+
+let connector: ConnectorFixture;
+
+beforeAll(async () => {
+  connector = await ConnectorFixture.start();
+});
+
+afterAll(async () => {
+  await connector?.stop();
+});
+
+describe('OpenAPI document', () => {
+  it('is served anonymously at /api/openapi.json and validates as OpenAPI 3.1', async () => {
+    const response = await fetch(`${connector.host.url}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string } & Record<string, unknown>;
+    expect(document.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('publishes exactly the built endpoints, each signed and answering problem details', () => {
+    const document = openApiDocument(coreOperations());
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'DELETE /invitations/{id}',
+        'GET /event-delivery',
+        'GET /events',
+        'GET /invitations',
+        'GET /invitations/{id}',
+        'POST /invitations',
+        'PUT /event-delivery',
+      ].sort(),
+    );
+    const create = (
+      document.paths['/invitations'] as Record<
+        string,
+        { security: unknown; responses: Record<string, unknown> }
+      >
+    ).post;
+    expect(create?.security).toEqual([{ functionKey: [], webhookSignature: [] }]);
+    expect(Object.keys(create?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '400', '401', '413']),
+    );
+  });
+
+  it('publishes every event of the catalogue under webhooks', () => {
+    expect(Object.keys(openApiDocument(coreOperations()).webhooks).sort()).toEqual(
+      Object.keys(eventCatalogue).sort(),
+    );
+  });
+
+  it('is committed as docs/openapi.json, up to date (run `npm run openapi` after changing an endpoint)', () => {
+    const committed = JSON.parse(readFileSync('docs/openapi.json', 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(openApiDocument(coreOperations()))));
+  });
+});
