@@ -1,12 +1,15 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateCertificates } from '../sim/certificates.js';
 import { seedSampleWorld } from '../sim/sample-world.js';
 import { Simulator } from '../sim/server.js';
+import { eventSigningSecretName, requestSigningSecretsName } from '../src/lib/core-api/signing-secrets.js';
 import { projectRoot } from '../src/lib/project-root.js';
 import { type RunningAzurite, startAzurite } from './azurite.js';
+import { CoreStandIn } from './core-stand-in.js';
 import { type LocalSettings, readLocalSettings } from './host/local-settings.js';
 
 /**
@@ -19,6 +22,7 @@ const { values: args } = parseArgs({
     persist: { type: 'string' },
     port: { type: 'string' },
     'sim-port': { type: 'string', default: '7443' },
+    'core-port': { type: 'string', default: '7072' },
   },
 });
 
@@ -52,9 +56,16 @@ async function startStorage(settings: LocalSettings): Promise<RunningAzurite | u
   return azurite;
 }
 
-async function startSimulator(
-  settings: LocalSettings,
-): Promise<{ simulator?: Simulator; caCertPath?: string }> {
+const webhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+interface SimulatedCloud {
+  simulator?: Simulator;
+  caCertPath?: string;
+  /** Signing secrets seeded into the simulated vault (fresh each run). */
+  secrets?: { request: string; event: string };
+}
+
+async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> {
   if (settings.values.KEY_VAULT_URL || settings.values.AUTHORITY_HOST) {
     say(
       'Microsoft cloud',
@@ -75,6 +86,10 @@ async function startSimulator(
     AZURE_CLIENT_ID: operator.connectorIdentity.clientId,
     AZURE_CLIENT_SECRET: operator.connectorIdentity.clientSecret,
   });
+  const secrets = { request: webhookSecret(), event: webhookSecret() };
+  const vault = simulator.vaults.get('connector')?.vault;
+  vault?.put(requestSigningSecretsName, { value: secrets.request });
+  vault?.put(eventSigningSecretName, { value: secrets.event });
   say(
     'Microsoft cloud',
     `the Microsoft 365 simulator at ${simulator.url} (no real Entra settings are given)`,
@@ -85,7 +100,39 @@ async function startSimulator(
     operator.tenants.map((tenant) => `${tenant.domain} (admin ${tenant.admin.userPrincipalName})`).join(', '),
   );
   say('Test CA', relative(process.cwd(), certificates.caCertPath));
-  return { simulator, caCertPath: certificates.caCertPath };
+  return { simulator, caCertPath: certificates.caCertPath, secrets };
+}
+
+async function startCore(settings: LocalSettings, cloud: SimulatedCloud): Promise<CoreStandIn | undefined> {
+  if (settings.values.CORE_WEBHOOK_URL) {
+    say('Platform core', `${settings.values.CORE_WEBHOOK_URL} (CORE_WEBHOOK_URL)`);
+    return undefined;
+  }
+  if (!cloud.secrets) {
+    say('Platform core', 'none: set CORE_WEBHOOK_URL to receive events');
+    return undefined;
+  }
+  const standIn = await CoreStandIn.start({
+    signingSecret: cloud.secrets.event,
+    port: Number(args['core-port']),
+  });
+  settings.values.CORE_WEBHOOK_URL = standIn.eventsUrl;
+  say('Platform core', `stand-in receiving events at ${standIn.eventsUrl} (GET lists them)`);
+  return standIn;
+}
+
+/** The CLI signs like the core: on a local run it finds the URL, key and secret here. */
+function writeCliConfig(hostUrl: string, settings: LocalSettings, cloud: SimulatedCloud): void {
+  if (!cloud.secrets) return;
+  const dir = join(root, '.local');
+  mkdirSync(dir, { recursive: true });
+  const config = {
+    url: `${hostUrl}/api`,
+    functionKey: settings.functionKey,
+    signingSecret: cloud.secrets.request,
+  };
+  writeFileSync(join(dir, 'core-client.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  say('CLI', 'npm run cli -- invitations   (signs as the core; settings in .local/core-client.json)');
 }
 
 function startHost(
@@ -118,9 +165,11 @@ async function main(): Promise<void> {
     `${relative(process.cwd(), file)}${file.endsWith('example.json') ? ' (copy it to local.settings.json to change them)' : ''}`,
   );
   const azurite = await startStorage(settings);
-  const { simulator, caCertPath } = await startSimulator(settings);
+  const cloud = await startSimulator(settings);
+  const { simulator, caCertPath } = cloud;
+  const core = await startCore(settings, cloud);
   const stopServices = async () => {
-    await Promise.all([simulator?.stop(), azurite?.stop()]);
+    await Promise.all([simulator?.stop(), azurite?.stop(), core?.stop()]);
   };
   let host: Awaited<ReturnType<typeof startHost>>;
   try {
@@ -130,6 +179,7 @@ async function main(): Promise<void> {
     throw error;
   }
   say('Connector', `${host.url}/api/health`);
+  writeCliConfig(host.url, settings, cloud);
   const width = Math.max(...lines.map(([what]) => what.length));
   console.log('\nM365 Tenant Connector, running locally\n');
   for (const [what, where] of lines) console.log(`  ${what.padEnd(width)}  ${where}`);

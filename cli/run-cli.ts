@@ -1,0 +1,239 @@
+import { Command, CommanderError, Option } from 'commander';
+import { type CliConfig, resolveConfig } from './cli-config.js';
+import { CliError, callConnector } from './connector-client.js';
+import { textTable } from './text-table.js';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+interface Invitation {
+  id: string;
+  status: string;
+  customer: { reference: string; name: string };
+  services: { id: string; name: string }[];
+  licenceType: string;
+  method: string;
+  automaticDns: boolean;
+  createdAt: string;
+  expiresAt: string;
+  url?: string;
+  tenantId?: string;
+}
+
+interface SentEvent {
+  eventId: string;
+  type: string;
+  tenantId: string;
+  status: string;
+  attempts: number;
+  createdAt: string;
+  lastStatus?: number;
+}
+
+const day = (iso: string) => iso.replace('T', ' ').slice(0, 16);
+
+function parseService(value: string, previous: { id: string; name: string }[] = []) {
+  const [id, ...name] = value.split('=');
+  if (!id || name.length === 0)
+    throw new CliError(`--service takes id=name, e.g. dr-london="Direct Routing London" (got ${value}).`);
+  return [...previous, { id, name: name.join('=') }];
+}
+
+/**
+ * The operator CLI: `connector invite | invitations | invitation | revoke | events | delivery`. Signs every call as
+ * the core does; prints tables for people, or JSON with --json. Returns the exit code.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = new Command('connector')
+    .description('Operate the M365 Tenant Connector as the platform core does.')
+    .option('--url <url>', 'the connector API base, e.g. http://localhost:7071/api')
+    .option('--key <key>', 'the function key')
+    .option('--secret <whsec>', 'a Standard Webhooks signing secret the connector accepts')
+    .option('--json', 'print JSON for scripts')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  const config = (): CliConfig => {
+    try {
+      return resolveConfig(program.opts(), io.env, io.cwd);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  };
+  const json = () => Boolean(program.opts().json);
+  const print = (value: unknown, human: () => string) =>
+    io.out(`${json() ? JSON.stringify(value, null, 2) : human()}\n`);
+
+  program
+    .command('invite')
+    .description('create an invitation for a customer tenant admin')
+    .requiredOption('--customer-ref <reference>', "the customer's reference in the platform")
+    .requiredOption('--customer-name <name>', "the customer's name, shown to their admin")
+    .requiredOption('--service <id=name>', 'a Direct Routing service (repeat for more)', parseService)
+    .addOption(
+      new Option('--licence <type>', 'the licence type')
+        .choices(['HostedEssentialsPlus', 'HostedPro'])
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--method <method>', 'how the app registration is made')
+        .choices(['automatic', 'manual', 'either'])
+        .default('either'),
+    )
+    .option('--automatic-dns', 'create the DNS sub-domain and activation user automatically', false)
+    .option('--expected-tenant <tenant>', 'the tenant (GUID or domain) the admin must sign in to')
+    .action(async (options) => {
+      const created = (await callConnector(config(), 'POST', '/invitations', {
+        customer: { reference: options.customerRef, name: options.customerName },
+        services: options.service,
+        licenceType: options.licence,
+        method: options.method,
+        automaticDns: options.automaticDns,
+        ...(options.expectedTenant ? { expectedTenant: options.expectedTenant } : {}),
+      })) as Invitation;
+      print(created, () =>
+        [
+          `Invitation ${created.id} for ${created.customer.name} (${created.customer.reference}), valid until ${day(created.expiresAt)} UTC.`,
+          '',
+          "Send this link to the customer's admin (it is shown only now):",
+          `  ${created.url}`,
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('invitations')
+    .description('list invitations, newest first')
+    .addOption(new Option('--status <status>').choices(['pending', 'expired', 'revoked', 'completed']))
+    .option('--top <n>', 'how many', '50')
+    .action(async (options) => {
+      const query = new URLSearchParams({
+        top: options.top,
+        ...(options.status ? { status: options.status } : {}),
+      });
+      const { value } = (await callConnector(config(), 'GET', `/invitations?${query}`)) as {
+        value: Invitation[];
+      };
+      print(value, () =>
+        value.length === 0
+          ? 'No invitations.'
+          : textTable(
+              ['ID', 'STATUS', 'CUSTOMER', 'SERVICES', 'LICENCE', 'CREATED', 'EXPIRES'],
+              value.map((i) => [
+                i.id,
+                i.status,
+                `${i.customer.name} (${i.customer.reference})`,
+                i.services.map((s) => s.id).join(','),
+                i.licenceType,
+                day(i.createdAt),
+                day(i.expiresAt),
+              ]),
+            ),
+      );
+    });
+
+  program
+    .command('invitation <id>')
+    .description('show one invitation')
+    .action(async (id: string) => {
+      const invitation = (await callConnector(
+        config(),
+        'GET',
+        `/invitations/${encodeURIComponent(id)}`,
+      )) as Invitation;
+      print(invitation, () =>
+        textTable(
+          ['FIELD', 'VALUE'],
+          [
+            ['id', invitation.id],
+            ['status', invitation.status],
+            ['customer', `${invitation.customer.name} (${invitation.customer.reference})`],
+            ['services', invitation.services.map((s) => `${s.id} (${s.name})`).join(', ')],
+            ['licence', invitation.licenceType],
+            ['method', invitation.method],
+            ['automatic DNS', invitation.automaticDns ? 'yes' : 'no'],
+            ['created', day(invitation.createdAt)],
+            ['expires', day(invitation.expiresAt)],
+            ['tenant', invitation.tenantId],
+          ],
+        ),
+      );
+    });
+
+  program
+    .command('revoke <id>')
+    .description('revoke an invitation: its link stops working')
+    .action(async (id: string) => {
+      const invitation = (await callConnector(
+        config(),
+        'DELETE',
+        `/invitations/${encodeURIComponent(id)}`,
+      )) as Invitation;
+      print(invitation, () => `Invitation ${invitation.id} is ${invitation.status}.`);
+    });
+
+  program
+    .command('events')
+    .description('events sent (or waiting to be sent) to the core, newest first')
+    .option('--tenant <tenantId>')
+    .addOption(new Option('--status <status>').choices(['pending', 'delivered', 'failed']))
+    .option('--top <n>', 'how many', '50')
+    .action(async (options) => {
+      const query = new URLSearchParams({
+        top: options.top,
+        ...(options.tenant ? { tenantId: options.tenant } : {}),
+        ...(options.status ? { status: options.status } : {}),
+      });
+      const { value } = (await callConnector(config(), 'GET', `/events?${query}`)) as { value: SentEvent[] };
+      print(value, () =>
+        value.length === 0
+          ? 'No events.'
+          : textTable(
+              ['EVENT', 'TYPE', 'TENANT', 'STATUS', 'TRIES', 'LAST', 'CREATED'],
+              value.map((e) => [
+                e.eventId,
+                e.type,
+                e.tenantId,
+                e.status,
+                e.attempts,
+                e.lastStatus,
+                day(e.createdAt),
+              ]),
+            ),
+      );
+    });
+
+  program
+    .command('delivery')
+    .description('show whether events are delivered to the core, or turn delivery on or off')
+    .option('--enable', 'turn delivery on (after the core answered 410 Gone)')
+    .option('--disable', 'turn delivery off')
+    .action(async (options) => {
+      const state = (
+        options.enable || options.disable
+          ? await callConnector(config(), 'PUT', '/event-delivery', { enabled: Boolean(options.enable) })
+          : await callConnector(config(), 'GET', '/event-delivery')
+      ) as { enabled: boolean; coreWebhookUrl?: string; reason?: string };
+      print(
+        state,
+        () =>
+          `Event delivery is ${state.enabled ? 'on' : `off (${state.reason ?? 'no reason recorded'})`}${state.coreWebhookUrl ? `, to ${state.coreWebhookUrl}` : ''}.`,
+      );
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CliError) {
+      io.err(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,133 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/run-cli.js';
+import { ConnectorFixture, functionKey, newWebhookSecret } from '../support/connector-fixture.js';
+
+let connector: ConnectorFixture;
+const emptyDir = mkdtempSync(join(tmpdir(), 'cli-'));
+
+beforeAll(async () => {
+  connector = await ConnectorFixture.start();
+});
+
+afterAll(async () => {
+  await connector?.stop();
+});
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, {
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    env: {
+      CONNECTOR_URL: `${connector.host.url}/api`,
+      CONNECTOR_FUNCTION_KEY: functionKey,
+      CONNECTOR_SIGNING_SECRET: connector.requestSecrets[0] as string,
+      ...env,
+    },
+    cwd: emptyDir,
+  });
+  return { code, out, err };
+}
+
+const invite = [
+  'invite',
+  '--customer-ref',
+  'C-42',
+  '--customer-name',
+  'Contoso',
+  '--service',
+  'dr-london=Direct Routing London',
+  '--licence',
+  'HostedPro',
+];
+
+describe('operator CLI', () => {
+  it('creates an invitation and prints its link once', async () => {
+    const { code, out } = await cli(invite);
+    expect(code).toBe(0);
+    expect(out).toMatch(/Invitation [0-9a-f-]{36} for Contoso \(C-42\)/);
+    expect(out).toMatch(/http:\/\/localhost:7071\/api\/onboarding\/[A-Za-z0-9_-]{43}/);
+  });
+
+  it('lists invitations as a table, and as JSON with --json', async () => {
+    const created = JSON.parse((await cli(['--json', ...invite])).out);
+    const table = await cli(['invitations']);
+    expect(table.code).toBe(0);
+    expect(table.out.split('\n')[0]).toMatch(
+      /^ID\s+STATUS\s+CUSTOMER\s+SERVICES\s+LICENCE\s+CREATED\s+EXPIRES$/,
+    );
+    expect(table.out).toContain(created.id);
+    const listed = JSON.parse((await cli(['--json', 'invitations', '--status', 'pending'])).out);
+    expect(listed.map((invitation: { id: string }) => invitation.id)).toContain(created.id);
+  });
+
+  it('shows and revokes an invitation', async () => {
+    const created = JSON.parse((await cli(['--json', ...invite])).out);
+    expect((await cli(['invitation', created.id])).out).toMatch(/status\s+pending/);
+    expect((await cli(['revoke', created.id])).out).toBe(`Invitation ${created.id} is revoked.\n`);
+  });
+
+  it('shows events and the delivery state', async () => {
+    expect((await cli(['events'])).code).toBe(0);
+    expect((await cli(['delivery'])).out).toBe(`Event delivery is on, to ${connector.standIn.eventsUrl}.\n`);
+  });
+
+  it('says clearly when the connector does not answer', async () => {
+    const { code, err } = await cli(['invitations'], { CONNECTOR_URL: 'http://127.0.0.1:1/api' });
+    expect(code).toBe(1);
+    expect(err).toBe('The connector at http://127.0.0.1:1/api does not answer. Is it running (npm start)?\n');
+  });
+
+  it('says clearly when the connector refuses the signature', async () => {
+    const { code, err } = await cli(['invitations'], { CONNECTOR_SIGNING_SECRET: newWebhookSecret() });
+    expect(code).toBe(1);
+    expect(err).toContain('The connector answered 401');
+    expect(err).toContain('Check the signing secret');
+  });
+
+  it('relays the fields the connector refused', async () => {
+    const { code, err } = await cli([
+      'invite',
+      '--customer-ref',
+      'C-1',
+      '--customer-name',
+      'X',
+      '--service',
+      'dr london=London',
+      '--licence',
+      'HostedPro',
+    ]);
+    expect(code).toBe(1);
+    expect(err).toContain('/body/services/0/id');
+  });
+
+  it('refuses a licence type it does not offer before calling', async () => {
+    const { code, err } = await cli([...invite.slice(0, -1), 'HostedEssentials']);
+    expect(code).not.toBe(0);
+    expect(err).toContain('Allowed choices are HostedEssentialsPlus, HostedPro');
+  });
+
+  it('names what is missing when it cannot find the connector', async () => {
+    let message = '';
+    const code = await runCli(['invitations'], {
+      out: () => undefined,
+      err: (text) => {
+        message += text;
+      },
+      env: {},
+      cwd: emptyDir,
+    });
+    expect(code).toBe(1);
+    expect(message).toContain(
+      'Missing --url or CONNECTOR_URL, --key or CONNECTOR_FUNCTION_KEY, --secret or CONNECTOR_SIGNING_SECRET',
+    );
+  });
+});
