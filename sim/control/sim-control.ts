@@ -3,7 +3,7 @@ import type { FaultRule } from '../faults.js';
 import type { GraphConfig } from '../graph/graph-config.js';
 import type { Simulator } from '../server.js';
 import { generateTenant, type TenantSpec } from '../tenant/generate-tenant.js';
-import type { SimGroup, SimUser } from '../tenant/model.js';
+import { newUser, type SimGroup, type SimUser } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
 
 export interface TenantSummary {
@@ -59,22 +59,7 @@ export class SimControl {
     const tenant = this.tenant(tenantId);
     const upn = `${input.alias}@${tenant.initialDomain}`;
     const { alias: _, ...properties } = input;
-    return tenant.addUser({
-      id: randomUUID(),
-      givenName: '',
-      surname: '',
-      userPrincipalName: upn,
-      mail: upn,
-      accountEnabled: true,
-      usageLocation: null,
-      jobTitle: null,
-      businessPhones: [],
-      mobilePhone: null,
-      officeLocation: null,
-      preferredLanguage: null,
-      assignedLicenses: [],
-      ...properties,
-    });
+    return tenant.addUser(newUser({ id: randomUUID(), userPrincipalName: upn, mail: upn, ...properties }));
   }
 
   updateUser(tenantId: string, userId: string, changes: Partial<Omit<SimUser, 'id'>>): SimUser {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { json } from '../http-kit.js';
-import type { SimUser } from '../tenant/model.js';
+import { newUser, type SimUser } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
 import { deltaQuery } from './delta.js';
 import type { GraphConfig } from './graph-config.js';
@@ -51,22 +51,17 @@ function createUser({ request, tenant }: GraphContext) {
   if (findUser(tenant, upn)) {
     return badRequest('Another object with the same value for property userPrincipalName already exists.');
   }
-  const user = tenant.addUser({
-    id: randomUUID(),
-    displayName: body.displayName as string,
-    givenName: body.givenName ?? '',
-    surname: body.surname ?? '',
-    userPrincipalName: upn,
-    mail: null,
-    accountEnabled: body.accountEnabled as boolean,
-    usageLocation: body.usageLocation ?? null,
-    jobTitle: null,
-    businessPhones: [],
-    mobilePhone: null,
-    officeLocation: null,
-    preferredLanguage: null,
-    assignedLicenses: [],
-  });
+  const user = tenant.addUser(
+    newUser({
+      id: randomUUID(),
+      displayName: body.displayName as string,
+      givenName: body.givenName ?? '',
+      surname: body.surname ?? '',
+      userPrincipalName: upn,
+      accountEnabled: body.accountEnabled as boolean,
+      usageLocation: body.usageLocation ?? null,
+    }),
+  );
   return json(201, { '@odata.context': `${request.url.origin}/$metadata#users/$entity`, ...user });
 }
 

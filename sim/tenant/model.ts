@@ -94,3 +94,23 @@ export interface SimRoleAssignment {
 
 /** Why an object left the directory, as delta reports it. */
 export type RemovalReason = 'changed' | 'deleted';
+
+/** A user with Graph's defaults for everything but what is given. */
+export function newUser(
+  properties: Pick<SimUser, 'id' | 'displayName' | 'userPrincipalName'> & Partial<SimUser>,
+): SimUser {
+  return {
+    givenName: '',
+    surname: '',
+    mail: null,
+    accountEnabled: true,
+    usageLocation: null,
+    jobTitle: null,
+    businessPhones: [],
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: null,
+    assignedLicenses: [],
+    ...properties,
+  };
+}
