@@ -222,3 +222,15 @@ describe('signed core requests: bodies', () => {
     expect(await connector.count(tableNames.invitations)).toBe(before);
   });
 });
+
+describe('secrets stay secret', () => {
+  it('never writes a signing secret to the log, whatever was refused above', () => {
+    const log = connector.logs.join('\n');
+    expect(log.length).toBeGreaterThan(0);
+    for (const secret of connector.requestSecrets) {
+      expect(log).not.toContain(secret);
+      expect(log).not.toContain(secret.slice('whsec_'.length));
+    }
+    expect(log).not.toContain(connector.eventSecret.slice('whsec_'.length));
+  });
+});
