@@ -1,0 +1,49 @@
+/**
+ * The Microsoft Graph application permissions each part of the work needs on the app registration, checked
+ * against the `roles` claim of an app-only token (admin consent granted).
+ */
+export const requiredPermissions = {
+  /** Daily replication: users, groups with members, Teams configurations and Direct Routing numbers, own roles. */
+  replication: [
+    'User.Read.All',
+    'GroupMember.Read.All',
+    'TeamsUserConfiguration.Read.All',
+    'TeamsTelephoneNumber.Read.All',
+    'RoleManagement.Read.Directory',
+  ],
+  /** Rotating its own secrets before they expire (the app owns itself). */
+  selfRotation: ['Application.ReadWrite.OwnedBy'],
+  /** Automatic DNS: sub-domain, activation user and its Phone System licence. */
+  automaticDns: [
+    'Domain.ReadWrite.All',
+    'User.ReadWrite.All',
+    'LicenseAssignment.ReadWrite.All',
+    'Organization.Read.All',
+  ],
+} as const;
+
+/** Permissions that satisfy a required one because they include it. */
+export const broaderPermissions: Record<string, readonly string[]> = {
+  'User.Read.All': ['User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  'GroupMember.Read.All': [
+    'Group.Read.All',
+    'Group.ReadWrite.All',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
+  'RoleManagement.Read.Directory': [
+    'RoleManagement.ReadWrite.Directory',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
+  'Organization.Read.All': ['Directory.Read.All', 'Directory.ReadWrite.All'],
+  'TeamsTelephoneNumber.Read.All': ['TeamsTelephoneNumber.ReadWrite.All'],
+};
+
+export function permissionsNeeded(options: { automaticDns: boolean; dnsNeededNow: boolean }): string[] {
+  return [
+    ...requiredPermissions.replication,
+    ...requiredPermissions.selfRotation,
+    ...(options.automaticDns && options.dnsNeededNow ? requiredPermissions.automaticDns : []),
+  ];
+}

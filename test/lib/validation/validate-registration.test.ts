@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { directoryRoles as r } from '../../../src/lib/validation/directory-roles.js';
+import { requiredPermissions } from '../../../src/lib/validation/required-permissions.js';
+import {
+  type ValidationInput,
+  validateRegistration,
+} from '../../../src/lib/validation/validate-registration.js';
+
+const allPermissions = [
+  ...requiredPermissions.replication,
+  ...requiredPermissions.selfRotation,
+  ...requiredPermissions.automaticDns,
+];
+const base: ValidationInput = {
+  automaticDns: false,
+  dnsWorkPending: false,
+  appRoleIds: [r.teamsAdministrator.id],
+  grantedPermissions: [...requiredPermissions.replication, ...requiredPermissions.selfRotation],
+};
+const requirement = (input: ValidationInput, id: string) =>
+  validateRegistration(input).requirements.find((entry) => entry.id === id);
+const role = (input: ValidationInput, id: string) =>
+  validateRegistration(input).roles.find((entry) => entry.id === id);
+
+describe('validateRegistration: verdicts', () => {
+  it.each([
+    ['Teams Administrator and every permission', base, 'ready'],
+    [
+      'the Teams Telephony Administrator + Skype for Business Administrator pair',
+      { ...base, appRoleIds: [r.teamsTelephonyAdministrator.id, r.skypeForBusinessAdministrator.id] },
+      'ready',
+    ],
+    ['only half of the pair', { ...base, appRoleIds: [r.teamsTelephonyAdministrator.id] }, 'blocked'],
+    ['no role at all', { ...base, appRoleIds: [] }, 'blocked'],
+    [
+      'a replication permission not consented',
+      { ...base, grantedPermissions: base.grantedPermissions.filter((p) => p !== 'User.Read.All') },
+      'blocked',
+    ],
+    [
+      'no self-rotation permission',
+      { ...base, grantedPermissions: [...requiredPermissions.replication] },
+      'action_required',
+    ],
+    [
+      'automatic DNS pending without its roles',
+      { ...base, automaticDns: true, dnsWorkPending: true, grantedPermissions: allPermissions },
+      'action_required',
+    ],
+    [
+      'automatic DNS pending with its roles',
+      {
+        ...base,
+        automaticDns: true,
+        dnsWorkPending: true,
+        grantedPermissions: allPermissions,
+        appRoleIds: [r.teamsAdministrator.id, r.domainNameAdministrator.id, r.userAdministrator.id],
+      },
+      'ready',
+    ],
+    [
+      'automatic DNS with nothing pending and no DNS roles',
+      { ...base, automaticDns: true, dnsWorkPending: false },
+      'ready',
+    ],
+    [
+      'Global Administrator alone (over-privileged, but working)',
+      {
+        ...base,
+        appRoleIds: [r.globalAdministrator.id],
+        automaticDns: true,
+        dnsWorkPending: true,
+        grantedPermissions: allPermissions,
+      },
+      'ready',
+    ],
+    [
+      'broader permissions that include the needed ones',
+      {
+        ...base,
+        grantedPermissions: [
+          'Directory.Read.All',
+          'TeamsUserConfiguration.Read.All',
+          'TeamsTelephoneNumber.ReadWrite.All',
+          'Application.ReadWrite.OwnedBy',
+        ],
+      },
+      'ready',
+    ],
+  ])('%s → %s', (_, input, verdict) => {
+    expect(validateRegistration(input as ValidationInput).verdict).toBe(verdict);
+  });
+});
+
+describe('validateRegistration: what is missing, and what to do', () => {
+  it('names the missing half of the pair', () => {
+    const replication = requirement(
+      { ...base, appRoleIds: [r.teamsTelephonyAdministrator.id] },
+      'replication',
+    );
+    expect(replication).toMatchObject({
+      satisfied: false,
+      missingRoles: ['Skype for Business Administrator'],
+    });
+    expect(replication?.action).toBe('Assign Skype for Business Administrator to the app registration.');
+  });
+
+  it('offers both ways to satisfy replication when no role is held', () => {
+    expect(requirement({ ...base, appRoleIds: [] }, 'replication')?.action).toBe(
+      'Assign Teams Administrator to the app registration (or Teams Telephony Administrator together with Skype for Business Administrator).',
+    );
+  });
+
+  it('names missing permissions and asks for admin consent', () => {
+    const input = { ...base, grantedPermissions: ['Application.ReadWrite.OwnedBy'] };
+    const report = validateRegistration(input);
+    expect(report.permissions.missing).toEqual([...requiredPermissions.replication]);
+    expect(requirement(input, 'replication')?.action).toContain(
+      'Grant admin consent for User.Read.All, GroupMember.Read.All',
+    );
+  });
+
+  it('says how replication is satisfied', () => {
+    expect(requirement(base, 'replication')?.satisfiedBy).toBe('Teams Administrator');
+    expect(
+      requirement(
+        { ...base, appRoleIds: [r.teamsTelephonyAdministrator.id, r.skypeForBusinessAdministrator.id] },
+        'replication',
+      )?.satisfiedBy,
+    ).toBe('Teams Telephony Administrator + Skype for Business Administrator');
+  });
+
+  it('lists DNS roles as missing only while DNS work is pending', () => {
+    const pending = {
+      ...base,
+      automaticDns: true,
+      dnsWorkPending: true,
+      grantedPermissions: allPermissions,
+      appRoleIds: [r.teamsAdministrator.id, r.domainNameAdministrator.id],
+    };
+    expect(requirement(pending, 'automatic_dns')).toMatchObject({
+      satisfied: false,
+      missingRoles: ['User Administrator'],
+    });
+    expect(requirement({ ...pending, dnsWorkPending: false }, 'automatic_dns')).toMatchObject({
+      satisfied: true,
+      missingRoles: [],
+    });
+  });
+
+  it('leaves automatic DNS out of the report when the option is not chosen', () => {
+    expect(requirement(base, 'automatic_dns')).toBeUndefined();
+  });
+});
+
+describe('validateRegistration: what may be removed', () => {
+  it('marks DNS roles removable once their work is done, and needed while it is pending', () => {
+    const after = {
+      ...base,
+      automaticDns: true,
+      appRoleIds: [r.teamsAdministrator.id, r.domainNameAdministrator.id, r.userAdministrator.id],
+    };
+    expect(role(after, r.domainNameAdministrator.id)).toMatchObject({
+      held: true,
+      neededNow: false,
+      removableNow: true,
+    });
+    expect(role({ ...after, dnsWorkPending: true }, r.userAdministrator.id)).toMatchObject({
+      held: true,
+      neededNow: true,
+      removableNow: false,
+    });
+  });
+
+  it('marks the pair removable when Teams Administrator is held too', () => {
+    const both = {
+      ...base,
+      appRoleIds: [
+        r.teamsAdministrator.id,
+        r.teamsTelephonyAdministrator.id,
+        r.skypeForBusinessAdministrator.id,
+      ],
+    };
+    expect(role(both, r.teamsTelephonyAdministrator.id)).toMatchObject({
+      removableNow: true,
+      note: 'Not needed while the app holds Teams Administrator.',
+    });
+    expect(role(both, r.teamsAdministrator.id)).toMatchObject({ removableNow: false });
+  });
+
+  it('reports the signing admin’s Application Administrator role as not the app’s', () => {
+    expect(role(base, r.applicationAdministrator.id)).toMatchObject({
+      holder: 'signing_admin',
+      held: null,
+      removableNow: false,
+    });
+  });
+
+  it.each([
+    ['Global Administrator', r.globalAdministrator.id, 'over_privileged_global_administrator'],
+    [
+      'Application Administrator on the app',
+      r.applicationAdministrator.id,
+      'application_administrator_on_app',
+    ],
+    ['a role outside the table', r.privilegedRoleAdministrator.id, 'role_not_needed'],
+  ])('warns about %s', (_, id, code) => {
+    const report = validateRegistration({ ...base, appRoleIds: [r.teamsAdministrator.id, id] });
+    expect(report.warnings.map((warning) => warning.code)).toContain(code);
+  });
+
+  it('lists permissions the connector does not need', () => {
+    const report = validateRegistration({
+      ...base,
+      grantedPermissions: [...base.grantedPermissions, 'Directory.ReadWrite.All', 'Mail.Read'],
+    });
+    expect(report.permissions.notNeeded).toEqual(['Directory.ReadWrite.All', 'Mail.Read']);
+    expect(report.warnings.filter((warning) => warning.code === 'permission_not_needed')).toHaveLength(2);
+  });
+
+  it('lists every role of the table, in its order', () => {
+    expect(validateRegistration(base).roles.map((entry) => entry.name)).toEqual([
+      'Application Administrator',
+      'Teams Administrator',
+      'Teams Telephony Administrator',
+      'Skype for Business Administrator',
+      'Domain Name Administrator',
+      'User Administrator',
+    ]);
+  });
+});
