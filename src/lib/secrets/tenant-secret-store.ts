@@ -1,0 +1,94 @@
+import { isRestError } from '@azure/core-rest-pipeline';
+import type { SecretClient } from '@azure/keyvault-secrets';
+
+/** One customer tenant's app registration credential for one Direct Routing service. */
+export interface TenantCredential {
+  tenantId: string;
+  serviceId: string;
+  clientId: string;
+  secret: string;
+  expiresOn: Date;
+}
+
+/**
+ * Key Vault name of a tenant's secret for a service: `tenant-{tenantId}-{serviceId}` (a GUID and a service id of
+ * letters, digits and dashes: within Key Vault's 127 characters of `0-9 a-z A-Z -`).
+ */
+export function tenantSecretName(tenantId: string, serviceId: string): string {
+  const name = `tenant-${tenantId}-${serviceId}`;
+  if (!/^[0-9a-zA-Z-]{1,127}$/.test(name))
+    throw new RangeError('A tenant or service id does not fit in a Key Vault secret name.');
+  return name;
+}
+
+const contentType = 'application/vnd.m365-connector.client-secret';
+
+/**
+ * Client secrets of customer tenants, in Key Vault only: one secret per tenant per service, tagged with tenant,
+ * client, service and expiry, its expiry set on the secret. Read through a short in-memory cache. Values never
+ * leave this class except to the caller that asked for them.
+ */
+export class TenantSecretStore {
+  private readonly cache = new Map<string, { credential: TenantCredential; until: number }>();
+
+  constructor(
+    private readonly client: SecretClient,
+    private readonly cacheMs = 60_000,
+  ) {}
+
+  async put(credential: TenantCredential): Promise<void> {
+    const name = tenantSecretName(credential.tenantId, credential.serviceId);
+    const options = {
+      contentType,
+      expiresOn: credential.expiresOn,
+      tags: {
+        tenant: credential.tenantId,
+        client: credential.clientId,
+        service: credential.serviceId,
+        expiry: credential.expiresOn.toISOString(),
+      },
+    };
+    try {
+      await this.client.setSecret(name, credential.secret, options);
+    } catch (error) {
+      // A soft-deleted secret of the same name (an earlier offboarding) blocks the name: recover it, then write.
+      if (!(isRestError(error) && error.statusCode === 409)) throw error;
+      await (await this.client.beginRecoverDeletedSecret(name)).pollUntilDone();
+      await this.client.setSecret(name, credential.secret, options);
+    }
+    this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
+  }
+
+  /** The credential, or undefined when there is none (or it is disabled). */
+  async get(tenantId: string, serviceId: string): Promise<TenantCredential | undefined> {
+    const name = tenantSecretName(tenantId, serviceId);
+    const cached = this.cache.get(name);
+    if (cached && cached.until > Date.now()) return cached.credential;
+    try {
+      const secret = await this.client.getSecret(name);
+      const credential: TenantCredential = {
+        tenantId,
+        serviceId,
+        clientId: secret.properties.tags?.client ?? '',
+        secret: secret.value ?? '',
+        expiresOn: secret.properties.expiresOn ?? new Date(secret.properties.tags?.expiry ?? 0),
+      };
+      this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
+      return credential;
+    } catch (error) {
+      if (isRestError(error) && (error.statusCode === 404 || error.statusCode === 403)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes (soft) a tenant's secret for a service, e.g. when the service or the tenant is removed. */
+  async delete(tenantId: string, serviceId: string): Promise<void> {
+    const name = tenantSecretName(tenantId, serviceId);
+    this.cache.delete(name);
+    try {
+      await (await this.client.beginDeleteSecret(name)).pollUntilDone();
+    } catch (error) {
+      if (!(isRestError(error) && error.statusCode === 404)) throw error;
+    }
+  }
+}
