@@ -1,3 +1,4 @@
+import { type AuditEntry, AuditLog } from './audit/audit-log.js';
 import { ReplayGuard, type SeenRequest } from './core-api/replay-guard.js';
 import { eventSigningSecret } from './core-api/signing-secrets.js';
 import { type Dependencies, dependencies } from './dependencies.js';
@@ -5,12 +6,18 @@ import { deliverEvent } from './events/core-delivery.js';
 import { type DeliveryState, EventDispatcher } from './events/event-dispatcher.js';
 import { type DispatchMessage, Outbox, type OutboxRow } from './events/outbox.js';
 import type { LeaseRow } from './events/stream-lease.js';
+import { GraphClient } from './graph/graph-client.js';
+import { AppTokenProvider } from './identity/app-token-provider.js';
 import {
   type InvitationRecord,
   InvitationService,
   type InvitationTokenIndex,
 } from './invitations/invitation-service.js';
+import { OnboardingService } from './onboarding/onboarding-service.js';
 import { CachedSecrets } from './secrets/cached-secrets.js';
+import { TenantSecretStore } from './secrets/tenant-secret-store.js';
+import type { TenantRecord } from './tenants/tenant-record.js';
+import { TenantRegistry } from './tenants/tenant-registry.js';
 
 /** Table and queue names, in one place. */
 export const tableNames = {
@@ -20,6 +27,8 @@ export const tableNames = {
   tenants: 'Tenants',
   coreRequestIds: 'CoreRequestIds',
   coreDelivery: 'CoreDelivery',
+  audit: 'Audit',
+  signInStates: 'SignInStates',
 } as const;
 
 export const queueNames = { coreEvents: 'core-events' } as const;
@@ -32,6 +41,12 @@ export interface AppServices {
   invitations: InvitationService;
   outbox: Outbox;
   dispatcher: EventDispatcher;
+  tokens: AppTokenProvider;
+  graph: GraphClient;
+  tenantSecrets: TenantSecretStore;
+  registry: TenantRegistry;
+  audit: AuditLog;
+  onboarding: OnboardingService;
 }
 
 export function buildServices(
@@ -44,6 +59,17 @@ export function buildServices(
     storage.table<OutboxRow>(tableNames.tenants),
     storage.queue<DispatchMessage>(queueNames.coreEvents),
   );
+  const invitations = new InvitationService(
+    storage.table<InvitationRecord>(tableNames.invitations),
+    storage.table<InvitationTokenIndex>(tableNames.invitationTokens),
+    settings.publicBaseUrl,
+    settings.invitationLifetimeDays,
+  );
+  const tokens = new AppTokenProvider(settings);
+  const graph = new GraphClient({ endpoint: settings.graphEndpoint });
+  const tenantSecrets = new TenantSecretStore(deps.secrets, settings.secretCacheSeconds * 1000);
+  const registry = new TenantRegistry(storage.table<TenantRecord>(tableNames.tenants), outbox);
+  const audit = new AuditLog(storage.table<AuditEntry>(tableNames.audit));
   return {
     deps,
     secrets,
@@ -51,12 +77,21 @@ export function buildServices(
       storage.table<SeenRequest>(tableNames.coreRequestIds),
       settings.coreReplayWindowHours,
     ),
-    invitations: new InvitationService(
-      storage.table<InvitationRecord>(tableNames.invitations),
-      storage.table<InvitationTokenIndex>(tableNames.invitationTokens),
-      settings.publicBaseUrl,
-      settings.invitationLifetimeDays,
-    ),
+    invitations,
+    tokens,
+    graph,
+    tenantSecrets,
+    registry,
+    audit,
+    onboarding: new OnboardingService({
+      settings,
+      invitations,
+      tokens,
+      graph,
+      secrets: tenantSecrets,
+      registry,
+      audit,
+    }),
     outbox,
     dispatcher: new EventDispatcher({
       outbox: outbox.table,

@@ -125,6 +125,20 @@ export class InvitationService {
     return toView(id, revoked, now);
   }
 
+  /** Marks the invitation used by a tenant, once; again for the same tenant is harmless. */
+  async complete(id: string, tenantId: string, now = new Date()): Promise<void> {
+    const stored = await this.invitations.get(id, invitationRowKey);
+    if (!stored) throw notFound(id);
+    if (stored.entity.completedAt) {
+      if (stored.entity.tenantId === tenantId) return;
+      throw new ApiError(409, 'invitation_completed', 'The invitation was used already.');
+    }
+    await this.invitations.update(
+      { ...stored.entity, completedAt: now.toISOString(), tenantId },
+      stored.etag,
+    );
+  }
+
   /** The invitation a link's token opens, if any (the landing page's lookup). */
   async findByToken(
     token: string,

@@ -8,8 +8,8 @@ export interface ValidationInput {
   automaticDns: boolean;
   /** Onboarding with automatic DNS, or a new site with a new sub-domain, still needs the DNS roles. */
   dnsWorkPending: boolean;
-  /** Directory role template ids held by the app registration's service principal. */
-  appRoleIds: readonly string[];
+  /** Directory role template ids held by the app registration's service principal; null when they could not be read. */
+  appRoleIds: readonly string[] | null;
   /** Graph application permissions from an app-only token's `roles` claim. */
   grantedPermissions: readonly string[];
 }
@@ -44,7 +44,8 @@ export interface Warning {
     | 'over_privileged_global_administrator'
     | 'application_administrator_on_app'
     | 'role_not_needed'
-    | 'permission_not_needed';
+    | 'permission_not_needed'
+    | 'roles_unreadable';
   message: string;
 }
 
@@ -73,7 +74,7 @@ function has(permissions: ReadonlySet<string>, needed: string): boolean {
  * holds. Pure: the same input always gives the same report.
  */
 export function validateRegistration(input: ValidationInput): ValidationReport {
-  const held = new Set(input.appRoleIds);
+  const held = new Set(input.appRoleIds ?? []);
   const granted = new Set(input.grantedPermissions);
   const isGlobal = held.has(r.globalAdministrator.id);
   const hasTeamsAdmin = held.has(r.teamsAdministrator.id);
@@ -211,6 +212,13 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
   });
 
   const warnings: Warning[] = [];
+  if (input.appRoleIds === null) {
+    warnings.push({
+      code: 'roles_unreadable',
+      message:
+        'The connector could not read the app’s role assignments: grant admin consent for RoleManagement.Read.Directory.',
+    });
+  }
   if (isGlobal) {
     warnings.push({
       code: 'over_privileged_global_administrator',

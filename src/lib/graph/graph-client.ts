@@ -1,0 +1,120 @@
+/** A Graph error, with what Graph said (code, message) and its request id for support. Never holds a token. */
+export class GraphError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(`Graph ${status} ${code}: ${message}`);
+    this.name = 'GraphError';
+  }
+}
+
+export interface GraphResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface GraphClientOptions {
+  /** The Graph endpoint, without version (settings.graphEndpoint). */
+  endpoint: string;
+  /** How many times a throttled (429) or failed (5xx, network) request is tried in all. */
+  maxAttempts?: number;
+  /** Longest wait honoured from Retry-After, in seconds. */
+  maxRetryAfterSeconds?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Microsoft Graph v1.0 over fetch: honours Retry-After on 429 (and 503), backs off exponentially on other 5xx
+ * and network failures, and turns Graph's error shape into GraphError.
+ */
+export class GraphClient {
+  private readonly maxAttempts: number;
+  private readonly maxRetryAfterSeconds: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: GraphClientOptions) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 60;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  url(pathOrUrl: string): string {
+    return pathOrUrl.startsWith('https://') ? pathOrUrl : `${this.options.endpoint}/v1.0${pathOrUrl}`;
+  }
+
+  async request<T>(
+    token: string,
+    method: string,
+    pathOrUrl: string,
+    body?: unknown,
+  ): Promise<GraphResponse<T>> {
+    const url = this.url(pathOrUrl);
+    for (let attempt = 1; ; attempt += 1) {
+      let response: Response | undefined;
+      try {
+        response = await fetch(url, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(60_000),
+        });
+      } catch (error) {
+        if (attempt >= this.maxAttempts) throw new GraphError(0, 'network', (error as Error).message);
+        await this.sleep(Math.min(2 ** attempt * 250, 10_000));
+        continue;
+      }
+      const retryable = response.status === 429 || response.status >= 500;
+      if (retryable && attempt < this.maxAttempts) {
+        await response.body?.cancel();
+        const retryAfter = Number(response.headers.get('retry-after'));
+        const waitMs =
+          Number.isFinite(retryAfter) && retryAfter > 0
+            ? Math.min(retryAfter, this.maxRetryAfterSeconds) * 1000
+            : Math.min(2 ** attempt * 250, 10_000);
+        await this.sleep(waitMs);
+        continue;
+      }
+      const text = await response.text();
+      const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+      if (!response.ok) {
+        const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+        throw new GraphError(
+          response.status,
+          error?.code ?? 'unknown',
+          error?.message ?? response.statusText,
+          response.headers.get('request-id') ?? undefined,
+        );
+      }
+      return { status: response.status, body: parsed as T, headers: response.headers };
+    }
+  }
+
+  get<T>(token: string, pathOrUrl: string): Promise<T> {
+    return this.request<T>(token, 'GET', pathOrUrl).then((response) => response.body);
+  }
+
+  post<T>(token: string, path: string, body: unknown): Promise<T> {
+    return this.request<T>(token, 'POST', path, body).then((response) => response.body);
+  }
+
+  /** Every item of a paged collection, following @odata.nextLink. */
+  async all<T>(token: string, path: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = path;
+    while (next) {
+      const page: { value: T[]; '@odata.nextLink'?: string } = await this.get(token, next);
+      items.push(...page.value);
+      next = page['@odata.nextLink'];
+    }
+    return items;
+  }
+}

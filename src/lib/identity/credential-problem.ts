@@ -1,0 +1,72 @@
+/** Why credentials do not work, in terms of what the tenant admin must fix. */
+export type CredentialProblemCode =
+  | 'invalid_secret'
+  | 'secret_expired'
+  | 'app_not_found'
+  | 'tenant_not_found'
+  | 'consent_missing'
+  | 'blocked_by_conditional_access'
+  | 'sign_in_failed';
+
+export const credentialProblemText: Record<CredentialProblemCode, string> = {
+  invalid_secret:
+    "The client secret is not right. Copy the secret's Value (not its Secret ID) from the app's Certificates & secrets page; a new secret can take a minute to work.",
+  secret_expired: 'The client secret has expired. Add a new secret to the app registration and use that one.',
+  app_not_found:
+    'No app with this client ID exists in that tenant. Check the Application (client) ID, and that the app was registered in this tenant.',
+  tenant_not_found:
+    'No tenant with this ID exists. Check the Directory (tenant) ID on the app registration’s Overview page.',
+  consent_missing:
+    'The app has not been granted admin consent. Grant admin consent for its API permissions, then try again.',
+  blocked_by_conditional_access: 'A Conditional Access policy of the tenant blocks the app from signing in.',
+  sign_in_failed: 'Microsoft refused the sign-in for a reason the connector does not recognise.',
+};
+
+/** A credential that does not work. Its message never holds the secret. */
+export class CredentialProblem extends Error {
+  constructor(
+    readonly code: CredentialProblemCode,
+    /** The AADSTS number, when Entra gave one. */
+    readonly aadsts?: string,
+  ) {
+    super(credentialProblemText[code]);
+    this.name = 'CredentialProblem';
+  }
+}
+
+/**
+ * Maps what MSAL reports (ServerError with errorNo and errorCode, or a ClientAuthError when the authority's
+ * metadata cannot be read, as for an unknown tenant) to a CredentialProblem; anything else is rethrown.
+ */
+export function toCredentialProblem(error: unknown): CredentialProblem {
+  const failure = error as {
+    errorCode?: string;
+    errorNo?: string | number;
+    errorMessage?: string;
+    name?: string;
+  };
+  const aadsts =
+    failure.errorNo !== undefined && failure.errorNo !== ''
+      ? String(failure.errorNo)
+      : /AADSTS(\d+)/.exec(failure.errorMessage ?? '')?.[1];
+  switch (aadsts) {
+    case '7000215':
+      return new CredentialProblem('invalid_secret', aadsts);
+    case '7000222':
+      return new CredentialProblem('secret_expired', aadsts);
+    case '700016':
+    case '700011':
+      return new CredentialProblem('app_not_found', aadsts);
+    case '90002':
+      return new CredentialProblem('tenant_not_found', aadsts);
+    case '65001':
+    case '90094':
+      return new CredentialProblem('consent_missing', aadsts);
+    case '53003':
+      return new CredentialProblem('blocked_by_conditional_access', aadsts);
+  }
+  if (failure.errorCode === 'endpoints_resolution_error') return new CredentialProblem('tenant_not_found');
+  if (failure.name === 'ServerError' || failure.name === 'ClientAuthError')
+    return new CredentialProblem('sign_in_failed', aadsts);
+  throw error;
+}

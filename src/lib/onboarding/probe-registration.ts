@@ -1,0 +1,44 @@
+import type { GraphClient } from '../graph/graph-client.js';
+import { GraphError } from '../graph/graph-client.js';
+import type { AppTokenProvider } from '../identity/app-token-provider.js';
+
+export interface RegistrationFacts {
+  servicePrincipalId: string;
+  grantedPermissions: string[];
+  /** Directory roles of the app's service principal; null when Graph would not show them. */
+  appRoleIds: string[] | null;
+}
+
+function servicePrincipalOf(accessToken: string): string {
+  const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    oid?: string;
+  };
+  return claims.oid ?? '';
+}
+
+/**
+ * Proves an app registration's credentials by getting an app-only token in its tenant, and reads what the app
+ * holds: the permissions granted by admin consent (the token's `roles`) and its directory roles (Graph). Throws a
+ * CredentialProblem when the credentials do not work.
+ */
+export async function probeRegistration(
+  tokens: AppTokenProvider,
+  graph: GraphClient,
+  credential: { tenantId: string; clientId: string; secret: string },
+  options: { fresh?: boolean } = {},
+): Promise<RegistrationFacts> {
+  const token = await tokens.token(credential.tenantId, credential.clientId, credential.secret, options);
+  const servicePrincipalId = servicePrincipalOf(token.accessToken);
+  let appRoleIds: string[] | null;
+  try {
+    const assignments = await graph.all<{ roleDefinitionId: string }>(
+      token.accessToken,
+      `/roleManagement/directory/roleAssignments?$filter=principalId eq '${servicePrincipalId}'`,
+    );
+    appRoleIds = [...new Set(assignments.map((assignment) => assignment.roleDefinitionId))];
+  } catch (error) {
+    if (!(error instanceof GraphError && error.status === 403)) throw error;
+    appRoleIds = null;
+  }
+  return { servicePrincipalId, grantedPermissions: token.roles, appRoleIds };
+}

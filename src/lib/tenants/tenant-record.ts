@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { ValidationReport, Verdict } from '../validation/validate-registration.js';
+
+export const tenantStatuses = [
+  'consented',
+  'registered',
+  'active',
+  'action_required',
+  'credentials_invalid',
+  'offboarded',
+] as const;
+export type TenantStatus = (typeof tenantStatuses)[number];
+
+/** The tenant row (`Tenants` table, partition = tenant id, row `tenant`), beside its outbox rows. */
+export interface TenantRecord {
+  status: TenantStatus;
+  invitationId: string;
+  method: 'automatic' | 'manual';
+  clientId: string;
+  servicePrincipalId: string;
+  customer: string;
+  services: string;
+  licenceType: string;
+  automaticDns: boolean;
+  /** Automatic DNS has work to do (onboarding, or a new site): its roles are needed now. */
+  dnsWorkPending: boolean;
+  verdict?: Verdict;
+  validation?: string;
+  validatedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  statusChangedAt: string;
+}
+
+export const tenantRowKey = 'tenant';
+
+/** The status a validation verdict leads to. */
+export const statusForVerdict = (verdict: Verdict): TenantStatus =>
+  verdict === 'ready' ? 'active' : 'action_required';
+
+export const tenantViewSchema = z.object({
+  tenantId: z.string(),
+  status: z.enum(tenantStatuses),
+  invitationId: z.string(),
+  method: z.enum(['automatic', 'manual']),
+  clientId: z.string(),
+  customer: z.object({ reference: z.string(), name: z.string() }),
+  services: z.array(z.object({ id: z.string(), name: z.string() })),
+  licenceType: z.string(),
+  automaticDns: z.boolean(),
+  verdict: z.enum(['ready', 'action_required', 'blocked']).optional(),
+  validatedAt: z.iso.datetime().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  statusChangedAt: z.iso.datetime(),
+});
+export type TenantView = z.infer<typeof tenantViewSchema>;
+
+export function toTenantView(tenantId: string, record: TenantRecord): TenantView {
+  return {
+    tenantId,
+    status: record.status,
+    invitationId: record.invitationId,
+    method: record.method,
+    clientId: record.clientId,
+    customer: JSON.parse(record.customer),
+    services: JSON.parse(record.services),
+    licenceType: record.licenceType,
+    automaticDns: record.automaticDns,
+    ...(record.verdict ? { verdict: record.verdict } : {}),
+    ...(record.validatedAt ? { validatedAt: record.validatedAt } : {}),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    statusChangedAt: record.statusChangedAt,
+  };
+}
+
+export function lastReport(record: TenantRecord): ValidationReport | undefined {
+  return record.validation ? (JSON.parse(record.validation) as ValidationReport) : undefined;
+}

@@ -1,0 +1,200 @@
+import type { DomainEvent } from '../events/event-catalogue.js';
+import type { Outbox } from '../events/outbox.js';
+import { ApiError } from '../http/problem.js';
+import type { CredentialProblemCode } from '../identity/credential-problem.js';
+import type { EntityTable } from '../storage/entity-table.js';
+import { EntityExistsError } from '../storage/storage-errors.js';
+import type { ValidationReport } from '../validation/validate-registration.js';
+import {
+  statusForVerdict,
+  type TenantRecord,
+  type TenantView,
+  tenantRowKey,
+  toTenantView,
+} from './tenant-record.js';
+
+export interface Onboarding {
+  tenantId: string;
+  invitationId: string;
+  method: 'automatic' | 'manual';
+  clientId: string;
+  servicePrincipalId: string;
+  customer: { reference: string; name: string };
+  services: { id: string; name: string }[];
+  licenceType: string;
+  automaticDns: boolean;
+  report: ValidationReport;
+}
+
+const notFound = (tenantId: string) =>
+  new ApiError(404, 'tenant_not_found', 'No such tenant.', `The connector has no tenant ${tenantId}.`);
+
+/**
+ * The tenants and their status. Every change is one transaction in the tenant's partition together with the
+ * events that report it (the outbox), then a nudge to the dispatcher.
+ */
+export class TenantRegistry {
+  constructor(
+    private readonly table: EntityTable<TenantRecord>,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async get(tenantId: string) {
+    return this.table.get(tenantId, tenantRowKey);
+  }
+
+  async view(tenantId: string): Promise<TenantView> {
+    const stored = await this.get(tenantId);
+    if (!stored) throw notFound(tenantId);
+    return toTenantView(tenantId, stored.entity);
+  }
+
+  async list(filter: { status?: TenantRecord['status']; top: number }): Promise<TenantView[]> {
+    const views: TenantView[] = [];
+    for await (const { entity } of this.table.query(`RowKey eq '${tenantRowKey}'`)) {
+      if (!filter.status || entity.status === filter.status)
+        views.push(toTenantView(entity.partitionKey, entity));
+    }
+    return views.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, filter.top);
+  }
+
+  /**
+   * Records a newly onboarded tenant with its first validation, and the events: invitation.completed,
+   * tenant.onboarded, tenant.validation_changed. Doing it again for the same invitation changes nothing (a
+   * replayed or refreshed callback); a tenant onboarded through another invitation is a conflict.
+   */
+  async onboard(input: Onboarding, now = new Date()): Promise<TenantView> {
+    const existing = await this.get(input.tenantId);
+    if (existing) return this.sameInvitation(input, existing.entity);
+    const at = now.toISOString();
+    const record: TenantRecord = {
+      status: statusForVerdict(input.report.verdict),
+      invitationId: input.invitationId,
+      method: input.method,
+      clientId: input.clientId,
+      servicePrincipalId: input.servicePrincipalId,
+      customer: JSON.stringify(input.customer),
+      services: JSON.stringify(input.services),
+      licenceType: input.licenceType,
+      automaticDns: input.automaticDns,
+      dnsWorkPending: input.automaticDns,
+      verdict: input.report.verdict,
+      validation: JSON.stringify(input.report),
+      validatedAt: at,
+      createdAt: at,
+      updatedAt: at,
+      statusChangedAt: at,
+    };
+    const events: DomainEvent[] = [
+      { type: 'invitation.completed', data: { invitationId: input.invitationId, tenantId: input.tenantId } },
+      {
+        type: 'tenant.onboarded',
+        data: {
+          tenantId: input.tenantId,
+          invitationId: input.invitationId,
+          method: input.method,
+          clientId: input.clientId,
+        },
+      },
+      {
+        type: 'tenant.validation_changed',
+        data: { tenantId: input.tenantId, verdict: input.report.verdict },
+      },
+    ];
+    const transaction = this.table.transaction(input.tenantId).insert({ rowKey: tenantRowKey, ...record });
+    this.outbox.stage(transaction, events, now);
+    try {
+      await transaction.commit();
+    } catch (error) {
+      if (!(error instanceof EntityExistsError)) throw error;
+      const raced = await this.get(input.tenantId);
+      if (raced) return this.sameInvitation(input, raced.entity);
+      throw error;
+    }
+    await this.outbox.kick(input.tenantId);
+    return toTenantView(input.tenantId, record);
+  }
+
+  private sameInvitation(input: Onboarding, record: TenantRecord): TenantView {
+    if (record.invitationId !== input.invitationId && record.status !== 'offboarded') {
+      throw new ApiError(
+        409,
+        'tenant_already_onboarded',
+        'This tenant is connected already.',
+        'It was onboarded through another invitation.',
+      );
+    }
+    return toTenantView(input.tenantId, record);
+  }
+
+  /** Stores a new validation; a changed verdict moves the status and emits tenant.validation_changed. */
+  async recordValidation(tenantId: string, report: ValidationReport, now = new Date()): Promise<TenantView> {
+    const stored = await this.get(tenantId);
+    if (!stored) throw notFound(tenantId);
+    const previous = stored.entity.verdict;
+    const at = now.toISOString();
+    const status = statusForVerdict(report.verdict);
+    const record: TenantRecord = {
+      ...stored.entity,
+      verdict: report.verdict,
+      validation: JSON.stringify(report),
+      validatedAt: at,
+      updatedAt: at,
+      status,
+      statusChangedAt: status === stored.entity.status ? stored.entity.statusChangedAt : at,
+    };
+    const transaction = this.table
+      .transaction(tenantId)
+      .update({ ...record, rowKey: tenantRowKey }, stored.etag);
+    const changed = previous !== report.verdict;
+    if (changed) {
+      this.outbox.stage(
+        transaction,
+        [
+          {
+            type: 'tenant.validation_changed',
+            data: { tenantId, verdict: report.verdict, ...(previous ? { previousVerdict: previous } : {}) },
+          },
+        ],
+        now,
+      );
+    }
+    await transaction.commit();
+    if (changed) await this.outbox.kick(tenantId);
+    return toTenantView(tenantId, record);
+  }
+
+  /** Marks the tenant's credentials as not working and tells the core, once (not again while still invalid). */
+  async markCredentialsInvalid(
+    tenantId: string,
+    problem: CredentialProblemCode,
+    serviceId?: string,
+    now = new Date(),
+  ): Promise<void> {
+    const stored = await this.get(tenantId);
+    if (!stored || stored.entity.status === 'credentials_invalid') return;
+    const at = now.toISOString();
+    const transaction = this.table.transaction(tenantId).update(
+      {
+        ...stored.entity,
+        rowKey: tenantRowKey,
+        status: 'credentials_invalid',
+        updatedAt: at,
+        statusChangedAt: at,
+      },
+      stored.etag,
+    );
+    this.outbox.stage(
+      transaction,
+      [
+        {
+          type: 'tenant.credentials_invalid',
+          data: { tenantId, reason: problem, ...(serviceId ? { serviceId } : {}) },
+        },
+      ],
+      now,
+    );
+    await transaction.commit();
+    await this.outbox.kick(tenantId);
+  }
+}
