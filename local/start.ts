@@ -7,6 +7,7 @@ import { loadOrCreateCertificates } from '../sim/certificates.js';
 import { seedSampleWorld } from '../sim/sample-world.js';
 import { Simulator } from '../sim/server.js';
 import { eventSigningSecretName, requestSigningSecretsName } from '../src/lib/core-api/signing-secrets.js';
+import { provisioningSecretName } from '../src/lib/onboarding/provisioning-sign-in.js';
 import { projectRoot } from '../src/lib/project-root.js';
 import { type RunningAzurite, startAzurite } from './azurite.js';
 import { CoreStandIn } from './core-stand-in.js';
@@ -90,6 +91,8 @@ async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> 
   const vault = simulator.vaults.get('connector')?.vault;
   vault?.put(requestSigningSecretsName, { value: secrets.request });
   vault?.put(eventSigningSecretName, { value: secrets.event });
+  vault?.put(provisioningSecretName, { value: operator.provisioningApp.clientSecret });
+  settings.values.PROVISIONING_CLIENT_ID = operator.provisioningApp.clientId;
   say(
     'Microsoft cloud',
     `the Microsoft 365 simulator at ${simulator.url} (no real Entra settings are given)`,

@@ -93,6 +93,14 @@ export function applicationRoutes(): GraphRoute[] {
       const app = target(context);
       return 'status' in app ? app : json(200, renderApplication(app));
     }),
+    graphRoute('DELETE', '/applications/:id', manageApps, (context) => {
+      const app = target(context);
+      if ('status' in app) return app;
+      context.directory.applications.delete(app.appId);
+      const principal = context.tenant.servicePrincipalByAppId(app.appId);
+      if (principal) context.tenant.servicePrincipals.delete(principal.id);
+      return { status: 204 };
+    }),
     graphRoute('POST', '/applications/:id/addPassword', manageApps, (context) => {
       const app = target(context);
       if ('status' in app) return app;

@@ -13,7 +13,10 @@ import {
   InvitationService,
   type InvitationTokenIndex,
 } from './invitations/invitation-service.js';
+import { AutomaticRegistration, type ProvisioningProgress } from './onboarding/automatic-registration.js';
 import { OnboardingService } from './onboarding/onboarding-service.js';
+import { ProvisioningSignIn } from './onboarding/provisioning-sign-in.js';
+import { type SignInStateRecord, SignInStates } from './onboarding/sign-in-state.js';
 import { CachedSecrets } from './secrets/cached-secrets.js';
 import { TenantSecretStore } from './secrets/tenant-secret-store.js';
 import type { TenantRecord } from './tenants/tenant-record.js';
@@ -47,6 +50,9 @@ export interface AppServices {
   registry: TenantRegistry;
   audit: AuditLog;
   onboarding: OnboardingService;
+  provisioning: ProvisioningSignIn;
+  signInStates: SignInStates;
+  automatic: AutomaticRegistration;
 }
 
 export function buildServices(
@@ -91,6 +97,15 @@ export function buildServices(
       secrets: tenantSecrets,
       registry,
       audit,
+    }),
+    provisioning: new ProvisioningSignIn(settings, secrets),
+    signInStates: new SignInStates(storage.table<SignInStateRecord>(tableNames.signInStates)),
+    automatic: new AutomaticRegistration({
+      graph,
+      tokens,
+      secrets: tenantSecrets,
+      progress: storage.table<ProvisioningProgress>(tableNames.tenants),
+      publicBaseUrl: settings.publicBaseUrl,
     }),
     outbox,
     dispatcher: new EventDispatcher({

@@ -54,7 +54,8 @@ describe('operator CLI', () => {
     const { code, out } = await cli(invite);
     expect(code).toBe(0);
     expect(out).toMatch(/Invitation [0-9a-f-]{36} for Contoso \(C-42\)/);
-    expect(out).toMatch(/http:\/\/localhost:7071\/api\/onboarding\/[A-Za-z0-9_-]{43}/);
+    expect(out).toContain(`${connector.publicBaseUrl}/api/onboarding/`);
+    expect(out).toMatch(/\/api\/onboarding\/[A-Za-z0-9_-]{43}\n/);
   });
 
   it('lists invitations as a table, and as JSON with --json', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { inject } from 'vitest';
@@ -12,11 +13,23 @@ import { Simulator } from '../../sim/server.js';
 import { signRequest } from '../../src/lib/core-api/request-signature.js';
 import { eventSigningSecretName, requestSigningSecretsName } from '../../src/lib/core-api/signing-secrets.js';
 import { registeredFunctions } from '../../src/lib/hosting/function-registry.js';
+import { provisioningSecretName } from '../../src/lib/onboarding/provisioning-sign-in.js';
 
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 export const functionKey = 'fixture-function-key';
 export const masterKey = 'fixture-master-key';
-export const redirectUri = 'http://localhost:7071/api/onboarding/callback';
+
+/** A free loopback port, so the public base URL (for redirects) can be known before the host starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export interface CallOptions {
   body?: string | object;
@@ -37,6 +50,7 @@ export class ConnectorFixture {
   readonly requestSecrets = [newWebhookSecret(), newWebhookSecret()];
   readonly eventSecret = newWebhookSecret();
   readonly logs: string[] = [];
+  publicBaseUrl = '';
   simulator!: Simulator;
   world!: SampleWorld;
   standIn!: CoreStandIn;
@@ -50,19 +64,23 @@ export class ConnectorFixture {
   }
 
   private async boot(values: Record<string, string>) {
+    const port = await freePort();
+    this.publicBaseUrl = `http://localhost:${port}`;
     this.azurite = await startAzurite();
     this.simulator = await Simulator.start({ certificates: inject('certificates') });
-    this.world = await seedSampleWorld(this.simulator, [redirectUri]);
+    this.world = await seedSampleWorld(this.simulator, [`${this.publicBaseUrl}/api/onboarding/callback`]);
     const vault = this.simulator.vaults.get('connector')?.vault;
     vault?.put(requestSigningSecretsName, { value: this.requestSecrets.join(' ') });
     vault?.put(eventSigningSecretName, { value: this.eventSecret });
+    vault?.put(provisioningSecretName, { value: this.world.provisioningApp.clientSecret });
     this.standIn = await CoreStandIn.start({ signingSecret: this.eventSecret });
     const settings = {
       AzureWebJobsStorage: this.azurite.connectionString,
       AUTHORITY_HOST: this.simulator.authorityHost,
       GRAPH_ENDPOINT: this.simulator.graphEndpoint,
       KEY_VAULT_URL: this.world.keyVaultUrl,
-      PUBLIC_BASE_URL: 'http://localhost:7071',
+      PUBLIC_BASE_URL: this.publicBaseUrl,
+      PROVISIONING_CLIENT_ID: this.world.provisioningApp.clientId,
       AZURE_TENANT_ID: this.world.tenantId,
       AZURE_CLIENT_ID: this.world.connectorIdentity.clientId,
       AZURE_CLIENT_SECRET: this.world.connectorIdentity.clientSecret,
@@ -85,7 +103,7 @@ export class ConnectorFixture {
         },
       }),
       settings: { values: settings, port: 0, functionKey, masterKey },
-      listen: { port: 0 },
+      listen: { port },
       log: (level, message) => this.logs.push(`${level}: ${message}`),
     });
   }

@@ -26,6 +26,8 @@ export interface Settings {
   eventRetryHorizonHours: number;
   /** How long secrets read from Key Vault (e.g. signing secrets) are kept in memory. */
   secretCacheSeconds: number;
+  /** The operator's multi-tenant provisioning app (its secret is in Key Vault); automatic registration needs it. */
+  provisioningClientId: string | undefined;
 }
 
 export class SettingsError extends Error {
@@ -73,6 +75,7 @@ const schema = z.object({
   CORE_REPLAY_WINDOW_HOURS: optional(wholeNumber(1, 24 * 30)),
   EVENT_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 24 * 14)),
   SECRET_CACHE_SECONDS: optional(wholeNumber(0, 3600)),
+  PROVISIONING_CLIENT_ID: optional(z.uuid({ error: 'must be a GUID (the provisioning app’s client id)' })),
 });
 
 function storageConnection(values: Partial<z.infer<typeof schema>>): StorageConnection | string {
@@ -113,6 +116,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     coreReplayWindowHours: values.CORE_REPLAY_WINDOW_HOURS ?? 72,
     eventRetryHorizonHours: values.EVENT_RETRY_HORIZON_HOURS ?? 24,
     secretCacheSeconds: values.SECRET_CACHE_SECONDS ?? 300,
+    provisioningClientId: values.PROVISIONING_CLIENT_ID,
   });
 }
 

@@ -72,6 +72,21 @@ export class OnboardingService {
     }
   }
 
+  /** Refuses, before anything is created or stored, a tenant already connected through another invitation. */
+  async ensureNotConnected(invitation: OpenInvitation, tenantId: string): Promise<void> {
+    const existing = await this.deps.registry.get(tenantId);
+    if (
+      existing &&
+      existing.entity.status !== 'offboarded' &&
+      existing.entity.invitationId !== invitation.id
+    ) {
+      throw new OnboardingRefused(
+        'tenant_already_connected',
+        'This Microsoft 365 tenant is connected to the Live Platform already. Ask your service provider to add services to that connection instead.',
+      );
+    }
+  }
+
   validate(
     invitation: Pick<InvitationRecord, 'automaticDns'>,
     facts: RegistrationFacts,
@@ -118,6 +133,7 @@ export class OnboardingService {
     if (input.clientSecret.trim().length < 8)
       throw new OnboardingRefused('invalid_secret', 'Paste the client secret’s Value.', 'clientSecret');
     await this.checkExpectedTenant(invitation, tenantId);
+    await this.ensureNotConnected(invitation, tenantId);
     const secret = input.clientSecret.trim();
     let facts: RegistrationFacts;
     try {

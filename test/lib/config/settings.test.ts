@@ -33,6 +33,7 @@ describe('parseSettings', () => {
       coreReplayWindowHours: 72,
       eventRetryHorizonHours: 24,
       secretCacheSeconds: 300,
+      provisioningClientId: undefined,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
