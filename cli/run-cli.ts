@@ -36,6 +36,40 @@ interface SentEvent {
 
 const day = (iso: string) => iso.replace('T', ' ').slice(0, 16);
 
+interface Tenant {
+  tenantId: string;
+  status: string;
+  verdict?: string;
+  customer: { reference: string; name: string };
+  clientId: string;
+  method: string;
+  services: { id: string }[];
+  validatedAt?: string;
+}
+
+interface Validation {
+  status: string;
+  report?: {
+    verdict: string;
+    requirements: { description: string; satisfied: boolean; satisfiedBy?: string; action?: string }[];
+    warnings: { message: string }[];
+  };
+  problem?: { message: string };
+}
+
+function describeValidation(validation: Validation): string {
+  if (validation.problem) return `The credentials do not work: ${validation.problem.message}`;
+  if (!validation.report) return 'Not validated yet.';
+  const lines = [`Verdict: ${validation.report.verdict}`];
+  for (const requirement of validation.report.requirements) {
+    lines.push(
+      `  ${requirement.satisfied ? 'ok  ' : 'TODO'} ${requirement.description}${requirement.satisfied ? (requirement.satisfiedBy ? ` (${requirement.satisfiedBy})` : '') : `: ${requirement.action ?? ''}`}`,
+    );
+  }
+  for (const warning of validation.report.warnings) lines.push(`  warning: ${warning.message}`);
+  return lines.join('\n');
+}
+
 function parseService(value: string, previous: { id: string; name: string }[] = []) {
   const [id, ...name] = value.split('=');
   if (!id || name.length === 0)
@@ -174,6 +208,79 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         `/invitations/${encodeURIComponent(id)}`,
       )) as Invitation;
       print(invitation, () => `Invitation ${invitation.id} is ${invitation.status}.`);
+    });
+
+  program
+    .command('tenants')
+    .description('connected tenants, newest first')
+    .addOption(
+      new Option('--status <status>').choices([
+        'consented',
+        'registered',
+        'active',
+        'action_required',
+        'credentials_invalid',
+        'offboarded',
+      ]),
+    )
+    .option('--top <n>', 'how many', '50')
+    .action(async (options) => {
+      const query = new URLSearchParams({
+        top: options.top,
+        ...(options.status ? { status: options.status } : {}),
+      });
+      const { value } = (await callConnector(config(), 'GET', `/tenants?${query}`)) as { value: Tenant[] };
+      print(value, () =>
+        value.length === 0
+          ? 'No tenants.'
+          : textTable(
+              ['TENANT', 'STATUS', 'VERDICT', 'CUSTOMER', 'METHOD', 'VALIDATED'],
+              value.map((t) => [
+                t.tenantId,
+                t.status,
+                t.verdict,
+                `${t.customer.name} (${t.customer.reference})`,
+                t.method,
+                t.validatedAt ? day(t.validatedAt) : undefined,
+              ]),
+            ),
+      );
+    });
+
+  program
+    .command('tenant <tenantId>')
+    .description("one tenant's connection and its last validation")
+    .action(async (tenantId: string) => {
+      const id = encodeURIComponent(tenantId);
+      const tenant = (await callConnector(config(), 'GET', `/tenants/${id}`)) as Tenant;
+      const validation = (await callConnector(config(), 'GET', `/tenants/${id}/validation`)) as Validation;
+      print(
+        { ...tenant, validation },
+        () =>
+          `${textTable(
+            ['FIELD', 'VALUE'],
+            [
+              ['tenant', tenant.tenantId],
+              ['status', tenant.status],
+              ['customer', `${tenant.customer.name} (${tenant.customer.reference})`],
+              ['app (client id)', tenant.clientId],
+              ['method', tenant.method],
+              ['services', tenant.services.map((s) => s.id).join(', ')],
+            ],
+          )}\n\n${describeValidation(validation)}`,
+      );
+    });
+
+  program
+    .command('validate <tenantId>')
+    .description("check a tenant's roles and permissions now")
+    .action(async (tenantId: string) => {
+      const validation = (await callConnector(
+        config(),
+        'POST',
+        `/tenants/${encodeURIComponent(tenantId)}/validate`,
+      )) as Validation;
+      print(validation, () => describeValidation(validation));
     });
 
   program

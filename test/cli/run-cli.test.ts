@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { ConnectorFixture, functionKey, newWebhookSecret } from '../support/connector-fixture.js';
+import { onboardManually } from '../support/onboard-manually.js';
 
 let connector: ConnectorFixture;
 const emptyDir = mkdtempSync(join(tmpdir(), 'cli-'));
@@ -74,6 +75,22 @@ describe('operator CLI', () => {
     const created = JSON.parse((await cli(['--json', ...invite])).out);
     expect((await cli(['invitation', created.id])).out).toMatch(/status\s+pending/);
     expect((await cli(['revoke', created.id])).out).toBe(`Invitation ${created.id} is revoked.\n`);
+  });
+
+  it('lists tenants, shows one with its validation, and validates it again', async () => {
+    const tenantId = (connector.world.tenants[1] as { id: string }).id;
+    await onboardManually(connector, tenantId);
+    const list = await cli(['tenants']);
+    expect(list.out.split('\n')[0]).toMatch(/^TENANT\s+STATUS\s+VERDICT\s+CUSTOMER\s+METHOD\s+VALIDATED$/);
+    expect(list.out).toContain(tenantId);
+    const one = await cli(['tenant', tenantId]);
+    expect(one.out).toContain('Verdict: ready');
+    expect(one.out).toContain(
+      'ok   Daily replication of users, groups, members and Teams telephony settings (Teams Administrator)',
+    );
+    const validated = await cli(['validate', tenantId]);
+    expect(validated.code).toBe(0);
+    expect(validated.out).toContain('Verdict: ready');
   });
 
   it('shows events and the delivery state', async () => {

@@ -39,7 +39,11 @@ describe('OpenAPI document', () => {
         'GET /events',
         'GET /invitations',
         'GET /invitations/{id}',
+        'GET /tenants',
+        'GET /tenants/{tenantId}',
+        'GET /tenants/{tenantId}/validation',
         'POST /invitations',
+        'POST /tenants/{tenantId}/validate',
         'PUT /event-delivery',
       ].sort(),
     );
