@@ -1,0 +1,188 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableNames } from '../../src/lib/app-services.js';
+import { signIn } from '../sim/sim-fixture.js';
+import { PageSession } from '../support/browserless.js';
+import { ConnectorFixture } from '../support/connector-fixture.js';
+
+let connector: ConnectorFixture;
+
+beforeAll(async () => {
+  connector = await ConnectorFixture.start();
+});
+
+afterAll(async () => {
+  await connector?.stop();
+});
+
+async function invite() {
+  const created = await connector.call('POST', '/invitations', {
+    body: {
+      customer: { reference: 'SEC', name: 'Security Co' },
+      services: [{ id: 'dr-1', name: 'One' }],
+      licenceType: 'HostedPro',
+      method: 'automatic',
+    },
+  });
+  return new URL(created.body.url).pathname;
+}
+
+/** Starts a sign-in in this session; returns its state and where Microsoft would be. */
+async function startSignIn(session: PageSession) {
+  const start = await session.get(`${await invite()}/sign-in`);
+  const location = start.headers.get('location') as string;
+  return { state: new URL(location).searchParams.get('state') as string, authorize: location };
+}
+
+const callback = (query: Record<string, string>) => `/api/onboarding/callback?${new URLSearchParams(query)}`;
+const registrations = () =>
+  [...connector.simulator.directory.applications.values()].filter(
+    (app) => app.displayName === 'Live Platform Connector',
+  ).length;
+/** What a callback could create: apps, tenant and provisioning rows, audit entries (not the dispatcher's own rows). */
+const writes = async () => [
+  registrations(),
+  (await connector.rows(tableNames.tenants)).filter(
+    (row) => row.rowKey === 'tenant' || String(row.rowKey).startsWith('provisioning|'),
+  ).length,
+  await connector.count(tableNames.audit),
+];
+
+/** A refused callback: a clear page, and nothing created or stored. */
+async function expectRefused(session: PageSession, path: string, status: number, words: string) {
+  const before = await writes();
+  const response = await session.get(path);
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('text/html');
+  expect(response.html).toContain(words);
+  expect(await writes()).toEqual(before);
+  return response;
+}
+
+describe('sign-in callback security', () => {
+  it('refuses a callback without state', async () => {
+    await expectRefused(
+      new PageSession(connector.publicBaseUrl),
+      callback({ code: 'abc' }),
+      400,
+      'did not come back with its state',
+    );
+  });
+
+  it('refuses an unknown state', async () => {
+    const session = new PageSession(connector.publicBaseUrl);
+    await startSignIn(session);
+    await expectRefused(
+      session,
+      callback({ code: 'abc', state: 'x'.repeat(43) }),
+      400,
+      'not one the connector started',
+    );
+  });
+
+  it('refuses a used state', async () => {
+    const session = new PageSession(connector.publicBaseUrl);
+    const { state } = await startSignIn(session);
+    await session.get(
+      callback({ state, error: 'access_denied', error_description: 'AADSTS65004: declined' }),
+    );
+    await expectRefused(session, callback({ code: 'abc', state }), 400, 'completed already');
+  });
+
+  it('refuses an expired state', async () => {
+    const session = new PageSession(connector.publicBaseUrl);
+    const { state } = await startSignIn(session);
+    const hash = createHash('sha256').update(state).digest('hex');
+    const table = TableClient.fromConnectionString(
+      connector.azurite.connectionString,
+      tableNames.signInStates,
+      { allowInsecureConnection: true },
+    );
+    await table.updateEntity(
+      { partitionKey: hash.slice(0, 2), rowKey: hash, expiresAt: new Date(Date.now() - 1000).toISOString() },
+      'Merge',
+    );
+    await expectRefused(session, callback({ code: 'abc', state }), 400, 'took too long');
+  });
+
+  it('refuses a valid state from another browser (its cookie missing), and still serves the right browser', async () => {
+    const admin = connector.simulator.control.generateTenant({
+      displayName: 'Browser Co',
+      domain: 'browserco.onmicrosoft.com',
+      seed: 11,
+      sizes: { users: 2 },
+      admins: [{ displayName: 'Bo Global', alias: 'bo', roles: ['globalAdministrator'] }],
+    });
+    const session = new PageSession(connector.publicBaseUrl);
+    const { authorize } = await startSignIn(session);
+    const back = await signIn(authorize, 'bo@browserco.onmicrosoft.com');
+    const path = `${back.pathname}${back.search}`;
+    await expectRefused(new PageSession(connector.publicBaseUrl), path, 400, 'started in another browser');
+    const right = await session.get(path);
+    expect(right.status).toBe(200);
+    expect(right.html).toContain(admin.id);
+  });
+
+  it("takes the tenant from the token's tid, never from a tenant parameter", async () => {
+    const admin = connector.simulator.control.generateTenant({
+      displayName: 'Tid Co',
+      domain: 'tidco.onmicrosoft.com',
+      seed: 12,
+      sizes: { users: 2 },
+      admins: [{ displayName: 'Ty Global', alias: 'ty', roles: ['globalAdministrator'] }],
+    });
+    const session = new PageSession(connector.publicBaseUrl);
+    const { authorize } = await startSignIn(session);
+    const back = await signIn(authorize, 'ty@tidco.onmicrosoft.com');
+    back.searchParams.set('tenant', (connector.world.tenants[0] as { id: string }).id);
+    back.searchParams.set('redirect_uri', 'https://evil.example/next');
+    const page = await session.get(`${back.pathname}${back.search}`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(admin.id);
+    expect(page.headers.get('location')).toBeNull();
+    expect(page.html).not.toContain('evil.example');
+  });
+
+  it('escapes markup in error_description', async () => {
+    const session = new PageSession(connector.publicBaseUrl);
+    const { state } = await startSignIn(session);
+    const page = await expectRefused(
+      session,
+      callback({ state, error: 'server_error', error_description: '<script>alert(1)</script><img src=x>' }),
+      400,
+      'Microsoft did not sign you in',
+    );
+    expect(page.html).not.toContain('<script>alert(1)');
+    expect(page.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x&gt;');
+  });
+
+  it('refuses an oversized query', async () => {
+    const session = new PageSession(connector.publicBaseUrl);
+    const { state } = await startSignIn(session);
+    await expectRefused(session, callback({ state, code: 'c'.repeat(9000) }), 414, 'too much data');
+  });
+});
+
+describe('admin-consent callback security', () => {
+  it('refuses an error redirect that still says admin_consent=True, and changes nothing', async () => {
+    const fabrikam = connector.world.tenants[1] as { id: string; admin: { userPrincipalName: string } };
+    const session = new PageSession(connector.publicBaseUrl);
+    const { authorize } = await startSignIn(session);
+    const back = await signIn(authorize, fabrikam.admin.userPrincipalName);
+    const result = await session.get(`${back.pathname}${back.search}`);
+    const consentLink = /href="([^"]*adminconsent[^"]*)"/
+      .exec(result.html)?.[1]
+      ?.replaceAll('&amp;', '&') as string;
+    const state = new URL(consentLink).searchParams.get('state') as string;
+    const before = (await connector.call('GET', `/tenants/${fabrikam.id}`)).body;
+    const page = await expectRefused(
+      session,
+      `/api/onboarding/consent-callback?${new URLSearchParams({ admin_consent: 'True', error: 'access_denied', error_description: 'AADSTS65004: declined', state, tenant: randomUUID() })}`,
+      400,
+      'Consent was not granted',
+    );
+    expect(page.html).toContain('Nothing changed.');
+    expect((await connector.call('GET', `/tenants/${fabrikam.id}`)).body).toEqual(before);
+  });
+});
