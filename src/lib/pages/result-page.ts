@@ -21,7 +21,7 @@ ${report.requirements.map((requirement) => html`<tr><td>${requirement.descriptio
 </tbody></table>
 <h2>Roles</h2>
 <table><thead><tr><th>Role</th><th>Held</th><th>Needed now</th><th>May be removed now</th></tr></thead><tbody>
-${report.roles.map((role) => html`<tr><td>${role.name}${role.note ? html`<br><span class="note">${role.note}</span>` : ''}</td><td>${role.held === null ? '—' : role.held ? 'yes' : 'no'}</td><td>${role.neededNow ? 'yes' : 'no'}</td><td>${role.removableNow ? 'yes' : 'no'}</td></tr>`)}
+${report.roles.map((role) => html`<tr><td>${role.name}${role.note ? html`<br><span class="note">${role.note}</span>` : ''}</td><td>${role.held === null ? (role.holder === 'app' ? 'unknown' : '—') : role.held ? 'yes' : 'no'}</td><td>${role.neededNow ? 'yes' : 'no'}</td><td>${role.removableNow ? 'yes' : 'no'}</td></tr>`)}
 </tbody></table>
 <h2>Permissions</h2>
 <p>Granted: ${report.permissions.granted.join(', ') || 'none'}</p>

@@ -180,7 +180,7 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
 
   const roles: RoleReport[] = rolesTable.map((rule) => {
     const id = r[rule.role].id;
-    const heldNow = rule.holder === 'app' ? held.has(id) : null;
+    const heldNow = rule.holder === 'app' && input.appRoleIds !== null ? held.has(id) : null;
     let neededNow = false;
     let note: string | undefined;
     // With both ways held, keep Teams Administrator and let the pair go (never advise removing both).

@@ -209,6 +209,12 @@ describe('validateRegistration: what may be removed', () => {
     expect(report.warnings.map((warning) => warning.code)).toContain(code);
   });
 
+  it('says a role is unknown, not missing, when the role assignments could not be read', () => {
+    const report = validateRegistration({ ...base, appRoleIds: null });
+    expect(report.roles.every((entry) => entry.held === null && !entry.removableNow)).toBe(true);
+    expect(report.warnings.map((warning) => warning.code)).toContain('roles_unreadable');
+  });
+
   it('lists permissions the connector does not need', () => {
     const report = validateRegistration({
       ...base,
