@@ -47,6 +47,17 @@ interface Tenant {
   validatedAt?: string;
 }
 
+interface Run {
+  runId: string;
+  status: string;
+  phase: string;
+  pages: number;
+  requests: number;
+  elapsedSeconds?: number;
+  reason?: string;
+  counts: Record<string, number>;
+}
+
 interface Validation {
   status: string;
   report?: {
@@ -281,6 +292,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         `/tenants/${encodeURIComponent(tenantId)}/validate`,
       )) as Validation;
       print(validation, () => describeValidation(validation));
+    });
+
+  program
+    .command('replicate <tenantId>')
+    .description('replicate a tenant now and follow its progress until it ends')
+    .option('--no-wait', 'only queue the run')
+    .option('--interval <seconds>', 'how often to look at its progress', '2')
+    .action(async (tenantId: string, options) => {
+      const id = encodeURIComponent(tenantId);
+      const queued = (await callConnector(config(), 'POST', `/tenants/${id}/replicate`)) as Run;
+      if (!options.wait) return print(queued, () => `Run ${queued.runId} queued.`);
+      let run = queued;
+      while (!['completed', 'failed', 'skipped'].includes(run.status)) {
+        await new Promise((resolve) => setTimeout(resolve, Number(options.interval) * 1000));
+        const { value } = (await callConnector(
+          config(),
+          'GET',
+          `/tenants/${id}/replication-runs?top=20`,
+        )) as { value: Run[] };
+        run = value.find((candidate) => candidate.runId === queued.runId) ?? run;
+        if (!json())
+          io.out(
+            `  ${run.status.padEnd(9)} ${run.phase.padEnd(8)} pages ${run.pages}  requests ${run.requests}  ${run.elapsedSeconds ?? 0}s\n`,
+          );
+      }
+      print(
+        run,
+        () =>
+          `Run ${run.runId} ${run.status}${run.reason ? `: ${run.reason}` : ''}. ${
+            Object.entries(run.counts)
+              .filter(([, n]) => n > 0)
+              .map(([name, n]) => `${name} ${n}`)
+              .join(', ') || 'No changes.'
+          }`,
+      );
+      if (run.status !== 'completed')
+        throw new CliError(`Replication ${run.status}${run.reason ? `: ${run.reason}` : ''}.`);
     });
 
   program

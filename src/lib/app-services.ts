@@ -17,6 +17,9 @@ import { AutomaticRegistration, type ProvisioningProgress } from './onboarding/a
 import { OnboardingService } from './onboarding/onboarding-service.js';
 import { ProvisioningSignIn } from './onboarding/provisioning-sign-in.js';
 import { type SignInStateRecord, SignInStates } from './onboarding/sign-in-state.js';
+import { ReplicaStore } from './replication/replica-store.js';
+import { ReplicationScheduler } from './replication/replication-scheduler.js';
+import { type ReplicationJob, ReplicationWorker } from './replication/replication-worker.js';
 import { CachedSecrets } from './secrets/cached-secrets.js';
 import { TenantSecretStore } from './secrets/tenant-secret-store.js';
 import type { TenantRecord } from './tenants/tenant-record.js';
@@ -32,9 +35,11 @@ export const tableNames = {
   coreDelivery: 'CoreDelivery',
   audit: 'Audit',
   signInStates: 'SignInStates',
+  /** Per-tenant partitions: the replica (users, groups, members, numbers) and its change feed, written together. */
+  replica: 'Replica',
 } as const;
 
-export const queueNames = { coreEvents: 'core-events' } as const;
+export const queueNames = { coreEvents: 'core-events', replicationJobs: 'replication-jobs' } as const;
 
 /** The domain services, built once from the dependencies and handed to the functions. */
 export interface AppServices {
@@ -53,6 +58,9 @@ export interface AppServices {
   provisioning: ProvisioningSignIn;
   signInStates: SignInStates;
   automatic: AutomaticRegistration;
+  replica: ReplicaStore;
+  replicationWorker: ReplicationWorker;
+  replicationScheduler: ReplicationScheduler;
 }
 
 export function buildServices(
@@ -76,6 +84,9 @@ export function buildServices(
   const tenantSecrets = new TenantSecretStore(deps.secrets, settings.secretCacheSeconds * 1000);
   const registry = new TenantRegistry(storage.table<TenantRecord>(tableNames.tenants), outbox);
   const audit = new AuditLog(storage.table<AuditEntry>(tableNames.audit));
+  const replica = new ReplicaStore(storage.table(tableNames.replica));
+  const replicationQueue = storage.queue<ReplicationJob>(queueNames.replicationJobs);
+  const tenantRows = storage.table<Record<string, unknown>>(tableNames.tenants);
   return {
     deps,
     secrets,
@@ -107,6 +118,26 @@ export function buildServices(
       progress: storage.table<ProvisioningProgress>(tableNames.tenants),
       publicBaseUrl: settings.publicBaseUrl,
     }),
+    replica,
+    replicationWorker: new ReplicationWorker({
+      tenants: tenantRows,
+      replica,
+      registry,
+      secrets: tenantSecrets,
+      tokens,
+      outbox,
+      queue: replicationQueue,
+      graphEndpoint: settings.graphEndpoint,
+      sliceMs: settings.replicationSliceSeconds * 1000,
+      log,
+    }),
+    replicationScheduler: new ReplicationScheduler(
+      tenantRows,
+      registry,
+      replicationQueue,
+      outbox,
+      settings.replicationWindowMinutes,
+    ),
     outbox,
     dispatcher: new EventDispatcher({
       outbox: outbox.table,

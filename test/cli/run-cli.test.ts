@@ -93,6 +93,14 @@ describe('operator CLI', () => {
     expect(validated.out).toContain('Verdict: ready');
   });
 
+  it('replicates a tenant and follows its progress to the end', async () => {
+    const tenantId = (connector.world.tenants[1] as { id: string }).id;
+    const { code, out } = await cli(['replicate', tenantId, '--interval', '0.2']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^ {2}(queued|running|completed)\s+\w+\s+pages \d+/m);
+    expect(out).toMatch(/Run od-[0-9A-Z]+ completed\. usersUpserted 26/);
+  });
+
   it('shows events and the delivery state', async () => {
     expect((await cli(['events'])).code).toBe(0);
     expect((await cli(['delivery'])).out).toBe(`Event delivery is on, to ${connector.standIn.eventsUrl}.\n`);

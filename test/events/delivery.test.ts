@@ -188,6 +188,12 @@ describe('events to the core', () => {
     expect(received(tenant)[0]?.id).toBe(id);
   });
 
+  it('never asks the queue for more than an hour of delay, even for an event due far ahead', async () => {
+    const tenant = randomUUID();
+    await stageQuietly(tenant, [validationChanged(tenant, 'ready')], new Date(Date.now() + 30 * 86_400_000));
+    expect(await services().dispatcher.dispatch(tenant)).toEqual({ delivered: 0, retryInSeconds: 3600 });
+  });
+
   it('refuses an event payload that breaks the catalogue, before anything is written', async () => {
     const tenant = randomUUID();
     await expect(

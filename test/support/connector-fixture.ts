@@ -86,6 +86,7 @@ export class ConnectorFixture {
       AZURE_CLIENT_SECRET: this.world.connectorIdentity.clientSecret,
       CORE_WEBHOOK_URL: this.standIn.eventsUrl,
       SECRET_CACHE_SECONDS: '0',
+      REPLICATION_SCHEDULE: '0 0 2 * * *',
       ...values,
     };
     Object.assign(process.env, settings);

@@ -28,6 +28,12 @@ export interface Settings {
   secretCacheSeconds: number;
   /** The operator's multi-tenant provisioning app (its secret is in Key Vault); automatic registration needs it. */
   provisioningClientId: string | undefined;
+  /** NCRONTAB of the daily replication fan-out (the timer reads it as %REPLICATION_SCHEDULE%). */
+  replicationSchedule: string;
+  /** Daily runs are spread over this many minutes after the fan-out. */
+  replicationWindowMinutes: number;
+  /** One replication invocation works this long, then checkpoints and queues its continuation. */
+  replicationSliceSeconds: number;
 }
 
 export class SettingsError extends Error {
@@ -76,6 +82,13 @@ const schema = z.object({
   EVENT_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 24 * 14)),
   SECRET_CACHE_SECONDS: optional(wholeNumber(0, 3600)),
   PROVISIONING_CLIENT_ID: optional(z.uuid({ error: 'must be a GUID (the provisioning app’s client id)' })),
+  REPLICATION_SCHEDULE: optional(
+    z
+      .string()
+      .regex(/^\S+( \S+){5}$/, { error: 'must be a six-field NCRONTAB expression, e.g. 0 0 2 * * *' }),
+  ),
+  REPLICATION_WINDOW_MINUTES: optional(wholeNumber(1, 24 * 60)),
+  REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
 });
 
 function storageConnection(values: Partial<z.infer<typeof schema>>): StorageConnection | string {
@@ -117,6 +130,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     eventRetryHorizonHours: values.EVENT_RETRY_HORIZON_HOURS ?? 24,
     secretCacheSeconds: values.SECRET_CACHE_SECONDS ?? 300,
     provisioningClientId: values.PROVISIONING_CLIENT_ID,
+    replicationSchedule: values.REPLICATION_SCHEDULE ?? '0 0 2 * * *',
+    replicationWindowMinutes: values.REPLICATION_WINDOW_MINUTES ?? 240,
+    replicationSliceSeconds: values.REPLICATION_SLICE_SECONDS ?? 240,
   });
 }
 

@@ -32,6 +32,7 @@ export interface DispatcherOptions {
 /** At most this many deliveries per run, so a run stays well inside its lease. */
 const maxPerRun = 10;
 const leaseTtlMs = 2 * 60_000;
+const maxRequeueSeconds = 3600;
 
 /** 5 s, 10 s, 20 s … doubling, at most an hour between tries. */
 export const backoffSeconds = (attempts: number) => Math.min(5 * 2 ** Math.max(attempts - 1, 0), 3600);
@@ -60,8 +61,13 @@ export class EventDispatcher {
       for await (const { entity, etag } of outbox.query(filter)) {
         if (delivered === maxPerRun) return { delivered, retryInSeconds: 0 };
         const due = Date.parse(entity.nextAttemptAt);
-        if (due > now.getTime())
-          return { delivered, retryInSeconds: Math.ceil((due - now.getTime()) / 1000) };
+        // Never further than an hour: the sweeper looks every minute anyway, and queues cap delays at 7 days.
+        if (due > now.getTime()) {
+          return {
+            delivered,
+            retryInSeconds: Math.min(Math.ceil((due - now.getTime()) / 1000), maxRequeueSeconds),
+          };
+        }
         const result = await this.options.deliver(coreWebhookUrl, secret, entity);
         if (result.ok) {
           await this.mark(entity, etag, {

@@ -25,6 +25,9 @@ export interface GraphClientOptions {
   /** Longest wait honoured from Retry-After, in seconds. */
   maxRetryAfterSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Called before each attempt (e.g. to pace), and with each response's headers. */
+  beforeRequest?: () => Promise<void>;
+  afterResponse?: (headers: Headers, status: number) => void;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -57,6 +60,7 @@ export class GraphClient {
     const url = this.url(pathOrUrl);
     for (let attempt = 1; ; attempt += 1) {
       let response: Response | undefined;
+      await this.options.beforeRequest?.();
       try {
         response = await fetch(url, {
           method,
@@ -72,6 +76,7 @@ export class GraphClient {
         await this.sleep(Math.min(2 ** attempt * 250, 10_000));
         continue;
       }
+      this.options.afterResponse?.(response.headers, response.status);
       const retryable = response.status === 429 || response.status >= 500;
       if (retryable && attempt < this.maxAttempts) {
         await response.body?.cancel();

@@ -176,8 +176,8 @@ export function planTransactions<E extends Keyed>(entities: readonly E[]): E[][]
 type Row = { rowKey: string } & Record<string, unknown>;
 
 /**
- * A batch of writes to one partition, committed atomically (at most 100, each row once). No deletes: the SDK
- * sends transactional deletes unconditionally, whatever etag is given.
+ * A batch of writes to one partition, committed atomically (at most 100, each row once). Deletes here are
+ * unconditional (the SDK sends transactional deletes without an etag): use them only under a lease.
  */
 export class TableTransaction {
   private readonly actions: TransactionAction[] = [];
@@ -204,6 +204,18 @@ export class TableTransaction {
 
   upsert(row: Row): this {
     this.actions.push(['upsert', this.keyed(row), 'Replace']);
+    return this;
+  }
+
+  /** Writes only the given properties, keeping the row's others (insert when absent). */
+  merge(row: Row): this {
+    this.actions.push(['upsert', this.keyed(row), 'Merge']);
+    return this;
+  }
+
+  /** Deletes whatever is there (no etag: see above). */
+  deleteUnconditionally(rowKey: string): this {
+    this.actions.push(['delete', { partitionKey: this.partitionKey, rowKey: escapeKey(rowKey) }]);
     return this;
   }
 

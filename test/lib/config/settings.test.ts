@@ -34,6 +34,9 @@ describe('parseSettings', () => {
       eventRetryHorizonHours: 24,
       secretCacheSeconds: 300,
       provisioningClientId: undefined,
+      replicationSchedule: '0 0 2 * * *',
+      replicationWindowMinutes: 240,
+      replicationSliceSeconds: 240,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });

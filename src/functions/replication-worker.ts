@@ -1,0 +1,21 @@
+import type { InvocationContext } from '@azure/functions';
+import { queueNames, services } from '../lib/app-services.js';
+import { functions } from '../lib/hosting/function-registry.js';
+import type { ReplicationJob } from '../lib/replication/replication-worker.js';
+
+/** One slice of one tenant's replication run; a transient failure throws, so the queue retries it. */
+export async function replicationWorker(message: unknown, context: InvocationContext): Promise<void> {
+  const job = message as Partial<ReplicationJob>;
+  if (typeof job?.tenantId !== 'string' || typeof job.runId !== 'string') {
+    context.warn('replication message without tenantId and runId: dropped');
+    return;
+  }
+  const outcome = await services().replicationWorker.process({ tenantId: job.tenantId, runId: job.runId });
+  context.log(`replication ${job.tenantId} ${job.runId}: ${outcome}`);
+}
+
+functions.storageQueue('replication-worker', {
+  queueName: queueNames.replicationJobs,
+  connection: 'AzureWebJobsStorage',
+  handler: replicationWorker,
+});

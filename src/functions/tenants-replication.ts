@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { coreEndpoint } from '../lib/core-api/core-endpoint.js';
+import { replicationRunViewSchema } from '../lib/replication/replication-run.js';
+
+const params = z.object({ tenantId: z.uuid() });
+
+coreEndpoint({
+  name: 'tenants-replicate',
+  method: 'POST',
+  route: 'tenants/{tenantId}/replicate',
+  summary: 'Replicate a tenant now (follow it in replication-runs; replication.completed or .failed follows)',
+  tag: 'Replication',
+  params,
+  responses: {
+    202: { description: 'The run, queued.', schema: replicationRunViewSchema },
+    404: { description: 'No such tenant.' },
+    409: {
+      description: 'The tenant is not ready (credentials invalid, required roles missing, offboarded).',
+    },
+  },
+  handler: async ({ params: { tenantId }, services }) => ({
+    status: 202,
+    body: await services.replicationScheduler.onDemand(tenantId.toLowerCase()),
+  }),
+});
+
+coreEndpoint({
+  name: 'tenants-replication-runs',
+  method: 'GET',
+  route: 'tenants/{tenantId}/replication-runs',
+  summary: 'Replication runs of a tenant, newest first, with live progress of a running one',
+  tag: 'Replication',
+  params,
+  query: z.object({ top: z.coerce.number().int().min(1).max(100).default(20) }).strict(),
+  responses: {
+    200: { description: 'Runs.', schema: z.object({ value: z.array(replicationRunViewSchema) }) },
+    404: { description: 'No such tenant.' },
+  },
+  handler: async ({ params: { tenantId }, query, services }) => {
+    await services.registry.view(tenantId.toLowerCase());
+    return {
+      status: 200,
+      body: { value: await services.replicationScheduler.runs(tenantId.toLowerCase(), query.top) },
+    };
+  },
+});
+
+const changeSchema = z.object({
+  seq: z.string(),
+  kind: z.enum(['user', 'group', 'member', 'number', 'voice']),
+  id: z.string().describe('user/group id, `groupId|memberId` for a membership, the number for a number'),
+  op: z.enum(['upsert', 'delete']),
+  at: z.iso.datetime(),
+});
+
+coreEndpoint({
+  name: 'tenants-changes',
+  method: 'GET',
+  route: 'tenants/{tenantId}/changes',
+  summary:
+    'The change feed of the replica: what changed after `cursor` (oldest first); pass the returned cursor next time',
+  tag: 'Replication',
+  params,
+  query: z
+    .object({
+      cursor: z
+        .string()
+        .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, { error: 'must be a cursor returned earlier' })
+        .optional(),
+      top: z.coerce.number().int().min(1).max(1000).default(500),
+    })
+    .strict(),
+  responses: {
+    200: {
+      description: 'Changes and the cursor to continue from.',
+      schema: z.object({ value: z.array(changeSchema), cursor: z.string().optional() }),
+    },
+    404: { description: 'No such tenant.' },
+  },
+  handler: async ({ params: { tenantId }, query, services }) => {
+    const id = tenantId.toLowerCase();
+    await services.registry.view(id);
+    const value = await services.replica.changes(id, query.cursor, query.top);
+    const cursor = value.at(-1)?.seq ?? query.cursor;
+    return { status: 200, body: { value, ...(cursor ? { cursor } : {}) } };
+  },
+});

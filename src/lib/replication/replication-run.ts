@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+export const replicationPhases = ['users', 'groups', 'voice', 'numbers', 'done'] as const;
+export type ReplicationPhase = (typeof replicationPhases)[number];
+
+/** One replication run of a tenant, in its partition of `Tenants` (row `run|{runId}`): where it is, what it did. */
+export interface ReplicationRunRecord {
+  runId: string;
+  trigger: 'schedule' | 'on_demand';
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'skipped';
+  phase: ReplicationPhase;
+  /** The next page to fetch in this phase (a next link), so a new slice resumes exactly there. */
+  next?: string;
+  /** This phase enumerates everything (no delta link yet, or it expired): sweep what it did not see at the end. */
+  fullPhase?: boolean;
+  /** The generation rows seen by full enumerations of this run are stamped with. */
+  generation: number;
+  counts: string;
+  pages: number;
+  requests: number;
+  slices: number;
+  queuedAt: string;
+  startedAt?: string;
+  updatedAt: string;
+  finishedAt?: string;
+  reason?: string;
+  cursor?: string;
+}
+
+/** The tenant's delta links (row `replication`), each saved only after the changes it covers are stored. */
+export interface ReplicationState {
+  usersDeltaLink?: string;
+  groupsDeltaLink?: string;
+}
+
+export const runRowKey = (runId: string) => `run|${runId}`;
+export const replicationStateRowKey = 'replication';
+
+export interface RunCounts {
+  usersUpserted: number;
+  usersDeleted: number;
+  groupsUpserted: number;
+  groupsDeleted: number;
+  membersAdded: number;
+  membersRemoved: number;
+  voiceUpdated: number;
+  numbersUpserted: number;
+  numbersDeleted: number;
+  transactions: number;
+}
+
+export const emptyCounts = (): RunCounts => ({
+  usersUpserted: 0,
+  usersDeleted: 0,
+  groupsUpserted: 0,
+  groupsDeleted: 0,
+  membersAdded: 0,
+  membersRemoved: 0,
+  voiceUpdated: 0,
+  numbersUpserted: 0,
+  numbersDeleted: 0,
+  transactions: 0,
+});
+
+export const replicationRunViewSchema = z.object({
+  runId: z.string(),
+  trigger: z.enum(['schedule', 'on_demand']),
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'skipped']),
+  phase: z.enum(replicationPhases),
+  counts: z.record(z.string(), z.number()),
+  pages: z.number().int(),
+  requests: z.number().int(),
+  slices: z.number().int(),
+  queuedAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().optional(),
+  finishedAt: z.iso.datetime().optional(),
+  elapsedSeconds: z.number().optional(),
+  reason: z.string().optional(),
+  cursor: z.string().optional(),
+});
+export type ReplicationRunView = z.infer<typeof replicationRunViewSchema>;
+
+export function toRunView(record: ReplicationRunRecord, now = new Date()): ReplicationRunView {
+  const end = record.finishedAt ? Date.parse(record.finishedAt) : now.getTime();
+  return {
+    runId: record.runId,
+    trigger: record.trigger,
+    status: record.status,
+    phase: record.phase,
+    counts: JSON.parse(record.counts),
+    pages: record.pages,
+    requests: record.requests,
+    slices: record.slices,
+    queuedAt: record.queuedAt,
+    ...(record.startedAt
+      ? {
+          startedAt: record.startedAt,
+          elapsedSeconds: Math.round((end - Date.parse(record.startedAt)) / 100) / 10,
+        }
+      : {}),
+    ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+    ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.cursor ? { cursor: record.cursor } : {}),
+  };
+}

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+import type { Outbox } from '../events/outbox.js';
+import { ApiError } from '../http/problem.js';
+import type { EntityTable } from '../storage/entity-table.js';
+import type { MessageQueue } from '../storage/message-queue.js';
+import { EntityExistsError } from '../storage/storage-errors.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import {
+  emptyCounts,
+  type ReplicationRunRecord,
+  type ReplicationRunView,
+  runRowKey,
+  toRunView,
+} from './replication-run.js';
+import type { ReplicationJob } from './replication-worker.js';
+
+const nextUlid = monotonicFactory();
+
+/** Why a tenant is not replicated now, or undefined when it is ready. */
+export function notReadyReason(tenant: TenantRecord): string | undefined {
+  if (tenant.status === 'credentials_invalid') return 'credentials invalid';
+  if (tenant.verdict === 'blocked') return 'required roles or permissions missing';
+  return undefined;
+}
+
+/** Where in the window a tenant's daily run starts: the same spot every day, spread by its id. */
+export function spreadSeconds(tenantId: string, windowMinutes: number): number {
+  const window = Math.max(windowMinutes * 60, 1);
+  return createHash('sha256').update(tenantId).digest().readUInt32BE(0) % window;
+}
+
+/** Plans replication runs: the daily fan-out, runs on demand, and their history. */
+export class ReplicationScheduler {
+  constructor(
+    private readonly tenants: EntityTable<Record<string, unknown>>,
+    private readonly registry: TenantRegistry,
+    private readonly queue: MessageQueue<ReplicationJob>,
+    private readonly outbox: Outbox,
+    private readonly windowMinutes: number,
+  ) {}
+
+  private newRun(runId: string, trigger: ReplicationRunRecord['trigger'], now: Date): ReplicationRunRecord {
+    return {
+      runId,
+      trigger,
+      status: 'queued',
+      phase: 'users',
+      generation: now.getTime(),
+      counts: JSON.stringify(emptyCounts()),
+      pages: 0,
+      requests: 0,
+      slices: 0,
+      queuedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+  }
+
+  /**
+   * The daily cycle: one run per ready tenant, queued with a delay that spreads them over the window. Firing
+   * twice in a cycle queues nothing new (the run's id is the cycle's date). Tenants that are not ready get a
+   * skipped run with the reason, and the core hears of it (replication.failed).
+   */
+  async fanOut(
+    now = new Date(),
+  ): Promise<{ queued: string[]; skipped: { tenantId: string; reason: string }[] }> {
+    const runId = `cycle-${now.toISOString().slice(0, 10)}`;
+    const queued: string[] = [];
+    const skipped: { tenantId: string; reason: string }[] = [];
+    for await (const { entity } of this.tenants.query(`RowKey eq 'tenant'`)) {
+      const tenant = entity as unknown as TenantRecord & { partitionKey: string };
+      const tenantId = tenant.partitionKey;
+      if (tenant.status === 'offboarded') continue;
+      const reason = notReadyReason(tenant);
+      const run = this.newRun(runId, 'schedule', now);
+      const transaction = this.tenants.transaction(tenantId).insert({
+        rowKey: runRowKey(runId),
+        ...(reason ? { ...run, status: 'skipped', reason, finishedAt: now.toISOString() } : run),
+      });
+      if (reason)
+        this.outbox.stage(transaction, [
+          { type: 'replication.failed', data: { tenantId, runId, reason: `skipped: ${reason}` } },
+        ]);
+      try {
+        await transaction.commit();
+      } catch (error) {
+        if (error instanceof EntityExistsError) continue;
+        throw error;
+      }
+      if (reason) {
+        await this.outbox.kick(tenantId);
+        skipped.push({ tenantId, reason });
+        continue;
+      }
+      await this.queue.send(
+        { tenantId, runId },
+        { visibilityDelaySeconds: spreadSeconds(tenantId, this.windowMinutes) },
+      );
+      queued.push(tenantId);
+    }
+    return { queued, skipped };
+  }
+
+  /** A run now, for the core or an operator. */
+  async onDemand(tenantId: string, now = new Date()): Promise<ReplicationRunView> {
+    const tenant = (await this.registry.get(tenantId))?.entity;
+    if (!tenant)
+      throw new ApiError(
+        404,
+        'tenant_not_found',
+        'No such tenant.',
+        `The connector has no tenant ${tenantId}.`,
+      );
+    const reason = tenant.status === 'offboarded' ? 'the tenant is offboarded' : notReadyReason(tenant);
+    if (reason)
+      throw new ApiError(
+        409,
+        'tenant_not_ready',
+        'The tenant cannot be replicated now.',
+        `Not ready: ${reason}. Validate it once fixed.`,
+      );
+    const run = await this.createRun(tenantId, 'on_demand', now);
+    await this.queue.send({ tenantId, runId: run.runId });
+    return toRunView(run, now);
+  }
+
+  /** Records a queued run (the caller sends its job). */
+  async createRun(
+    tenantId: string,
+    trigger: ReplicationRunRecord['trigger'],
+    now = new Date(),
+  ): Promise<ReplicationRunRecord> {
+    const run = this.newRun(
+      `${trigger === 'on_demand' ? 'od' : 'run'}-${nextUlid(now.getTime())}`,
+      trigger,
+      now,
+    );
+    await this.tenants.insert({ partitionKey: tenantId, rowKey: runRowKey(run.runId), ...run });
+    return run;
+  }
+
+  async runs(tenantId: string, top: number, now = new Date()): Promise<ReplicationRunView[]> {
+    const runs: ReplicationRunView[] = [];
+    const filter = `PartitionKey eq '${tenantId.replaceAll("'", "''")}' and RowKey ge 'run|' and RowKey lt 'run}'`;
+    for await (const { entity } of this.tenants.query(filter))
+      runs.push(toRunView(entity as unknown as ReplicationRunRecord, now));
+    return runs.sort((a, b) => b.queuedAt.localeCompare(a.queuedAt)).slice(0, top);
+  }
+}

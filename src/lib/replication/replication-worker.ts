@@ -1,0 +1,330 @@
+import type { DomainEvent } from '../events/event-catalogue.js';
+import type { Outbox } from '../events/outbox.js';
+import { StreamLease } from '../events/stream-lease.js';
+import { GraphClient, GraphError } from '../graph/graph-client.js';
+import { ResourceUnitPacer } from '../graph/resource-unit-pacer.js';
+import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import { CredentialProblem } from '../identity/credential-problem.js';
+import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import type { EntityTable } from '../storage/entity-table.js';
+import type { MessageQueue } from '../storage/message-queue.js';
+import type { TenantRecord } from '../tenants/tenant-record.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import type { ApplyCounts, ReplicaStore } from './replica-store.js';
+import {
+  emptyCounts,
+  type ReplicationPhase,
+  type ReplicationRunRecord,
+  type ReplicationState,
+  type RunCounts,
+  replicationStateRowKey,
+  runRowKey,
+} from './replication-run.js';
+
+export interface ReplicationJob {
+  tenantId: string;
+  runId: string;
+}
+
+export type WorkOutcome = 'completed' | 'continued' | 'deferred' | 'failed' | 'already_done';
+
+type TenantRow = Record<string, unknown>;
+
+export interface WorkerDeps {
+  /** The `Tenants` table: runs, delta links and the lease live in each tenant's partition. */
+  tenants: EntityTable<TenantRow>;
+  replica: ReplicaStore;
+  registry: TenantRegistry;
+  secrets: TenantSecretStore;
+  tokens: AppTokenProvider;
+  outbox: Outbox;
+  queue: MessageQueue<ReplicationJob>;
+  graphEndpoint: string;
+  /** How long one invocation works before it checkpoints and queues its continuation. */
+  sliceMs: number;
+  /** Resource units per 10 s to pace Graph calls under. */
+  resourceBudget?: number;
+  log: (message: string) => void;
+}
+
+const usersDelta = '/users/delta?$select=displayName,userPrincipalName,mail,accountEnabled,usageLocation';
+const groupsDelta = '/groups/delta?$select=displayName,mail,members';
+const teamsConfigurations = '/admin/teams/userConfigurations';
+const directRoutingNumbers =
+  "/admin/teams/telephoneNumberManagement/numberAssignments?$filter=numberType eq 'directRouting'";
+const nextPhase: Record<ReplicationPhase, ReplicationPhase> = {
+  users: 'groups',
+  groups: 'voice',
+  voice: 'numbers',
+  numbers: 'done',
+  done: 'done',
+};
+/** Longer than the function timeout, so a lease never ends under a live invocation. */
+const leaseMs = 15 * 60_000;
+
+const isExpiredDelta = (error: unknown) =>
+  error instanceof GraphError &&
+  (error.status === 410 || ['syncStateNotFound', 'resyncRequired', 'syncStateInvalid'].includes(error.code));
+
+/**
+ * Replicates one tenant, one slice at a time: users delta, groups delta with members, Teams user configurations,
+ * Direct Routing numbers. Each page is stored before its position is checkpointed, and a delta link is saved only
+ * after the changes it covers are stored; an expired delta link starts a full enumeration, whose unseen rows are
+ * removed only once it completed. Before its slice runs out it checkpoints and queues its own continuation.
+ */
+export class ReplicationWorker {
+  private readonly pacers = new Map<string, ResourceUnitPacer>();
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  async process(job: ReplicationJob, started = Date.now()): Promise<WorkOutcome> {
+    const { tenants } = this.deps;
+    const stored = await tenants.get(job.tenantId, runRowKey(job.runId));
+    if (!stored) {
+      this.deps.log(`replication job for an unknown run ${job.runId} of ${job.tenantId}: dropped`);
+      return 'already_done';
+    }
+    if (['completed', 'failed', 'skipped'].includes(String(stored.entity.status))) return 'already_done';
+    const lease = new StreamLease(tenants as never, job.tenantId, 'replication-lease', leaseMs);
+    if (!(await lease.acquire())) {
+      await this.deps.queue.send(job, { visibilityDelaySeconds: 60 });
+      return 'deferred';
+    }
+    try {
+      return await this.slice(
+        job,
+        (await tenants.get(job.tenantId, runRowKey(job.runId)))?.entity as unknown as ReplicationRunRecord,
+        started,
+      );
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async slice(job: ReplicationJob, run: ReplicationRunRecord, started: number): Promise<WorkOutcome> {
+    const { tenants, replica } = this.deps;
+    const tenant = (await this.deps.registry.get(job.tenantId))?.entity as TenantRecord | undefined;
+    if (!tenant || tenant.status === 'offboarded' || tenant.status === 'credentials_invalid') {
+      return this.fail(
+        job,
+        run,
+        tenant ? `tenant is ${tenant.status.replace('_', ' ')}` : 'tenant not found',
+      );
+    }
+    const serviceId = (JSON.parse(tenant.services) as { id: string }[])[0]?.id ?? '';
+    let token: string;
+    try {
+      const credential = await this.deps.secrets.get(job.tenantId, serviceId);
+      if (!credential) throw new CredentialProblem('invalid_secret');
+      token = (await this.deps.tokens.token(job.tenantId, credential.clientId, credential.secret))
+        .accessToken;
+    } catch (error) {
+      if (!(error instanceof CredentialProblem)) throw error;
+      await this.deps.registry.markCredentialsInvalid(job.tenantId, error.code, serviceId);
+      return this.fail(job, run, `credentials do not work: ${error.code}`);
+    }
+
+    const pacer = this.pacers.get(job.tenantId) ?? new ResourceUnitPacer(this.deps.resourceBudget);
+    this.pacers.set(job.tenantId, pacer);
+    let requests = 0;
+    const graph = new GraphClient({
+      endpoint: this.deps.graphEndpoint,
+      beforeRequest: () => {
+        requests += 1;
+        return pacer.before();
+      },
+      afterResponse: (headers) => pacer.after(headers),
+    });
+    const stateStored = await tenants.get(job.tenantId, replicationStateRowKey);
+    const state: ReplicationState = (stateStored?.entity as ReplicationState | undefined) ?? {};
+    const counts: RunCounts = { ...emptyCounts(), ...JSON.parse(run.counts) };
+    const now = () => new Date().toISOString();
+    const save = async () => {
+      await tenants.upsertMany([
+        {
+          partitionKey: job.tenantId,
+          rowKey: runRowKey(run.runId),
+          ...run,
+          counts: JSON.stringify(counts),
+          requests: run.requests + requests,
+          updatedAt: now(),
+          ...(replica.lastSeq ? { cursor: replica.lastSeq } : {}),
+        },
+      ]);
+      run.requests += requests;
+      requests = 0;
+    };
+    const saveState = () =>
+      tenants.upsertMany([{ partitionKey: job.tenantId, rowKey: replicationStateRowKey, ...state }]);
+    const add = (upserted: keyof RunCounts, deleted: keyof RunCounts | undefined, applied: ApplyCounts) => {
+      counts[upserted] += applied.upserted;
+      if (deleted) counts[deleted] += applied.deleted;
+      counts.transactions += applied.transactions;
+    };
+
+    run.status = 'running';
+    run.startedAt ??= now();
+    run.slices += 1;
+    await save();
+    const indexes = new Map<
+      string,
+      Map<string, Record<string, unknown> & { partitionKey: string; rowKey: string }>
+    >();
+    const index = async (kind: 'user' | 'group' | 'member' | 'number') => {
+      let found = indexes.get(kind);
+      if (!found) {
+        found = await replica.index(job.tenantId, kind);
+        indexes.set(kind, found);
+      }
+      return found;
+    };
+
+    // What the whole-list phases saw in this invocation; a phase that spanned invocations cannot sweep.
+    const seen = new Set<string>();
+    let listedFromStart = run.next === undefined;
+    let firstPage = true;
+    while (run.phase !== 'done') {
+      if (!firstPage && Date.now() - started > this.deps.sliceMs) {
+        await save();
+        await this.deps.queue.send(job);
+        return 'continued';
+      }
+      firstPage = false;
+      const phase = run.phase;
+      const deltaKey = phase === 'users' ? 'usersDeltaLink' : 'groupsDeltaLink';
+      let url: string;
+      if (phase === 'users' || phase === 'groups') {
+        if (!run.next && !state[deltaKey]) run.fullPhase = true;
+        url = run.next ?? state[deltaKey] ?? (phase === 'users' ? usersDelta : groupsDelta);
+      } else {
+        run.fullPhase = true;
+        url = run.next ?? (phase === 'voice' ? teamsConfigurations : directRoutingNumbers);
+      }
+      let page: { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+      try {
+        page = await graph.get(token, url);
+      } catch (error) {
+        if (!((phase === 'users' || phase === 'groups') && isExpiredDelta(error))) throw error;
+        this.deps.log(`${job.tenantId}: ${phase} delta link expired; enumerating everything again`);
+        state[deltaKey] = undefined;
+        await saveState();
+        run.next = undefined;
+        run.fullPhase = true;
+        continue;
+      }
+      const gen = run.fullPhase ? run.generation : undefined;
+      if (phase === 'users')
+        add(
+          'usersUpserted',
+          'usersDeleted',
+          await replica.applyUsers(job.tenantId, page.value, gen, gen ? await index('user') : undefined),
+        );
+      if (phase === 'groups') {
+        const known = gen ? { groups: await index('group'), members: await index('member') } : undefined;
+        const applied = await replica.applyGroups(job.tenantId, page.value, gen, known);
+        add('groupsUpserted', 'groupsDeleted', applied);
+      }
+      if (phase === 'voice')
+        add(
+          'voiceUpdated',
+          undefined,
+          await replica.applyVoice(job.tenantId, page.value, await index('user'), seen),
+        );
+      if (phase === 'numbers')
+        add(
+          'numbersUpserted',
+          'numbersDeleted',
+          await replica.applyNumbers(job.tenantId, page.value, await index('number'), seen),
+        );
+      run.pages += 1;
+
+      if (page['@odata.nextLink']) {
+        run.next = page['@odata.nextLink'];
+        await save();
+        continue;
+      }
+      // The phase is complete and stored: remove what a full enumeration did not see, then keep the delta link.
+      if (run.fullPhase && phase === 'users')
+        add('usersUpserted', 'usersDeleted', await replica.sweep(job.tenantId, 'user', run.generation));
+      if (run.fullPhase && phase === 'groups') {
+        add('groupsUpserted', 'groupsDeleted', await replica.sweep(job.tenantId, 'group', run.generation));
+        add('membersAdded', 'membersRemoved', await replica.sweep(job.tenantId, 'member', run.generation));
+      }
+      if ((phase === 'voice' || phase === 'numbers') && listedFromStart) {
+        const swept = await replica.sweepUnseen(job.tenantId, phase === 'voice' ? 'voice' : 'number', seen);
+        if (phase === 'voice') add('voiceUpdated', undefined, swept);
+        else add('numbersUpserted', 'numbersDeleted', swept);
+      } else if (phase === 'voice' || phase === 'numbers') {
+        this.deps.log(
+          `${job.tenantId}: the ${phase} list spanned invocations; what left it is removed on a later run`,
+        );
+      }
+      seen.clear();
+      listedFromStart = true;
+      if ((phase === 'users' || phase === 'groups') && page['@odata.deltaLink']) {
+        state[deltaKey] = page['@odata.deltaLink'];
+        await saveState();
+      }
+      run.phase = nextPhase[phase];
+      run.next = undefined;
+      run.fullPhase = false;
+      indexes.clear();
+      await save();
+    }
+    return this.complete(job, run, counts);
+  }
+
+  private async complete(
+    job: ReplicationJob,
+    run: ReplicationRunRecord,
+    counts: RunCounts,
+  ): Promise<WorkOutcome> {
+    const stored = await this.deps.tenants.get(job.tenantId, runRowKey(run.runId));
+    const finished = {
+      ...(stored?.entity ?? {}),
+      status: 'completed',
+      finishedAt: new Date().toISOString(),
+      counts: JSON.stringify(counts),
+    };
+    const event: DomainEvent = {
+      type: 'replication.completed',
+      data: {
+        tenantId: job.tenantId,
+        runId: run.runId,
+        counts: counts as unknown as Record<string, number>,
+        cursor: String((finished as Record<string, unknown>).cursor ?? ''),
+      },
+    };
+    const transaction = this.deps.tenants
+      .transaction(job.tenantId)
+      .update({ ...finished, rowKey: runRowKey(run.runId) }, stored?.etag ?? '*');
+    this.deps.outbox.stage(transaction, [event]);
+    await transaction.commit();
+    await this.deps.outbox.kick(job.tenantId);
+    return 'completed';
+  }
+
+  /** Ends a run as failed, once, and tells the core (no retry: the message is done). */
+  async fail(job: ReplicationJob, run: ReplicationRunRecord, reason: string): Promise<WorkOutcome> {
+    const stored = await this.deps.tenants.get(job.tenantId, runRowKey(run.runId));
+    if (!stored || ['completed', 'failed', 'skipped'].includes(String(stored.entity.status)))
+      return 'already_done';
+    const transaction = this.deps.tenants.transaction(job.tenantId).update(
+      {
+        ...stored.entity,
+        rowKey: runRowKey(run.runId),
+        status: 'failed',
+        reason,
+        finishedAt: new Date().toISOString(),
+      },
+      stored.etag,
+    );
+    this.deps.outbox.stage(transaction, [
+      { type: 'replication.failed', data: { tenantId: job.tenantId, runId: run.runId, reason } },
+    ]);
+    await transaction.commit();
+    await this.deps.outbox.kick(job.tenantId);
+    this.deps.log(`${job.tenantId}: replication run ${run.runId} failed: ${reason}`);
+    return 'failed';
+  }
+}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { services } from '../../src/lib/app-services.js';
+import { ConnectorFixture } from '../support/connector-fixture.js';
+import { onboardManually } from '../support/onboard-manually.js';
+
+let connector: ConnectorFixture;
+let tenantId: string;
+
+beforeAll(async () => {
+  connector = await ConnectorFixture.start();
+  tenantId = (connector.world.tenants[0] as { id: string }).id;
+  await onboardManually(connector, tenantId);
+});
+
+afterAll(async () => {
+  await connector?.stop();
+});
+
+async function until<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('replication through the core API and the queue', () => {
+  it('replicates on demand: 202, live run history, replication.completed with counts and cursor, then the change feed', async () => {
+    const queued = await connector.call('POST', `/tenants/${tenantId}/replicate`);
+    expect(queued.status).toBe(202);
+    expect(queued.body).toMatchObject({ status: 'queued', trigger: 'on_demand', phase: 'users' });
+    const runs = await until(
+      () => connector.call('GET', `/tenants/${tenantId}/replication-runs`),
+      (response) => response.body.value[0]?.status === 'completed',
+    );
+    const run = runs.body.value[0];
+    expect(run).toMatchObject({ runId: queued.body.runId, status: 'completed', phase: 'done' });
+    expect(run.counts.usersUpserted).toBe(41);
+    expect(run.elapsedSeconds).toBeGreaterThanOrEqual(0);
+
+    const event = await until(
+      async () =>
+        connector.standIn.events.find(
+          (candidate) => candidate.type === 'replication.completed' && candidate.data.runId === run.runId,
+        ),
+      Boolean,
+    );
+    expect(event?.data).toMatchObject({
+      tenantId,
+      runId: run.runId,
+      cursor: run.cursor,
+      counts: { usersUpserted: 41 },
+    });
+
+    const first = await connector.call('GET', `/tenants/${tenantId}/changes?top=10`);
+    expect(first.body.value).toHaveLength(10);
+    const rest = await connector.call(
+      'GET',
+      `/tenants/${tenantId}/changes?top=1000&cursor=${first.body.cursor}`,
+    );
+    const all = [...first.body.value, ...rest.body.value];
+    expect(all.filter((change) => change.kind === 'user')).toHaveLength(41);
+    expect(rest.body.cursor).toBe(run.cursor);
+    const nothing = await connector.call('GET', `/tenants/${tenantId}/changes?cursor=${run.cursor}`);
+    expect(nothing.body).toEqual({ value: [], cursor: run.cursor });
+  });
+
+  it('fans out once per cycle: a second firing queues nothing new', async () => {
+    const now = new Date('2030-01-02T02:00:00Z');
+    const first = await services().replicationScheduler.fanOut(now);
+    expect(first.queued).toEqual([tenantId]);
+    const second = await services().replicationScheduler.fanOut(now);
+    expect(second).toEqual({ queued: [], skipped: [] });
+  });
+
+  it('skips a tenant that is not ready, records why, and tells the core', async () => {
+    const fabrikam = (connector.world.tenants[1] as { id: string }).id;
+    const app = await onboardManually(connector, fabrikam);
+    connector.simulator.control.removeRoleAssignment(
+      fabrikam,
+      app.servicePrincipalId,
+      '69091246-20e8-4a56-aa4d-066075b2a7a8',
+    );
+    await connector.call('POST', `/tenants/${fabrikam}/validate`);
+    const result = await services().replicationScheduler.fanOut(new Date('2030-01-03T02:00:00Z'));
+    expect(result.skipped).toEqual([{ tenantId: fabrikam, reason: 'required roles or permissions missing' }]);
+    const runs = await connector.call('GET', `/tenants/${fabrikam}/replication-runs`);
+    expect(runs.body.value[0]).toMatchObject({
+      runId: 'cycle-2030-01-03',
+      status: 'skipped',
+      reason: 'required roles or permissions missing',
+    });
+    const refused = await connector.call('POST', `/tenants/${fabrikam}/replicate`);
+    expect(refused.status).toBe(409);
+    await until(
+      async () =>
+        connector.standIn.events.some(
+          (event) => event.type === 'replication.failed' && event.data.tenantId === fabrikam,
+        ),
+      Boolean,
+    );
+    expect(
+      connector.standIn.events.find(
+        (event) => event.type === 'replication.failed' && event.data.tenantId === fabrikam,
+      )?.data.reason,
+    ).toBe('skipped: required roles or permissions missing');
+  });
+
+  it.each([
+    ['a cursor that is not one', `/tenants/{t}/changes?cursor=abc`, 400],
+    ['an unknown tenant', '/tenants/3f2504e0-4f89-41d3-9a0c-0305e82c3301/replication-runs', 404],
+    ['replicating an unknown tenant', '/tenants/3f2504e0-4f89-41d3-9a0c-0305e82c3301/replicate', 404],
+  ])('answers %s with a problem', async (name, path, status) => {
+    const response = await connector.call(
+      name.startsWith('replicating') ? 'POST' : 'GET',
+      path.replace('{t}', tenantId),
+    );
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+});

@@ -1,0 +1,327 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TenantState } from '../../sim/tenant/tenant-state.js';
+import { services, tableNames } from '../../src/lib/app-services.js';
+import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
+import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
+import { runRowKey } from '../../src/lib/replication/replication-run.js';
+import { type ReplicationJob, ReplicationWorker } from '../../src/lib/replication/replication-worker.js';
+import { ConnectorFixture } from '../support/connector-fixture.js';
+import { onboardManually } from '../support/onboard-manually.js';
+
+let connector: ConnectorFixture;
+let tenant: TenantState;
+let clientId: string;
+
+beforeAll(async () => {
+  connector = await ConnectorFixture.start();
+  const summary = connector.simulator.control.generateTenant({
+    displayName: 'Replica Co',
+    domain: 'replicaco.onmicrosoft.com',
+    seed: 31,
+    sizes: {
+      users: 60,
+      groups: 6,
+      membershipsPerUser: 3,
+      voiceUsers: 12,
+      directRoutingNumbers: 20,
+      phoneSystemLicences: 15,
+    },
+  });
+  tenant = connector.simulator.directory.tenant(summary.id);
+  connector.simulator.control.setGraphConfig({
+    usersDeltaPageSize: 7,
+    groupsDeltaPageSize: 2,
+    membersPerDeltaEntry: 5,
+    teamsConfigurationsPageSize: 4,
+    numberAssignmentsPageSize: 5,
+  });
+  clientId = (await onboardManually(connector, tenant.id)).clientId;
+});
+
+afterAll(async () => {
+  await connector?.stop();
+});
+
+/** The replica as stored, in the terms of the simulated tenant. */
+async function replica() {
+  const rows = (await connector.rows(tableNames.replica)).filter((row) => row.partitionKey === tenant.id);
+  const of = (prefix: string) => rows.filter((row) => String(row.rowKey).startsWith(prefix));
+  return {
+    users: new Map(of('user|').map((row) => [String(row.rowKey).slice(5), row])),
+    groups: new Map(of('group|').map((row) => [String(row.rowKey).slice(6), row])),
+    members: new Set(of('member|').map((row) => String(row.rowKey).slice(7))),
+    numbers: new Map(of('number|').map((row) => [String(row.rowKey).slice(7), row])),
+    changes: of('change|'),
+  };
+}
+
+/** What the replica must equal: the simulated tenant now. */
+async function expectReplicaEqualsTenant() {
+  const stored = await replica();
+  expect([...stored.users.keys()].sort()).toEqual([...tenant.users.keys()].sort());
+  for (const [id, user] of tenant.users) {
+    expect(stored.users.get(id)).toMatchObject({
+      displayName: user.displayName,
+      userPrincipalName: user.userPrincipalName,
+      accountEnabled: user.accountEnabled,
+    });
+    const voice = tenant.teamsConfigurations.get(id);
+    expect(stored.users.get(id)?.enterpriseVoice ?? false).toBe(voice?.isEnterpriseVoiceEnabled ?? false);
+    expect(JSON.parse(String(stored.users.get(id)?.phoneNumbers ?? '[]'))).toEqual(
+      (voice?.telephoneNumbers ?? []).map((n) => n.telephoneNumber).sort(),
+    );
+  }
+  expect([...stored.groups.keys()].sort()).toEqual([...tenant.groups.keys()].sort());
+  const members = [...tenant.members].flatMap(([groupId, ids]) => [...ids].map((id) => `${groupId}|${id}`));
+  expect([...stored.members].sort()).toEqual(members.sort());
+  expect([...stored.numbers.keys()].sort()).toEqual([...tenant.numberAssignments.keys()].sort());
+  return stored;
+}
+
+async function run(worker = services().replicationWorker): Promise<{ job: ReplicationJob; outcome: string }> {
+  const created = await services().replicationScheduler.createRun(tenant.id, 'on_demand');
+  const job = { tenantId: tenant.id, runId: created.runId };
+  return { job, outcome: await worker.process(job) };
+}
+
+const runRecord = async (runId: string) =>
+  (
+    await services()
+      .deps.storage.table<Record<string, unknown>>(tableNames.tenants)
+      .get(tenant.id, runRowKey(runId))
+  )?.entity;
+const feedSince = async (cursor: string | undefined) => services().replica.changes(tenant.id, cursor, 10_000);
+
+describe('replication', () => {
+  let cursor: string | undefined;
+
+  it('makes a first sync equal to the tenant, across many pages', async () => {
+    const { job, outcome } = await run();
+    expect(outcome).toBe('completed');
+    const stored = await expectReplicaEqualsTenant();
+    const record = await runRecord(job.runId);
+    expect(record).toMatchObject({ status: 'completed', phase: 'done' });
+    expect(Number(record?.pages)).toBeGreaterThan(20);
+    expect(stored.changes.length).toBeGreaterThan(0);
+    cursor = String(record?.cursor);
+  });
+
+  it('costs one request per delta stream plus the Teams pages, and no writes, when nothing changed', async () => {
+    const before = (await replica()).changes.length;
+    const { job } = await run();
+    const record = await runRecord(job.runId);
+    expect(JSON.parse(String(record?.counts))).toMatchObject({
+      usersUpserted: 0,
+      groupsUpserted: 0,
+      membersAdded: 0,
+      voiceUpdated: 0,
+      transactions: 0,
+    });
+    expect((await replica()).changes.length).toBe(before);
+    expect(Number(record?.requests)).toBe(2 + Math.ceil(12 / 4) + Math.ceil(20 / 5));
+  });
+
+  it('after scripted changes yields exactly those changes', async () => {
+    const [renamed, soft, hard] = tenant.userOrder.slice(20, 23) as string[];
+    const added = connector.simulator.control.addUser(tenant.id, {
+      displayName: 'New Joiner',
+      alias: 'new.joiner',
+    });
+    connector.simulator.control.updateUser(tenant.id, renamed as string, { displayName: 'Renamed Person' });
+    connector.simulator.control.deleteUser(tenant.id, soft as string);
+    connector.simulator.control.deleteUser(tenant.id, hard as string, { hard: true });
+    const group = tenant.groupOrder[0] as string;
+    const removedMember = [...(tenant.members.get(group) ?? [])][0] as string;
+    connector.simulator.control.removeMember(tenant.id, group, removedMember);
+    connector.simulator.control.addMember(tenant.id, group, added.id);
+    const voiceUser = [...tenant.teamsConfigurations.keys()][0] as string;
+    const freeNumber = [...tenant.numberAssignments.values()].find((number) => !number.assignmentTargetId)
+      ?.telephoneNumber as string;
+    connector.simulator.control.setNumberAssignment(tenant.id, freeNumber, voiceUser);
+
+    const { outcome } = await run();
+    expect(outcome).toBe('completed');
+    await expectReplicaEqualsTenant();
+    const changes = (await feedSince(cursor)).map((change) => `${change.kind}:${change.op}:${change.id}`);
+    const expected = [
+      `user:upsert:${added.id}`,
+      `user:upsert:${renamed}`,
+      `user:delete:${soft}`,
+      `user:delete:${hard}`,
+      `member:delete:${group}|${removedMember}`,
+      `member:upsert:${group}|${added.id}`,
+      `voice:upsert:${voiceUser}`,
+      `number:upsert:${freeNumber}`,
+    ];
+    // Deleting users also removed their memberships.
+    const removedMemberships = changes.filter(
+      (change) =>
+        change.startsWith('member:delete:') && (change.endsWith(`|${soft}`) || change.endsWith(`|${hard}`)),
+    );
+    expect(changes.sort()).toEqual([...expected, ...removedMemberships].sort());
+    cursor = (await feedSince(cursor)).at(-1)?.seq;
+  });
+
+  it('starts over with a full enumeration when the delta links expired, and removes what is gone', async () => {
+    connector.simulator.control.expireDeltaTokens(tenant.id);
+    const gone =
+      tenant.userOrder.find(
+        (id) => tenant.users.has(id) && ![...tenant.members.values()].some((set) => set.has(id)),
+      ) ?? (tenant.userOrder[30] as string);
+    connector.simulator.control.deleteUser(tenant.id, gone, { hard: true });
+    const { outcome } = await run();
+    expect(outcome).toBe('completed');
+    await expectReplicaEqualsTenant();
+    const changes = await feedSince(cursor);
+    expect(
+      changes.filter((change) => change.kind === 'user' && change.op === 'delete').map((change) => change.id),
+    ).toEqual([gone]);
+    cursor = changes.at(-1)?.seq;
+  });
+
+  it('rides out a burst of 429s by honouring Retry-After', async () => {
+    connector.simulator.control.updateUser(tenant.id, tenant.userOrder[40] as string, {
+      jobTitle: 'x',
+      displayName: 'Throttled Rename',
+    });
+    connector.simulator.control.injectFault({
+      path: '/users/delta',
+      status: 429,
+      retryAfterSeconds: 1,
+      count: 2,
+    });
+    const started = Date.now();
+    const { outcome } = await run();
+    expect(outcome).toBe('completed');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    await expectReplicaEqualsTenant();
+  });
+
+  it('loses nothing and repeats nothing after a crash between storing a page and checkpointing it', async () => {
+    cursor = (await feedSince(cursor)).at(-1)?.seq ?? cursor;
+    for (const id of tenant.userOrder.slice(0, 15))
+      if (tenant.users.has(id))
+        connector.simulator.control.updateUser(tenant.id, id, { displayName: `Crash ${id.slice(0, 4)}` });
+    const app = services();
+    let pages = 0;
+    class CrashingStore extends ReplicaStore {
+      override async applyUsers(...args: Parameters<ReplicaStore['applyUsers']>) {
+        const result = await super.applyUsers(...args);
+        pages += 1;
+        if (pages === 2) throw new Error('the worker died after storing this page');
+        return result;
+      }
+    }
+    const crashing = new ReplicationWorker({
+      tenants: app.deps.storage.table(tableNames.tenants),
+      replica: new CrashingStore(app.deps.storage.table(tableNames.replica)),
+      registry: app.registry,
+      secrets: app.tenantSecrets,
+      tokens: app.tokens,
+      outbox: app.outbox,
+      queue: app.deps.storage.queue('replication-crash-test'),
+      graphEndpoint: app.deps.settings.graphEndpoint,
+      sliceMs: 60_000,
+      log: () => undefined,
+    });
+    const created = await app.replicationScheduler.createRun(tenant.id, 'on_demand');
+    const job = { tenantId: tenant.id, runId: created.runId };
+    await expect(crashing.process(job)).rejects.toThrow('the worker died');
+    expect(await app.replicationWorker.process(job)).toBe('completed');
+    await expectReplicaEqualsTenant();
+    const renames = (await feedSince(cursor)).filter(
+      (change) => change.kind === 'user' && change.op === 'upsert',
+    );
+    expect(renames.length).toBe(new Set(renames.map((change) => change.id)).size);
+    expect(renames.length).toBe(15);
+    cursor = (await feedSince(cursor)).at(-1)?.seq;
+  });
+
+  it('does nothing for a duplicate message of a finished run', async () => {
+    const { job } = await run();
+    const before = (await replica()).changes.length;
+    expect(await services().replicationWorker.process(job)).toBe('already_done');
+    expect((await replica()).changes.length).toBe(before);
+  });
+
+  it('lets only one of two racing workers replicate a tenant; the other backs off', async () => {
+    const created = await services().replicationScheduler.createRun(tenant.id, 'on_demand');
+    const job = { tenantId: tenant.id, runId: created.runId };
+    const outcomes = await Promise.all([
+      services().replicationWorker.process(job),
+      services().replicationWorker.process(job),
+    ]);
+    expect(outcomes.sort()).toEqual(['completed', 'deferred']);
+  });
+
+  it('replicates over several slices, each resuming where the last stopped', async () => {
+    connector.simulator.control.expireDeltaTokens(tenant.id);
+    const app = services();
+    const slices = app.deps.storage.queue<ReplicationJob>('replication-slices-test');
+    const sliced = new ReplicationWorker({
+      tenants: app.deps.storage.table(tableNames.tenants),
+      replica: app.replica,
+      registry: app.registry,
+      secrets: app.tenantSecrets,
+      tokens: app.tokens,
+      outbox: app.outbox,
+      queue: slices,
+      graphEndpoint: app.deps.settings.graphEndpoint,
+      sliceMs: 1,
+      log: () => undefined,
+    });
+    const created = await app.replicationScheduler.createRun(tenant.id, 'on_demand');
+    const job = { tenantId: tenant.id, runId: created.runId };
+    let outcome = '';
+    let invocations = 0;
+    while (outcome !== 'completed' && invocations < 200) {
+      outcome = await sliced.process(job);
+      invocations += 1;
+    }
+    expect(outcome).toBe('completed');
+    expect(invocations).toBeGreaterThan(10);
+    expect(Number((await runRecord(job.runId))?.slices)).toBe(invocations);
+    await expectReplicaEqualsTenant();
+  });
+
+  it('fails a run once on revoked consent, marks the tenant, and tells the core, without retrying', async () => {
+    connector.simulator.control.revokeConsent(tenant.id, clientId);
+    // Issued tokens stay valid until they expire; a new process (a new token cache) meets the revocation.
+    const app = services();
+    const fresh = new ReplicationWorker({
+      tenants: app.deps.storage.table(tableNames.tenants),
+      replica: app.replica,
+      registry: app.registry,
+      secrets: app.tenantSecrets,
+      tokens: new AppTokenProvider(app.deps.settings),
+      outbox: app.outbox,
+      queue: app.deps.storage.queue('replication-revoked-test'),
+      graphEndpoint: app.deps.settings.graphEndpoint,
+      sliceMs: 60_000,
+      log: () => undefined,
+    });
+    const { job, outcome } = await run(fresh);
+    expect(outcome).toBe('failed');
+    expect(await runRecord(job.runId)).toMatchObject({
+      status: 'failed',
+      reason: 'credentials do not work: app_not_found',
+    });
+    expect((await connector.call('GET', `/tenants/${tenant.id}`)).body.status).toBe('credentials_invalid');
+    const second = await run(fresh);
+    expect(second.outcome).toBe('failed');
+    for (
+      let i = 0;
+      i < 100 &&
+      !connector.standIn.events.some(
+        (event) => event.type === 'replication.failed' && event.data.runId === second.job.runId,
+      );
+      i += 1
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const invalid = connector.standIn.events.filter(
+      (event) => event.type === 'tenant.credentials_invalid' && event.data.tenantId === tenant.id,
+    );
+    expect(invalid).toHaveLength(1);
+  });
+});
