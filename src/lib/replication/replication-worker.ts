@@ -28,6 +28,8 @@ export interface ReplicationJob {
 
 export type WorkOutcome = 'completed' | 'continued' | 'deferred' | 'failed' | 'already_done';
 
+type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+
 type TenantRow = Record<string, unknown>;
 
 export interface WorkerDeps {
@@ -179,6 +181,7 @@ export class ReplicationWorker {
       return found;
     };
 
+    let prefetched: { url: string; page: Promise<Page> } | undefined;
     // What the whole-list phases saw in this invocation; a phase that spanned invocations cannot sweep.
     const seen = new Set<string>();
     let listedFromStart = run.next === undefined;
@@ -200,9 +203,12 @@ export class ReplicationWorker {
         run.fullPhase = true;
         url = run.next ?? (phase === 'voice' ? teamsConfigurations : directRoutingNumbers);
       }
-      let page: { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+      let page: Page;
       try {
-        page = await graph.get(token, url);
+        // The next page may already be on its way (fetched while the last one was being stored).
+        const ahead = prefetched?.url === url ? prefetched.page : undefined;
+        prefetched = undefined;
+        page = await (ahead ?? graph.get<Page>(token, url));
       } catch (error) {
         if (!((phase === 'users' || phase === 'groups') && isExpiredDelta(error))) throw error;
         this.deps.log(`${job.tenantId}: ${phase} delta link expired; enumerating everything again`);
@@ -211,6 +217,13 @@ export class ReplicationWorker {
         run.next = undefined;
         run.fullPhase = true;
         continue;
+      }
+      const following = page['@odata.nextLink'];
+      if (following) {
+        // Fetch the next page while this one is stored; a failure surfaces when it is awaited.
+        const ahead = graph.get<Page>(token, following);
+        ahead.catch(() => undefined);
+        prefetched = { url: following, page: ahead };
       }
       const gen = run.fullPhase ? run.generation : undefined;
       if (phase === 'users')

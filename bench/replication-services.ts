@@ -1,0 +1,53 @@
+import { startAzurite } from '../local/azurite.js';
+import type { TestCertificates } from '../sim/certificates.js';
+import { seedOperator } from '../sim/sample-world.js';
+import { Simulator } from '../sim/server.js';
+import { generateTenant } from '../sim/tenant/generate-tenant.js';
+
+/**
+ * The benchmark's other process: Azurite and the simulator with one generated tenant of `users` users (groups 10%,
+ * 5 memberships each), its app registration consented, and the secret in the simulated vault. Answers `change`
+ * (1% of users renamed) and `stop` over IPC.
+ */
+process.once('message', async (message: { certificates: TestCertificates; users: number }) => {
+  const azurite = await startAzurite();
+  const simulator = await Simulator.start({ certificates: message.certificates });
+  const operator = await seedOperator(simulator);
+  const tenant = generateTenant(simulator.directory, {
+    displayName: 'Bench',
+    domain: 'bench.onmicrosoft.com',
+    seed: 77,
+    sizes: { users: message.users, groups: Math.round(message.users / 10), membershipsPerUser: 5, voiceUsers: Math.round(message.users / 10), directRoutingNumbers: Math.round(message.users / 10), phoneSystemLicences: message.users },
+  });
+  simulator.control.setThrottleBudget(Number.MAX_SAFE_INTEGER);
+  const app = simulator.directory.addApplication({ homeTenantId: tenant.id, displayName: 'Live Platform Connector' });
+  const secret = simulator.directory.addPassword(app.appId);
+  simulator.control.grantGraphPermissions(tenant.id, app.appId, ['User.Read.All', 'GroupMember.Read.All', 'TeamsUserConfiguration.Read.All', 'TeamsTelephoneNumber.Read.All', 'RoleManagement.Read.Directory']);
+  simulator.vaults.get('connector')?.vault.put(`tenant-${tenant.id}-dr-1`, { value: secret.secretText, tags: { tenant: tenant.id, client: app.appId, service: 'dr-1', expiry: secret.endDateTime.toISOString() }, expires: Math.floor(secret.endDateTime.getTime() / 1000) });
+  process.send?.({
+    ready: {
+      connectionString: azurite.connectionString,
+      authorityHost: simulator.authorityHost,
+      graphEndpoint: simulator.graphEndpoint,
+      keyVaultUrl: operator.keyVaultUrl,
+      operatorTenantId: operator.tenantId,
+      identity: operator.connectorIdentity,
+      tenantId: tenant.id,
+      users: tenant.users.size,
+      groups: tenant.groups.size,
+      memberships: [...tenant.members.values()].reduce((sum, set) => sum + set.size, 0),
+    },
+  });
+  process.on('message', async (command: { change?: number; stop?: boolean }) => {
+    if (command.change) {
+      const ids = tenant.userOrder.slice(0, command.change);
+      for (const id of ids) simulator.control.updateUser(tenant.id, id, { displayName: `Changed ${id.slice(0, 8)}` });
+      process.send?.({ changed: ids.length });
+    }
+    if (command.stop) {
+      await simulator.stop();
+      await azurite.stop();
+      process.exit(0);
+    }
+  });
+});
