@@ -17,13 +17,38 @@ process.once('message', async (message: { certificates: TestCertificates; users:
     displayName: 'Bench',
     domain: 'bench.onmicrosoft.com',
     seed: 77,
-    sizes: { users: message.users, groups: Math.round(message.users / 10), membershipsPerUser: 5, voiceUsers: Math.round(message.users / 10), directRoutingNumbers: Math.round(message.users / 10), phoneSystemLicences: message.users },
+    sizes: {
+      users: message.users,
+      groups: Math.round(message.users / 10),
+      membershipsPerUser: 5,
+      voiceUsers: Math.round(message.users / 10),
+      directRoutingNumbers: Math.round(message.users / 10),
+      phoneSystemLicences: message.users,
+    },
   });
   simulator.control.setThrottleBudget(Number.MAX_SAFE_INTEGER);
-  const app = simulator.directory.addApplication({ homeTenantId: tenant.id, displayName: 'Live Platform Connector' });
+  const app = simulator.directory.addApplication({
+    homeTenantId: tenant.id,
+    displayName: 'Live Platform Connector',
+  });
   const secret = simulator.directory.addPassword(app.appId);
-  simulator.control.grantGraphPermissions(tenant.id, app.appId, ['User.Read.All', 'GroupMember.Read.All', 'TeamsUserConfiguration.Read.All', 'TeamsTelephoneNumber.Read.All', 'RoleManagement.Read.Directory']);
-  simulator.vaults.get('connector')?.vault.put(`tenant-${tenant.id}-dr-1`, { value: secret.secretText, tags: { tenant: tenant.id, client: app.appId, service: 'dr-1', expiry: secret.endDateTime.toISOString() }, expires: Math.floor(secret.endDateTime.getTime() / 1000) });
+  simulator.control.grantGraphPermissions(tenant.id, app.appId, [
+    'User.Read.All',
+    'GroupMember.Read.All',
+    'TeamsUserConfiguration.Read.All',
+    'TeamsTelephoneNumber.Read.All',
+    'RoleManagement.Read.Directory',
+  ]);
+  simulator.vaults.get('connector')?.vault.put(`tenant-${tenant.id}-dr-1`, {
+    value: secret.secretText,
+    tags: {
+      tenant: tenant.id,
+      client: app.appId,
+      service: 'dr-1',
+      expiry: secret.endDateTime.toISOString(),
+    },
+    expires: Math.floor(secret.endDateTime.getTime() / 1000),
+  });
   process.send?.({
     ready: {
       connectionString: azurite.connectionString,
@@ -41,7 +66,8 @@ process.once('message', async (message: { certificates: TestCertificates; users:
   process.on('message', async (command: { change?: number; stop?: boolean }) => {
     if (command.change) {
       const ids = tenant.userOrder.slice(0, command.change);
-      for (const id of ids) simulator.control.updateUser(tenant.id, id, { displayName: `Changed ${id.slice(0, 8)}` });
+      for (const id of ids)
+        simulator.control.updateUser(tenant.id, id, { displayName: `Changed ${id.slice(0, 8)}` });
       process.send?.({ changed: ids.length });
     }
     if (command.stop) {

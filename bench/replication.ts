@@ -24,7 +24,9 @@ function once<T>(child: ChildProcess, predicate: (message: Record<string, unknow
       }
     };
     child.on('message', onMessage);
-    child.once('exit', (code) => (code ? reject(new Error(`a benchmark process exited with ${code}`)) : undefined));
+    child.once('exit', (code) =>
+      code ? reject(new Error(`a benchmark process exited with ${code}`)) : undefined,
+    );
   });
 }
 
@@ -35,18 +37,26 @@ async function main() {
   writeFileSync(caPath, certificates.caCert);
   const lines: Record<string, unknown>[] = [];
   for (const users of sizes) {
-    const services = fork(join(here, 'replication-services.js'), { env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath } });
+    const services = fork(join(here, 'replication-services.js'), {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+    });
     services.send({ certificates, users });
-    const { ready } = await once<{ ready: Record<string, unknown> }>(services, (message) => 'ready' in message);
+    const { ready } = await once<{ ready: Record<string, unknown> }>(
+      services,
+      (message) => 'ready' in message,
+    );
     const scenario = async (name: string, extra: Record<string, unknown> = {}) => {
-      const worker = fork(join(here, 'replication-worker-process.js'), { env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath }, execArgv: ['--max-old-space-size=2048'] });
+      const worker = fork(join(here, 'replication-worker-process.js'), {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+        execArgv: ['--max-old-space-size=2048'],
+      });
       worker.send({ services: ready, scenario: name, ...extra });
       return once<Record<string, number>>(worker, () => true);
     };
     const objects = Number(ready.users) + Number(ready.groups) + Number(ready.memberships);
     const fetchOnly = await scenario('fetch-only');
     const full = await scenario('full');
-    const storeOnly = await scenario("store-only", { storeRows: (full.writes ?? 0) * 2 });
+    const storeOnly = await scenario('store-only', { storeRows: (full.writes ?? 0) * 2 });
     const floor = Math.max(fetchOnly.wallMs ?? 0, storeOnly.wallMs ?? 0);
     lines.push({ benchmark: 'replication.floor.fetch-only', users, ...fetchOnly });
     lines.push({ benchmark: 'replication.floor.store-only', users, ...storeOnly });
@@ -69,7 +79,15 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
   for (const line of lines) console.log(JSON.stringify(line));
   console.log('');
-  console.table(lines.map(({ benchmark, users, ...figures }) => ({ benchmark, users, figures: Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ') })));
+  console.table(
+    lines.map(({ benchmark, users, ...figures }) => ({
+      benchmark,
+      users,
+      figures: Object.entries(figures)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    })),
+  );
 }
 
 await main();
