@@ -36,6 +36,10 @@ async function main() {
   const caPath = join(dir, 'ca.pem');
   writeFileSync(caPath, certificates.caCert);
   const lines: Record<string, unknown>[] = [];
+  const report = (line: Record<string, unknown>) => {
+    lines.push(line);
+    console.log(JSON.stringify(line));
+  };
   for (const users of sizes) {
     const services = fork(join(here, 'replication-services.js'), {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
@@ -58,9 +62,9 @@ async function main() {
     const full = await scenario('full');
     const storeOnly = await scenario('store-only', { storeRows: (full.writes ?? 0) * 2 });
     const floor = Math.max(fetchOnly.wallMs ?? 0, storeOnly.wallMs ?? 0);
-    lines.push({ benchmark: 'replication.floor.fetch-only', users, ...fetchOnly });
-    lines.push({ benchmark: 'replication.floor.store-only', users, ...storeOnly });
-    lines.push({
+    report({ benchmark: 'replication.floor.fetch-only', users, ...fetchOnly });
+    report({ benchmark: 'replication.floor.store-only', users, ...storeOnly });
+    report({
       benchmark: 'replication.full',
       users,
       objects,
@@ -71,13 +75,12 @@ async function main() {
     });
     services.send({ change: Math.round(Number(ready.users) / 100) });
     await once(services, (message) => 'changed' in message);
-    lines.push({ benchmark: 'replication.incremental.1%', users, ...(await scenario('incremental')) });
-    lines.push({ benchmark: 'replication.incremental.none', users, ...(await scenario('incremental')) });
+    report({ benchmark: 'replication.incremental.1%', users, ...(await scenario('incremental')) });
+    report({ benchmark: 'replication.incremental.none', users, ...(await scenario('incremental')) });
     services.send({ stop: true });
     await new Promise((resolve) => services.once('exit', resolve));
   }
   rmSync(dir, { recursive: true, force: true });
-  for (const line of lines) console.log(JSON.stringify(line));
   console.log('');
   console.table(
     lines.map(({ benchmark, users, ...figures }) => ({

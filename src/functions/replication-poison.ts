@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import { queueNames, services } from '../lib/app-services.js';
+import { queueNames, services, tableNames } from '../lib/app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import type { ReplicationRunRecord } from '../lib/replication/replication-run.js';
 import { runRowKey } from '../lib/replication/replication-run.js';

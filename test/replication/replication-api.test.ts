@@ -70,6 +70,34 @@ describe('replication through the core API and the queue', () => {
     expect(nothing.body).toEqual({ value: [], cursor: run.cursor });
   });
 
+  it('gives up after maxDequeueCount failures: the poison handler fails the run and tells the core', async () => {
+    connector.simulator.control.injectFault({ path: '/users/delta', status: 403 });
+    const queued = await connector.call('POST', `/tenants/${tenantId}/replicate`);
+    const runs = await until(
+      () => connector.call('GET', `/tenants/${tenantId}/replication-runs`),
+      (response) =>
+        response.body.value.find((run: { runId: string }) => run.runId === queued.body.runId)?.status ===
+        'failed',
+    );
+    connector.simulator.control.clearFaults();
+    expect(runs.body.value.find((run: { runId: string }) => run.runId === queued.body.runId)).toMatchObject({
+      status: 'failed',
+      reason: 'gave up after repeated failures',
+    });
+    const event = await until(
+      async () =>
+        connector.standIn.events.find(
+          (candidate) =>
+            candidate.type === 'replication.failed' && candidate.data.runId === queued.body.runId,
+        ),
+      Boolean,
+    );
+    expect(event?.data).toMatchObject({ tenantId, reason: 'gave up after repeated failures' });
+    expect(
+      connector.logs.filter((line) => line.includes(`Executing 'Functions.replication-worker'`)).length,
+    ).toBeGreaterThanOrEqual(3);
+  });
+
   it('fans out once per cycle: a second firing queues nothing new', async () => {
     const now = new Date('2030-01-02T02:00:00Z');
     const first = await services().replicationScheduler.fanOut(now);
