@@ -27,6 +27,8 @@ interface Write {
   fields?: Record<string, unknown>;
   /** The change it reports; none for bookkeeping (a full enumeration stamping a row it saw unchanged). */
   change?: { kind: ObjectKind | 'voice'; id: string; op: 'upsert' | 'delete' };
+  /** The row is known to be absent: insert it (cheaper than a merge; a wrong belief fails the transaction). */
+  create?: boolean;
 }
 
 export interface ChangeEntry {
@@ -81,7 +83,8 @@ export class ReplicaStore {
     for (let start = 0; start < writes.length; start += writesPerTransaction) {
       const transaction = this.table.transaction(tenantId);
       for (const write of writes.slice(start, start + writesPerTransaction)) {
-        if (write.fields) transaction.merge({ rowKey: write.rowKey, ...write.fields });
+        if (write.fields && write.create) transaction.insert({ rowKey: write.rowKey, ...write.fields });
+        else if (write.fields) transaction.merge({ rowKey: write.rowKey, ...write.fields });
         else transaction.deleteUnconditionally(write.rowKey);
         if (write.change) {
           const seq = nextUlid();
@@ -120,6 +123,7 @@ export class ReplicaStore {
       rowKey,
       fields: { ...fields, [hashField]: hash, ...(gen !== undefined ? { [genField]: gen } : {}) },
       change,
+      create: !row,
     };
   }
 
@@ -220,6 +224,7 @@ export class ReplicaStore {
             rowKey: memberKey,
             fields: gen !== undefined ? { gen } : {},
             change: { ...change, op: 'upsert' },
+            create: true,
           });
           members.set(memberKey, { partitionKey: tenantId, rowKey: memberKey, gen } as Row);
         } else if (gen !== undefined && members.get(memberKey)?.gen !== gen) {
@@ -352,9 +357,10 @@ function dedupe(writes: Write[]): Write[] {
   const byRow = new Map<string, Write>();
   for (const write of writes) {
     const earlier = byRow.get(write.rowKey);
-    if (earlier?.fields && write.fields)
-      byRow.set(write.rowKey, { ...write, fields: { ...earlier.fields, ...write.fields } });
-    else byRow.set(write.rowKey, write);
+    if (earlier?.fields && write.fields) {
+      const create = earlier.create && write.create;
+      byRow.set(write.rowKey, { ...write, fields: { ...earlier.fields, ...write.fields }, create });
+    } else byRow.set(write.rowKey, write);
   }
   return [...byRow.values()];
 }
