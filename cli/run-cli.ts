@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { tenantStatuses } from '../src/lib/tenants/tenant-record.js';
 import { type CliConfig, resolveConfig } from './cli-config.js';
 import { CliError, callConnector } from './connector-client.js';
 import { textTable } from './text-table.js';
@@ -224,16 +225,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program
     .command('tenants')
     .description('connected tenants, newest first')
-    .addOption(
-      new Option('--status <status>').choices([
-        'consented',
-        'registered',
-        'active',
-        'action_required',
-        'credentials_invalid',
-        'offboarded',
-      ]),
-    )
+    .addOption(new Option('--status <status>').choices([...tenantStatuses]))
     .option('--top <n>', 'how many', '50')
     .action(async (options) => {
       const query = new URLSearchParams({

@@ -11,7 +11,7 @@ export async function replicationPoison(message: unknown, context: InvocationCon
   if (typeof job?.tenantId !== 'string' || typeof job.runId !== 'string') return;
   const app = services();
   const stored = await app.deps.storage
-    .table<Record<string, unknown>>('Tenants')
+    .table<Record<string, unknown>>(tableNames.tenants)
     .get(job.tenantId, runRowKey(job.runId));
   if (!stored) return;
   await app.replicationWorker.fail(

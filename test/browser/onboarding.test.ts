@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
+import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { chromiumAvailable, chromiumPath, launchChromium } from './chromium.js';
 
 let connector: ConnectorFixture;
@@ -126,13 +127,7 @@ describe.skipIf(!chromiumAvailable && process.env.CI !== 'true')('onboarding in 
   });
 
   it('declined consent: a clear page, nothing created', async () => {
-    const tenant = connector.simulator.control.generateTenant({
-      displayName: 'Decline Co',
-      domain: 'declineco.onmicrosoft.com',
-      seed: 22,
-      sizes: { users: 2 },
-      admins: [{ displayName: 'Dee Global', alias: 'dee', roles: ['globalAdministrator'] }],
-    });
+    const tenant = tenantWithAdmin(connector, { name: 'Decline Co', alias: 'dee', seed: 22 });
     const page = await browser.newPage();
     await page.goto(await invitationUrl({ method: 'automatic' }));
     await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();

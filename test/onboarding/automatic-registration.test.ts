@@ -7,6 +7,7 @@ import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js
 import { signIn } from '../sim/sim-fixture.js';
 import { PageSession } from '../support/browserless.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
+import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 
 let connector: ConnectorFixture;
 type SampleTenant = { id: string; domain: string; admin: { userPrincipalName: string } };
@@ -99,13 +100,7 @@ describe('automatic registration', () => {
   });
 
   it('never creates a second app when the callback is refreshed or replayed', async () => {
-    const tenantId = connector.simulator.control.generateTenant({
-      displayName: 'Replay Co',
-      domain: 'replayco.onmicrosoft.com',
-      seed: 8,
-      sizes: { users: 3 },
-      admins: [{ displayName: 'Rae Global', alias: 'rae', roles: ['globalAdministrator'] }],
-    }).id;
+    const tenantId = tenantWithAdmin(connector, { name: 'Replay Co', alias: 'rae', seed: 8 }).id;
     const { path } = await invite();
     const session = new PageSession(connector.publicBaseUrl);
     const { callbackUrl, page } = await signInAs(session, path, 'rae@replayco.onmicrosoft.com');
@@ -170,12 +165,11 @@ describe('automatic registration', () => {
   });
 
   it('creates nothing when the admin lacks Application Administrator', async () => {
-    const tenantId = connector.simulator.control.generateTenant({
-      displayName: 'Roles Co',
-      domain: 'rolesco.onmicrosoft.com',
+    const tenantId = tenantWithAdmin(connector, {
+      name: 'Roles Co',
+      alias: 'pat',
       seed: 9,
-      sizes: { users: 3 },
-      admins: [{ displayName: 'Pat Privileged', alias: 'pat', roles: ['privilegedRoleAdministrator'] }],
+      role: 'privilegedRoleAdministrator',
     }).id;
     const { path } = await invite();
     const { page } = await signInAs(
@@ -189,13 +183,7 @@ describe('automatic registration', () => {
   });
 
   it("shortens the secret lifetime while the tenant's policy refuses it", async () => {
-    const tenantId = connector.simulator.control.generateTenant({
-      displayName: 'Policy Co',
-      domain: 'policyco.onmicrosoft.com',
-      seed: 5,
-      sizes: { users: 3 },
-      admins: [{ displayName: 'Gus Global', alias: 'gus', roles: ['globalAdministrator'] }],
-    }).id;
+    const tenantId = tenantWithAdmin(connector, { name: 'Policy Co', alias: 'gus', seed: 5 }).id;
     connector.simulator.control.setPolicies(tenantId, { maxSecretLifetimeDays: 40 });
     const { path } = await invite({ services: [{ id: 'dr-1', name: 'One' }] });
     const { page } = await signInAs(
@@ -209,13 +197,7 @@ describe('automatic registration', () => {
   });
 
   it('removes the app again, and explains, when the policy refuses every lifetime', async () => {
-    const tenantId = connector.simulator.control.generateTenant({
-      displayName: 'Strict Co',
-      domain: 'strictco.onmicrosoft.com',
-      seed: 6,
-      sizes: { users: 3 },
-      admins: [{ displayName: 'Sue Global', alias: 'sue', roles: ['globalAdministrator'] }],
-    }).id;
+    const tenantId = tenantWithAdmin(connector, { name: 'Strict Co', alias: 'sue', seed: 6 }).id;
     connector.simulator.control.setPolicies(tenantId, { maxSecretLifetimeDays: 3 });
     const { id, path } = await invite({ services: [{ id: 'dr-1', name: 'One' }] });
     const { page } = await signInAs(
@@ -230,13 +212,7 @@ describe('automatic registration', () => {
   });
 
   it('waits for a new secret to start working before it declares success', async () => {
-    const tenantId = connector.simulator.control.generateTenant({
-      displayName: 'Slow Co',
-      domain: 'slowco.onmicrosoft.com',
-      seed: 7,
-      sizes: { users: 3 },
-      admins: [{ displayName: 'Sam Global', alias: 'sam', roles: ['globalAdministrator'] }],
-    }).id;
+    const tenantId = tenantWithAdmin(connector, { name: 'Slow Co', alias: 'sam', seed: 7 }).id;
     connector.simulator.control.setPolicies(tenantId, { secretPropagationMs: 1500 });
     const { path } = await invite({ services: [{ id: 'dr-1', name: 'One' }] });
     const { page } = await signInAs(

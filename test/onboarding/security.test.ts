@@ -5,6 +5,7 @@ import { tableNames } from '../../src/lib/app-services.js';
 import { signIn } from '../sim/sim-fixture.js';
 import { PageSession } from '../support/browserless.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
+import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 
 let connector: ConnectorFixture;
 
@@ -107,13 +108,7 @@ describe('sign-in callback security', () => {
   });
 
   it('refuses a valid state from another browser (its cookie missing), and still serves the right browser', async () => {
-    const admin = connector.simulator.control.generateTenant({
-      displayName: 'Browser Co',
-      domain: 'browserco.onmicrosoft.com',
-      seed: 11,
-      sizes: { users: 2 },
-      admins: [{ displayName: 'Bo Global', alias: 'bo', roles: ['globalAdministrator'] }],
-    });
+    const admin = tenantWithAdmin(connector, { name: 'Browser Co', alias: 'bo', seed: 11 });
     const session = new PageSession(connector.publicBaseUrl);
     const { authorize } = await startSignIn(session);
     const back = await signIn(authorize, 'bo@browserco.onmicrosoft.com');
@@ -125,13 +120,7 @@ describe('sign-in callback security', () => {
   });
 
   it("takes the tenant from the token's tid, never from a tenant parameter", async () => {
-    const admin = connector.simulator.control.generateTenant({
-      displayName: 'Tid Co',
-      domain: 'tidco.onmicrosoft.com',
-      seed: 12,
-      sizes: { users: 2 },
-      admins: [{ displayName: 'Ty Global', alias: 'ty', roles: ['globalAdministrator'] }],
-    });
+    const admin = tenantWithAdmin(connector, { name: 'Tid Co', alias: 'ty', seed: 12 });
     const session = new PageSession(connector.publicBaseUrl);
     const { authorize } = await startSignIn(session);
     const back = await signIn(authorize, 'ty@tidco.onmicrosoft.com');
