@@ -48,7 +48,6 @@ coreEndpoint({
     404: { description: 'No such tenant.' },
   },
   handler: async ({ params: { tenantId }, services }) => {
-    await services.registry.view(tenantId.toLowerCase());
     const result = await revalidateTenant(services, tenantId.toLowerCase());
     const base = {
       tenantId: result.tenant.tenantId,

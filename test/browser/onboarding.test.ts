@@ -5,17 +5,13 @@ import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
-import { chromiumAvailable, chromiumPath, launchChromium } from './chromium.js';
+import { launchChromium, requireChromium, runBrowserTests } from './chromium.js';
 
 let connector: ConnectorFixture;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!chromiumAvailable) {
-    if (process.env.CI === 'true')
-      throw new Error(`Chromium is required under CI and missing at ${chromiumPath}.`);
-    return;
-  }
+  if (!requireChromium()) return;
   connector = await ConnectorFixture.start();
   browser = await launchChromium(inject('certificates').cert);
   mkdirSync('test-results', { recursive: true });
@@ -49,7 +45,7 @@ async function microsoftSignIn(page: Page, upn: string, button: 'Accept' | 'Canc
   await page.getByRole('button', { name: button }).click();
 }
 
-describe.skipIf(!chromiumAvailable && process.env.CI !== 'true')('onboarding in Chromium', () => {
+describe.skipIf(!runBrowserTests)('onboarding in Chromium', () => {
   it('automatic path: invitation, landing page, Microsoft sign-in and consent, result with the validation report', async () => {
     const gail = connector.world.tenants[0] as { id: string; admin: { userPrincipalName: string } };
     const page = await browser.newPage();

@@ -3,6 +3,7 @@ import { CredentialProblem } from '../identity/credential-problem.js';
 import { probeRegistration } from '../onboarding/probe-registration.js';
 import { type ValidationReport, validateRegistration } from '../validation/validate-registration.js';
 import type { TenantView } from './tenant-record.js';
+import { tenantNotFound } from './tenant-registry.js';
 
 export type Revalidation =
   | { ok: true; tenant: TenantView; report: ValidationReport }
@@ -15,12 +16,7 @@ export type Revalidation =
  */
 export async function revalidateTenant(app: AppServices, tenantId: string): Promise<Revalidation> {
   const stored = await app.registry.get(tenantId);
-  if (!stored)
-    return {
-      ok: false,
-      tenant: await app.registry.view(tenantId),
-      problem: new CredentialProblem('app_not_found'),
-    };
+  if (!stored) throw tenantNotFound(tenantId);
   const services = JSON.parse(stored.entity.services) as { id: string }[];
   const serviceId = services[0]?.id ?? '';
   const credential = await app.tenantSecrets.get(tenantId, serviceId);

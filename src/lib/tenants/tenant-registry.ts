@@ -26,7 +26,7 @@ export interface Onboarding {
   report: ValidationReport;
 }
 
-const notFound = (tenantId: string) =>
+export const tenantNotFound = (tenantId: string) =>
   new ApiError(404, 'tenant_not_found', 'No such tenant.', `The connector has no tenant ${tenantId}.`);
 
 /**
@@ -45,7 +45,7 @@ export class TenantRegistry {
 
   async view(tenantId: string): Promise<TenantView> {
     const stored = await this.get(tenantId);
-    if (!stored) throw notFound(tenantId);
+    if (!stored) throw tenantNotFound(tenantId);
     return toTenantView(tenantId, stored.entity);
   }
 
@@ -130,7 +130,7 @@ export class TenantRegistry {
   /** Stores a new validation; a changed verdict moves the status and emits tenant.validation_changed. */
   async recordValidation(tenantId: string, report: ValidationReport, now = new Date()): Promise<TenantView> {
     const stored = await this.get(tenantId);
-    if (!stored) throw notFound(tenantId);
+    if (!stored) throw tenantNotFound(tenantId);
     const previous = stored.entity.verdict;
     const at = now.toISOString();
     const status = statusForVerdict(report.verdict);
