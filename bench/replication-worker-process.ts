@@ -3,6 +3,8 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { Outbox } from '../src/lib/events/outbox.js';
 import { GraphClient } from '../src/lib/graph/graph-client.js';
 import { AppTokenProvider } from '../src/lib/identity/app-token-provider.js';
+import { ChangeFeed, nextFeedBase } from '../src/lib/replication/change-feed.js';
+import { replicaPartition } from '../src/lib/replication/replica-rows.js';
 import { ReplicaStore } from '../src/lib/replication/replica-store.js';
 import { ReplicationScheduler } from '../src/lib/replication/replication-scheduler.js';
 import { ReplicationWorker } from '../src/lib/replication/replication-worker.js';
@@ -79,7 +81,10 @@ process.once(
           },
         ]);
       }
-      const replica = new ReplicaStore(storage.table('Replica'));
+      const replica = new ReplicaStore(
+        storage.table('Replica'),
+        new ChangeFeed(storage.table('ReplicaChanges')),
+      );
       const queue = storage.queue<{ tenantId: string; runId: string }>('bench-replication');
       const worker = new ReplicationWorker({
         tenants,
@@ -145,24 +150,50 @@ process.once(
     }
 
     if (scenario === 'store-only') {
-      // The same number of rows the full sync wrote, in full 100-operation transactions.
+      // As many rows as the full sync wrote, in the replica's partitions, in full 100-operation transactions;
+      // and as many changes in the feed.
       const table = storage.table<Record<string, unknown>>('StoreFloor');
       const rows = storeRows ?? 0;
+      const fields = (i: number) => ({
+        displayName: `Floor Person ${i}`,
+        userPrincipalName: `floor${i}@bench.onmicrosoft.com`,
+        mail: `floor${i}@bench.onmicrosoft.com`,
+        accountEnabled: true,
+        usageLocation: 'GB',
+      });
+      const byPartition = new Map<string, Record<string, unknown>[]>();
       let transactions = 0;
-      for (let start = 0; start < rows; start += 100) {
-        const transaction = table.transaction('floor');
-        for (let i = start; i < Math.min(start + 100, rows); i += 1)
-          transaction.insert({
-            rowKey: `row|${String(i).padStart(8, '0')}`,
-            displayName: 'Floor Person',
-            userPrincipalName: `floor${i}@bench.onmicrosoft.com`,
-            hash: 'x'.repeat(22),
-            gen: 1,
-          });
+      const commit = async (partition: string, batch: Record<string, unknown>[]) => {
+        const transaction = table.transaction(partition);
+        for (const row of batch) transaction.insert(row as { rowKey: string });
         await transaction.commit();
         transactions += 1;
+      };
+      for (let i = 0; i < rows; i += 1) {
+        const rowKey = `user|${String(i).padStart(8, '0')}-floor`;
+        const partition = replicaPartition(services.tenantId, rowKey);
+        const batch = byPartition.get(partition) ?? [];
+        batch.push({ rowKey, ...fields(i), hash: 'x'.repeat(22), gen: '1' });
+        byPartition.set(partition, batch);
+        if (batch.length === 100) {
+          await commit(partition, batch);
+          byPartition.delete(partition);
+        }
       }
-      figures = { rows, transactions };
+      for (const [partition, batch] of byPartition) await commit(partition, batch);
+      const at = new Date().toISOString();
+      const fed = await new ChangeFeed(storage.table('StoreFloorChanges')).append(
+        services.tenantId,
+        nextFeedBase(),
+        Array.from({ length: rows }, (_, i) => ({
+          kind: 'user' as const,
+          id: `${String(i).padStart(8, '0')}-floor`,
+          op: 'upsert' as const,
+          at,
+          data: fields(i),
+        })),
+      );
+      figures = { rows, transactions: transactions + fed.transactions };
     }
 
     process.send?.({

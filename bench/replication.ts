@@ -60,7 +60,7 @@ async function main() {
     const objects = Number(ready.users) + Number(ready.groups) + Number(ready.memberships);
     const fetchOnly = await scenario('fetch-only');
     const full = await scenario('full');
-    const storeOnly = await scenario('store-only', { storeRows: (full.writes ?? 0) * 2 });
+    const storeOnly = await scenario('store-only', { storeRows: full.writes ?? 0 });
     const floor = Math.max(fetchOnly.wallMs ?? 0, storeOnly.wallMs ?? 0);
     report({ benchmark: 'replication.floor.fetch-only', users, ...fetchOnly });
     report({ benchmark: 'replication.floor.store-only', users, ...storeOnly });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { coreEndpoint } from '../lib/core-api/core-endpoint.js';
+import { cursorPattern } from '../lib/replication/change-feed.js';
 import { replicationRunViewSchema } from '../lib/replication/replication-run.js';
 
 const params = z.object({ tenantId: z.uuid() });
@@ -51,6 +52,12 @@ const changeSchema = z.object({
   id: z.string().describe('user/group id, `groupId|memberId` for a membership, the number for a number'),
   op: z.enum(['upsert', 'delete']),
   at: z.iso.datetime(),
+  data: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      "The object's replicated fields after an upsert (a user's directory fields, or for `voice` its Teams voice fields; a group's; a number's assignment)",
+    ),
 });
 
 coreEndpoint({
@@ -63,10 +70,7 @@ coreEndpoint({
   params,
   query: z
     .object({
-      cursor: z
-        .string()
-        .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, { error: 'must be a cursor returned earlier' })
-        .optional(),
+      cursor: z.string().regex(cursorPattern, { error: 'must be a cursor returned earlier' }).optional(),
       top: z.coerce.number().int().min(1).max(1000).default(500),
     })
     .strict(),

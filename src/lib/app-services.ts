@@ -17,6 +17,7 @@ import { AutomaticRegistration, type ProvisioningProgress } from './onboarding/a
 import { OnboardingService } from './onboarding/onboarding-service.js';
 import { ProvisioningSignIn } from './onboarding/provisioning-sign-in.js';
 import { type SignInStateRecord, SignInStates } from './onboarding/sign-in-state.js';
+import { ChangeFeed } from './replication/change-feed.js';
 import { ReplicaStore } from './replication/replica-store.js';
 import { ReplicationScheduler } from './replication/replication-scheduler.js';
 import { type ReplicationJob, ReplicationWorker } from './replication/replication-worker.js';
@@ -35,8 +36,10 @@ export const tableNames = {
   coreDelivery: 'CoreDelivery',
   audit: 'Audit',
   signInStates: 'SignInStates',
-  /** Per-tenant partitions: the replica (users, groups, members, numbers) and its change feed, written together. */
+  /** The replica (users, groups, members, numbers), over a few hundred partitions per tenant. */
   replica: 'Replica',
+  /** The replica's change feed, one partition per tenant. */
+  replicaChanges: 'ReplicaChanges',
 } as const;
 
 export const queueNames = { coreEvents: 'core-events', replicationJobs: 'replication-jobs' } as const;
@@ -84,7 +87,10 @@ export function buildServices(
   const tenantSecrets = new TenantSecretStore(deps.secrets, settings.secretCacheSeconds * 1000);
   const registry = new TenantRegistry(storage.table<TenantRecord>(tableNames.tenants), outbox);
   const audit = new AuditLog(storage.table<AuditEntry>(tableNames.audit));
-  const replica = new ReplicaStore(storage.table(tableNames.replica));
+  const replica = new ReplicaStore(
+    storage.table(tableNames.replica),
+    new ChangeFeed(storage.table(tableNames.replicaChanges)),
+  );
   const replicationQueue = storage.queue<ReplicationJob>(queueNames.replicationJobs);
   const tenantRows = storage.table<Record<string, unknown>>(tableNames.tenants);
   return {

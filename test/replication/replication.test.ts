@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantState } from '../../sim/tenant/tenant-state.js';
 import { services, tableNames } from '../../src/lib/app-services.js';
 import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
+import { ChangeFeed } from '../../src/lib/replication/change-feed.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
+import { type Flushed, ReplicaWriter } from '../../src/lib/replication/replica-writer.js';
 import { runRowKey } from '../../src/lib/replication/replication-run.js';
 import { type ReplicationJob, ReplicationWorker } from '../../src/lib/replication/replication-worker.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
@@ -42,16 +44,22 @@ afterAll(async () => {
   await connector?.stop();
 });
 
+const feedSince = async (cursor: string | undefined) =>
+  services().replica.changes(tenant.id, cursor, 100_000);
+
 /** The replica as stored, in the terms of the simulated tenant. */
 async function replica() {
-  const rows = (await connector.rows(tableNames.replica)).filter((row) => row.partitionKey === tenant.id);
+  const rows = (await connector.rows(tableNames.replica)).filter((row) =>
+    String(row.partitionKey).startsWith(`${tenant.id}|`),
+  );
   const of = (prefix: string) => rows.filter((row) => String(row.rowKey).startsWith(prefix));
   return {
     users: new Map(of('user|').map((row) => [String(row.rowKey).slice(5), row])),
     groups: new Map(of('group|').map((row) => [String(row.rowKey).slice(6), row])),
     members: new Set(of('member|').map((row) => String(row.rowKey).slice(7))),
     numbers: new Map(of('number|').map((row) => [String(row.rowKey).slice(7), row])),
-    changes: of('change|'),
+    changes: await feedSince(undefined),
+    partitions: new Set(rows.map((row) => row.partitionKey)),
   };
 }
 
@@ -90,7 +98,6 @@ const runRecord = async (runId: string) =>
       .deps.storage.table<Record<string, unknown>>(tableNames.tenants)
       .get(tenant.id, runRowKey(runId))
   )?.entity;
-const feedSince = async (cursor: string | undefined) => services().replica.changes(tenant.id, cursor, 10_000);
 
 describe('replication', () => {
   let cursor: string | undefined;
@@ -102,7 +109,19 @@ describe('replication', () => {
     const record = await runRecord(job.runId);
     expect(record).toMatchObject({ status: 'completed', phase: 'done' });
     expect(Number(record?.pages)).toBeGreaterThan(20);
-    expect(stored.changes.length).toBeGreaterThan(0);
+    // The feed reports every object once, with its fields, and ends at the run's cursor.
+    const users = stored.changes.filter((change) => change.kind === 'user');
+    expect(users.map((change) => change.id).sort()).toEqual([...tenant.users.keys()].sort());
+    const someone = tenant.users.get(users[0]?.id ?? '');
+    expect(users[0]?.data).toMatchObject({
+      displayName: someone?.displayName,
+      userPrincipalName: someone?.userPrincipalName,
+    });
+    expect(stored.changes.filter((change) => change.kind === 'member')).toHaveLength(
+      [...tenant.members.values()].reduce((sum, set) => sum + set.size, 0),
+    );
+    expect(stored.changes.at(-1)?.seq).toBe(record?.cursor);
+    expect(stored.partitions.size).toBeGreaterThan(10);
     cursor = String(record?.cursor);
   });
 
@@ -197,24 +216,41 @@ describe('replication', () => {
     await expectReplicaEqualsTenant();
   });
 
-  it('loses nothing and repeats nothing after a crash between storing a page and checkpointing it', async () => {
+  it.each([
+    ['between storing the changes of a page and its rows', 'feed'],
+    ['between storing a page and checkpointing it', 'checkpoint'],
+  ])('loses nothing and repeats nothing after a crash %s', async (_, where) => {
     cursor = (await feedSince(cursor)).at(-1)?.seq ?? cursor;
-    for (const id of tenant.userOrder.slice(0, 15))
-      if (tenant.users.has(id))
-        connector.simulator.control.updateUser(tenant.id, id, { displayName: `Crash ${id.slice(0, 4)}` });
+    const renamed = tenant.userOrder.filter((id) => tenant.users.has(id)).slice(0, 15);
+    for (const id of renamed)
+      connector.simulator.control.updateUser(tenant.id, id, {
+        displayName: `Crash ${where} ${id.slice(0, 4)}`,
+      });
     const app = services();
-    let pages = 0;
+    class CrashingFeed extends ChangeFeed {
+      override async append(...args: Parameters<ChangeFeed['append']>) {
+        const appended = await super.append(...args);
+        if (where === 'feed') throw new Error('the worker died');
+        return appended;
+      }
+    }
+    class CrashingWriter extends ReplicaWriter {
+      override async flush(base: string): Promise<Flushed> {
+        const flushed = await super.flush(base);
+        throw new Error(`the worker died after ${flushed.transactions} transactions`);
+      }
+    }
     class CrashingStore extends ReplicaStore {
-      override async applyUsers(...args: Parameters<ReplicaStore['applyUsers']>) {
-        const result = await super.applyUsers(...args);
-        pages += 1;
-        if (pages === 2) throw new Error('the worker died after storing this page');
-        return result;
+      override writer(tenantId: string) {
+        return where === 'checkpoint' ? new CrashingWriter(this, tenantId) : super.writer(tenantId);
       }
     }
     const crashing = new ReplicationWorker({
       tenants: app.deps.storage.table(tableNames.tenants),
-      replica: new CrashingStore(app.deps.storage.table(tableNames.replica)),
+      replica: new CrashingStore(
+        app.deps.storage.table(tableNames.replica),
+        new CrashingFeed(app.deps.storage.table(tableNames.replicaChanges)),
+      ),
       registry: app.registry,
       secrets: app.tenantSecrets,
       tokens: app.tokens,
@@ -229,12 +265,14 @@ describe('replication', () => {
     await expect(crashing.process(job)).rejects.toThrow('the worker died');
     expect(await app.replicationWorker.process(job)).toBe('completed');
     await expectReplicaEqualsTenant();
-    const renames = (await feedSince(cursor)).filter(
-      (change) => change.kind === 'user' && change.op === 'upsert',
+    const changes = await feedSince(cursor);
+    expect(changes.map((change) => `${change.kind}:${change.op}:${change.id}`).sort()).toEqual(
+      renamed.map((id) => `user:upsert:${id}`).sort(),
     );
-    expect(renames.length).toBe(new Set(renames.map((change) => change.id)).size);
-    expect(renames.length).toBe(15);
-    cursor = (await feedSince(cursor)).at(-1)?.seq;
+    expect(changes.map((change) => change.data?.displayName)).toEqual(
+      changes.map((change) => tenant.users.get(change.id)?.displayName),
+    );
+    cursor = changes.at(-1)?.seq;
   });
 
   it('does nothing for a duplicate message of a finished run', async () => {

@@ -1,17 +1,46 @@
 import { createHash } from 'node:crypto';
 
-/** The replica's row kinds, as RowKey prefixes in the tenant's partition of the `Replica` table. */
+/** The replica's row kinds, as RowKey prefixes in the tenant's partitions of the `Replica` table. */
 export const rowPrefix = {
   user: 'user|',
   group: 'group|',
   member: 'member|',
   number: 'number|',
-  change: 'change|',
 } as const;
-export type ObjectKind = 'user' | 'group' | 'member' | 'number';
+export type ObjectKind = keyof typeof rowPrefix;
+export type ChangeKind = ObjectKind | 'voice';
 
-/** A range filter for one row kind (`|` sorts before `}`, so `kind|` up to `kind}` holds exactly that kind). */
-export const kindRange = (kind: keyof typeof rowPrefix) =>
+/**
+ * A tenant's replica is spread over this many partitions (`{tenantId}|{bucket}`), by a hash of the object's id:
+ * one partition takes a few thousand writes a second in Azure, and an emulator looks rows up by scanning their
+ * partition, so neither copes with a 100,000-user tenant in one. A membership goes with its group, so a group's
+ * memberships stay in one partition.
+ */
+export const replicaBuckets = 256;
+
+/** FNV-1a: a fast, stable string hash (not for security). */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The partition a replica row lives in. */
+export function replicaPartition(tenantId: string, rowKey: string): string {
+  const [, owner = ''] = rowKey.split('|');
+  const bucket = fnv1a(owner) % replicaBuckets;
+  return `${tenantId}|${bucket.toString(16).padStart(2, '0')}`;
+}
+
+/** Every partition of a tenant's replica (`|` sorts before `}`). */
+export const tenantPartitions = (tenantId: string) =>
+  `PartitionKey ge '${tenantId}|' and PartitionKey lt '${tenantId}}'`;
+
+/** A range filter for one row kind (`kind|` up to `kind}` holds exactly that kind). */
+export const kindRange = (kind: ObjectKind) =>
   `RowKey ge '${rowPrefix[kind]}' and RowKey lt '${rowPrefix[kind].slice(0, -1)}}'`;
 
 export interface UserFields {

@@ -24,13 +24,18 @@ export interface ReplicationRunRecord {
   updatedAt: string;
   finishedAt?: string;
   reason?: string;
+  /** The position of the last change this run reported. */
   cursor?: string;
+  /** Where the next flush's changes go in the feed (see ChangeFeed). */
+  feedBase?: string;
 }
 
 /** The tenant's delta links (row `replication`), each saved only after the changes it covers are stored. */
 export interface ReplicationState {
   usersDeltaLink?: string;
   groupsDeltaLink?: string;
+  /** The newest feed base handed to a run: later flushes take later ones. */
+  feedBase?: string;
 }
 
 export const runRowKey = (runId: string) => `run|${runId}`;

@@ -10,7 +10,10 @@ import type { EntityTable } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
-import type { ApplyCounts, ReplicaStore } from './replica-store.js';
+import { nextFeedBase } from './change-feed.js';
+import { replicaBuckets } from './replica-rows.js';
+import type { ReplicaStore } from './replica-store.js';
+import type { Flushed, SeenIndex } from './replica-writer.js';
 import {
   emptyCounts,
   type ReplicationPhase,
@@ -61,6 +64,10 @@ const nextPhase: Record<ReplicationPhase, ReplicationPhase> = {
   numbers: 'done',
   done: 'done',
 };
+/** Planned writes that make one full transaction in most of a tenant's partitions. */
+const flushAt = replicaBuckets * 90;
+/** Progress is saved at least this often (each save stores what was planned first). */
+const checkpointEveryMs = 5_000;
 /** Longer than the function timeout, so a lease never ends under a live invocation. */
 const leaseMs = 15 * 60_000;
 
@@ -140,7 +147,12 @@ export class ReplicationWorker {
     const stateStored = await tenants.get(job.tenantId, replicationStateRowKey);
     const state: ReplicationState = (stateStored?.entity as ReplicationState | undefined) ?? {};
     const counts: RunCounts = { ...emptyCounts(), ...JSON.parse(run.counts) };
+    // The run's own feed positions, so a flush repeated after a crash rewrites them; new ones if another run
+    // wrote since, so positions keep growing.
+    if (!run.feedBase || (state.feedBase && state.feedBase > run.feedBase))
+      run.feedBase = nextFeedBase(state.feedBase);
     const now = () => new Date().toISOString();
+    /** Writes the run and the tenant's replication state together (one partition, one transaction). */
     const save = async () => {
       await tenants.upsertMany([
         {
@@ -150,45 +162,42 @@ export class ReplicationWorker {
           counts: JSON.stringify(counts),
           requests: run.requests + requests,
           updatedAt: now(),
-          ...(replica.lastSeq ? { cursor: replica.lastSeq } : {}),
         },
+        { partitionKey: job.tenantId, rowKey: replicationStateRowKey, ...state },
       ]);
       run.requests += requests;
       requests = 0;
     };
-    const saveState = () =>
-      tenants.upsertMany([{ partitionKey: job.tenantId, rowKey: replicationStateRowKey, ...state }]);
-    const add = (upserted: keyof RunCounts, deleted: keyof RunCounts | undefined, applied: ApplyCounts) => {
-      counts[upserted] += applied.upserted;
-      if (deleted) counts[deleted] += applied.deleted;
-      counts.transactions += applied.transactions;
+    const writer = replica.writer(job.tenantId);
+    let lastCheckpoint = Date.now();
+    /** Stores what was planned, then saves the position past it: nothing planned is ever skipped. */
+    const checkpoint = async () => {
+      if (writer.pendingWrites > 0) {
+        const flushed = await writer.flush(run.feedBase ?? '');
+        addCounts(counts, flushed);
+        if (flushed.lastSeq) run.cursor = flushed.lastSeq;
+        run.feedBase = nextFeedBase(run.feedBase);
+        state.feedBase = run.feedBase;
+      }
+      await save();
+      lastCheckpoint = Date.now();
     };
 
     run.status = 'running';
     run.startedAt ??= now();
     run.slices += 1;
     await save();
-    const indexes = new Map<
-      string,
-      Map<string, Record<string, unknown> & { partitionKey: string; rowKey: string }>
-    >();
-    const index = async (kind: 'user' | 'group' | 'member' | 'number') => {
-      let found = indexes.get(kind);
-      if (!found) {
-        found = await replica.index(job.tenantId, kind);
-        indexes.set(kind, found);
-      }
-      return found;
-    };
+    // Whole lists (voice, numbers) are compared with an index of what is stored, read once per slice.
+    let listIndex: SeenIndex | undefined;
+    const comparedFully = new Set<ReplicationPhase>();
 
     let prefetched: { url: string; page: Promise<Page> } | undefined;
-    // What the whole-list phases saw in this invocation; a phase that spanned invocations cannot sweep.
-    const seen = new Set<string>();
+    // A whole list that spanned invocations cannot tell what left it.
     let listedFromStart = run.next === undefined;
     let firstPage = true;
     while (run.phase !== 'done') {
       if (!firstPage && Date.now() - started > this.deps.sliceMs) {
-        await save();
+        await checkpoint();
         await this.deps.queue.send(job);
         return 'continued';
       }
@@ -199,9 +208,18 @@ export class ReplicationWorker {
       if (phase === 'users' || phase === 'groups') {
         if (!run.next && !state[deltaKey]) run.fullPhase = true;
         url = run.next ?? state[deltaKey] ?? (phase === 'users' ? usersDelta : groupsDelta);
+        if (run.fullPhase && !comparedFully.has(phase)) {
+          // A first sync has nothing to compare with: no reads.
+          comparedFully.add(phase);
+          for (const kind of phase === 'users' ? (['user'] as const) : (['group', 'member'] as const))
+            await writer.checkEmpty(kind);
+        }
       } else {
         run.fullPhase = true;
         url = run.next ?? (phase === 'voice' ? teamsConfigurations : directRoutingNumbers);
+        listIndex ??= await (phase === 'voice'
+          ? replica.fieldIndex(job.tenantId, 'user', 'voiceHash')
+          : replica.fieldIndex(job.tenantId, 'number', 'hash'));
       }
       let page: Page;
       try {
@@ -212,10 +230,11 @@ export class ReplicationWorker {
       } catch (error) {
         if (!((phase === 'users' || phase === 'groups') && isExpiredDelta(error))) throw error;
         this.deps.log(`${job.tenantId}: ${phase} delta link expired; enumerating everything again`);
+        await checkpoint();
         state[deltaKey] = undefined;
-        await saveState();
         run.next = undefined;
         run.fullPhase = true;
+        await save();
         continue;
       }
       const following = page['@odata.nextLink'];
@@ -225,63 +244,42 @@ export class ReplicationWorker {
         ahead.catch(() => undefined);
         prefetched = { url: following, page: ahead };
       }
-      const gen = run.fullPhase ? run.generation : undefined;
-      if (phase === 'users')
-        add(
-          'usersUpserted',
-          'usersDeleted',
-          await replica.applyUsers(job.tenantId, page.value, gen, gen ? await index('user') : undefined),
-        );
-      if (phase === 'groups') {
-        const known = gen ? { groups: await index('group'), members: await index('member') } : undefined;
-        const applied = await replica.applyGroups(job.tenantId, page.value, gen, known);
-        add('groupsUpserted', 'groupsDeleted', applied);
-      }
-      if (phase === 'voice')
-        add(
-          'voiceUpdated',
-          undefined,
-          await replica.applyVoice(job.tenantId, page.value, await index('user'), seen),
-        );
-      if (phase === 'numbers')
-        add(
-          'numbersUpserted',
-          'numbersDeleted',
-          await replica.applyNumbers(job.tenantId, page.value, await index('number'), seen),
-        );
+      const gen = run.fullPhase ? String(run.generation) : undefined;
+      if (phase === 'users') await writer.users(page.value, gen);
+      if (phase === 'groups') await writer.groups(page.value, gen);
+      if (phase === 'voice' && listIndex) writer.voice(page.value, listIndex);
+      if (phase === 'numbers' && listIndex) writer.numbers(page.value, listIndex);
       run.pages += 1;
 
-      if (page['@odata.nextLink']) {
-        run.next = page['@odata.nextLink'];
-        await save();
+      if (following) {
+        run.next = following;
+        if (writer.pendingWrites >= flushAt || Date.now() - lastCheckpoint > checkpointEveryMs)
+          await checkpoint();
         continue;
       }
-      // The phase is complete and stored: remove what a full enumeration did not see, then keep the delta link.
-      if (run.fullPhase && phase === 'users')
-        add('usersUpserted', 'usersDeleted', await replica.sweep(job.tenantId, 'user', run.generation));
+      // The phase is complete: store it, remove what a full enumeration did not see, then keep the delta link.
+      await checkpoint();
+      if (run.fullPhase && phase === 'users') await writer.sweep('user', String(run.generation));
       if (run.fullPhase && phase === 'groups') {
-        add('groupsUpserted', 'groupsDeleted', await replica.sweep(job.tenantId, 'group', run.generation));
-        add('membersAdded', 'membersRemoved', await replica.sweep(job.tenantId, 'member', run.generation));
+        await writer.sweep('group', String(run.generation));
+        await writer.sweep('member', String(run.generation));
       }
-      if ((phase === 'voice' || phase === 'numbers') && listedFromStart) {
-        const swept = await replica.sweepUnseen(job.tenantId, phase === 'voice' ? 'voice' : 'number', seen);
-        if (phase === 'voice') add('voiceUpdated', undefined, swept);
-        else add('numbersUpserted', 'numbersDeleted', swept);
+      if ((phase === 'voice' || phase === 'numbers') && listedFromStart && listIndex) {
+        if (phase === 'voice') writer.sweepVoice(listIndex);
+        else writer.sweepNumbers(listIndex);
       } else if (phase === 'voice' || phase === 'numbers') {
         this.deps.log(
           `${job.tenantId}: the ${phase} list spanned invocations; what left it is removed on a later run`,
         );
       }
-      seen.clear();
+      await checkpoint();
+      listIndex = undefined;
       listedFromStart = true;
-      if ((phase === 'users' || phase === 'groups') && page['@odata.deltaLink']) {
+      if ((phase === 'users' || phase === 'groups') && page['@odata.deltaLink'])
         state[deltaKey] = page['@odata.deltaLink'];
-        await saveState();
-      }
       run.phase = nextPhase[phase];
       run.next = undefined;
       run.fullPhase = false;
-      indexes.clear();
       await save();
     }
     return this.complete(job, run, counts);
@@ -340,4 +338,17 @@ export class ReplicationWorker {
     this.deps.log(`${job.tenantId}: replication run ${run.runId} failed: ${reason}`);
     return 'failed';
   }
+}
+
+function addCounts(counts: RunCounts, { counts: flushed, transactions }: Flushed): void {
+  counts.usersUpserted += flushed.user.upserted;
+  counts.usersDeleted += flushed.user.deleted;
+  counts.groupsUpserted += flushed.group.upserted;
+  counts.groupsDeleted += flushed.group.deleted;
+  counts.membersAdded += flushed.member.upserted;
+  counts.membersRemoved += flushed.member.deleted;
+  counts.voiceUpdated += flushed.voice.upserted;
+  counts.numbersUpserted += flushed.number.upserted;
+  counts.numbersDeleted += flushed.number.deleted;
+  counts.transactions += transactions;
 }

@@ -79,10 +79,13 @@ export class EntityTable<T extends object> {
     }
   }
 
-  /** Entities matching an OData filter (build it with `odata` from @azure/data-tables), with their etags. */
-  async *query(filter: string): AsyncIterable<Stored<T>> {
+  /**
+   * Entities matching an OData filter (build it with `odata` from @azure/data-tables), with their etags; only
+   * the `select`ed properties when given.
+   */
+  async *query(filter: string, select?: string[]): AsyncIterable<Stored<T>> {
     await this.ensureTable();
-    for await (const stored of this.client.listEntities<T>({ queryOptions: { filter } })) {
+    for await (const stored of this.client.listEntities<T>({ queryOptions: { filter, select } })) {
       yield { entity: this.fromStored(stored), etag: stored.etag };
     }
   }
