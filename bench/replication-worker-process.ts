@@ -1,11 +1,13 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
+import pMap from 'p-map';
 import { Outbox } from '../src/lib/events/outbox.js';
 import { GraphClient } from '../src/lib/graph/graph-client.js';
 import { AppTokenProvider } from '../src/lib/identity/app-token-provider.js';
 import { ChangeFeed, nextFeedBase } from '../src/lib/replication/change-feed.js';
 import { replicaPartition } from '../src/lib/replication/replica-rows.js';
 import { ReplicaStore } from '../src/lib/replication/replica-store.js';
+import { transactionConcurrency, writesPerFlush } from '../src/lib/replication/replica-writer.js';
 import { ReplicationScheduler } from '../src/lib/replication/replication-scheduler.js';
 import { ReplicationWorker } from '../src/lib/replication/replication-worker.js';
 import { TenantSecretStore } from '../src/lib/secrets/tenant-secret-store.js';
@@ -150,8 +152,8 @@ process.once(
     }
 
     if (scenario === 'store-only') {
-      // As many rows as the full sync wrote, in the replica's partitions, in full 100-operation transactions;
-      // and as many changes in the feed.
+      // As many rows as the full sync wrote, in the replica's partitions, in full 100-operation transactions
+      // (as many at once as the writer runs); and as many changes in the feed, in flushes of the writer's size.
       const table = storage.table<Record<string, unknown>>('StoreFloor');
       const rows = storeRows ?? 0;
       const fields = (i: number) => ({
@@ -162,12 +164,20 @@ process.once(
         usageLocation: 'GB',
       });
       const byPartition = new Map<string, Record<string, unknown>[]>();
+      let full: { partition: string; batch: Record<string, unknown>[] }[] = [];
       let transactions = 0;
-      const commit = async (partition: string, batch: Record<string, unknown>[]) => {
-        const transaction = table.transaction(partition);
-        for (const row of batch) transaction.insert(row as { rowKey: string });
-        await transaction.commit();
-        transactions += 1;
+      const commitAll = async () => {
+        await pMap(
+          full,
+          async ({ partition, batch }) => {
+            const transaction = table.transaction(partition);
+            for (const row of batch) transaction.insert(row as { rowKey: string });
+            await transaction.commit();
+          },
+          { concurrency: transactionConcurrency },
+        );
+        transactions += full.length;
+        full = [];
       };
       for (let i = 0; i < rows; i += 1) {
         const rowKey = `user|${String(i).padStart(8, '0')}-floor`;
@@ -176,24 +186,32 @@ process.once(
         batch.push({ rowKey, ...fields(i), hash: 'x'.repeat(22), gen: '1' });
         byPartition.set(partition, batch);
         if (batch.length === 100) {
-          await commit(partition, batch);
+          full.push({ partition, batch });
           byPartition.delete(partition);
+          if (full.length === transactionConcurrency) await commitAll();
         }
       }
-      for (const [partition, batch] of byPartition) await commit(partition, batch);
+      full.push(...[...byPartition].map(([partition, batch]) => ({ partition, batch })));
+      await commitAll();
+      const feed = new ChangeFeed(storage.table('StoreFloorChanges'));
       const at = new Date().toISOString();
-      const fed = await new ChangeFeed(storage.table('StoreFloorChanges')).append(
-        services.tenantId,
-        nextFeedBase(),
-        Array.from({ length: rows }, (_, i) => ({
-          kind: 'user' as const,
-          id: `${String(i).padStart(8, '0')}-floor`,
-          op: 'upsert' as const,
-          at,
-          data: fields(i),
-        })),
-      );
-      figures = { rows, transactions: transactions + fed.transactions };
+      let base = nextFeedBase();
+      for (let start = 0; start < rows; start += writesPerFlush) {
+        const appended = await feed.append(
+          services.tenantId,
+          base,
+          Array.from({ length: Math.min(writesPerFlush, rows - start) }, (_, n) => ({
+            kind: 'user' as const,
+            id: `${String(start + n).padStart(8, '0')}-floor`,
+            op: 'upsert' as const,
+            at,
+            data: fields(start + n),
+          })),
+        );
+        transactions += appended.transactions;
+        base = nextFeedBase(base);
+      }
+      figures = { rows, transactions };
     }
 
     process.send?.({

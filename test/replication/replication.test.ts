@@ -4,7 +4,7 @@ import { services, tableNames } from '../../src/lib/app-services.js';
 import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
 import { ChangeFeed } from '../../src/lib/replication/change-feed.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
-import { type Flushed, ReplicaWriter } from '../../src/lib/replication/replica-writer.js';
+import { ReplicaWriter, type SealedFlush } from '../../src/lib/replication/replica-writer.js';
 import { runRowKey } from '../../src/lib/replication/replication-run.js';
 import { type ReplicationJob, ReplicationWorker } from '../../src/lib/replication/replication-worker.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
@@ -57,6 +57,7 @@ async function replica() {
     users: new Map(of('user|').map((row) => [String(row.rowKey).slice(5), row])),
     groups: new Map(of('group|').map((row) => [String(row.rowKey).slice(6), row])),
     members: new Set(of('member|').map((row) => String(row.rowKey).slice(7))),
+    voice: new Map(of('voice|').map((row) => [String(row.rowKey).slice(6), row])),
     numbers: new Map(of('number|').map((row) => [String(row.rowKey).slice(7), row])),
     changes: await feedSince(undefined),
     partitions: new Set(rows.map((row) => row.partitionKey)),
@@ -73,10 +74,12 @@ async function expectReplicaEqualsTenant() {
       userPrincipalName: user.userPrincipalName,
       accountEnabled: user.accountEnabled,
     });
-    const voice = tenant.teamsConfigurations.get(id);
-    expect(stored.users.get(id)?.enterpriseVoice ?? false).toBe(voice?.isEnterpriseVoiceEnabled ?? false);
-    expect(JSON.parse(String(stored.users.get(id)?.phoneNumbers ?? '[]'))).toEqual(
-      (voice?.telephoneNumbers ?? []).map((n) => n.telephoneNumber).sort(),
+  }
+  expect([...stored.voice.keys()].sort()).toEqual([...tenant.teamsConfigurations.keys()].sort());
+  for (const [id, voice] of tenant.teamsConfigurations) {
+    expect(stored.voice.get(id)?.enterpriseVoice).toBe(voice.isEnterpriseVoiceEnabled ?? false);
+    expect(JSON.parse(String(stored.voice.get(id)?.phoneNumbers))).toEqual(
+      (voice.telephoneNumbers ?? []).map((n) => n.telephoneNumber).sort(),
     );
   }
   expect([...stored.groups.keys()].sort()).toEqual([...tenant.groups.keys()].sort());
@@ -235,9 +238,15 @@ describe('replication', () => {
       }
     }
     class CrashingWriter extends ReplicaWriter {
-      override async flush(base: string): Promise<Flushed> {
-        const flushed = await super.flush(base);
-        throw new Error(`the worker died after ${flushed.transactions} transactions`);
+      override seal(): SealedFlush {
+        const sealed = super.seal();
+        return {
+          writes: sealed.writes,
+          flush: async (base) => {
+            const flushed = await sealed.flush(base);
+            throw new Error(`the worker died after ${flushed.transactions} transactions`);
+          },
+        };
       }
     }
     class CrashingStore extends ReplicaStore {
@@ -319,6 +328,70 @@ describe('replication', () => {
     expect(outcome).toBe('completed');
     expect(invocations).toBeGreaterThan(10);
     expect(Number((await runRecord(job.runId))?.slices)).toBe(invocations);
+    await expectReplicaEqualsTenant();
+  });
+
+  it('stays exact when it stores in many small flushes while planning goes on', async () => {
+    cursor = (await feedSince(cursor)).at(-1)?.seq ?? cursor;
+    const renamed = tenant.userOrder.filter((id) => tenant.users.has(id)).slice(5, 10);
+    for (const id of renamed)
+      connector.simulator.control.updateUser(tenant.id, id, { displayName: `Flushed ${id.slice(0, 4)}` });
+    const [removedGroup, grownGroup] = tenant.groupOrder.filter((id) => tenant.groups.has(id)) as string[];
+    connector.simulator.control.deleteGroup(tenant.id, removedGroup as string);
+    for (const id of renamed) connector.simulator.control.addMember(tenant.id, grownGroup as string, id);
+    const app = services();
+    const worker = new ReplicationWorker({
+      tenants: app.deps.storage.table(tableNames.tenants),
+      replica: app.replica,
+      registry: app.registry,
+      secrets: app.tenantSecrets,
+      tokens: app.tokens,
+      outbox: app.outbox,
+      queue: app.deps.storage.queue<ReplicationJob>('replication-small-flushes-test'),
+      graphEndpoint: app.deps.settings.graphEndpoint,
+      sliceMs: 60_000,
+      writesPerFlush: 3,
+      log: () => undefined,
+    });
+    const { job, outcome } = await run(worker);
+    expect(outcome).toBe('completed');
+    await expectReplicaEqualsTenant();
+    const changes = (await feedSince(cursor)).map((change) => `${change.kind}:${change.op}:${change.id}`);
+    expect(new Set(changes).size).toBe(changes.length);
+    for (const id of renamed) expect(changes).toContain(`user:upsert:${id}`);
+    expect(changes).toContain(`group:delete:${removedGroup}`);
+    expect(Number(JSON.parse(String((await runRecord(job.runId))?.counts)).transactions)).toBeGreaterThan(5);
+    cursor = (await feedSince(cursor)).at(-1)?.seq;
+  });
+
+  it('replicates a tenant with one run at a time: a second run waits until the first finished', async () => {
+    connector.simulator.control.expireDeltaTokens(tenant.id);
+    const app = services();
+    const sliced = new ReplicationWorker({
+      tenants: app.deps.storage.table(tableNames.tenants),
+      replica: app.replica,
+      registry: app.registry,
+      secrets: app.tenantSecrets,
+      tokens: app.tokens,
+      outbox: app.outbox,
+      queue: app.deps.storage.queue<ReplicationJob>('replication-one-at-a-time-test'),
+      graphEndpoint: app.deps.settings.graphEndpoint,
+      sliceMs: 1,
+      log: () => undefined,
+    });
+    const job = async () => ({
+      tenantId: tenant.id,
+      runId: (await app.replicationScheduler.createRun(tenant.id, 'on_demand')).runId,
+    });
+    const first = await job();
+    expect(await sliced.process(first)).toBe('continued');
+    const second = await job();
+    expect(await app.replicationWorker.process(second)).toBe('deferred');
+    expect(await runRecord(second.runId)).toMatchObject({ status: 'queued', slices: 0 });
+    let outcome = '';
+    for (let i = 0; i < 200 && outcome !== 'completed'; i += 1) outcome = await sliced.process(first);
+    expect(outcome).toBe('completed');
+    expect(await app.replicationWorker.process(second)).toBe('completed');
     await expectReplicaEqualsTenant();
   });
 

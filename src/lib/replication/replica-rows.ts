@@ -5,16 +5,18 @@ export const rowPrefix = {
   user: 'user|',
   group: 'group|',
   member: 'member|',
+  /** A user's Teams voice settings, from the Teams user configurations (its own row: its own list and lifecycle). */
+  voice: 'voice|',
   number: 'number|',
 } as const;
 export type ObjectKind = keyof typeof rowPrefix;
-export type ChangeKind = ObjectKind | 'voice';
+export type ChangeKind = ObjectKind;
 
 /**
  * A tenant's replica is spread over this many partitions (`{tenantId}|{bucket}`), by a hash of the object's id:
  * one partition takes a few thousand writes a second in Azure, and an emulator looks rows up by scanning their
  * partition, so neither copes with a 100,000-user tenant in one. A membership goes with its group, so a group's
- * memberships stay in one partition.
+ * memberships stay in one partition, and a user's voice row with the user.
  */
 export const replicaBuckets = 256;
 
@@ -112,14 +114,6 @@ export function voiceFields(configuration: TeamsConfiguration): VoiceFields {
     callingPolicy: policy(configuration, 'TeamsCallingPolicy'),
   };
 }
-
-export const noVoice: VoiceFields = {
-  teamsPhoneLicence: false,
-  phoneNumbers: '[]',
-  enterpriseVoice: false,
-  voiceRoutingPolicy: '',
-  callingPolicy: '',
-};
 
 export function groupFields(group: Record<string, unknown>): GroupFields {
   return { displayName: String(group.displayName ?? ''), mail: String(group.mail ?? '') };

@@ -8,7 +8,6 @@ export type ReplicaRow = Record<string, unknown> & { partitionKey: string; rowKe
 /** What planning a write needs to know of a stored row. */
 export interface RowState {
   hash?: string;
-  voiceHash?: string;
   gen?: string;
 }
 
@@ -84,6 +83,5 @@ export class ReplicaStore {
 
 const stateOf = (row: ReplicaRow): RowState => ({
   hash: row.hash as string | undefined,
-  voiceHash: row.voiceHash as string | undefined,
   gen: row.gen === undefined ? undefined : String(row.gen),
 });

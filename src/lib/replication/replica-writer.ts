@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import { maxTransactionOperations } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import type { Change } from './change-feed.js';
@@ -5,9 +6,9 @@ import {
   type ChangeKind,
   fingerprint,
   groupFields,
-  noVoice,
   numberFields,
   type ObjectKind,
+  replicaBuckets,
   replicaPartition,
   rowPrefix,
   userFields,
@@ -23,8 +24,8 @@ interface Write {
   create?: boolean;
   /** Replace the whole row (it was removed and comes back in the same flush). */
   replace?: boolean;
-  /** The changes it reports, one per kind; none for bookkeeping (stamping a row a full enumeration saw). */
-  changes: Map<ChangeKind, Change>;
+  /** The change it reports (its kind and id are the row's); none for bookkeeping (stamping a row as seen). */
+  change?: { op: Change['op']; at: string };
 }
 
 export type ChangeCounts = Record<ChangeKind, { upserted: number; deleted: number }>;
@@ -35,6 +36,18 @@ export interface Flushed {
   /** The last change's position, when the flush reported any. */
   lastSeq?: string;
 }
+
+/** Planned writes being stored; `flush` stores them (once). */
+export interface SealedFlush {
+  writes: number;
+  flush(base: string): Promise<Flushed>;
+}
+
+/** Planned writes that make about one full transaction in most of a tenant's partitions. */
+export const writesPerFlush = replicaBuckets * 90;
+
+/** Transactions in flight at once, each in its own partition. */
+export const transactionConcurrency = 4;
 
 /** An index of a whole list's stored fingerprints (id → hash); an id the list showed is marked seen. */
 export type SeenIndex = Map<string, string>;
@@ -48,13 +61,15 @@ const seen = '\u0000seen';
  * the caller checkpoints its position only after flushing.
  */
 export class ReplicaWriter {
-  private readonly pending = new Map<string, Write>();
+  private pending = new Map<string, Write>();
   /** Rows' state as stored or as planned, for rows this flush touched or read. */
-  private readonly known = new Map<string, RowState | null>();
+  private known = new Map<string, RowState | null>();
+  /** The same for a flush under way: what it stores is not yet in the table. */
+  private sealed: Map<string, RowState | null> | undefined;
   private readonly empty = new Set<ObjectKind>();
 
   constructor(
-    private readonly store: ReplicaStore,
+    private readonly replica: ReplicaStore,
     readonly tenantId: string,
   ) {}
 
@@ -64,20 +79,24 @@ export class ReplicaWriter {
 
   /** Skips reads for a kind the tenant has no rows of yet (a first sync). */
   async checkEmpty(kind: ObjectKind): Promise<void> {
-    if (await this.store.isEmpty(this.tenantId, kind)) this.empty.add(kind);
+    if (await this.replica.isEmpty(this.tenantId, kind)) this.empty.add(kind);
     else this.empty.delete(kind);
   }
 
   private async load(keys: string[]): Promise<void> {
     const unknown = keys.filter(
-      (key) => !this.known.has(key) && !this.empty.has(key.slice(0, key.indexOf('|')) as ObjectKind),
+      (key) =>
+        !this.known.has(key) &&
+        !this.sealed?.has(key) &&
+        !this.empty.has(key.slice(0, key.indexOf('|')) as ObjectKind),
     );
-    const found = await this.store.states(this.tenantId, [...new Set(unknown)]);
+    const found = await this.replica.states(this.tenantId, [...new Set(unknown)]);
     for (const key of unknown) this.known.set(key, found.get(key) ?? null);
   }
 
   private state(rowKey: string): RowState | null {
-    return this.known.get(rowKey) ?? null;
+    if (this.known.has(rowKey)) return this.known.get(rowKey) ?? null;
+    return this.sealed?.get(rowKey) ?? null;
   }
 
   private put(rowKey: string, write: Omit<Write, 'rowKey'>, now: RowState | null): void {
@@ -93,7 +112,7 @@ export class ReplicaWriter {
       next.fields = { ...earlier.fields, ...write.fields };
       next.create = earlier.create;
       next.replace = earlier.replace;
-      next.changes = new Map([...earlier.changes, ...write.changes]);
+      next.change = write.change ?? earlier.change;
     } else if (earlier && !earlier.fields && write.fields) {
       next.create = false;
       next.replace = true;
@@ -101,51 +120,47 @@ export class ReplicaWriter {
     this.pending.set(rowKey, next);
   }
 
-  private upsert(
-    rowKey: string,
-    kind: ChangeKind,
-    id: string,
-    fields: object,
-    hashField: 'hash' | 'voiceHash',
-    gen: string | undefined,
-  ): boolean {
+  private upsert(rowKey: string, fields: object, gen: string | undefined): boolean {
     const hash = fingerprint(fields);
     const row = this.state(rowKey);
-    if (row && row[hashField] === hash) {
+    if (row && row.hash === hash) {
       if (gen === undefined || row.gen === gen) return false;
       // Unchanged, but a full enumeration must stamp it as seen (bookkeeping, not a change).
-      this.put(rowKey, { fields: { gen }, changes: new Map() }, { ...row, gen });
+      this.put(rowKey, { fields: { gen } }, { ...row, gen });
       return false;
     }
     // Every row carries a generation from its start, so a later full enumeration's sweep can find it.
     const stamp = gen ?? (row ? undefined : '0');
-    const at = new Date().toISOString();
     this.put(
       rowKey,
       {
-        fields: { ...fields, [hashField]: hash, ...(stamp ? { gen: stamp } : {}) },
+        fields: { ...fields, hash, ...(stamp ? { gen: stamp } : {}) },
         create: !row,
-        changes: new Map([[kind, { kind, id, op: 'upsert', at, data: { ...fields } }]]),
+        change: { op: 'upsert', at: this.at },
       },
-      { ...row, [hashField]: hash, ...(stamp ? { gen: stamp } : {}) },
+      { ...row, hash, ...(stamp ? { gen: stamp } : {}) },
     );
     return true;
   }
 
-  private remove(rowKey: string, kind: ChangeKind, id: string): void {
-    if (!this.state(rowKey)) return;
-    const at = new Date().toISOString();
-    this.put(rowKey, { changes: new Map([[kind, { kind, id, op: 'delete', at }]]) }, null);
+  private remove(rowKey: string): void {
+    if (this.state(rowKey)) this.put(rowKey, { change: { op: 'delete', at: this.at } }, null);
+  }
+
+  /** When the changes planned now happened (one timestamp per page). */
+  private at = '';
+  private tick(): void {
+    this.at = new Date().toISOString();
   }
 
   /** A page of users delta: upserts, and removals (`@removed`, soft or hard). */
   async users(entries: Record<string, unknown>[], gen?: string): Promise<void> {
     await this.load(entries.map((entry) => `${rowPrefix.user}${entry.id}`));
+    this.tick();
     for (const entry of entries) {
-      const id = String(entry.id);
-      const rowKey = `${rowPrefix.user}${id}`;
-      if (entry['@removed']) this.remove(rowKey, 'user', id);
-      else this.upsert(rowKey, 'user', id, userFields(entry), 'hash', gen);
+      const rowKey = `${rowPrefix.user}${entry.id}`;
+      if (entry['@removed']) this.remove(rowKey);
+      else this.upsert(rowKey, userFields(entry), gen);
     }
   }
 
@@ -159,6 +174,7 @@ export class ReplicaWriter {
         ...members(entry).map((member) => `${rowPrefix.member}${entry.id}|${member.id}`),
       ]),
     );
+    this.tick();
     for (const entry of entries) {
       const id = String(entry.id);
       if (entry['@removed']) {
@@ -167,26 +183,20 @@ export class ReplicaWriter {
       }
       // A continuation entry carries only id and more members: no group fields to write.
       if ('displayName' in entry || 'mail' in entry)
-        this.upsert(`${rowPrefix.group}${id}`, 'group', id, groupFields(entry), 'hash', gen);
+        this.upsert(`${rowPrefix.group}${id}`, groupFields(entry), gen);
       for (const member of members(entry)) {
         const rowKey = `${rowPrefix.member}${id}|${member.id}`;
-        const memberId = `${id}|${member.id}`;
         const row = this.state(rowKey);
-        if (member['@removed']) this.remove(rowKey, 'member', memberId);
+        if (member['@removed']) this.remove(rowKey);
         else if (!row) {
-          const at = new Date().toISOString();
           const stamp = gen ?? '0';
           this.put(
             rowKey,
-            {
-              fields: { gen: stamp },
-              create: true,
-              changes: new Map([['member', { kind: 'member', id: memberId, op: 'upsert', at }]]),
-            },
+            { fields: { gen: stamp }, create: true, change: { op: 'upsert', at: this.at } },
             { gen: stamp },
           );
         } else if (gen !== undefined && row.gen !== gen)
-          this.put(rowKey, { fields: { gen }, changes: new Map() }, { ...row, gen });
+          this.put(rowKey, { fields: { gen } }, { ...row, gen });
       }
     }
   }
@@ -196,85 +206,98 @@ export class ReplicaWriter {
     const prefix = `${rowPrefix.member}${id}|`;
     const stored = this.empty.has('member')
       ? new Map<string, RowState>()
-      : await this.store.membershipKeys(this.tenantId, id);
-    for (const [rowKey, state] of stored) if (!this.known.has(rowKey)) this.known.set(rowKey, state);
-    const planned = [...this.known.keys()].filter((key) => key.startsWith(prefix));
-    for (const rowKey of planned) this.remove(rowKey, 'member', rowKey.slice(rowPrefix.member.length));
-    this.remove(`${rowPrefix.group}${id}`, 'group', id);
+      : await this.replica.membershipKeys(this.tenantId, id);
+    for (const [rowKey, state] of stored)
+      if (!this.known.has(rowKey) && !this.sealed?.has(rowKey)) this.known.set(rowKey, state);
+    const candidates = new Set([...this.known.keys(), ...(this.sealed?.keys() ?? [])]);
+    for (const rowKey of candidates) if (rowKey.startsWith(prefix)) this.remove(rowKey);
+    this.remove(`${rowPrefix.group}${id}`);
   }
 
   /**
-   * A page of Teams user configurations: users' voice fields, written only when changed. The list has no delta,
-   * so `index` (user id → stored voice fingerprint) says what is stored and keeps what the list showed.
+   * A page of Teams user configurations: users' voice rows, written only when changed. The list has no delta, so
+   * `index` (user id → stored fingerprint) says what is stored and keeps what the list showed.
    */
   voice(configurations: Record<string, unknown>[], index: SeenIndex): void {
-    for (const configuration of configurations) {
-      const id = String(configuration.id);
-      const stored = index.get(id);
-      if (stored === seen) continue;
-      index.set(id, seen);
-      const rowKey = `${rowPrefix.user}${id}`;
-      this.known.set(rowKey, this.known.get(rowKey) ?? (stored === undefined ? null : { voiceHash: stored }));
-      this.upsert(rowKey, 'voice', id, voiceFields(configuration as never), 'voiceHash', undefined);
-    }
+    this.tick();
+    for (const configuration of configurations)
+      this.listed('voice', String(configuration.id), voiceFields(configuration as never), index);
   }
 
   /** A page of Direct Routing number assignments, against `index` (number → stored fingerprint). */
   numbers(numbers: Record<string, unknown>[], index: SeenIndex): void {
-    for (const number of numbers) {
-      const id = String(number.telephoneNumber);
-      const stored = index.get(id);
-      if (stored === seen) continue;
-      index.set(id, seen);
-      const rowKey = `${rowPrefix.number}${id}`;
-      this.known.set(rowKey, this.known.get(rowKey) ?? (stored === undefined ? null : { hash: stored }));
-      this.upsert(rowKey, 'number', id, numberFields(number), 'hash', undefined);
-    }
+    this.tick();
+    for (const number of numbers)
+      this.listed('number', String(number.telephoneNumber), numberFields(number), index);
   }
 
-  /** After a whole list was read: clears the voice fields of users it did not show. */
-  sweepVoice(index: SeenIndex): void {
-    const noVoiceHash = fingerprint(noVoice);
-    for (const [id, stored] of index) {
-      if (stored === seen || !stored || stored === noVoiceHash) continue;
-      const rowKey = `${rowPrefix.user}${id}`;
-      this.known.set(rowKey, this.known.get(rowKey) ?? { voiceHash: stored });
-      this.upsert(rowKey, 'voice', id, noVoice, 'voiceHash', undefined);
-    }
+  private listed(kind: 'voice' | 'number', id: string, fields: object, index: SeenIndex): void {
+    const stored = index.get(id);
+    if (stored === seen) return;
+    index.set(id, seen);
+    const rowKey = `${rowPrefix[kind]}${id}`;
+    this.known.set(rowKey, stored === undefined ? null : { hash: stored });
+    this.upsert(rowKey, fields, undefined);
   }
 
-  /** After a whole list was read: removes the numbers it did not show. */
-  sweepNumbers(index: SeenIndex): void {
+  /** After a whole list was read: removes the rows of what it did not show. */
+  sweepListed(kind: 'voice' | 'number', index: SeenIndex): void {
+    this.tick();
     for (const [id, stored] of index) {
       if (stored === seen) continue;
-      const rowKey = `${rowPrefix.number}${id}`;
-      this.known.set(rowKey, this.known.get(rowKey) ?? { hash: stored });
-      this.remove(rowKey, 'number', id);
+      const rowKey = `${rowPrefix[kind]}${id}`;
+      this.known.set(rowKey, { hash: stored });
+      this.remove(rowKey);
     }
   }
 
   /** After a full delta enumeration succeeded: removes rows of a kind it did not stamp with `gen`. */
   async sweep(kind: 'user' | 'group' | 'member', gen: string): Promise<void> {
-    for await (const rowKey of this.store.unstamped(this.tenantId, kind, gen)) {
+    this.tick();
+    for await (const rowKey of this.replica.unstamped(this.tenantId, kind, gen)) {
       if (this.state(rowKey)?.gen === gen) continue;
       this.known.set(rowKey, this.known.get(rowKey) ?? { gen: '' });
-      this.remove(rowKey, kind, rowKey.slice(rowPrefix[kind].length));
+      this.remove(rowKey);
     }
   }
 
   /** Stores what was planned: the feed's changes under `base`, then the rows. */
-  async flush(base: string): Promise<Flushed> {
+  flush(base: string): Promise<Flushed> {
+    return this.seal().flush(base);
+  }
+
+  /**
+   * Takes what was planned so far out to be stored, so planning can go on while it is: until its flush has
+   * finished, planning sees those rows as planned rather than as the table holds them.
+   */
+  seal(): SealedFlush {
+    const writes = [...this.pending.values()];
+    const sealed = this.known;
+    this.pending = new Map();
+    this.known = new Map();
+    this.sealed = sealed;
+    return {
+      writes: writes.length,
+      flush: async (base) => {
+        try {
+          return await this.store(writes, base);
+        } finally {
+          if (this.sealed === sealed) this.sealed = undefined;
+        }
+      },
+    };
+  }
+
+  private async store(writes: Write[], base: string): Promise<Flushed> {
     const counts = Object.fromEntries(
       (['user', 'group', 'member', 'voice', 'number'] as const).map((kind) => [
         kind,
         { upserted: 0, deleted: 0 },
       ]),
     ) as ChangeCounts;
-    const writes = [...this.pending.values()];
-    const changes = writes.flatMap((write) => [...write.changes.values()]);
+    const changes = writes.flatMap((write) => (write.change ? [changeOf(write, write.change)] : []));
     for (const change of changes) counts[change.kind][change.op === 'delete' ? 'deleted' : 'upserted'] += 1;
-    const fed = await this.store.feed.append(this.tenantId, base, changes);
-    let transactions = fed.transactions;
+    const fed = await this.replica.feed.append(this.tenantId, base, changes);
     const byPartition = new Map<string, Write[]>();
     for (const write of writes) {
       const partition = replicaPartition(this.tenantId, write.rowKey);
@@ -282,9 +305,16 @@ export class ReplicaWriter {
       if (list) list.push(write);
       else byPartition.set(partition, [write]);
     }
-    for (const [partition, partitionWrites] of byPartition) {
-      for (let start = 0; start < partitionWrites.length; start += maxTransactionOperations) {
-        const chunk = partitionWrites.slice(start, start + maxTransactionOperations);
+    const chunks = [...byPartition].flatMap(([partition, partitionWrites]) =>
+      Array.from({ length: Math.ceil(partitionWrites.length / maxTransactionOperations) }, (_, i) => ({
+        partition,
+        writes: partitionWrites.slice(i * maxTransactionOperations, (i + 1) * maxTransactionOperations),
+      })),
+    );
+    // Partitions take their transactions side by side (each partition is its own unit of scale).
+    await pMap(
+      chunks,
+      async ({ partition, writes: chunk }) => {
         try {
           await this.commit(partition, chunk, true);
         } catch (error) {
@@ -292,16 +322,14 @@ export class ReplicaWriter {
           if (!(error instanceof EntityExistsError)) throw error;
           await this.commit(partition, chunk, false);
         }
-        transactions += 1;
-      }
-    }
-    this.pending.clear();
-    this.known.clear();
-    return { counts, transactions, lastSeq: fed.lastSeq };
+      },
+      { concurrency: transactionConcurrency },
+    );
+    return { counts, transactions: fed.transactions + chunks.length, lastSeq: fed.lastSeq };
   }
 
   private async commit(partition: string, writes: Write[], insertNew: boolean): Promise<void> {
-    const transaction = this.store.rows.transaction(partition);
+    const transaction = this.replica.rows.transaction(partition);
     for (const write of writes) {
       const row = { rowKey: write.rowKey, ...write.fields };
       if (!write.fields) transaction.deleteUnconditionally(write.rowKey);
@@ -311,4 +339,15 @@ export class ReplicaWriter {
     }
     await transaction.commit();
   }
+}
+
+/** The change a write reports: kind and id from its row key, and the object's fields after an upsert. */
+function changeOf({ rowKey, fields }: Write, { op, at }: NonNullable<Write['change']>): Change {
+  const split = rowKey.indexOf('|');
+  const change: Change = { kind: rowKey.slice(0, split) as ChangeKind, id: rowKey.slice(split + 1), op, at };
+  if (op === 'upsert' && fields) {
+    const { hash: _hash, gen: _gen, ...data } = fields;
+    if (Object.keys(data).length > 0) change.data = data;
+  }
+  return change;
 }

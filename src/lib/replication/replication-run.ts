@@ -36,6 +36,8 @@ export interface ReplicationState {
   groupsDeltaLink?: string;
   /** The newest feed base handed to a run: later flushes take later ones. */
   feedBase?: string;
+  /** The run replicating the tenant now ('' or absent when none): others wait for it. */
+  activeRun?: string;
 }
 
 export const runRowKey = (runId: string) => `run|${runId}`;
@@ -49,6 +51,7 @@ export interface RunCounts {
   membersAdded: number;
   membersRemoved: number;
   voiceUpdated: number;
+  voiceRemoved: number;
   numbersUpserted: number;
   numbersDeleted: number;
   transactions: number;
@@ -62,6 +65,7 @@ export const emptyCounts = (): RunCounts => ({
   membersAdded: 0,
   membersRemoved: 0,
   voiceUpdated: 0,
+  voiceRemoved: 0,
   numbersUpserted: 0,
   numbersDeleted: 0,
   transactions: 0,

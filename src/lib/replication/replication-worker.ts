@@ -6,14 +6,13 @@ import { ResourceUnitPacer } from '../graph/resource-unit-pacer.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import type { EntityTable } from '../storage/entity-table.js';
+import type { EntityTable, TableTransaction } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { nextFeedBase } from './change-feed.js';
-import { replicaBuckets } from './replica-rows.js';
 import type { ReplicaStore } from './replica-store.js';
-import type { Flushed, SeenIndex } from './replica-writer.js';
+import { type Flushed, type SeenIndex, writesPerFlush } from './replica-writer.js';
 import {
   emptyCounts,
   type ReplicationPhase,
@@ -49,6 +48,8 @@ export interface WorkerDeps {
   sliceMs: number;
   /** Resource units per 10 s to pace Graph calls under. */
   resourceBudget?: number;
+  /** Planned writes that start a flush (in the background) mid-phase. */
+  writesPerFlush?: number;
   log: (message: string) => void;
 }
 
@@ -64,8 +65,6 @@ const nextPhase: Record<ReplicationPhase, ReplicationPhase> = {
   numbers: 'done',
   done: 'done',
 };
-/** Planned writes that make one full transaction in most of a tenant's partitions. */
-const flushAt = replicaBuckets * 90;
 /** Progress is saved at least this often (each save stores what was planned first). */
 const checkpointEveryMs = 5_000;
 /** Longer than the function timeout, so a lease never ends under a live invocation. */
@@ -120,6 +119,18 @@ export class ReplicationWorker {
         tenant ? `tenant is ${tenant.status.replace('_', ' ')}` : 'tenant not found',
       );
     }
+    const stateStored = await tenants.get(job.tenantId, replicationStateRowKey);
+    const state: ReplicationState = (stateStored?.entity as ReplicationState | undefined) ?? {};
+    // One run at a time: runs interleaving their full enumerations would sweep away what the other saw.
+    if (
+      state.activeRun &&
+      state.activeRun !== run.runId &&
+      (await this.isActive(job.tenantId, state.activeRun))
+    ) {
+      await this.deps.queue.send(job, { visibilityDelaySeconds: 60 });
+      return 'deferred';
+    }
+    state.activeRun = run.runId;
     const serviceId = (JSON.parse(tenant.services) as { id: string }[])[0]?.id ?? '';
     let token: string;
     try {
@@ -144,21 +155,27 @@ export class ReplicationWorker {
       },
       afterResponse: (headers) => pacer.after(headers),
     });
-    const stateStored = await tenants.get(job.tenantId, replicationStateRowKey);
-    const state: ReplicationState = (stateStored?.entity as ReplicationState | undefined) ?? {};
     const counts: RunCounts = { ...emptyCounts(), ...JSON.parse(run.counts) };
     // The run's own feed positions, so a flush repeated after a crash rewrites them; new ones if another run
     // wrote since, so positions keep growing.
     if (!run.feedBase || (state.feedBase && state.feedBase > run.feedBase))
       run.feedBase = nextFeedBase(state.feedBase);
     const now = () => new Date().toISOString();
-    /** Writes the run and the tenant's replication state together (one partition, one transaction). */
-    const save = async () => {
+    type Position = Pick<ReplicationRunRecord, 'phase' | 'next' | 'fullPhase' | 'pages'>;
+    const position = (): Position => ({
+      phase: run.phase,
+      next: run.next,
+      fullPhase: run.fullPhase,
+      pages: run.pages,
+    });
+    /** Writes the run, at `at`, and the tenant's replication state together (one partition, one transaction). */
+    const save = async (at: Position = position()) => {
       await tenants.upsertMany([
         {
           partitionKey: job.tenantId,
           rowKey: runRowKey(run.runId),
           ...run,
+          ...at,
           counts: JSON.stringify(counts),
           requests: run.requests + requests,
           updatedAt: now(),
@@ -169,18 +186,29 @@ export class ReplicationWorker {
       requests = 0;
     };
     const writer = replica.writer(job.tenantId);
+    let storing: Promise<void> = Promise.resolve();
     let lastCheckpoint = Date.now();
-    /** Stores what was planned, then saves the position past it: nothing planned is ever skipped. */
-    const checkpoint = async () => {
-      if (writer.pendingWrites > 0) {
-        const flushed = await writer.flush(run.feedBase ?? '');
-        addCounts(counts, flushed);
-        if (flushed.lastSeq) run.cursor = flushed.lastSeq;
-        run.feedBase = nextFeedBase(run.feedBase);
-        state.feedBase = run.feedBase;
-      }
-      await save();
+    /**
+     * Stores what was planned, then saves the position past it: nothing planned is ever skipped. In the
+     * background, pages are fetched and planned meanwhile; one flush at a time, so at most two batches wait.
+     */
+    const checkpoint = async (background = false) => {
+      await storing;
+      const at = position();
+      const sealed = writer.seal();
+      storing = (async () => {
+        if (sealed.writes > 0) {
+          const flushed = await sealed.flush(run.feedBase ?? '');
+          addCounts(counts, flushed);
+          if (flushed.lastSeq) run.cursor = flushed.lastSeq;
+          run.feedBase = nextFeedBase(run.feedBase);
+          state.feedBase = run.feedBase;
+        }
+        await save(at);
+      })();
       lastCheckpoint = Date.now();
+      if (background) storing.catch(() => undefined);
+      else await storing;
     };
 
     run.status = 'running';
@@ -195,94 +223,119 @@ export class ReplicationWorker {
     // A whole list that spanned invocations cannot tell what left it.
     let listedFromStart = run.next === undefined;
     let firstPage = true;
-    while (run.phase !== 'done') {
-      if (!firstPage && Date.now() - started > this.deps.sliceMs) {
-        await checkpoint();
-        await this.deps.queue.send(job);
-        return 'continued';
-      }
-      firstPage = false;
-      const phase = run.phase;
-      const deltaKey = phase === 'users' ? 'usersDeltaLink' : 'groupsDeltaLink';
-      let url: string;
-      if (phase === 'users' || phase === 'groups') {
-        if (!run.next && !state[deltaKey]) run.fullPhase = true;
-        url = run.next ?? state[deltaKey] ?? (phase === 'users' ? usersDelta : groupsDelta);
-        if (run.fullPhase && !comparedFully.has(phase)) {
-          // A first sync has nothing to compare with: no reads.
-          comparedFully.add(phase);
-          for (const kind of phase === 'users' ? (['user'] as const) : (['group', 'member'] as const))
-            await writer.checkEmpty(kind);
-        }
-      } else {
-        run.fullPhase = true;
-        url = run.next ?? (phase === 'voice' ? teamsConfigurations : directRoutingNumbers);
-        listIndex ??= await (phase === 'voice'
-          ? replica.fieldIndex(job.tenantId, 'user', 'voiceHash')
-          : replica.fieldIndex(job.tenantId, 'number', 'hash'));
-      }
-      let page: Page;
-      try {
-        // The next page may already be on its way (fetched while the last one was being stored).
-        const ahead = prefetched?.url === url ? prefetched.page : undefined;
-        prefetched = undefined;
-        page = await (ahead ?? graph.get<Page>(token, url));
-      } catch (error) {
-        if (!((phase === 'users' || phase === 'groups') && isExpiredDelta(error))) throw error;
-        this.deps.log(`${job.tenantId}: ${phase} delta link expired; enumerating everything again`);
-        await checkpoint();
-        state[deltaKey] = undefined;
-        run.next = undefined;
-        run.fullPhase = true;
-        await save();
-        continue;
-      }
-      const following = page['@odata.nextLink'];
-      if (following) {
-        // Fetch the next page while this one is stored; a failure surfaces when it is awaited.
-        const ahead = graph.get<Page>(token, following);
-        ahead.catch(() => undefined);
-        prefetched = { url: following, page: ahead };
-      }
-      const gen = run.fullPhase ? String(run.generation) : undefined;
-      if (phase === 'users') await writer.users(page.value, gen);
-      if (phase === 'groups') await writer.groups(page.value, gen);
-      if (phase === 'voice' && listIndex) writer.voice(page.value, listIndex);
-      if (phase === 'numbers' && listIndex) writer.numbers(page.value, listIndex);
-      run.pages += 1;
-
-      if (following) {
-        run.next = following;
-        if (writer.pendingWrites >= flushAt || Date.now() - lastCheckpoint > checkpointEveryMs)
+    try {
+      while (run.phase !== 'done') {
+        if (!firstPage && Date.now() - started > this.deps.sliceMs) {
           await checkpoint();
-        continue;
+          await this.deps.queue.send(job);
+          return 'continued';
+        }
+        firstPage = false;
+        const phase = run.phase;
+        const deltaKey = phase === 'users' ? 'usersDeltaLink' : 'groupsDeltaLink';
+        let url: string;
+        if (phase === 'users' || phase === 'groups') {
+          if (!run.next && !state[deltaKey]) run.fullPhase = true;
+          url = run.next ?? state[deltaKey] ?? (phase === 'users' ? usersDelta : groupsDelta);
+          if (run.fullPhase && !comparedFully.has(phase)) {
+            // A first sync has nothing to compare with: no reads.
+            comparedFully.add(phase);
+            for (const kind of phase === 'users' ? (['user'] as const) : (['group', 'member'] as const))
+              await writer.checkEmpty(kind);
+          }
+        } else {
+          run.fullPhase = true;
+          url = run.next ?? (phase === 'voice' ? teamsConfigurations : directRoutingNumbers);
+          listIndex ??= await replica.fieldIndex(
+            job.tenantId,
+            phase === 'voice' ? 'voice' : 'number',
+            'hash',
+          );
+        }
+        let page: Page;
+        try {
+          // The next page may already be on its way (fetched while the last one was being stored).
+          const ahead = prefetched?.url === url ? prefetched.page : undefined;
+          prefetched = undefined;
+          page = await (ahead ?? graph.get<Page>(token, url));
+        } catch (error) {
+          if (!((phase === 'users' || phase === 'groups') && isExpiredDelta(error))) throw error;
+          this.deps.log(`${job.tenantId}: ${phase} delta link expired; enumerating everything again`);
+          await checkpoint();
+          state[deltaKey] = undefined;
+          run.next = undefined;
+          run.fullPhase = true;
+          await save();
+          continue;
+        }
+        const following = page['@odata.nextLink'];
+        if (following) {
+          // Fetch the next page while this one is stored; a failure surfaces when it is awaited.
+          const ahead = graph.get<Page>(token, following);
+          ahead.catch(() => undefined);
+          prefetched = { url: following, page: ahead };
+        }
+        const gen = run.fullPhase ? String(run.generation) : undefined;
+        if (phase === 'users') await writer.users(page.value, gen);
+        if (phase === 'groups') await writer.groups(page.value, gen);
+        if (phase === 'voice' && listIndex) writer.voice(page.value, listIndex);
+        if (phase === 'numbers' && listIndex) writer.numbers(page.value, listIndex);
+        run.pages += 1;
+
+        if (following) {
+          run.next = following;
+          if (
+            writer.pendingWrites >= (this.deps.writesPerFlush ?? writesPerFlush) ||
+            Date.now() - lastCheckpoint > checkpointEveryMs
+          )
+            await checkpoint(true);
+          continue;
+        }
+        // The phase is complete: store it, remove what a full enumeration did not see, then keep the delta link.
+        await checkpoint();
+        if (run.fullPhase && phase === 'users') await writer.sweep('user', String(run.generation));
+        if (run.fullPhase && phase === 'groups') {
+          await writer.sweep('group', String(run.generation));
+          await writer.sweep('member', String(run.generation));
+        }
+        if ((phase === 'voice' || phase === 'numbers') && listedFromStart && listIndex) {
+          writer.sweepListed(phase === 'voice' ? 'voice' : 'number', listIndex);
+        } else if (phase === 'voice' || phase === 'numbers') {
+          this.deps.log(
+            `${job.tenantId}: the ${phase} list spanned invocations; what left it is removed on a later run`,
+          );
+        }
+        await checkpoint();
+        listIndex = undefined;
+        listedFromStart = true;
+        if ((phase === 'users' || phase === 'groups') && page['@odata.deltaLink'])
+          state[deltaKey] = page['@odata.deltaLink'];
+        run.phase = nextPhase[phase];
+        run.next = undefined;
+        run.fullPhase = false;
+        await save();
       }
-      // The phase is complete: store it, remove what a full enumeration did not see, then keep the delta link.
-      await checkpoint();
-      if (run.fullPhase && phase === 'users') await writer.sweep('user', String(run.generation));
-      if (run.fullPhase && phase === 'groups') {
-        await writer.sweep('group', String(run.generation));
-        await writer.sweep('member', String(run.generation));
-      }
-      if ((phase === 'voice' || phase === 'numbers') && listedFromStart && listIndex) {
-        if (phase === 'voice') writer.sweepVoice(listIndex);
-        else writer.sweepNumbers(listIndex);
-      } else if (phase === 'voice' || phase === 'numbers') {
-        this.deps.log(
-          `${job.tenantId}: the ${phase} list spanned invocations; what left it is removed on a later run`,
-        );
-      }
-      await checkpoint();
-      listIndex = undefined;
-      listedFromStart = true;
-      if ((phase === 'users' || phase === 'groups') && page['@odata.deltaLink'])
-        state[deltaKey] = page['@odata.deltaLink'];
-      run.phase = nextPhase[phase];
-      run.next = undefined;
-      run.fullPhase = false;
-      await save();
+    } finally {
+      // A flush still under way ends before the lease is given up.
+      await storing.catch(() => undefined);
     }
     return this.complete(job, run, counts);
+  }
+
+  /** Whether a run is queued or running and has made progress lately (a run silent that long is abandoned). */
+  private async isActive(tenantId: string, runId: string): Promise<boolean> {
+    const other = (await this.deps.tenants.get(tenantId, runRowKey(runId)))?.entity;
+    return (
+      other !== undefined &&
+      ['queued', 'running'].includes(String(other.status)) &&
+      Date.now() - Date.parse(String(other.updatedAt)) < 2 * leaseMs
+    );
+  }
+
+  /** Ends the tenant's active run if it is this one, in the transaction that ends the run. */
+  private async endActive(transaction: TableTransaction, tenantId: string, runId: string): Promise<void> {
+    const state = (await this.deps.tenants.get(tenantId, replicationStateRowKey))?.entity;
+    if (state?.activeRun === runId) transaction.merge({ rowKey: replicationStateRowKey, activeRun: '' });
   }
 
   private async complete(
@@ -309,6 +362,7 @@ export class ReplicationWorker {
     const transaction = this.deps.tenants
       .transaction(job.tenantId)
       .update({ ...finished, rowKey: runRowKey(run.runId) }, stored?.etag ?? '*');
+    await this.endActive(transaction, job.tenantId, run.runId);
     this.deps.outbox.stage(transaction, [event]);
     await transaction.commit();
     await this.deps.outbox.kick(job.tenantId);
@@ -330,6 +384,7 @@ export class ReplicationWorker {
       },
       stored.etag,
     );
+    await this.endActive(transaction, job.tenantId, run.runId);
     this.deps.outbox.stage(transaction, [
       { type: 'replication.failed', data: { tenantId: job.tenantId, runId: run.runId, reason } },
     ]);
@@ -348,6 +403,7 @@ function addCounts(counts: RunCounts, { counts: flushed, transactions }: Flushed
   counts.membersAdded += flushed.member.upserted;
   counts.membersRemoved += flushed.member.deleted;
   counts.voiceUpdated += flushed.voice.upserted;
+  counts.voiceRemoved += flushed.voice.deleted;
   counts.numbersUpserted += flushed.number.upserted;
   counts.numbersDeleted += flushed.number.deleted;
   counts.transactions += transactions;
