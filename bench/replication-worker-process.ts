@@ -98,6 +98,7 @@ process.once(
         queue,
         graphEndpoint: services.graphEndpoint,
         sliceMs: 3_600_000,
+        writesPerFlush: Number(process.env.BENCH_WRITES_PER_FLUSH) || undefined,
         resourceBudget: Number.MAX_SAFE_INTEGER,
         log: () => undefined,
       });

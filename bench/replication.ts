@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,15 @@ import { createTestCertificates } from '../sim/certificates.js';
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+/** The measured process runs with the Node options the app is deployed with (BENCH_NODE_ARGS overrides). */
+const workerArguments = (
+  process.env.BENCH_NODE_ARGS ??
+  JSON.parse(readFileSync(join(here, '..', '..', 'local.settings.example.json'), 'utf8')).Values
+    .languageWorkers__node__arguments ??
+  ''
+)
+  .split(/\s+/)
+  .filter(Boolean);
 
 function once<T>(child: ChildProcess, predicate: (message: Record<string, unknown>) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -52,7 +61,7 @@ async function main() {
     const scenario = async (name: string, extra: Record<string, unknown> = {}) => {
       const worker = fork(join(here, 'replication-worker-process.js'), {
         env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
-        execArgv: ['--max-old-space-size=2048'],
+        execArgv: workerArguments,
       });
       worker.send({ services: ready, scenario: name, ...extra });
       return once<Record<string, number>>(worker, () => true);

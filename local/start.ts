@@ -143,7 +143,15 @@ function startHost(
   caCertPath: string | undefined,
 ): Promise<{ child: ChildProcess; url: string; functions: { kind: string; name: string }[] }> {
   const env = { ...process.env, ...(caCertPath ? { NODE_EXTRA_CA_CERTS: caCertPath } : {}) };
-  const child = fork(join(root, 'dist', 'local', 'host-main.js'), { env, stdio: 'inherit' });
+  // As the Functions host does, hand the worker the Node options in languageWorkers__node__arguments.
+  const workerArguments = (settings.values.languageWorkers__node__arguments ?? '')
+    .split(/\s+/)
+    .filter(Boolean);
+  const child = fork(join(root, 'dist', 'local', 'host-main.js'), {
+    env,
+    stdio: 'inherit',
+    execArgv: [...process.execArgv, ...workerArguments],
+  });
   child.send({ settings });
   return new Promise((resolve, reject) => {
     child.once(

@@ -7,6 +7,7 @@ import { type DeliveryState, EventDispatcher } from './events/event-dispatcher.j
 import { type DispatchMessage, Outbox, type OutboxRow } from './events/outbox.js';
 import type { LeaseRow } from './events/stream-lease.js';
 import { GraphClient } from './graph/graph-client.js';
+import { Housekeeping } from './housekeeping/housekeeping.js';
 import { AppTokenProvider } from './identity/app-token-provider.js';
 import {
   type InvitationRecord,
@@ -62,6 +63,7 @@ export interface AppServices {
   signInStates: SignInStates;
   automatic: AutomaticRegistration;
   replica: ReplicaStore;
+  housekeeping: Housekeeping;
   replicationWorker: ReplicationWorker;
   replicationScheduler: ReplicationScheduler;
 }
@@ -125,6 +127,13 @@ export function buildServices(
       publicBaseUrl: settings.publicBaseUrl,
     }),
     replica,
+    housekeeping: new Housekeeping({
+      tenants: tenantRows,
+      coreRequestIds: storage.table(tableNames.coreRequestIds),
+      signInStates: storage.table(tableNames.signInStates),
+      replayWindowHours: settings.coreReplayWindowHours,
+      runHistoryDays: settings.runHistoryDays,
+    }),
     replicationWorker: new ReplicationWorker({
       tenants: tenantRows,
       replica,

@@ -34,6 +34,8 @@ export interface Settings {
   replicationWindowMinutes: number;
   /** One replication invocation works this long, then checkpoints and queues its continuation. */
   replicationSliceSeconds: number;
+  /** Finished replication runs are kept this long in the run history. */
+  runHistoryDays: number;
 }
 
 export class SettingsError extends Error {
@@ -89,6 +91,7 @@ const schema = z.object({
   ),
   REPLICATION_WINDOW_MINUTES: optional(wholeNumber(1, 24 * 60)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
+  RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
 });
 
 function storageConnection(values: Partial<z.infer<typeof schema>>): StorageConnection | string {
@@ -133,6 +136,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     replicationSchedule: values.REPLICATION_SCHEDULE ?? '0 0 2 * * *',
     replicationWindowMinutes: values.REPLICATION_WINDOW_MINUTES ?? 240,
     replicationSliceSeconds: values.REPLICATION_SLICE_SECONDS ?? 240,
+    runHistoryDays: values.RUN_HISTORY_DAYS ?? 90,
   });
 }
 

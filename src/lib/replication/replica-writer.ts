@@ -67,6 +67,8 @@ export class ReplicaWriter {
   /** The same for a flush under way: what it stores is not yet in the table. */
   private sealed: Map<string, RowState | null> | undefined;
   private readonly empty = new Set<ObjectKind>();
+  /** When the changes planned now happened (one timestamp per page). */
+  private at = '';
 
   constructor(
     private readonly replica: ReplicaStore,
@@ -120,14 +122,13 @@ export class ReplicaWriter {
     this.pending.set(rowKey, next);
   }
 
-  private upsert(rowKey: string, fields: object, gen: string | undefined): boolean {
+  private upsert(rowKey: string, fields: object, gen: string | undefined): void {
     const hash = fingerprint(fields);
     const row = this.state(rowKey);
     if (row && row.hash === hash) {
-      if (gen === undefined || row.gen === gen) return false;
       // Unchanged, but a full enumeration must stamp it as seen (bookkeeping, not a change).
-      this.put(rowKey, { fields: { gen } }, { ...row, gen });
-      return false;
+      if (gen !== undefined && row.gen !== gen) this.put(rowKey, { fields: { gen } }, { ...row, gen });
+      return;
     }
     // Every row carries a generation from its start, so a later full enumeration's sweep can find it.
     const stamp = gen ?? (row ? undefined : '0');
@@ -140,15 +141,12 @@ export class ReplicaWriter {
       },
       { ...row, hash, ...(stamp ? { gen: stamp } : {}) },
     );
-    return true;
   }
 
   private remove(rowKey: string): void {
     if (this.state(rowKey)) this.put(rowKey, { change: { op: 'delete', at: this.at } }, null);
   }
 
-  /** When the changes planned now happened (one timestamp per page). */
-  private at = '';
   private tick(): void {
     this.at = new Date().toISOString();
   }

@@ -37,6 +37,7 @@ describe('parseSettings', () => {
       replicationSchedule: '0 0 2 * * *',
       replicationWindowMinutes: 240,
       replicationSliceSeconds: 240,
+      runHistoryDays: 90,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });

@@ -1,0 +1,13 @@
+import type { InvocationContext, Timer } from '@azure/functions';
+import { services } from '../lib/app-services.js';
+import { functions } from '../lib/hosting/function-registry.js';
+
+/** Daily at 03:30 UTC: old replication runs, remembered webhook-ids and sign-in states go. */
+export async function housekeeping(_timer: Timer, context: InvocationContext): Promise<void> {
+  const { runs, requestIds, signInStates } = await services().housekeeping.sweep();
+  context.log(
+    `housekeeping: removed ${runs} run(s), ${requestIds} webhook-id(s), ${signInStates} sign-in state(s)`,
+  );
+}
+
+functions.timer('housekeeping', { schedule: '0 30 3 * * *', handler: housekeeping });

@@ -1,0 +1,60 @@
+import type { EntityTable } from '../storage/entity-table.js';
+import { ConcurrencyError, isNotFound } from '../storage/storage-errors.js';
+
+type Row = Record<string, unknown>;
+
+export interface HousekeepingDeps {
+  /** Replication runs live in the tenants' partitions (`run|{runId}`). */
+  tenants: EntityTable<Row>;
+  coreRequestIds: EntityTable<Row>;
+  signInStates: EntityTable<Row>;
+  /** A webhook-id is remembered this long (the replay window). */
+  replayWindowHours: number;
+  runHistoryDays: number;
+}
+
+export interface Swept {
+  runs: number;
+  requestIds: number;
+  signInStates: number;
+}
+
+/** Sign-in states outlive their expiry by a day, for whoever looks into a failed sign-in. */
+const signInStateGraceMs = 86_400_000;
+
+/**
+ * Removes what has served its purpose: finished replication runs older than the run history, webhook-ids past
+ * the replay window, and sign-in states a day past their expiry. Deletes are conditional on the etag read, so a
+ * row written meanwhile stays.
+ */
+export class Housekeeping {
+  constructor(private readonly deps: HousekeepingDeps) {}
+
+  async sweep(now = new Date()): Promise<Swept> {
+    const before = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    return {
+      runs: await this.remove(
+        this.deps.tenants,
+        `RowKey ge 'run|' and RowKey lt 'run}' and finishedAt lt '${before(this.deps.runHistoryDays * 86_400_000)}'`,
+      ),
+      requestIds: await this.remove(
+        this.deps.coreRequestIds,
+        `firstSeenAt lt '${before(this.deps.replayWindowHours * 3_600_000)}'`,
+      ),
+      signInStates: await this.remove(this.deps.signInStates, `expiresAt lt '${before(signInStateGraceMs)}'`),
+    };
+  }
+
+  private async remove(table: EntityTable<Row>, filter: string): Promise<number> {
+    let removed = 0;
+    for await (const { entity, etag } of table.query(filter)) {
+      try {
+        await table.delete(entity.partitionKey, entity.rowKey, etag);
+        removed += 1;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) && !isNotFound(error)) throw error;
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { services, tableNames } from '../../src/lib/app-services.js';
+import { ConnectorFixture, masterKey } from '../support/connector-fixture.js';
+
+let connector: ConnectorFixture;
+
+beforeAll(async () => {
+  connector = await ConnectorFixture.start({ RUN_HISTORY_DAYS: '30' });
+});
+
+afterAll(async () => {
+  await connector?.stop();
+});
+
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+const day = 86_400_000;
+
+async function eventually(check: () => Promise<boolean>) {
+  for (let i = 0; i < 100 && !(await check()); i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe('housekeeping', () => {
+  it('removes finished runs past the history, webhook-ids past the replay window and long-expired sign-in states', async () => {
+    const tenant = randomUUID();
+    const { storage } = services().deps;
+    const run = (runId: string, fields: Record<string, unknown>) => ({
+      partitionKey: tenant,
+      rowKey: `run|${runId}`,
+      runId,
+      queuedAt: ago(40 * day),
+      ...fields,
+    });
+    await storage
+      .table<Record<string, unknown>>(tableNames.tenants)
+      .upsertMany([
+        run('old-completed', { status: 'completed', finishedAt: ago(31 * day) }),
+        run('old-failed', { status: 'failed', finishedAt: ago(45 * day) }),
+        run('recent', { status: 'completed', finishedAt: ago(29 * day) }),
+        run('still-running', { status: 'running' }),
+        { partitionKey: tenant, rowKey: 'tenant', status: 'active', updatedAt: ago(60 * day) },
+      ]);
+    await storage.table<Record<string, unknown>>(tableNames.coreRequestIds).upsertMany([
+      { partitionKey: 'a1', rowKey: `old-${tenant}`, firstSeenAt: ago(73 * 3_600_000) },
+      { partitionKey: 'a1', rowKey: `recent-${tenant}`, firstSeenAt: ago(71 * 3_600_000) },
+    ]);
+    await storage.table<Record<string, unknown>>(tableNames.signInStates).upsertMany([
+      { partitionKey: 'b2', rowKey: `long-expired-${tenant}`, expiresAt: ago(2 * day) },
+      { partitionKey: 'b2', rowKey: `just-expired-${tenant}`, expiresAt: ago(3_600_000) },
+      { partitionKey: 'b2', rowKey: `live-${tenant}`, expiresAt: ago(-600_000) },
+    ]);
+    const keys = async (table: string) =>
+      (await connector.rows(table)).map((row) => String(row.rowKey)).filter((key) => key.includes(tenant));
+    const tenantRows = async () =>
+      (await connector.rows(tableNames.tenants))
+        .filter((row) => row.partitionKey === tenant)
+        .map((row) => String(row.rowKey));
+
+    const fired = await fetch(`${connector.host.url}/admin/functions/housekeeping`, {
+      method: 'POST',
+      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      body: '{"input":""}',
+    });
+    expect(fired.status).toBe(202);
+    await eventually(async () => (await tenantRows()).length === 3);
+
+    expect((await tenantRows()).sort()).toEqual(['run|recent', 'run|still-running', 'tenant']);
+    expect(await keys(tableNames.coreRequestIds)).toEqual([`recent-${tenant}`]);
+    expect((await keys(tableNames.signInStates)).sort()).toEqual(
+      [`just-expired-${tenant}`, `live-${tenant}`].sort(),
+    );
+    expect(connector.logs.join('\n')).toContain(
+      'housekeeping: removed 2 run(s), 1 webhook-id(s), 1 sign-in state(s)',
+    );
+  });
+});
