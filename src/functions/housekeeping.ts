@@ -4,9 +4,9 @@ import { functions } from '../lib/hosting/function-registry.js';
 
 /** Daily at 03:30 UTC: old replication runs, remembered webhook-ids and sign-in states go. */
 export async function housekeeping(_timer: Timer, context: InvocationContext): Promise<void> {
-  const { runs, requestIds, signInStates } = await services().housekeeping.sweep();
+  const { runs, listedIds, requestIds, signInStates } = await services().housekeeping.sweep();
   context.log(
-    `housekeeping: removed ${runs} run(s), ${requestIds} webhook-id(s), ${signInStates} sign-in state(s)`,
+    `housekeeping: removed ${runs} run(s), ${listedIds} list record(s) of dead runs, ${requestIds} webhook-id(s), ${signInStates} sign-in state(s)`,
   );
 }
 

@@ -39,6 +39,8 @@ describe('housekeeping', () => {
         run('old-failed', { status: 'failed', finishedAt: ago(45 * day) }),
         run('recent', { status: 'completed', finishedAt: ago(29 * day) }),
         run('still-running', { status: 'running' }),
+        { partitionKey: tenant, rowKey: 'listed|dead|voice|00000004', ids0: 'a\nb', savedAt: ago(8 * day) },
+        { partitionKey: tenant, rowKey: 'listed|live|voice|00000004', ids0: 'c', savedAt: ago(3_600_000) },
         { partitionKey: tenant, rowKey: 'tenant', status: 'active', updatedAt: ago(60 * day) },
       ]);
     await storage.table<Record<string, unknown>>(tableNames.coreRequestIds).upsertMany([
@@ -63,15 +65,20 @@ describe('housekeeping', () => {
       body: '{"input":""}',
     });
     expect(fired.status).toBe(202);
-    await eventually(async () => (await tenantRows()).length === 3);
+    await eventually(async () => (await tenantRows()).length === 4);
 
-    expect((await tenantRows()).sort()).toEqual(['run|recent', 'run|still-running', 'tenant']);
+    expect((await tenantRows()).sort()).toEqual([
+      'listed|live|voice|00000004',
+      'run|recent',
+      'run|still-running',
+      'tenant',
+    ]);
     expect(await keys(tableNames.coreRequestIds)).toEqual([`recent-${tenant}`]);
     expect((await keys(tableNames.signInStates)).sort()).toEqual(
       [`just-expired-${tenant}`, `live-${tenant}`].sort(),
     );
     expect(connector.logs.join('\n')).toContain(
-      'housekeeping: removed 2 run(s), 1 webhook-id(s), 1 sign-in state(s)',
+      'housekeeping: removed 2 run(s), 1 list record(s) of dead runs, 1 webhook-id(s), 1 sign-in state(s)',
     );
   });
 });

@@ -66,6 +66,26 @@ describe('the change feed', () => {
     expect(await feed.read(tenantId, undefined, 10_000)).toHaveLength(300);
   });
 
+  it('keeps a transaction under 4 MiB when names take three bytes a character', async () => {
+    const { feed } = freshFeed();
+    const wide = Array.from(
+      { length: 5000 },
+      (_, i): Change => ({
+        kind: 'user',
+        id: `user-${i}`,
+        op: 'upsert',
+        at: '2026-11-26T08:00:00.000Z',
+        data: { displayName: '名'.repeat(250) },
+      }),
+    );
+    const appended = await feed.append(tenantId, nextFeedBase(), wide);
+    expect(appended.transactions).toBe(2);
+    const read = await feed.read(tenantId, undefined, 10_000);
+    expect(read.map((change) => change.data?.displayName)).toEqual(
+      wide.map((change) => change.data?.displayName),
+    );
+  });
+
   it('hands out later bases even when the last one came from a clock ahead of this one', () => {
     const ahead = nextFeedBase(nextFeedBase()).replace(/^.{10}/, '01ZZZZZZZZ');
     const next = nextFeedBase(ahead);

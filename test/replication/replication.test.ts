@@ -6,7 +6,11 @@ import { ChangeFeed } from '../../src/lib/replication/change-feed.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
 import { ReplicaWriter, type SealedFlush } from '../../src/lib/replication/replica-writer.js';
 import { runRowKey } from '../../src/lib/replication/replication-run.js';
-import { type ReplicationJob, ReplicationWorker } from '../../src/lib/replication/replication-worker.js';
+import {
+  type ReplicationJob,
+  ReplicationWorker,
+  type WorkerDeps,
+} from '../../src/lib/replication/replication-worker.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
 import { onboardManually } from '../support/onboard-manually.js';
 
@@ -101,6 +105,24 @@ const runRecord = async (runId: string) =>
       .deps.storage.table<Record<string, unknown>>(tableNames.tenants)
       .get(tenant.id, runRowKey(runId))
   )?.entity;
+
+/** A worker like the app's, with its own queue and whatever the test changes. */
+function workerWith(queueName: string, changes: Partial<WorkerDeps> = {}): ReplicationWorker {
+  const app = services();
+  return new ReplicationWorker({
+    tenants: app.deps.storage.table(tableNames.tenants),
+    replica: app.replica,
+    registry: app.registry,
+    secrets: app.tenantSecrets,
+    tokens: app.tokens,
+    outbox: app.outbox,
+    queue: app.deps.storage.queue<ReplicationJob>(queueName),
+    graphEndpoint: app.deps.settings.graphEndpoint,
+    sliceMs: 60_000,
+    log: () => undefined,
+    ...changes,
+  });
+}
 
 describe('replication', () => {
   let cursor: string | undefined;
@@ -254,20 +276,11 @@ describe('replication', () => {
         return where === 'checkpoint' ? new CrashingWriter(this, tenantId) : super.writer(tenantId);
       }
     }
-    const crashing = new ReplicationWorker({
-      tenants: app.deps.storage.table(tableNames.tenants),
+    const crashing = workerWith('replication-crash-test', {
       replica: new CrashingStore(
         app.deps.storage.table(tableNames.replica),
         new CrashingFeed(app.deps.storage.table(tableNames.replicaChanges)),
       ),
-      registry: app.registry,
-      secrets: app.tenantSecrets,
-      tokens: app.tokens,
-      outbox: app.outbox,
-      queue: app.deps.storage.queue('replication-crash-test'),
-      graphEndpoint: app.deps.settings.graphEndpoint,
-      sliceMs: 60_000,
-      log: () => undefined,
     });
     const created = await app.replicationScheduler.createRun(tenant.id, 'on_demand');
     const job = { tenantId: tenant.id, runId: created.runId };
@@ -304,19 +317,7 @@ describe('replication', () => {
   it('replicates over several slices, each resuming where the last stopped', async () => {
     connector.simulator.control.expireDeltaTokens(tenant.id);
     const app = services();
-    const slices = app.deps.storage.queue<ReplicationJob>('replication-slices-test');
-    const sliced = new ReplicationWorker({
-      tenants: app.deps.storage.table(tableNames.tenants),
-      replica: app.replica,
-      registry: app.registry,
-      secrets: app.tenantSecrets,
-      tokens: app.tokens,
-      outbox: app.outbox,
-      queue: slices,
-      graphEndpoint: app.deps.settings.graphEndpoint,
-      sliceMs: 1,
-      log: () => undefined,
-    });
+    const sliced = workerWith('replication-slices-test', { sliceMs: 1 });
     const created = await app.replicationScheduler.createRun(tenant.id, 'on_demand');
     const job = { tenantId: tenant.id, runId: created.runId };
     let outcome = '';
@@ -339,20 +340,7 @@ describe('replication', () => {
     const [removedGroup, grownGroup] = tenant.groupOrder.filter((id) => tenant.groups.has(id)) as string[];
     connector.simulator.control.deleteGroup(tenant.id, removedGroup as string);
     for (const id of renamed) connector.simulator.control.addMember(tenant.id, grownGroup as string, id);
-    const app = services();
-    const worker = new ReplicationWorker({
-      tenants: app.deps.storage.table(tableNames.tenants),
-      replica: app.replica,
-      registry: app.registry,
-      secrets: app.tenantSecrets,
-      tokens: app.tokens,
-      outbox: app.outbox,
-      queue: app.deps.storage.queue<ReplicationJob>('replication-small-flushes-test'),
-      graphEndpoint: app.deps.settings.graphEndpoint,
-      sliceMs: 60_000,
-      writesPerFlush: 3,
-      log: () => undefined,
-    });
+    const worker = workerWith('replication-small-flushes-test', { writesPerFlush: 3 });
     const { job, outcome } = await run(worker);
     expect(outcome).toBe('completed');
     await expectReplicaEqualsTenant();
@@ -367,18 +355,7 @@ describe('replication', () => {
   it('replicates a tenant with one run at a time: a second run waits until the first finished', async () => {
     connector.simulator.control.expireDeltaTokens(tenant.id);
     const app = services();
-    const sliced = new ReplicationWorker({
-      tenants: app.deps.storage.table(tableNames.tenants),
-      replica: app.replica,
-      registry: app.registry,
-      secrets: app.tenantSecrets,
-      tokens: app.tokens,
-      outbox: app.outbox,
-      queue: app.deps.storage.queue<ReplicationJob>('replication-one-at-a-time-test'),
-      graphEndpoint: app.deps.settings.graphEndpoint,
-      sliceMs: 1,
-      log: () => undefined,
-    });
+    const sliced = workerWith('replication-one-at-a-time-test', { sliceMs: 1 });
     const job = async () => ({
       tenantId: tenant.id,
       runId: (await app.replicationScheduler.createRun(tenant.id, 'on_demand')).runId,
@@ -395,21 +372,39 @@ describe('replication', () => {
     await expectReplicaEqualsTenant();
   });
 
+  it('removes what left a whole list even when it read the list over many slices', async () => {
+    cursor = (await feedSince(cursor)).at(-1)?.seq ?? cursor;
+    // A user keeps their account but loses their Teams configuration; a number leaves the tenant.
+    const voiceGone = [...tenant.teamsConfigurations.keys()][0] as string;
+    tenant.teamsConfigurations.delete(voiceGone);
+    const numberGone = [...tenant.numberAssignments.keys()].at(-1) as string;
+    tenant.numberAssignments.delete(numberGone);
+    const sliced = workerWith('replication-listed-test', { sliceMs: 1 });
+    const created = await services().replicationScheduler.createRun(tenant.id, 'on_demand');
+    const job = { tenantId: tenant.id, runId: created.runId };
+    let outcome = '';
+    let invocations = 0;
+    for (; invocations < 200 && outcome !== 'completed'; invocations += 1)
+      outcome = await sliced.process(job);
+    expect(outcome).toBe('completed');
+    expect(invocations).toBeGreaterThan(Math.ceil(tenant.teamsConfigurations.size / 4));
+    await expectReplicaEqualsTenant();
+    const removals = (await feedSince(cursor))
+      .filter((change) => change.op === 'delete')
+      .map((change) => `${change.kind}:${change.id}`);
+    expect(removals.sort()).toEqual([`number:${numberGone}`, `voice:${voiceGone}`].sort());
+    const leftOver = (await connector.rows(tableNames.tenants)).filter((row) =>
+      String(row.rowKey).startsWith(`listed|${job.runId}|`),
+    );
+    expect(leftOver).toEqual([]);
+    cursor = (await feedSince(cursor)).at(-1)?.seq;
+  });
+
   it('fails a run once on revoked consent, marks the tenant, and tells the core, without retrying', async () => {
     connector.simulator.control.revokeConsent(tenant.id, clientId);
     // Issued tokens stay valid until they expire; a new process (a new token cache) meets the revocation.
-    const app = services();
-    const fresh = new ReplicationWorker({
-      tenants: app.deps.storage.table(tableNames.tenants),
-      replica: app.replica,
-      registry: app.registry,
-      secrets: app.tenantSecrets,
-      tokens: new AppTokenProvider(app.deps.settings),
-      outbox: app.outbox,
-      queue: app.deps.storage.queue('replication-revoked-test'),
-      graphEndpoint: app.deps.settings.graphEndpoint,
-      sliceMs: 60_000,
-      log: () => undefined,
+    const fresh = workerWith('replication-revoked-test', {
+      tokens: new AppTokenProvider(services().deps.settings),
     });
     const { job, outcome } = await run(fresh);
     expect(outcome).toBe('failed');

@@ -15,16 +15,19 @@ export interface HousekeepingDeps {
 
 export interface Swept {
   runs: number;
+  listedIds: number;
   requestIds: number;
   signInStates: number;
 }
 
+/** What a list phase saw is forgotten when the phase ends; a run that died mid-list leaves it for a week. */
+const listedIdsMs = 7 * 86_400_000;
 /** Sign-in states outlive their expiry by a day, for whoever looks into a failed sign-in. */
 const signInStateGraceMs = 86_400_000;
 
 /**
- * Removes what has served its purpose: finished replication runs older than the run history, webhook-ids past
- * the replay window, and sign-in states a day past their expiry. Deletes are conditional on the etag read, so a
+ * Removes what has served its purpose: finished replication runs older than the run history, what runs that
+ * died mid-list had seen, webhook-ids past the replay window, and sign-in states a day past their expiry. Deletes are conditional on the etag read, so a
  * row written meanwhile stays.
  */
 export class Housekeeping {
@@ -36,6 +39,10 @@ export class Housekeeping {
       runs: await this.remove(
         this.deps.tenants,
         `RowKey ge 'run|' and RowKey lt 'run}' and finishedAt lt '${before(this.deps.runHistoryDays * 86_400_000)}'`,
+      ),
+      listedIds: await this.remove(
+        this.deps.tenants,
+        `RowKey ge 'listed|' and RowKey lt 'listed}' and savedAt lt '${before(listedIdsMs)}'`,
       ),
       requestIds: await this.remove(
         this.deps.coreRequestIds,

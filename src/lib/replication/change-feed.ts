@@ -1,10 +1,10 @@
 import { decodeTime, ulid } from 'ulid';
 import { type EntityTable, maxTransactionOperations } from '../storage/entity-table.js';
-import type { ChangeKind } from './replica-rows.js';
+import type { ObjectKind } from './replica-rows.js';
 
 /** One change to the replica, with the object's fields as they now are (none for a removal or membership). */
 export interface Change {
-  kind: ChangeKind;
+  kind: ObjectKind;
   id: string;
   op: 'upsert' | 'delete';
   at: string;
@@ -23,8 +23,8 @@ const entryDigits = 3;
 /** A string property holds 32K UTF-16 characters; a batch stays under that. */
 const maxBatchChars = 30_000;
 const maxBatchEntries = 10 ** entryDigits - 1;
-/** A transaction's payload stays under 4 MiB. */
-const maxTransactionChars = 3_500_000;
+/** A transaction's payload stays under 4 MiB (in UTF-8, with room for the JSON around each batch). */
+const maxTransactionBytes = 3_500_000;
 
 /** A cursor: the 26-character base of a flush, the batch within it, the entry within that. */
 export const cursorPattern = new RegExp(`^[0-9A-HJKMNP-TV-Z]{26}[0-9]{${batchDigits + entryDigits}}$`);
@@ -72,19 +72,17 @@ export class ChangeFeed {
     close();
     let transactions = 0;
     let transaction = this.table.transaction(tenantId);
-    let transactionChars = 0;
+    let transactionBytes = 0;
     for (const row of rows) {
-      if (
-        transaction.size === maxTransactionOperations ||
-        transactionChars + row.changes.length > maxTransactionChars
-      ) {
+      const bytes = Buffer.byteLength(row.changes, 'utf8');
+      if (transaction.size === maxTransactionOperations || transactionBytes + bytes > maxTransactionBytes) {
         await transaction.commit();
         transactions += 1;
         transaction = this.table.transaction(tenantId);
-        transactionChars = 0;
+        transactionBytes = 0;
       }
       transaction.upsert({ rowKey: row.rowKey, changes: row.changes });
-      transactionChars += row.changes.length;
+      transactionBytes += bytes;
     }
     if (transaction.size > 0) {
       await transaction.commit();

@@ -10,7 +10,6 @@ export const rowPrefix = {
   number: 'number|',
 } as const;
 export type ObjectKind = keyof typeof rowPrefix;
-export type ChangeKind = ObjectKind;
 
 /**
  * A tenant's replica is spread over this many partitions (`{tenantId}|{bucket}`), by a hash of the object's id:

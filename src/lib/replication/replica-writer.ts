@@ -3,7 +3,6 @@ import { maxTransactionOperations } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import type { Change } from './change-feed.js';
 import {
-  type ChangeKind,
   fingerprint,
   groupFields,
   numberFields,
@@ -28,7 +27,7 @@ interface Write {
   change?: { op: Change['op']; at: string };
 }
 
-export type ChangeCounts = Record<ChangeKind, { upserted: number; deleted: number }>;
+export type ChangeCounts = Record<ObjectKind, { upserted: number; deleted: number }>;
 
 export interface Flushed {
   counts: ChangeCounts;
@@ -52,6 +51,11 @@ export const transactionConcurrency = 4;
 /** An index of a whole list's stored fingerprints (id → hash); an id the list showed is marked seen. */
 export type SeenIndex = Map<string, string>;
 const seen = '\u0000seen';
+
+/** Marks an id as shown by the list already (in an earlier slice of the run). */
+export function markSeen(index: SeenIndex, id: string): void {
+  if (index.has(id)) index.set(id, seen);
+}
 
 /**
  * Plans one tenant's replica writes for one job and stores them in flushes: a row is written only when its
@@ -342,7 +346,7 @@ export class ReplicaWriter {
 /** The change a write reports: kind and id from its row key, and the object's fields after an upsert. */
 function changeOf({ rowKey, fields }: Write, { op, at }: NonNullable<Write['change']>): Change {
   const split = rowKey.indexOf('|');
-  const change: Change = { kind: rowKey.slice(0, split) as ChangeKind, id: rowKey.slice(split + 1), op, at };
+  const change: Change = { kind: rowKey.slice(0, split) as ObjectKind, id: rowKey.slice(split + 1), op, at };
   if (op === 'upsert' && fields) {
     const { hash: _hash, gen: _gen, ...data } = fields;
     if (Object.keys(data).length > 0) change.data = data;

@@ -11,8 +11,9 @@ import type { MessageQueue } from '../storage/message-queue.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { nextFeedBase } from './change-feed.js';
+import { ListedIds } from './listed-ids.js';
 import type { ReplicaStore } from './replica-store.js';
-import { type Flushed, type SeenIndex, writesPerFlush } from './replica-writer.js';
+import { type Flushed, markSeen, type SeenIndex, writesPerFlush } from './replica-writer.js';
 import {
   emptyCounts,
   type ReplicationPhase,
@@ -168,20 +169,28 @@ export class ReplicationWorker {
       fullPhase: run.fullPhase,
       pages: run.pages,
     });
-    /** Writes the run, at `at`, and the tenant's replication state together (one partition, one transaction). */
-    const save = async (at: Position = position()) => {
-      await tenants.upsertMany([
-        {
-          partitionKey: job.tenantId,
-          rowKey: runRowKey(run.runId),
+    const listed = new ListedIds(tenants, job.tenantId, run.runId);
+    /**
+     * Writes the run, at `at`, the tenant's replication state and what a whole list showed since the last save,
+     * together (one partition, one transaction).
+     */
+    const save = async (
+      at: Position = position(),
+      listedRow?: Record<string, unknown> & { rowKey: string },
+    ) => {
+      const transaction = tenants
+        .transaction(job.tenantId)
+        .upsert({
           ...run,
           ...at,
+          rowKey: runRowKey(run.runId),
           counts: JSON.stringify(counts),
           requests: run.requests + requests,
           updatedAt: now(),
-        },
-        { partitionKey: job.tenantId, rowKey: replicationStateRowKey, ...state },
-      ]);
+        })
+        .upsert({ ...state, rowKey: replicationStateRowKey });
+      if (listedRow) transaction.upsert(listedRow);
+      await transaction.commit();
       run.requests += requests;
       requests = 0;
     };
@@ -195,6 +204,8 @@ export class ReplicationWorker {
     const checkpoint = async (background = false) => {
       await storing;
       const at = position();
+      const listedRow =
+        at.phase === 'voice' || at.phase === 'numbers' ? listed.take(at.phase, at.pages, now()) : undefined;
       const sealed = writer.seal();
       storing = (async () => {
         if (sealed.writes > 0) {
@@ -204,7 +215,7 @@ export class ReplicationWorker {
           run.feedBase = nextFeedBase(run.feedBase);
           state.feedBase = run.feedBase;
         }
-        await save(at);
+        await save(at, listedRow);
       })();
       lastCheckpoint = Date.now();
       if (background) storing.catch(() => undefined);
@@ -220,8 +231,6 @@ export class ReplicationWorker {
     const comparedFully = new Set<ReplicationPhase>();
 
     let prefetched: { url: string; page: Promise<Page> } | undefined;
-    // A whole list that spanned invocations cannot tell what left it.
-    let listedFromStart = run.next === undefined;
     let firstPage = true;
     try {
       while (run.phase !== 'done') {
@@ -246,11 +255,15 @@ export class ReplicationWorker {
         } else {
           run.fullPhase = true;
           url = run.next ?? (phase === 'voice' ? teamsConfigurations : directRoutingNumbers);
-          listIndex ??= await replica.fieldIndex(
-            job.tenantId,
-            phase === 'voice' ? 'voice' : 'number',
-            'hash',
-          );
+          if (!listIndex) {
+            listIndex = await replica.fieldIndex(
+              job.tenantId,
+              phase === 'voice' ? 'voice' : 'number',
+              'hash',
+            );
+            // Resuming the list: what earlier slices saw is not to be swept.
+            if (run.next) for await (const id of listed.saved(phase)) markSeen(listIndex, id);
+          }
         }
         let page: Page;
         try {
@@ -280,12 +293,15 @@ export class ReplicationWorker {
         if (phase === 'groups') await writer.groups(page.value, gen);
         if (phase === 'voice' && listIndex) writer.voice(page.value, listIndex);
         if (phase === 'numbers' && listIndex) writer.numbers(page.value, listIndex);
+        if (phase === 'voice' || phase === 'numbers')
+          listed.add(page.value.map((entry) => String(phase === 'voice' ? entry.id : entry.telephoneNumber)));
         run.pages += 1;
 
         if (following) {
           run.next = following;
           if (
             writer.pendingWrites >= (this.deps.writesPerFlush ?? writesPerFlush) ||
+            listed.due ||
             Date.now() - lastCheckpoint > checkpointEveryMs
           )
             await checkpoint(true);
@@ -298,22 +314,17 @@ export class ReplicationWorker {
           await writer.sweep('group', String(run.generation));
           await writer.sweep('member', String(run.generation));
         }
-        if ((phase === 'voice' || phase === 'numbers') && listedFromStart && listIndex) {
+        if ((phase === 'voice' || phase === 'numbers') && listIndex)
           writer.sweepListed(phase === 'voice' ? 'voice' : 'number', listIndex);
-        } else if (phase === 'voice' || phase === 'numbers') {
-          this.deps.log(
-            `${job.tenantId}: the ${phase} list spanned invocations; what left it is removed on a later run`,
-          );
-        }
         await checkpoint();
         listIndex = undefined;
-        listedFromStart = true;
         if ((phase === 'users' || phase === 'groups') && page['@odata.deltaLink'])
           state[deltaKey] = page['@odata.deltaLink'];
         run.phase = nextPhase[phase];
         run.next = undefined;
         run.fullPhase = false;
         await save();
+        if (phase === 'voice' || phase === 'numbers') await listed.forget(phase);
       }
     } finally {
       // A flush still under way ends before the lease is given up.
