@@ -20,13 +20,19 @@ export const functionKey = 'fixture-function-key';
 export const masterKey = 'fixture-master-key';
 
 /** A free loopback port, so the public base URL (for redirects) can be known before the host starts. */
-function freePort(): Promise<number> {
+/**
+ * A free port, held until `release` so that nothing else (Azurite, the simulator, another test file) is given it
+ * while the connector starts up to listen there.
+ */
+function reservePort(): Promise<{ port: number; release: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
+      const release = () =>
+        new Promise<void>((closed) => (server.listening ? server.close(() => closed()) : closed()));
+      resolve({ port, release });
     });
   });
 }
@@ -64,7 +70,8 @@ export class ConnectorFixture {
   }
 
   private async boot(values: Record<string, string>) {
-    const port = await freePort();
+    const reserved = await reservePort();
+    const port = reserved.port;
     this.publicBaseUrl = `http://localhost:${port}`;
     this.azurite = await startAzurite();
     this.simulator = await Simulator.start({ certificates: inject('certificates') });
@@ -95,6 +102,7 @@ export class ConnectorFixture {
       .filter((name) => name.endsWith('.ts'))
       .sort())
       await import(join(dir, file));
+    await reserved.release();
     this.host = await startLocalHost({
       definitions: registeredFunctions(),
       hostConfig: hostConfigFrom({
