@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { describe, expect, inject, it } from 'vitest';
+import { ChangeFeed, nextFeedBase } from '../../src/lib/replication/change-feed.js';
+import { type ReplicaRow, ReplicaStore } from '../../src/lib/replication/replica-store.js';
+import { EntityTable } from '../../src/lib/storage/entity-table.js';
+
+function table<T extends object>(): EntityTable<T> {
+  return new EntityTable<T>(
+    TableClient.fromConnectionString(
+      inject('storageConnectionString'),
+      `writer${randomUUID().replaceAll('-', '')}`,
+      { allowInsecureConnection: true },
+    ),
+  );
+}
+
+const tenantId = 'b5f2c1de-5a3e-4c1e-9d1f-2b7c8e9a0f11';
+const user = (displayName: string) => ({
+  id: 'u1',
+  displayName,
+  userPrincipalName: 'u1@contoso.example',
+  mail: '',
+  accountEnabled: true,
+  usageLocation: 'GB',
+});
+
+async function freshStore() {
+  const rows = table<ReplicaRow>();
+  const store = new ReplicaStore(rows, new ChangeFeed(table<{ changes: string }>()));
+  const stored = async () => {
+    const keys: string[] = [];
+    for await (const { entity } of rows.query(
+      `PartitionKey ge '${tenantId}|' and PartitionKey lt '${tenantId}}'`,
+    ))
+      keys.push(`${entity.rowKey}=${entity.displayName ?? ''}`);
+    return keys.sort();
+  };
+  return { store, stored };
+}
+
+describe('the replica writer, planning while a flush is under way', () => {
+  it('sees the rows a flush under way holds: the same user again is no write, a change is a merge', async () => {
+    const { store, stored } = await freshStore();
+    const writer = store.writer(tenantId);
+    await writer.users([user('Ann')]);
+    const underWay = writer.seal();
+    await writer.users([user('Ann')]);
+    expect(writer.pendingWrites).toBe(0);
+    await writer.users([user('Ann Lee')]);
+    expect(writer.pendingWrites).toBe(1);
+    const first = await underWay.flush(nextFeedBase());
+    const second = await writer.flush(nextFeedBase(first.lastSeq));
+    expect([first.counts.user, second.counts.user]).toEqual([
+      { upserted: 1, deleted: 0 },
+      { upserted: 1, deleted: 0 },
+    ]);
+    expect(await stored()).toEqual(['user|u1=Ann Lee']);
+    const feed = await store.changes(tenantId, undefined, 10);
+    expect(feed.map((change) => change.data?.displayName)).toEqual(['Ann', 'Ann Lee']);
+  });
+
+  it('removes a group with the memberships a flush under way is still storing', async () => {
+    const { store, stored } = await freshStore();
+    const writer = store.writer(tenantId);
+    await writer.groups([
+      { id: 'g1', displayName: 'Sales', mail: '', 'members@delta': [{ id: 'u1' }, { id: 'u2' }] },
+    ]);
+    const underWay = writer.seal();
+    await writer.groups([{ id: 'g1', '@removed': { reason: 'deleted' } }]);
+    const first = await underWay.flush(nextFeedBase());
+    const second = await writer.flush(nextFeedBase(first.lastSeq));
+    expect(second.counts.group).toEqual({ upserted: 0, deleted: 1 });
+    expect(second.counts.member).toEqual({ upserted: 0, deleted: 2 });
+    expect(await stored()).toEqual([]);
+  });
+});
