@@ -2,7 +2,7 @@ import type { SimApplication } from '../directory.js';
 import { json } from '../http-kit.js';
 import type { Caller } from './caller.js';
 import { badRequest, forbidden, graphError, notFound } from './graph-error.js';
-import { roles } from './graph-permissions.js';
+import { readApplicationObjects, roles } from './graph-permissions.js';
 import { type GraphContext, type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { parseEqFilter } from './odata.js';
 
@@ -10,15 +10,6 @@ const manageApps = {
   application: ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'],
   delegated: ['Application.ReadWrite.All'],
   roles: [roles.applicationAdministrator, roles.cloudApplicationAdministrator],
-};
-const readApps = {
-  application: [
-    'Application.Read.All',
-    'Application.ReadWrite.All',
-    'Application.ReadWrite.OwnedBy',
-    'Directory.Read.All',
-  ],
-  delegated: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All'],
 };
 const maxLifetimeMs = 2 * 365.25 * 24 * 3600 * 1000;
 
@@ -79,7 +70,7 @@ export function applicationRoutes(): GraphRoute[] {
       if (caller.kind === 'user') app.ownerIds.push(caller.objectId);
       return json(201, renderApplication(app));
     }),
-    graphRoute('GET', '/applications', readApps, ({ request, tenant, directory }) => {
+    graphRoute('GET', '/applications', readApplicationObjects, ({ request, tenant, directory }) => {
       const filter = parseEqFilter(request);
       if (filter === 'invalid' || (filter && Object.keys(filter).some((name) => name !== 'appId'))) {
         return badRequest('Unsupported or invalid query filter clause specified.');
@@ -89,7 +80,7 @@ export function applicationRoutes(): GraphRoute[] {
         .map(renderApplication);
       return json(200, { value });
     }),
-    graphRoute('GET', '/applications/:id', readApps, (context) => {
+    graphRoute('GET', '/applications/:id', readApplicationObjects, (context) => {
       const app = target(context);
       return 'status' in app ? app : json(200, renderApplication(app));
     }),
@@ -158,7 +149,7 @@ export function applicationRoutes(): GraphRoute[] {
       app.ownerIds.push(ownerId);
       return { status: 204 };
     }),
-    graphRoute('GET', '/applications/:id/owners', readApps, (context) => {
+    graphRoute('GET', '/applications/:id/owners', readApplicationObjects, (context) => {
       const app = target(context);
       if ('status' in app) return app;
       const value = app.ownerIds.map((id) =>

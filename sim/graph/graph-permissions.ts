@@ -63,3 +63,14 @@ export const phoneSystemPlan = {
   servicePlanId: '4828c8ec-dc2e-4779-b502-87ac9ce28ab7',
   servicePlanName: 'MCOEV',
 };
+
+/** What lets a caller read applications and service principals (Graph lists the same permissions for both). */
+export const readApplicationObjects = {
+  application: [
+    'Application.Read.All',
+    'Application.ReadWrite.All',
+    'Application.ReadWrite.OwnedBy',
+    'Directory.Read.All',
+  ],
+  delegated: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All'],
+};

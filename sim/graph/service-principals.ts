@@ -2,19 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { json } from '../http-kit.js';
 import type { SimServicePrincipal, TenantState } from '../tenant/tenant-state.js';
 import { badRequest, graphError, notFound } from './graph-error.js';
-import { graphAppId, graphAppRoles, roles } from './graph-permissions.js';
+import { graphAppId, graphAppRoles, readApplicationObjects, roles } from './graph-permissions.js';
 import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { parseEqFilter } from './odata.js';
 
-const readPrincipals = {
-  application: [
-    'Application.Read.All',
-    'Application.ReadWrite.All',
-    'Application.ReadWrite.OwnedBy',
-    'Directory.Read.All',
-  ],
-  delegated: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All'],
-};
 const createPrincipals = {
   application: ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'],
   delegated: ['Application.ReadWrite.All'],
@@ -102,7 +93,7 @@ export function servicePrincipalRoutes(): GraphRoute[] {
       const principal = tenant.addServicePrincipal(app.appId, app.displayName, randomUUID());
       return json(201, render(tenant, principal));
     }),
-    graphRoute('GET', '/servicePrincipals', readPrincipals, ({ request, tenant }) => {
+    graphRoute('GET', '/servicePrincipals', readApplicationObjects, ({ request, tenant }) => {
       const filter = parseEqFilter(request);
       if (filter === 'invalid' || (filter && Object.keys(filter).some((name) => name !== 'appId'))) {
         return badRequest('Unsupported or invalid query filter clause specified.');
@@ -112,7 +103,7 @@ export function servicePrincipalRoutes(): GraphRoute[] {
         .map((principal) => render(tenant, principal));
       return json(200, { value });
     }),
-    graphRoute('GET', '/servicePrincipals/:id', readPrincipals, ({ request, tenant }) => {
+    graphRoute('GET', '/servicePrincipals/:id', readApplicationObjects, ({ request, tenant }) => {
       const principal = tenant.servicePrincipals.get(request.params.id ?? '');
       return principal ? json(200, render(tenant, principal)) : notFound(request.params.id ?? '');
     }),
@@ -121,25 +112,35 @@ export function servicePrincipalRoutes(): GraphRoute[] {
       if (!tenant.servicePrincipals.delete(id)) return notFound(id);
       return { status: 204 };
     }),
-    graphRoute('GET', '/servicePrincipals/:id/appRoleAssignments', readPrincipals, ({ request, tenant }) => {
-      const principal = tenant.servicePrincipals.get(request.params.id ?? '');
-      if (!principal) return notFound(request.params.id ?? '');
-      return json(200, {
-        value: principal.appRoleAssignments.map((assignment) =>
-          renderAssignment(tenant, principal, assignment),
-        ),
-      });
-    }),
-    graphRoute('GET', '/servicePrincipals/:id/appRoleAssignedTo', readPrincipals, ({ request, tenant }) => {
-      const resourceId = request.params.id ?? '';
-      if (!tenant.servicePrincipals.has(resourceId)) return notFound(resourceId);
-      const value = [...tenant.servicePrincipals.values()].flatMap((principal) =>
-        principal.appRoleAssignments
-          .filter((assignment) => assignment.resourceId === resourceId)
-          .map((assignment) => renderAssignment(tenant, principal, assignment)),
-      );
-      return json(200, { value });
-    }),
+    graphRoute(
+      'GET',
+      '/servicePrincipals/:id/appRoleAssignments',
+      readApplicationObjects,
+      ({ request, tenant }) => {
+        const principal = tenant.servicePrincipals.get(request.params.id ?? '');
+        if (!principal) return notFound(request.params.id ?? '');
+        return json(200, {
+          value: principal.appRoleAssignments.map((assignment) =>
+            renderAssignment(tenant, principal, assignment),
+          ),
+        });
+      },
+    ),
+    graphRoute(
+      'GET',
+      '/servicePrincipals/:id/appRoleAssignedTo',
+      readApplicationObjects,
+      ({ request, tenant }) => {
+        const resourceId = request.params.id ?? '';
+        if (!tenant.servicePrincipals.has(resourceId)) return notFound(resourceId);
+        const value = [...tenant.servicePrincipals.values()].flatMap((principal) =>
+          principal.appRoleAssignments
+            .filter((assignment) => assignment.resourceId === resourceId)
+            .map((assignment) => renderAssignment(tenant, principal, assignment)),
+        );
+        return json(200, { value });
+      },
+    ),
     graphRoute('POST', '/servicePrincipals/:id/appRoleAssignedTo', grantAppRoles, ({ request, tenant }) => {
       const resource = tenant.servicePrincipals.get(request.params.id ?? '');
       if (!resource) return notFound(request.params.id ?? '');

@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import type { EntityTable } from '../storage/entity-table.js';
 import type { ChangeEntry, ChangeFeed } from './change-feed.js';
 import { kindRange, type ObjectKind, replicaPartition, rowPrefix, tenantPartitions } from './replica-rows.js';
@@ -37,14 +38,14 @@ export class ReplicaStore {
   /** The stored state of rows (absent ones missing from the map). */
   async states(tenantId: string, rowKeys: string[]): Promise<Map<string, RowState>> {
     const found = new Map<string, RowState>();
-    for (let start = 0; start < rowKeys.length; start += readConcurrency) {
-      await Promise.all(
-        rowKeys.slice(start, start + readConcurrency).map(async (rowKey) => {
-          const stored = await this.rows.get(replicaPartition(tenantId, rowKey), rowKey);
-          if (stored) found.set(rowKey, stateOf(stored.entity));
-        }),
-      );
-    }
+    await pMap(
+      rowKeys,
+      async (rowKey) => {
+        const stored = await this.rows.get(replicaPartition(tenantId, rowKey), rowKey);
+        if (stored) found.set(rowKey, stateOf(stored.entity));
+      },
+      { concurrency: readConcurrency },
+    );
     return found;
   }
 
