@@ -4,8 +4,7 @@ import { eventSigningSecret } from './core-api/signing-secrets.js';
 import { type Dependencies, dependencies } from './dependencies.js';
 import { deliverEvent } from './events/core-delivery.js';
 import { type DeliveryState, EventDispatcher } from './events/event-dispatcher.js';
-import { type DispatchMessage, Outbox, type OutboxRow } from './events/outbox.js';
-import type { LeaseRow } from './events/stream-lease.js';
+import { type DispatchMessage, Outbox } from './events/outbox.js';
 import { GraphClient } from './graph/graph-client.js';
 import { Housekeeping } from './housekeeping/housekeeping.js';
 import { AppTokenProvider } from './identity/app-token-provider.js';
@@ -14,7 +13,7 @@ import {
   InvitationService,
   type InvitationTokenIndex,
 } from './invitations/invitation-service.js';
-import { AutomaticRegistration, type ProvisioningProgress } from './onboarding/automatic-registration.js';
+import { AutomaticRegistration } from './onboarding/automatic-registration.js';
 import { OnboardingService } from './onboarding/onboarding-service.js';
 import { ProvisioningSignIn } from './onboarding/provisioning-sign-in.js';
 import { type SignInStateRecord, SignInStates } from './onboarding/sign-in-state.js';
@@ -24,26 +23,11 @@ import { ReplicationScheduler } from './replication/replication-scheduler.js';
 import { type ReplicationJob, ReplicationWorker } from './replication/replication-worker.js';
 import { CachedSecrets } from './secrets/cached-secrets.js';
 import { TenantSecretStore } from './secrets/tenant-secret-store.js';
-import type { TenantRecord } from './tenants/tenant-record.js';
+import { queueNames, tableNames } from './storage/storage-names.js';
+import type { TenantPartitionRow } from './tenants/tenant-partition.js';
 import { TenantRegistry } from './tenants/tenant-registry.js';
 
-/** Table and queue names, in one place. */
-export const tableNames = {
-  invitations: 'Invitations',
-  invitationTokens: 'InvitationTokens',
-  /** Per-tenant partitions: tenant state and its outbox of events, written together. */
-  tenants: 'Tenants',
-  coreRequestIds: 'CoreRequestIds',
-  coreDelivery: 'CoreDelivery',
-  audit: 'Audit',
-  signInStates: 'SignInStates',
-  /** The replica (users, groups, members, numbers), over a few hundred partitions per tenant. */
-  replica: 'Replica',
-  /** The replica's change feed, one partition per tenant. */
-  replicaChanges: 'ReplicaChanges',
-} as const;
-
-export const queueNames = { coreEvents: 'core-events', replicationJobs: 'replication-jobs' } as const;
+export { queueNames, tableNames };
 
 /** The domain services, built once from the dependencies and handed to the functions. */
 export interface AppServices {
@@ -74,10 +58,8 @@ export function buildServices(
 ): AppServices {
   const { settings, storage } = deps;
   const secrets = new CachedSecrets(deps.secrets, settings.secretCacheSeconds * 1000);
-  const outbox = new Outbox(
-    storage.table<OutboxRow>(tableNames.tenants),
-    storage.queue<DispatchMessage>(queueNames.coreEvents),
-  );
+  const tenants = storage.table<TenantPartitionRow>(tableNames.tenants);
+  const outbox = new Outbox(tenants, storage.queue<DispatchMessage>(queueNames.coreEvents));
   const invitations = new InvitationService(
     storage.table<InvitationRecord>(tableNames.invitations),
     storage.table<InvitationTokenIndex>(tableNames.invitationTokens),
@@ -87,14 +69,13 @@ export function buildServices(
   const tokens = new AppTokenProvider(settings);
   const graph = new GraphClient({ endpoint: settings.graphEndpoint });
   const tenantSecrets = new TenantSecretStore(deps.secrets, settings.secretCacheSeconds * 1000);
-  const registry = new TenantRegistry(storage.table<TenantRecord>(tableNames.tenants), outbox);
+  const registry = new TenantRegistry(tenants, outbox);
   const audit = new AuditLog(storage.table<AuditEntry>(tableNames.audit));
   const replica = new ReplicaStore(
     storage.table(tableNames.replica),
     new ChangeFeed(storage.table(tableNames.replicaChanges)),
   );
   const replicationQueue = storage.queue<ReplicationJob>(queueNames.replicationJobs);
-  const tenantRows = storage.table<Record<string, unknown>>(tableNames.tenants);
   return {
     deps,
     secrets,
@@ -123,19 +104,19 @@ export function buildServices(
       graph,
       tokens,
       secrets: tenantSecrets,
-      progress: storage.table<ProvisioningProgress>(tableNames.tenants),
+      progress: tenants,
       publicBaseUrl: settings.publicBaseUrl,
     }),
     replica,
     housekeeping: new Housekeeping({
-      tenants: tenantRows,
+      tenants,
       coreRequestIds: storage.table(tableNames.coreRequestIds),
       signInStates: storage.table(tableNames.signInStates),
       replayWindowHours: settings.coreReplayWindowHours,
       runHistoryDays: settings.runHistoryDays,
     }),
     replicationWorker: new ReplicationWorker({
-      tenants: tenantRows,
+      tenants,
       replica,
       registry,
       secrets: tenantSecrets,
@@ -147,7 +128,7 @@ export function buildServices(
       log,
     }),
     replicationScheduler: new ReplicationScheduler(
-      tenantRows,
+      tenants,
       registry,
       replicationQueue,
       outbox,
@@ -155,8 +136,7 @@ export function buildServices(
     ),
     outbox,
     dispatcher: new EventDispatcher({
-      outbox: outbox.table,
-      leases: storage.table<LeaseRow>(tableNames.tenants),
+      tenants,
       state: storage.table<DeliveryState>(tableNames.coreDelivery),
       coreWebhookUrl: settings.coreWebhookUrl,
       signingSecret: () => eventSigningSecret(secrets),

@@ -5,7 +5,6 @@ import { eventSigningSecret } from '../../src/lib/core-api/signing-secrets.js';
 import { deliverEvent } from '../../src/lib/events/core-delivery.js';
 import type { DomainEvent } from '../../src/lib/events/event-catalogue.js';
 import { type DeliveryState, EventDispatcher } from '../../src/lib/events/event-dispatcher.js';
-import type { LeaseRow } from '../../src/lib/events/stream-lease.js';
 import { ConnectorFixture, masterKey } from '../support/connector-fixture.js';
 
 let connector: ConnectorFixture;
@@ -124,8 +123,7 @@ describe('events to the core', () => {
     const app = services();
     let deliveries = 0;
     const crashing = new EventDispatcher({
-      outbox: app.outbox.table,
-      leases: app.deps.storage.table<LeaseRow>(tableNames.tenants),
+      tenants: app.outbox.table,
       state: app.deps.storage.table<DeliveryState>(tableNames.coreDelivery),
       coreWebhookUrl: connector.standIn.eventsUrl,
       signingSecret: () => eventSigningSecret(app.secrets),

@@ -5,12 +5,12 @@ import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
 import { ChangeFeed } from '../../src/lib/replication/change-feed.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
 import { ReplicaWriter, type SealedFlush } from '../../src/lib/replication/replica-writer.js';
-import { runRowKey } from '../../src/lib/replication/replication-run.js';
 import {
   type ReplicationJob,
   ReplicationWorker,
   type WorkerDeps,
 } from '../../src/lib/replication/replication-worker.js';
+import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
 import { onboardManually } from '../support/onboard-manually.js';
 
@@ -102,8 +102,8 @@ async function run(worker = services().replicationWorker): Promise<{ job: Replic
 const runRecord = async (runId: string) =>
   (
     await services()
-      .deps.storage.table<Record<string, unknown>>(tableNames.tenants)
-      .get(tenant.id, runRowKey(runId))
+      .deps.storage.table<TenantPartitionRow>(tableNames.tenants)
+      .get(tenant.id, tenantRows.run(runId))
   )?.entity;
 
 /** A worker like the app's, with its own queue and whatever the test changes. */

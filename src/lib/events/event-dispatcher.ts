@@ -1,8 +1,10 @@
-import type { EntityTable } from '../storage/entity-table.js';
+import type { Entity, EntityTable } from '../storage/entity-table.js';
+import { PartitionLease } from '../storage/partition-lease.js';
 import { ConcurrencyError } from '../storage/storage-errors.js';
+import { tableFilter } from '../storage/table-filters.js';
+import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import type { DeliveryResult } from './core-delivery.js';
-import { type OutboxRow, outboxRange } from './outbox.js';
-import { type LeaseRow, StreamLease } from './stream-lease.js';
+import type { OutboxRow } from './outbox.js';
 
 /** Whether events may be sent to the core at all: a 410 Gone from the core turns delivery off until re-enabled. */
 export interface DeliveryState {
@@ -19,8 +21,8 @@ export type DispatchOutcome =
   | { delivered: 0; stopped: 'leased'; retryInSeconds: number };
 
 export interface DispatcherOptions {
-  outbox: EntityTable<OutboxRow>;
-  leases: EntityTable<LeaseRow>;
+  /** The `Tenants` table: each stream's events and its dispatch lease live in the stream's partition. */
+  tenants: TenantTable;
   state: EntityTable<DeliveryState>;
   coreWebhookUrl: string | undefined;
   signingSecret: () => Promise<string>;
@@ -47,18 +49,20 @@ export class EventDispatcher {
   constructor(private readonly options: DispatcherOptions) {}
 
   async dispatch(stream: string, now = new Date()): Promise<DispatchOutcome> {
-    const { coreWebhookUrl, outbox, state } = this.options;
+    const { coreWebhookUrl, tenants, state } = this.options;
     if (!coreWebhookUrl) return { delivered: 0, stopped: 'no_core' };
     if ((await state.get(deliveryStateKeys.partitionKey, deliveryStateKeys.rowKey))?.entity.disabled) {
       return { delivered: 0, stopped: 'disabled' };
     }
-    const lease = new StreamLease(this.options.leases, stream, 'dispatch-lease', leaseTtlMs);
+    const lease = new PartitionLease(tenants, stream, tenantRows.dispatchLease, leaseTtlMs);
     if (!(await lease.acquire(now))) return { delivered: 0, stopped: 'leased', retryInSeconds: 5 };
     try {
       const secret = await this.options.signingSecret();
-      const filter = `PartitionKey eq '${stream.replaceAll("'", "''")}' and ${outboxRange()} and status eq 'pending'`;
+      const pending = tenants.queryPrefix(stream, tenantRowPrefixes.events, {
+        where: tableFilter.property('status', 'eq', 'pending'),
+      });
       let delivered = 0;
-      for await (const { entity, etag } of outbox.query(filter)) {
+      for await (const { entity, etag } of pending) {
         if (delivered === maxPerRun) return { delivered, retryInSeconds: 0 };
         const due = Date.parse(entity.nextAttemptAt);
         // Never further than an hour: the sweeper looks every minute anyway, and queues cap delays at 7 days.
@@ -106,16 +110,9 @@ export class EventDispatcher {
     }
   }
 
-  private async mark(
-    row: OutboxRow & { partitionKey?: string; rowKey?: string },
-    etag: string,
-    changes: Partial<OutboxRow>,
-  ) {
+  private async mark(row: Entity<OutboxRow>, etag: string, changes: Partial<OutboxRow>) {
     try {
-      await this.options.outbox.update(
-        { ...(row as OutboxRow & { partitionKey: string; rowKey: string }), ...changes },
-        etag,
-      );
+      await this.options.tenants.update({ ...row, ...changes }, etag);
     } catch (error) {
       // Another dispatcher marked it first (its lease expired under us): its word stands.
       if (!(error instanceof ConcurrencyError)) throw error;

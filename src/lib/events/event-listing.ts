@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { EntityTable } from '../storage/entity-table.js';
-import { type OutboxRow, outboxRange } from './outbox.js';
+import { tableFilter } from '../storage/table-filters.js';
+import { type TenantTable, tenantRowPrefixes } from '../tenants/tenant-partition.js';
+import type { OutboxRow } from './outbox.js';
 
 export const sentEventSchema = z.object({
   eventId: z.string(),
@@ -16,18 +17,18 @@ export const sentEventSchema = z.object({
 });
 export type SentEvent = z.infer<typeof sentEventSchema>;
 
-const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
-
 /** Outbox rows as the core and operators see them, newest first. */
 export async function listEvents(
-  outbox: EntityTable<OutboxRow>,
+  outbox: TenantTable,
   filter: { tenantId?: string; status?: OutboxRow['status']; top: number },
 ): Promise<SentEvent[]> {
-  const clauses = [outboxRange()];
-  if (filter.tenantId) clauses.push(`PartitionKey eq ${quote(filter.tenantId)}`);
-  if (filter.status) clauses.push(`status eq ${quote(filter.status)}`);
+  const where = tableFilter.and(
+    tableFilter.rowKeysStartingWith(tenantRowPrefixes.events),
+    filter.tenantId ? tableFilter.partition(filter.tenantId) : undefined,
+    filter.status ? tableFilter.property('status', 'eq', filter.status) : undefined,
+  );
   const events: SentEvent[] = [];
-  for await (const { entity } of outbox.query(clauses.join(' and '))) {
+  for await (const { entity } of outbox.query<OutboxRow>(where)) {
     events.push({
       eventId: entity.eventId,
       type: entity.type,
@@ -45,9 +46,13 @@ export async function listEvents(
 }
 
 /** Streams holding a pending event that is due now. */
-export async function streamsWithDueEvents(outbox: EntityTable<OutboxRow>, now: Date): Promise<string[]> {
+export async function streamsWithDueEvents(outbox: TenantTable, now: Date): Promise<string[]> {
   const streams = new Set<string>();
-  const filter = `${outboxRange()} and status eq 'pending' and nextAttemptAt le ${quote(now.toISOString())}`;
-  for await (const { entity } of outbox.query(filter)) streams.add(entity.partitionKey);
+  const filter = tableFilter.and(
+    tableFilter.rowKeysStartingWith(tenantRowPrefixes.events),
+    tableFilter.property('status', 'eq', 'pending'),
+    tableFilter.property('nextAttemptAt', 'le', now.toISOString()),
+  );
+  for await (const { entity } of outbox.query<OutboxRow>(filter)) streams.add(entity.partitionKey);
   return [...streams];
 }

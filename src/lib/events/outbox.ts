@@ -1,9 +1,13 @@
 import { monotonicFactory } from 'ulid';
-import type { EntityTable, TableTransaction } from '../storage/entity-table.js';
+import type { TableTransaction } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
+import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { type DomainEvent, eventCatalogue } from './event-catalogue.js';
 
-/** An event waiting for (or done with) delivery, stored in the partition of the stream it belongs to. */
+/**
+ * An event waiting for (or done with) delivery, stored in the partition of the stream it belongs to (a tenant),
+ * keyed by its ULID so a partition lists its events in order.
+ */
 export interface OutboxRow {
   eventId: string;
   type: string;
@@ -21,10 +25,6 @@ export interface DispatchMessage {
   stream: string;
 }
 
-/** Outbox rows sort by their ULID after this prefix, so a partition lists its events in order. */
-export const outboxPrefix = 'event|';
-export const outboxRange = (field = 'RowKey') => `${field} ge '${outboxPrefix}' and ${field} lt 'event}'`;
-
 const nextUlid = monotonicFactory();
 
 /**
@@ -34,7 +34,7 @@ const nextUlid = monotonicFactory();
  */
 export class Outbox {
   constructor(
-    readonly table: EntityTable<OutboxRow>,
+    readonly table: TenantTable,
     private readonly queue: MessageQueue<DispatchMessage>,
   ) {}
 
@@ -52,7 +52,7 @@ export class Outbox {
         attempts: 0,
         nextAttemptAt: now.toISOString(),
       };
-      transaction.insert({ rowKey: `${outboxPrefix}${ulid}`, ...row });
+      transaction.insert({ rowKey: tenantRows.event(ulid), ...row });
       return row.eventId;
     });
   }

@@ -1,13 +1,15 @@
+import type { SeenRequest } from '../core-api/replay-guard.js';
+import type { SignInStateRecord } from '../onboarding/sign-in-state.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { ConcurrencyError, isNotFound } from '../storage/storage-errors.js';
-
-type Row = Record<string, unknown>;
+import { tableFilter } from '../storage/table-filters.js';
+import { type TenantTable, tenantRowPrefixes } from '../tenants/tenant-partition.js';
 
 export interface HousekeepingDeps {
-  /** Replication runs live in the tenants' partitions (`run|{runId}`). */
-  tenants: EntityTable<Row>;
-  coreRequestIds: EntityTable<Row>;
-  signInStates: EntityTable<Row>;
+  /** Replication runs and what their lists showed live in the tenants' partitions. */
+  tenants: TenantTable;
+  coreRequestIds: EntityTable<SeenRequest>;
+  signInStates: EntityTable<SignInStateRecord>;
   /** A webhook-id is remembered this long (the replay window). */
   replayWindowHours: number;
   runHistoryDays: number;
@@ -38,21 +40,30 @@ export class Housekeeping {
     return {
       runs: await this.remove(
         this.deps.tenants,
-        `RowKey ge 'run|' and RowKey lt 'run}' and finishedAt lt '${before(this.deps.runHistoryDays * 86_400_000)}'`,
+        tableFilter.and(
+          tableFilter.rowKeysStartingWith(tenantRowPrefixes.runs),
+          tableFilter.property('finishedAt', 'lt', before(this.deps.runHistoryDays * 86_400_000)),
+        ),
       ),
       listedIds: await this.remove(
         this.deps.tenants,
-        `RowKey ge 'listed|' and RowKey lt 'listed}' and savedAt lt '${before(listedIdsMs)}'`,
+        tableFilter.and(
+          tableFilter.rowKeysStartingWith(tenantRowPrefixes.listed),
+          tableFilter.property('savedAt', 'lt', before(listedIdsMs)),
+        ),
       ),
       requestIds: await this.remove(
         this.deps.coreRequestIds,
-        `firstSeenAt lt '${before(this.deps.replayWindowHours * 3_600_000)}'`,
+        tableFilter.property('firstSeenAt', 'lt', before(this.deps.replayWindowHours * 3_600_000)),
       ),
-      signInStates: await this.remove(this.deps.signInStates, `expiresAt lt '${before(signInStateGraceMs)}'`),
+      signInStates: await this.remove(
+        this.deps.signInStates,
+        tableFilter.property('expiresAt', 'lt', before(signInStateGraceMs)),
+      ),
     };
   }
 
-  private async remove(table: EntityTable<Row>, filter: string): Promise<number> {
+  private async remove<T extends object>(table: EntityTable<T>, filter: string): Promise<number> {
     let removed = 0;
     for await (const { entity, etag } of table.query(filter)) {
       try {

@@ -2,7 +2,7 @@ import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import type { EntityTable } from '../storage/entity-table.js';
+import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { directoryRoles } from '../validation/directory-roles.js';
 import { permissionsNeeded } from '../validation/required-permissions.js';
 import { checkSigningAdmin } from '../validation/signing-admin.js';
@@ -35,7 +35,8 @@ export interface AutomaticDeps {
   graph: GraphClient;
   tokens: AppTokenProvider;
   secrets: TenantSecretStore;
-  progress: EntityTable<ProvisioningProgress>;
+  /** The `Tenants` table: progress is kept in the tenant's partition. */
+  progress: TenantTable;
   publicBaseUrl: string;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -93,7 +94,7 @@ export class AutomaticRegistration {
       return role.id;
     });
 
-    let progress = await this.deps.progress.get(tenantId, `provisioning|${invitation.id}`);
+    let progress = await this.deps.progress.get(tenantId, tenantRows.provisioning(invitation.id));
     if (!progress) {
       const app = await graph.post<{ id: string; appId: string }>(token, '/applications', {
         displayName: registrationName,
@@ -105,7 +106,7 @@ export class AutomaticRegistration {
       });
       const record = {
         partitionKey: tenantId,
-        rowKey: `provisioning|${invitation.id}`,
+        rowKey: tenantRows.provisioning(invitation.id),
         invitationId: invitation.id,
         appObjectId: app.id,
         appId: app.appId,
@@ -155,7 +156,7 @@ export class AutomaticRegistration {
         if (error instanceof OnboardingRefused && done.size === 0) {
           // Leave nothing half-made: an app no secret can be added to is removed again.
           await graph.request(token, 'DELETE', `/applications/${entity.appObjectId}`);
-          await this.deps.progress.delete(tenantId, `provisioning|${invitation.id}`, etag);
+          await this.deps.progress.delete(tenantId, tenantRows.provisioning(invitation.id), etag);
         }
         throw error;
       }

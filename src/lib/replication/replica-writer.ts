@@ -27,7 +27,11 @@ interface Write {
   change?: { op: Change['op']; at: string };
 }
 
-export type ChangeCounts = Record<ObjectKind, { upserted: number; deleted: number }>;
+export interface KindCounts {
+  upserted: number;
+  deleted: number;
+}
+export type ChangeCounts = Record<ObjectKind, KindCounts>;
 
 export interface Flushed {
   counts: ChangeCounts;

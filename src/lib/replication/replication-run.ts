@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import type { ObjectKind } from './replica-rows.js';
+import type { ChangeCounts, KindCounts } from './replica-writer.js';
 
 export const replicationPhases = ['users', 'groups', 'voice', 'numbers', 'done'] as const;
 export type ReplicationPhase = (typeof replicationPhases)[number];
 
-/** One replication run of a tenant, in its partition of `Tenants` (row `run|{runId}`): where it is, what it did. */
+/** One replication run of a tenant, in its partition of `Tenants` (see tenant-partition.ts): where it is, what it did. */
 export interface ReplicationRunRecord {
   runId: string;
   trigger: 'schedule' | 'on_demand';
@@ -30,7 +32,7 @@ export interface ReplicationRunRecord {
   feedBase?: string;
 }
 
-/** The tenant's delta links (row `replication`), each saved only after the changes it covers are stored. */
+/** The tenant's replication state: delta links, each saved only after the changes it covers are stored. */
 export interface ReplicationState {
   usersDeltaLink?: string;
   groupsDeltaLink?: string;
@@ -40,36 +42,41 @@ export interface ReplicationState {
   activeRun?: string;
 }
 
-export const runRowKey = (runId: string) => `run|${runId}`;
-export const replicationStateRowKey = 'replication';
+/**
+ * What a run reports of each object kind, under the names the run history and `replication.completed` use: the
+ * one table from the kinds the replica counts in to those names.
+ */
+export const runCountNames = {
+  user: { upserted: 'usersUpserted', deleted: 'usersDeleted' },
+  group: { upserted: 'groupsUpserted', deleted: 'groupsDeleted' },
+  member: { upserted: 'membersAdded', deleted: 'membersRemoved' },
+  voice: { upserted: 'voiceUpdated', deleted: 'voiceRemoved' },
+  number: { upserted: 'numbersUpserted', deleted: 'numbersDeleted' },
+} as const satisfies Record<ObjectKind, Record<keyof KindCounts, string>>;
 
-export interface RunCounts {
-  usersUpserted: number;
-  usersDeleted: number;
-  groupsUpserted: number;
-  groupsDeleted: number;
-  membersAdded: number;
-  membersRemoved: number;
-  voiceUpdated: number;
-  voiceRemoved: number;
-  numbersUpserted: number;
-  numbersDeleted: number;
-  transactions: number;
+type CountName = (typeof runCountNames)[ObjectKind][keyof KindCounts];
+export type RunCounts = Record<CountName | 'transactions', number>;
+
+export const emptyCounts = (): RunCounts =>
+  Object.fromEntries([
+    ...Object.values(runCountNames).flatMap((names) => [
+      [names.upserted, 0],
+      [names.deleted, 0],
+    ]),
+    ['transactions', 0],
+  ]) as RunCounts;
+
+/** Adds what a flush stored to a run's counts. */
+export function addFlushed(counts: RunCounts, flushed: { counts: ChangeCounts; transactions: number }): void {
+  for (const [kind, names] of Object.entries(runCountNames) as [
+    ObjectKind,
+    (typeof runCountNames)[ObjectKind],
+  ][]) {
+    counts[names.upserted] += flushed.counts[kind].upserted;
+    counts[names.deleted] += flushed.counts[kind].deleted;
+  }
+  counts.transactions += flushed.transactions;
 }
-
-export const emptyCounts = (): RunCounts => ({
-  usersUpserted: 0,
-  usersDeleted: 0,
-  groupsUpserted: 0,
-  groupsDeleted: 0,
-  membersAdded: 0,
-  membersRemoved: 0,
-  voiceUpdated: 0,
-  voiceRemoved: 0,
-  numbersUpserted: 0,
-  numbersDeleted: 0,
-  transactions: 0,
-});
 
 export const replicationRunViewSchema = z.object({
   runId: z.string(),

@@ -2,16 +2,16 @@ import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { Outbox } from '../events/outbox.js';
 import { ApiError } from '../http/problem.js';
-import type { EntityTable } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
+import { tableFilter } from '../storage/table-filters.js';
+import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import {
   emptyCounts,
   type ReplicationRunRecord,
   type ReplicationRunView,
-  runRowKey,
   toRunView,
 } from './replication-run.js';
 import type { ReplicationJob } from './replication-worker.js';
@@ -34,7 +34,7 @@ export function spreadSeconds(tenantId: string, windowMinutes: number): number {
 /** Plans replication runs: the daily fan-out, runs on demand, and their history. */
 export class ReplicationScheduler {
   constructor(
-    private readonly tenants: EntityTable<Record<string, unknown>>,
+    private readonly tenants: TenantTable,
     private readonly registry: TenantRegistry,
     private readonly queue: MessageQueue<ReplicationJob>,
     private readonly outbox: Outbox,
@@ -68,14 +68,15 @@ export class ReplicationScheduler {
     const runId = `cycle-${now.toISOString().slice(0, 10)}`;
     const queued: string[] = [];
     const skipped: { tenantId: string; reason: string }[] = [];
-    for await (const { entity } of this.tenants.query(`RowKey eq 'tenant'`)) {
-      const tenant = entity as unknown as TenantRecord & { partitionKey: string };
+    for await (const { entity: tenant } of this.tenants.query<TenantRecord>(
+      tableFilter.rowKey(tenantRows.tenant),
+    )) {
       const tenantId = tenant.partitionKey;
       if (tenant.status === 'offboarded') continue;
       const reason = notReadyReason(tenant);
       const run = this.newRun(runId, 'schedule', now);
       const transaction = this.tenants.transaction(tenantId).insert({
-        rowKey: runRowKey(runId),
+        rowKey: tenantRows.run(runId),
         ...(reason ? { ...run, status: 'skipped', reason, finishedAt: now.toISOString() } : run),
       });
       if (reason)
@@ -136,15 +137,14 @@ export class ReplicationScheduler {
       trigger,
       now,
     );
-    await this.tenants.insert({ partitionKey: tenantId, rowKey: runRowKey(run.runId), ...run });
+    await this.tenants.insert({ partitionKey: tenantId, rowKey: tenantRows.run(run.runId), ...run });
     return run;
   }
 
   async runs(tenantId: string, top: number, now = new Date()): Promise<ReplicationRunView[]> {
     const runs: ReplicationRunView[] = [];
-    const filter = `PartitionKey eq '${tenantId.replaceAll("'", "''")}' and RowKey ge 'run|' and RowKey lt 'run}'`;
-    for await (const { entity } of this.tenants.query(filter))
-      runs.push(toRunView(entity as unknown as ReplicationRunRecord, now));
+    for await (const { entity } of this.tenants.queryPrefix(tenantId, tenantRowPrefixes.runs))
+      runs.push(toRunView(entity, now));
     return runs.sort((a, b) => b.queuedAt.localeCompare(a.queuedAt)).slice(0, top);
   }
 }

@@ -1,24 +1,17 @@
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
-import type { EntityTable } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
+import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { nextFeedBase } from './change-feed.js';
-import { ListedIds } from './listed-ids.js';
+import { ListedIds, type ListedIdsRow } from './listed-ids.js';
 import type { ReplicaStore } from './replica-store.js';
+import { markSeen, type ReplicaWriter, type SeenIndex, writesPerFlush } from './replica-writer.js';
 import {
-  type Flushed,
-  markSeen,
-  type ReplicaWriter,
-  type SeenIndex,
-  writesPerFlush,
-} from './replica-writer.js';
-import {
+  addFlushed,
   emptyCounts,
   type ReplicationPhase,
   type ReplicationRunRecord,
   type ReplicationState,
   type RunCounts,
-  replicationStateRowKey,
-  runRowKey,
 } from './replication-run.js';
 
 export interface ReplicationJob {
@@ -36,7 +29,7 @@ export interface SliceContext {
   run: ReplicationRunRecord;
   /** The tenant's delta links and feed base, as stored when the slice began. */
   state: ReplicationState;
-  tenants: EntityTable<Record<string, unknown>>;
+  tenants: TenantTable;
   replica: ReplicaStore;
   queue: MessageQueue<ReplicationJob>;
   graph: GraphClient;
@@ -238,7 +231,7 @@ export class ReplicationSlice {
    * Writes the run, at `at`, the tenant's replication state and what a whole list showed since the last save,
    * together (one partition, one transaction).
    */
-  private async save(at = this.position(), listedRow?: Record<string, unknown> & { rowKey: string }) {
+  private async save(at = this.position(), listedRow?: ListedIdsRow & { rowKey: string }) {
     const requests = this.c.takeRequests();
     this.run.requests += requests;
     const transaction = this.c.tenants
@@ -246,11 +239,11 @@ export class ReplicationSlice {
       .upsert({
         ...this.run,
         ...at,
-        rowKey: runRowKey(this.run.runId),
+        rowKey: tenantRows.run(this.run.runId),
         counts: JSON.stringify(this.counts),
         updatedAt: new Date().toISOString(),
       })
-      .upsert({ ...this.state, rowKey: replicationStateRowKey });
+      .upsert({ ...this.state, rowKey: tenantRows.replicationState });
     if (listedRow) transaction.upsert(listedRow);
     await transaction.commit();
   }
@@ -269,7 +262,7 @@ export class ReplicationSlice {
     this.storing = (async () => {
       if (sealed.writes > 0) {
         const flushed = await sealed.flush(this.run.feedBase ?? '');
-        addCounts(this.counts, flushed);
+        addFlushed(this.counts, flushed);
         if (flushed.lastSeq) this.run.cursor = flushed.lastSeq;
         this.run.feedBase = nextFeedBase(this.run.feedBase);
         this.state.feedBase = this.run.feedBase;
@@ -280,18 +273,4 @@ export class ReplicationSlice {
     if (background) this.storing.catch(() => undefined);
     else await this.storing;
   }
-}
-
-function addCounts(counts: RunCounts, { counts: flushed, transactions }: Flushed): void {
-  counts.usersUpserted += flushed.user.upserted;
-  counts.usersDeleted += flushed.user.deleted;
-  counts.groupsUpserted += flushed.group.upserted;
-  counts.groupsDeleted += flushed.group.deleted;
-  counts.membersAdded += flushed.member.upserted;
-  counts.membersRemoved += flushed.member.deleted;
-  counts.voiceUpdated += flushed.voice.upserted;
-  counts.voiceRemoved += flushed.voice.deleted;
-  counts.numbersUpserted += flushed.number.upserted;
-  counts.numbersDeleted += flushed.number.deleted;
-  counts.transactions += transactions;
 }

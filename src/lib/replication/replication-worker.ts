@@ -1,34 +1,26 @@
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
-import { StreamLease } from '../events/stream-lease.js';
 import { GraphClient } from '../graph/graph-client.js';
 import { ResourceUnitPacer } from '../graph/resource-unit-pacer.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import type { EntityTable, TableTransaction } from '../storage/entity-table.js';
+import type { TableTransaction } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
-import type { TenantRecord } from '../tenants/tenant-record.js';
+import { PartitionLease } from '../storage/partition-lease.js';
+import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { ReplicaStore } from './replica-store.js';
-import {
-  type ReplicationRunRecord,
-  type ReplicationState,
-  type RunCounts,
-  replicationStateRowKey,
-  runRowKey,
-} from './replication-run.js';
+import type { ReplicationRunRecord, ReplicationState, RunCounts } from './replication-run.js';
 import { type ReplicationJob, ReplicationSlice } from './replication-slice.js';
 
 export type { ReplicationJob };
 
 export type WorkOutcome = 'completed' | 'continued' | 'deferred' | 'failed' | 'already_done';
 
-type TenantRow = Record<string, unknown>;
-
 export interface WorkerDeps {
   /** The `Tenants` table: runs, delta links and the lease live in each tenant's partition. */
-  tenants: EntityTable<TenantRow>;
+  tenants: TenantTable;
   replica: ReplicaStore;
   registry: TenantRegistry;
   secrets: TenantSecretStore;
@@ -45,6 +37,8 @@ export interface WorkerDeps {
   log: (message: string) => void;
 }
 
+const finished = (run: ReplicationRunRecord) => ['completed', 'failed', 'skipped'].includes(run.status);
+
 /** Longer than the function timeout, so a lease never ends under a live invocation. */
 const leaseMs = 15 * 60_000;
 
@@ -60,23 +54,20 @@ export class ReplicationWorker {
 
   async process(job: ReplicationJob, started = Date.now()): Promise<WorkOutcome> {
     const { tenants } = this.deps;
-    const stored = await tenants.get(job.tenantId, runRowKey(job.runId));
+    const stored = await tenants.get(job.tenantId, tenantRows.run(job.runId));
     if (!stored) {
       this.deps.log(`replication job for an unknown run ${job.runId} of ${job.tenantId}: dropped`);
       return 'already_done';
     }
-    if (['completed', 'failed', 'skipped'].includes(String(stored.entity.status))) return 'already_done';
-    const lease = new StreamLease(tenants as never, job.tenantId, 'replication-lease', leaseMs);
+    if (finished(stored.entity)) return 'already_done';
+    const lease = new PartitionLease(tenants, job.tenantId, tenantRows.replicationLease, leaseMs);
     if (!(await lease.acquire())) {
       await this.deps.queue.send(job, { visibilityDelaySeconds: 60 });
       return 'deferred';
     }
     try {
-      return await this.slice(
-        job,
-        (await tenants.get(job.tenantId, runRowKey(job.runId)))?.entity as unknown as ReplicationRunRecord,
-        started,
-      );
+      const run = (await tenants.get(job.tenantId, tenantRows.run(job.runId)))?.entity ?? stored.entity;
+      return await this.slice(job, run, started);
     } finally {
       await lease.release();
     }
@@ -84,16 +75,12 @@ export class ReplicationWorker {
 
   private async slice(job: ReplicationJob, run: ReplicationRunRecord, started: number): Promise<WorkOutcome> {
     const { tenants } = this.deps;
-    const tenant = (await this.deps.registry.get(job.tenantId))?.entity as TenantRecord | undefined;
+    const tenant = (await this.deps.registry.get(job.tenantId))?.entity;
     if (!tenant || tenant.status === 'offboarded' || tenant.status === 'credentials_invalid') {
-      return this.fail(
-        job,
-        run,
-        tenant ? `tenant is ${tenant.status.replace('_', ' ')}` : 'tenant not found',
-      );
+      return this.fail(job, tenant ? `tenant is ${tenant.status.replace('_', ' ')}` : 'tenant not found');
     }
-    const stateStored = await tenants.get(job.tenantId, replicationStateRowKey);
-    const state: ReplicationState = (stateStored?.entity as ReplicationState | undefined) ?? {};
+    const state: ReplicationState =
+      (await tenants.get(job.tenantId, tenantRows.replicationState))?.entity ?? {};
     // One run at a time: runs interleaving their full enumerations would sweep away what the other saw.
     if (
       state.activeRun &&
@@ -114,7 +101,7 @@ export class ReplicationWorker {
     } catch (error) {
       if (!(error instanceof CredentialProblem)) throw error;
       await this.deps.registry.markCredentialsInvalid(job.tenantId, error.code, serviceId);
-      return this.fail(job, run, `credentials do not work: ${error.code}`);
+      return this.fail(job, `credentials do not work: ${error.code}`);
     }
 
     const pacer = this.pacers.get(job.tenantId) ?? new ResourceUnitPacer(this.deps.resourceBudget);
@@ -153,18 +140,14 @@ export class ReplicationWorker {
 
   /** Whether a run is queued or running and has made progress lately (a run silent that long is abandoned). */
   private async isActive(tenantId: string, runId: string): Promise<boolean> {
-    const other = (await this.deps.tenants.get(tenantId, runRowKey(runId)))?.entity;
-    return (
-      other !== undefined &&
-      ['queued', 'running'].includes(String(other.status)) &&
-      Date.now() - Date.parse(String(other.updatedAt)) < 2 * leaseMs
-    );
+    const other = (await this.deps.tenants.get(tenantId, tenantRows.run(runId)))?.entity;
+    return other !== undefined && !finished(other) && Date.now() - Date.parse(other.updatedAt) < 2 * leaseMs;
   }
 
   /** Ends the tenant's active run if it is this one, in the transaction that ends the run. */
   private async endActive(transaction: TableTransaction, tenantId: string, runId: string): Promise<void> {
-    const state = (await this.deps.tenants.get(tenantId, replicationStateRowKey))?.entity;
-    if (state?.activeRun === runId) transaction.merge({ rowKey: replicationStateRowKey, activeRun: '' });
+    const state = (await this.deps.tenants.get(tenantId, tenantRows.replicationState))?.entity;
+    if (state?.activeRun === runId) transaction.merge({ rowKey: tenantRows.replicationState, activeRun: '' });
   }
 
   private async complete(
@@ -172,25 +155,20 @@ export class ReplicationWorker {
     run: ReplicationRunRecord,
     counts: RunCounts,
   ): Promise<WorkOutcome> {
-    const stored = await this.deps.tenants.get(job.tenantId, runRowKey(run.runId));
-    const finished = {
-      ...(stored?.entity ?? {}),
+    const stored = await this.deps.tenants.get(job.tenantId, tenantRows.run(run.runId));
+    const ended: ReplicationRunRecord = {
+      ...(stored?.entity ?? run),
       status: 'completed',
       finishedAt: new Date().toISOString(),
       counts: JSON.stringify(counts),
     };
     const event: DomainEvent = {
       type: 'replication.completed',
-      data: {
-        tenantId: job.tenantId,
-        runId: run.runId,
-        counts: counts as unknown as Record<string, number>,
-        cursor: String((finished as Record<string, unknown>).cursor ?? ''),
-      },
+      data: { tenantId: job.tenantId, runId: run.runId, counts, cursor: ended.cursor ?? '' },
     };
     const transaction = this.deps.tenants
       .transaction(job.tenantId)
-      .update({ ...finished, rowKey: runRowKey(run.runId) }, stored?.etag ?? '*');
+      .update({ ...ended, rowKey: tenantRows.run(run.runId) }, stored?.etag ?? '*');
     await this.endActive(transaction, job.tenantId, run.runId);
     this.deps.outbox.stage(transaction, [event]);
     await transaction.commit();
@@ -198,28 +176,33 @@ export class ReplicationWorker {
     return 'completed';
   }
 
+  /** Gives a run up for good (its job kept failing): failed, once, and the core told; 'unknown' for no such run. */
+  async giveUp(job: ReplicationJob, reason: string): Promise<WorkOutcome | 'unknown'> {
+    if (!(await this.deps.tenants.get(job.tenantId, tenantRows.run(job.runId)))) return 'unknown';
+    return this.fail(job, reason);
+  }
+
   /** Ends a run as failed, once, and tells the core (no retry: the message is done). */
-  async fail(job: ReplicationJob, run: ReplicationRunRecord, reason: string): Promise<WorkOutcome> {
-    const stored = await this.deps.tenants.get(job.tenantId, runRowKey(run.runId));
-    if (!stored || ['completed', 'failed', 'skipped'].includes(String(stored.entity.status)))
-      return 'already_done';
+  private async fail(job: ReplicationJob, reason: string): Promise<WorkOutcome> {
+    const stored = await this.deps.tenants.get(job.tenantId, tenantRows.run(job.runId));
+    if (!stored || finished(stored.entity)) return 'already_done';
     const transaction = this.deps.tenants.transaction(job.tenantId).update(
       {
         ...stored.entity,
-        rowKey: runRowKey(run.runId),
+        rowKey: tenantRows.run(job.runId),
         status: 'failed',
         reason,
         finishedAt: new Date().toISOString(),
       },
       stored.etag,
     );
-    await this.endActive(transaction, job.tenantId, run.runId);
+    await this.endActive(transaction, job.tenantId, job.runId);
     this.deps.outbox.stage(transaction, [
-      { type: 'replication.failed', data: { tenantId: job.tenantId, runId: run.runId, reason } },
+      { type: 'replication.failed', data: { tenantId: job.tenantId, runId: job.runId, reason } },
     ]);
     await transaction.commit();
     await this.deps.outbox.kick(job.tenantId);
-    this.deps.log(`${job.tenantId}: replication run ${run.runId} failed: ${reason}`);
+    this.deps.log(`${job.tenantId}: replication run ${job.runId} failed: ${reason}`);
     return 'failed';
   }
 }

@@ -1,5 +1,6 @@
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { isNotFound, translateStorageError } from './storage-errors.js';
+import { tableFilter } from './table-filters.js';
 import { escapeKey, unescapeKey } from './table-keys.js';
 
 /** An entity as the domain sees it: logical (unescaped) keys plus typed properties. */
@@ -7,6 +8,14 @@ export type Entity<T extends object> = T & { partitionKey: string; rowKey: strin
 
 /** An entity read from the table with the etag that a later conditional write must pass. */
 export type Stored<T extends object> = { entity: Entity<T>; etag: string };
+
+declare const rowType: unique symbol;
+/**
+ * A row key that says which kind of row it names, so a table holding several kinds (one partition owner's union)
+ * reads each one with its own type and no cast. A plain string is a key too, of the table's whole union.
+ */
+export type RowKey<R> = string & { readonly [rowType]?: R };
+export const rowKey = <R>(key: string): RowKey<R> => key as RowKey<R>;
 
 /** Table Storage transactions hold at most 100 operations and 4 MiB, all in one partition. */
 export const maxTransactionOperations = 100;
@@ -36,11 +45,11 @@ export class EntityTable<T extends object> {
     return this.client.tableName;
   }
 
-  async get(partitionKey: string, rowKey: string): Promise<Stored<T> | undefined> {
+  async get<R extends T = T>(partitionKey: string, key: RowKey<R>): Promise<Stored<R> | undefined> {
     await this.ensureTable();
     try {
-      const result = await this.client.getEntity<T>(escapeKey(partitionKey), escapeKey(rowKey));
-      return { entity: this.fromStored(result), etag: result.etag };
+      const result = await this.client.getEntity<R>(escapeKey(partitionKey), escapeKey(key));
+      return { entity: this.fromStored<R>(result), etag: result.etag };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -83,11 +92,30 @@ export class EntityTable<T extends object> {
    * Entities matching an OData filter (build it with `odata` from @azure/data-tables), with their etags; only
    * the `select`ed properties when given.
    */
-  async *query(filter: string, select?: string[]): AsyncIterable<Stored<T>> {
+  async *query<R extends T = T>(filter: string, select?: string[]): AsyncIterable<Stored<R>> {
     await this.ensureTable();
-    for await (const stored of this.client.listEntities<T>({ queryOptions: { filter, select } })) {
-      yield { entity: this.fromStored(stored), etag: stored.etag };
+    for await (const stored of this.client.listEntities<R>({ queryOptions: { filter, select } })) {
+      yield { entity: this.fromStored<R>(stored), etag: stored.etag };
     }
+  }
+
+  /**
+   * The rows of one partition whose keys start with `prefix` (a row kind, say), in key order; `where` narrows
+   * further (an OData clause from `tableFilter`).
+   */
+  queryPrefix<R extends T = T>(
+    partitionKey: string,
+    prefix: string | RowKey<R>,
+    options: { where?: string; select?: string[] } = {},
+  ): AsyncIterable<Stored<R>> {
+    return this.query<R>(
+      tableFilter.and(
+        tableFilter.partition(partitionKey),
+        tableFilter.rowKeysStartingWith(prefix),
+        options.where,
+      ),
+      options.select,
+    );
   }
 
   /**
@@ -101,7 +129,7 @@ export class EntityTable<T extends object> {
   /** Every entity of one partition. */
   async *listPartition(partitionKey: string): AsyncIterable<Entity<T>> {
     await this.ensureTable();
-    const filter = `PartitionKey eq '${escapeKey(partitionKey).replaceAll("'", "''")}'`;
+    const filter = tableFilter.partition(partitionKey);
     for await (const stored of this.client.listEntities<T>({ queryOptions: { filter } })) {
       yield this.fromStored(stored);
     }
@@ -131,10 +159,10 @@ export class EntityTable<T extends object> {
     return { ...entity, partitionKey: escapeKey(entity.partitionKey), rowKey: escapeKey(entity.rowKey) };
   }
 
-  private fromStored(stored: TableEntityResult<T>): Entity<T> {
+  private fromStored<R extends T>(stored: TableEntityResult<R>): Entity<R> {
     const entity = Object.fromEntries(
       Object.entries(stored).filter(([name]) => !systemProperties.has(name)),
-    ) as Entity<T>;
+    ) as Entity<R>;
     entity.partitionKey = unescapeKey(stored.partitionKey ?? '');
     entity.rowKey = unescapeKey(stored.rowKey ?? '');
     return entity;

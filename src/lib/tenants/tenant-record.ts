@@ -11,7 +11,7 @@ export const tenantStatuses = [
 ] as const;
 export type TenantStatus = (typeof tenantStatuses)[number];
 
-/** The tenant row (`Tenants` table, partition = tenant id, row `tenant`), beside its outbox rows. */
+/** The tenant row of its partition (see tenant-partition.ts), beside its outbox rows. */
 export interface TenantRecord {
   status: TenantStatus;
   invitationId: string;
@@ -31,8 +31,6 @@ export interface TenantRecord {
   updatedAt: string;
   statusChangedAt: string;
 }
-
-export const tenantRowKey = 'tenant';
 
 /** The status a validation verdict leads to. */
 export const statusForVerdict = (verdict: Verdict): TenantStatus =>

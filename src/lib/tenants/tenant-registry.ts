@@ -2,16 +2,11 @@ import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
 import { ApiError } from '../http/problem.js';
 import type { CredentialProblemCode } from '../identity/credential-problem.js';
-import type { EntityTable } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
+import { tableFilter } from '../storage/table-filters.js';
 import type { ValidationReport } from '../validation/validate-registration.js';
-import {
-  statusForVerdict,
-  type TenantRecord,
-  type TenantView,
-  tenantRowKey,
-  toTenantView,
-} from './tenant-record.js';
+import { type TenantTable, tenantRows } from './tenant-partition.js';
+import { statusForVerdict, type TenantRecord, type TenantView, toTenantView } from './tenant-record.js';
 
 export interface Onboarding {
   tenantId: string;
@@ -35,12 +30,12 @@ export const tenantNotFound = (tenantId: string) =>
  */
 export class TenantRegistry {
   constructor(
-    private readonly table: EntityTable<TenantRecord>,
+    private readonly table: TenantTable,
     private readonly outbox: Outbox,
   ) {}
 
   async get(tenantId: string) {
-    return this.table.get(tenantId, tenantRowKey);
+    return this.table.get(tenantId, tenantRows.tenant);
   }
 
   async view(tenantId: string): Promise<TenantView> {
@@ -51,7 +46,7 @@ export class TenantRegistry {
 
   async list(filter: { status?: TenantRecord['status']; top: number }): Promise<TenantView[]> {
     const views: TenantView[] = [];
-    for await (const { entity } of this.table.query(`RowKey eq '${tenantRowKey}'`)) {
+    for await (const { entity } of this.table.query<TenantRecord>(tableFilter.rowKey(tenantRows.tenant))) {
       if (!filter.status || entity.status === filter.status)
         views.push(toTenantView(entity.partitionKey, entity));
     }
@@ -101,7 +96,9 @@ export class TenantRegistry {
         data: { tenantId: input.tenantId, verdict: input.report.verdict },
       },
     ];
-    const transaction = this.table.transaction(input.tenantId).insert({ rowKey: tenantRowKey, ...record });
+    const transaction = this.table
+      .transaction(input.tenantId)
+      .insert({ rowKey: tenantRows.tenant, ...record });
     this.outbox.stage(transaction, events, now);
     try {
       await transaction.commit();
@@ -145,7 +142,7 @@ export class TenantRegistry {
     };
     const transaction = this.table
       .transaction(tenantId)
-      .update({ ...record, rowKey: tenantRowKey }, stored.etag);
+      .update({ ...record, rowKey: tenantRows.tenant }, stored.etag);
     const changed = previous !== report.verdict;
     if (changed) {
       this.outbox.stage(
@@ -177,7 +174,7 @@ export class TenantRegistry {
     const transaction = this.table.transaction(tenantId).update(
       {
         ...stored.entity,
-        rowKey: tenantRowKey,
+        rowKey: tenantRows.tenant,
         status: 'credentials_invalid',
         updatedAt: at,
         statusChangedAt: at,

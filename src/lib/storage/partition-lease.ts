@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityTable } from '../storage/entity-table.js';
-import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
+import type { EntityTable, RowKey } from './entity-table.js';
+import { ConcurrencyError, EntityExistsError } from './storage-errors.js';
 
 export interface LeaseRow {
   holder: string;
@@ -8,17 +8,18 @@ export interface LeaseRow {
 }
 
 /**
- * A lease on one partition (a stream), so only one worker acts on it at a time. Taken with a conditional write;
- * an expired lease can be taken over. Not a lock for ever: it ends after `ttlMs` if its holder dies.
+ * A lease on one partition (a tenant, an event stream), so only one worker acts on it at a time: a row taken with
+ * a conditional write, which an expired lease lets another take over. Not a lock for ever: it ends after `ttlMs`
+ * if its holder dies.
  */
-export class StreamLease {
+export class PartitionLease<T extends object> {
   readonly holder = randomUUID();
   private etag: string | undefined;
 
   constructor(
-    private readonly table: EntityTable<LeaseRow>,
+    private readonly table: EntityTable<T | LeaseRow>,
     private readonly partitionKey: string,
-    private readonly rowKey: string,
+    private readonly rowKey: RowKey<LeaseRow>,
     private readonly ttlMs: number,
   ) {}
 
@@ -30,7 +31,7 @@ export class StreamLease {
       until: new Date(now.getTime() + this.ttlMs).toISOString(),
     };
     try {
-      const existing = await this.table.get(this.partitionKey, this.rowKey);
+      const existing = await this.table.get<LeaseRow>(this.partitionKey, this.rowKey);
       if (!existing) {
         this.etag = await this.table.insert(row);
         return true;

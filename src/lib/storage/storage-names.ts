@@ -1,0 +1,20 @@
+/** The connector's tables, in one place. */
+export const tableNames = {
+  invitations: 'Invitations',
+  invitationTokens: 'InvitationTokens',
+  /** One partition per tenant: every row kind in it is named in tenants/tenant-partition.ts. */
+  tenants: 'Tenants',
+  coreRequestIds: 'CoreRequestIds',
+  coreDelivery: 'CoreDelivery',
+  audit: 'Audit',
+  signInStates: 'SignInStates',
+  /** The replica (users, groups, members, voice, numbers), over a few hundred partitions per tenant. */
+  replica: 'Replica',
+  /** The replica's change feed, one partition per tenant. */
+  replicaChanges: 'ReplicaChanges',
+} as const;
+
+/** The connector's queues (a function's poison queue is `{name}-poison`). */
+export const queueNames = { coreEvents: 'core-events', replicationJobs: 'replication-jobs' } as const;
+
+export const poisonQueue = (name: string) => `${name}-poison`;

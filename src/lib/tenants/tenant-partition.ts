@@ -1,0 +1,58 @@
+import type { OutboxRow } from '../events/outbox.js';
+import type { ProvisioningProgress } from '../onboarding/automatic-registration.js';
+import type { ListedIdsRow } from '../replication/listed-ids.js';
+import type { ReplicationRunRecord, ReplicationState } from '../replication/replication-run.js';
+import { type EntityTable, rowKey } from '../storage/entity-table.js';
+import type { LeaseRow } from '../storage/partition-lease.js';
+import type { TenantRecord } from './tenant-record.js';
+
+/**
+ * One tenant's partition of the `Tenants` table (partition key = tenant id): every row kind it holds, and the
+ * only place their keys are spelled. Rows that must change together (a state and the event that reports it)
+ * live here so one transaction can write them.
+ *
+ * | row key                            | what                                                      | owner                 |
+ * |------------------------------------|-----------------------------------------------------------|-----------------------|
+ * | `tenant`                           | the tenant: status, services, last validation             | TenantRegistry        |
+ * | `event\|{ulid}`                    | an event to the core (the outbox), in order               | Outbox                |
+ * | `dispatch-lease`                   | the event dispatcher's lease on this stream               | EventDispatcher       |
+ * | `run\|{runId}`                     | a replication run: where it is, what it did               | replication           |
+ * | `replication`                      | delta links, the feed base, the run replicating now       | ReplicationSlice      |
+ * | `replication-lease`                | the replication worker's lease                            | ReplicationWorker     |
+ * | `listed\|{runId}\|{phase}\|{page}` | what a whole list showed so far in a run                  | ListedIds             |
+ * | `provisioning\|{invitationId}`     | how far automatic registration got for an invitation      | AutomaticRegistration |
+ */
+export type TenantPartitionRow =
+  | TenantRecord
+  | OutboxRow
+  | LeaseRow
+  | ReplicationRunRecord
+  | ReplicationState
+  | ListedIdsRow
+  | ProvisioningProgress;
+
+/** The `Tenants` table, opened once with every row kind it holds. */
+export type TenantTable = EntityTable<TenantPartitionRow>;
+
+const listedPrefix = 'listed|';
+
+/** The key of each row kind in a tenant's partition. */
+export const tenantRows = {
+  tenant: rowKey<TenantRecord>('tenant'),
+  event: (ulid: string) => rowKey<OutboxRow>(`event|${ulid}`),
+  dispatchLease: rowKey<LeaseRow>('dispatch-lease'),
+  run: (runId: string) => rowKey<ReplicationRunRecord>(`run|${runId}`),
+  replicationState: rowKey<ReplicationState>('replication'),
+  replicationLease: rowKey<LeaseRow>('replication-lease'),
+  listed: (runId: string, phase: string, page: number) =>
+    rowKey<ListedIdsRow>(`${listedPrefix}${runId}|${phase}|${String(page).padStart(8, '0')}`),
+  provisioning: (invitationId: string) => rowKey<ProvisioningProgress>(`provisioning|${invitationId}`),
+};
+
+/** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
+export const tenantRowPrefixes = {
+  events: rowKey<OutboxRow>('event|'),
+  runs: rowKey<ReplicationRunRecord>('run|'),
+  listed: rowKey<ListedIdsRow>(listedPrefix),
+  listedOf: (runId: string, phase: string) => rowKey<ListedIdsRow>(`${listedPrefix}${runId}|${phase}|`),
+};
