@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../http/problem.js';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { EntityTable } from '../storage/entity-table.js';
+import { tableFilter } from '../storage/table-filters.js';
 import type { CreateInvitation, InvitationStatus, InvitationView } from './invitation-schema.js';
 import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
 
@@ -99,7 +100,7 @@ export class InvitationService {
     now = new Date(),
   ): Promise<InvitationView[]> {
     const views: InvitationView[] = [];
-    for await (const { entity } of this.invitations.query(`RowKey eq '${invitationRowKey}'`)) {
+    for await (const { entity } of this.invitations.query(tableFilter.rowKey(invitationRowKey))) {
       const view = toView(entity.partitionKey, entity, now);
       if (!filter.status || view.status === filter.status) views.push(view);
     }

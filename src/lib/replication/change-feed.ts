@@ -1,5 +1,6 @@
 import { decodeTime, ulid } from 'ulid';
 import { type EntityTable, maxTransactionOperations } from '../storage/entity-table.js';
+import { tableFilter } from '../storage/table-filters.js';
 import type { ObjectKind } from './replica-rows.js';
 
 /** One change to the replica, with the object's fields as they now are (none for a removal or membership). */
@@ -98,7 +99,10 @@ export class ChangeFeed {
   /** Up to `top` changes after `cursor` (from the start without one), oldest first. */
   async read(tenantId: string, cursor: string | undefined, top: number): Promise<ChangeEntry[]> {
     const batchKey = cursor?.slice(0, 26 + batchDigits);
-    const filter = `PartitionKey eq '${tenantId}'${batchKey ? ` and RowKey ge '${batchKey}'` : ''}`;
+    const filter = tableFilter.and(
+      tableFilter.partition(tenantId),
+      batchKey ? tableFilter.rowKeysFrom(batchKey) : undefined,
+    );
     const entries: ChangeEntry[] = [];
     for await (const { entity } of this.table.query(filter)) {
       const changes = JSON.parse(entity.changes) as Change[];

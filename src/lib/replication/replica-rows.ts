@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tableFilter } from '../storage/table-filters.js';
 
 /** The replica's row kinds, as RowKey prefixes in the tenant's partitions of the `Replica` table. */
 export const rowPrefix = {
@@ -36,13 +37,11 @@ export function replicaPartition(tenantId: string, rowKey: string): string {
   return `${tenantId}|${bucket.toString(16).padStart(2, '0')}`;
 }
 
-/** Every partition of a tenant's replica (`|` sorts before `}`). */
-export const tenantPartitions = (tenantId: string) =>
-  `PartitionKey ge '${tenantId}|' and PartitionKey lt '${tenantId}}'`;
+/** Every partition of a tenant's replica. */
+export const tenantPartitions = (tenantId: string) => tableFilter.partitionsStartingWith(`${tenantId}|`);
 
-/** A range filter for one row kind (`kind|` up to `kind}` holds exactly that kind). */
-export const kindRange = (kind: ObjectKind) =>
-  `RowKey ge '${rowPrefix[kind]}' and RowKey lt '${rowPrefix[kind].slice(0, -1)}}'`;
+/** Every row of one kind. */
+export const kindRange = (kind: ObjectKind) => tableFilter.rowKeysStartingWith(rowPrefix[kind]);
 
 export interface UserFields {
   displayName: string;

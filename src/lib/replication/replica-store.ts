@@ -1,5 +1,6 @@
 import pMap from 'p-map';
 import type { EntityTable } from '../storage/entity-table.js';
+import { tableFilter } from '../storage/table-filters.js';
 import type { ChangeEntry, ChangeFeed } from './change-feed.js';
 import { kindRange, type ObjectKind, replicaPartition, rowPrefix, tenantPartitions } from './replica-rows.js';
 import { ReplicaWriter } from './replica-writer.js';
@@ -51,7 +52,9 @@ export class ReplicaStore {
 
   /** Whether the tenant has no row of a kind yet (its first sync: nothing to compare with). */
   async isEmpty(tenantId: string, kind: ObjectKind): Promise<boolean> {
-    for await (const _ of this.rows.query(`${tenantPartitions(tenantId)} and ${kindRange(kind)}`, ['RowKey']))
+    for await (const _ of this.rows.query(tableFilter.and(tenantPartitions(tenantId), kindRange(kind)), [
+      'RowKey',
+    ]))
       return false;
     return true;
   }
@@ -59,7 +62,7 @@ export class ReplicaStore {
   /** Id → one stored field of every row of a kind, for comparing a whole list (a few dozen bytes per row). */
   async fieldIndex(tenantId: string, kind: ObjectKind, field: string): Promise<Map<string, string>> {
     const index = new Map<string, string>();
-    const filter = `${tenantPartitions(tenantId)} and ${kindRange(kind)}`;
+    const filter = tableFilter.and(tenantPartitions(tenantId), kindRange(kind));
     for await (const { entity } of this.rows.query(filter, ['RowKey', field]))
       index.set(entity.rowKey.slice(rowPrefix[kind].length), String(entity[field] ?? ''));
     return index;
@@ -67,17 +70,20 @@ export class ReplicaStore {
 
   /** Row keys of a kind not stamped with `gen`: what a full enumeration that stamped `gen` did not see. */
   async *unstamped(tenantId: string, kind: ObjectKind, gen: string): AsyncIterable<string> {
-    const filter = `${tenantPartitions(tenantId)} and ${kindRange(kind)} and gen ne '${gen}'`;
+    const filter = tableFilter.and(
+      tenantPartitions(tenantId),
+      kindRange(kind),
+      tableFilter.property('gen', 'ne', gen),
+    );
     for await (const { entity } of this.rows.query(filter, ['RowKey'])) yield entity.rowKey;
   }
 
   /** The stored memberships of a group (one partition: they live with their group). */
   async membershipKeys(tenantId: string, groupId: string): Promise<Map<string, RowState>> {
     const prefix = `${rowPrefix.member}${groupId}|`;
-    const partition = replicaPartition(tenantId, prefix);
-    const filter = `PartitionKey eq '${partition}' and RowKey gt '${prefix}' and RowKey lt '${prefix.slice(0, -1)}}'`;
     const found = new Map<string, RowState>();
-    for await (const { entity } of this.rows.query(filter)) found.set(entity.rowKey, stateOf(entity));
+    for await (const { entity } of this.rows.queryPrefix(replicaPartition(tenantId, prefix), prefix))
+      found.set(entity.rowKey, stateOf(entity));
     return found;
   }
 }
