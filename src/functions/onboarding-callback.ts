@@ -2,7 +2,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { services } from '../lib/app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import { CredentialProblem } from '../lib/identity/credential-problem.js';
-import { InvitationUnavailable, OnboardingRefused } from '../lib/onboarding/onboarding-errors.js';
+import { InvitationUnavailable } from '../lib/invitations/invitation-errors.js';
+import { OnboardingRefused } from '../lib/onboarding/onboarding-errors.js';
 import { clearedSignInCookie, SignInStateError } from '../lib/onboarding/sign-in-state.js';
 import { clientIp, newFormToken } from '../lib/pages/form-token.js';
 import { nextStepsMarkup } from '../lib/pages/next-steps.js';
@@ -30,7 +31,7 @@ export async function onboardingCallback(
     round = await app.signInStates.complete(request, 'sign_in');
   } catch (error) {
     if (error instanceof SignInStateError) {
-      context.warn(`sign-in callback refused: ${error.reason}`);
+      context.warn(`sign-in callback refused: ${error.code}`);
       return refuse(400, 'Please start again', error.message);
     }
     throw error;

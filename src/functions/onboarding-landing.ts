@@ -1,8 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { services } from '../lib/app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
+import { InvitationUnavailable } from '../lib/invitations/invitation-errors.js';
 import { statusOf } from '../lib/invitations/invitation-service.js';
-import { InvitationUnavailable } from '../lib/onboarding/onboarding-errors.js';
 import { newFormToken } from '../lib/pages/form-token.js';
 import { landingPage } from '../lib/pages/landing-page.js';
 import { messagePage } from '../lib/pages/page-layout.js';

@@ -2,7 +2,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { services } from '../lib/app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import { CredentialProblem } from '../lib/identity/credential-problem.js';
-import { InvitationUnavailable, OnboardingRefused } from '../lib/onboarding/onboarding-errors.js';
+import { InvitationUnavailable } from '../lib/invitations/invitation-errors.js';
+import { OnboardingRefused } from '../lib/onboarding/onboarding-errors.js';
 import { clientIp, formTokenMatches, newFormToken, readForm } from '../lib/pages/form-token.js';
 import { landingPage } from '../lib/pages/landing-page.js';
 import { messagePage } from '../lib/pages/page-layout.js';

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { services } from '../lib/app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
-import { InvitationUnavailable } from '../lib/onboarding/onboarding-errors.js';
+import { InvitationUnavailable } from '../lib/invitations/invitation-errors.js';
 import { messagePage } from '../lib/pages/page-layout.js';
 
 /** GET /api/onboarding/{token}/sign-in — starts the admin's Microsoft sign-in for automatic registration. */

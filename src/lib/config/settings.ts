@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConnectorError } from '../errors/connector-error.js';
 import { type CloudName, cloudNames, clouds } from './clouds.js';
 
 /** How the app reaches its storage account: a connection string, or service URLs with a managed identity. */
@@ -38,11 +39,10 @@ export interface Settings {
   runHistoryDays: number;
 }
 
-export class SettingsError extends Error {
+export class SettingsError extends ConnectorError {
   readonly code = 'invalid_settings';
   constructor(readonly problems: readonly string[]) {
     super(`Invalid app settings:\n  ${problems.join('\n  ')}`);
-    this.name = 'SettingsError';
   }
 }
 

@@ -2,7 +2,9 @@ import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } fro
 import type { z } from 'zod';
 import { type AppServices, services } from '../app-services.js';
 import { functions } from '../hosting/function-registry.js';
-import { ApiError, errorToProblem, type FieldProblem, problemResponse } from '../http/problem.js';
+import { type FieldProblem, problemResponse } from '../http/problem.js';
+import { CoreRequestRefused } from './core-request-refused.js';
+import { problemFor } from './problem-table.js';
 import { readLimitedBody } from './read-limited-body.js';
 import { verifyRequestSignature } from './request-signature.js';
 import { acceptedRequestSecrets } from './signing-secrets.js';
@@ -56,26 +58,16 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'para
   if (!schema) return undefined as T;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new ApiError(
-    400,
-    'invalid_request',
-    'The request is not valid.',
-    `Check ${where}.`,
-    fieldProblems(where, result.error),
-  );
+  throw new CoreRequestRefused('invalid_request', `Check ${where}.`, fieldProblems(where, result.error));
 }
 
 function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw new ApiError(
-      400,
-      'invalid_json',
-      'The request body is not JSON.',
-      'Send a JSON document with content-type application/json.',
-      [{ pointer: '/body', detail: 'not JSON' }],
-    );
+    throw new CoreRequestRefused('invalid_json', 'Send a JSON document with content-type application/json.', [
+      { pointer: '/body', detail: 'not JSON' },
+    ]);
   }
 }
 
@@ -102,7 +94,7 @@ export function coreEndpoint<P, Q, B>(operation: CoreOperation<P, Q, B>): void {
         ? parse(operation.body, raw ? parseJson(raw) : undefined, 'body')
         : (undefined as B);
       if (!operation.body && raw.trim())
-        throw new ApiError(400, 'unexpected_body', 'This operation takes no body.');
+        throw new CoreRequestRefused('unexpected_body', 'Send this request without a body.');
       const result = await operation.handler({
         params,
         query,
@@ -117,7 +109,7 @@ export function coreEndpoint<P, Q, B>(operation: CoreOperation<P, Q, B>): void {
         ...(result.body === undefined ? {} : { jsonBody: result.body }),
       };
     } catch (error) {
-      const problem = errorToProblem(error);
+      const problem = problemFor(error);
       if (problem.status >= 500) {
         context.error(`${operation.name} failed`, error);
         if (remembered) await app.replayGuard.forget(remembered);

@@ -1,16 +1,11 @@
 import type { HttpRequest } from '@azure/functions';
-import { ApiError } from '../http/problem.js';
+import { CoreRequestRefused } from './core-request-refused.js';
 
 /** Core requests are small JSON documents; anything larger is refused before any HMAC work. */
 export const maxCoreBodyBytes = 64 * 1024;
 
 const tooLarge = () =>
-  new ApiError(
-    413,
-    'body_too_large',
-    'The request body is too large.',
-    `At most ${maxCoreBodyBytes} bytes are accepted.`,
-  );
+  new CoreRequestRefused('body_too_large', `At most ${maxCoreBodyBytes} bytes are accepted.`);
 
 /** The raw body as text, refusing (413) by Content-Length or while reading once it passes the limit. */
 export async function readLimitedBody(request: HttpRequest, limit = maxCoreBodyBytes): Promise<string> {

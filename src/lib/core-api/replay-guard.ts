@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { ApiError } from '../http/problem.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
+import { CoreRequestRefused } from './core-request-refused.js';
+
+const replayed = () => new CoreRequestRefused('replayed', 'This webhook-id was used before.');
 
 export interface SeenRequest {
   firstSeenAt: string;
@@ -21,7 +23,7 @@ export class ReplayGuard {
     return { partitionKey: createHash('sha256').update(id).digest('hex').slice(0, 2), rowKey: id };
   }
 
-  /** Records the id; a 401 ApiError when it was seen within the window. */
+  /** Records the id; refused (`replayed`) when it was seen within the window. */
   async remember(id: string, now = new Date()): Promise<void> {
     const keys = this.keys(id);
     try {
@@ -33,24 +35,14 @@ export class ReplayGuard {
     const existing = await this.table.get(keys.partitionKey, keys.rowKey);
     const windowMs = this.windowHours * 3600_000;
     if (existing && now.getTime() - Date.parse(existing.entity.firstSeenAt) < windowMs) {
-      throw new ApiError(
-        401,
-        'replayed',
-        'The request is not signed by the platform core.',
-        'This webhook-id was used before.',
-      );
+      throw replayed();
     }
     try {
       if (existing) await this.table.update({ ...keys, firstSeenAt: now.toISOString() }, existing.etag);
       else await this.table.insert({ ...keys, firstSeenAt: now.toISOString() });
     } catch (error) {
       if (error instanceof ConcurrencyError || error instanceof EntityExistsError) {
-        throw new ApiError(
-          401,
-          'replayed',
-          'The request is not signed by the platform core.',
-          'This webhook-id was used before.',
-        );
+        throw replayed();
       }
       throw error;
     }

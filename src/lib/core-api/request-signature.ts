@@ -1,5 +1,5 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { ApiError } from '../http/problem.js';
+import { CoreRequestRefused, type RefusalCode } from './core-request-refused.js';
 
 /** Standard Webhooks: the sender's clock may differ from ours by up to five minutes either way. */
 export const toleranceSeconds = 5 * 60;
@@ -13,13 +13,12 @@ export interface SignedRequest {
   timestamp: number;
 }
 
-const refuse = (code: string, detail: string) =>
-  new ApiError(401, code, 'The request is not signed by the platform core.', detail);
+const refuse = (code: RefusalCode, detail: string) => new CoreRequestRefused(code, detail);
 
 /**
  * Verifies a Standard Webhooks signature (HMAC-SHA256 over `id.timestamp.body`) against every accepted secret,
  * so secrets can be rotated without downtime. Header formats are checked strictly first; the HMAC comparison is
- * the `standardwebhooks` library's, in constant time. Throws an ApiError (401) that names what is wrong.
+ * the `standardwebhooks` library's, in constant time. Throws a CoreRequestRefused that names what is wrong.
  */
 export function verifyRequestSignature(
   rawBody: string,

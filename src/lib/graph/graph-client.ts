@@ -1,13 +1,20 @@
-/** A Graph error, with what Graph said (code, message) and its request id for support. Never holds a token. */
-export class GraphError extends Error {
+import { asError, ConnectorError } from '../errors/connector-error.js';
+
+/**
+ * A Graph request that failed, with what Graph said (its HTTP status, its own error code, its message) and its
+ * request id for support. Never holds a token.
+ */
+export class GraphError extends ConnectorError {
+  readonly code = 'graph_request_failed';
+
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** Graph's error code (`error.code`), e.g. `Request_ResourceNotFound`; `network` when Graph was not reached. */
+    readonly graphCode: string,
     message: string,
     readonly requestId?: string,
   ) {
-    super(`Graph ${status} ${code}: ${message}`);
-    this.name = 'GraphError';
+    super(`Graph ${status} ${graphCode}: ${message}`);
   }
 }
 
@@ -72,7 +79,7 @@ export class GraphClient {
           signal: AbortSignal.timeout(60_000),
         });
       } catch (error) {
-        if (attempt >= this.maxAttempts) throw new GraphError(0, 'network', (error as Error).message);
+        if (attempt >= this.maxAttempts) throw new GraphError(0, 'network', asError(error).message);
         await this.sleep(Math.min(2 ** attempt * 250, 10_000));
         continue;
       }

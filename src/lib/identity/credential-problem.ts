@@ -1,3 +1,5 @@
+import { ConnectorError } from '../errors/connector-error.js';
+
 /** Why credentials do not work, in terms of what the tenant admin must fix. */
 export type CredentialProblemCode =
   | 'invalid_secret'
@@ -23,14 +25,13 @@ export const credentialProblemText: Record<CredentialProblemCode, string> = {
 };
 
 /** A credential that does not work. Its message never holds the secret. */
-export class CredentialProblem extends Error {
+export class CredentialProblem extends ConnectorError {
   constructor(
     readonly code: CredentialProblemCode,
     /** The AADSTS number, when Entra gave one. */
     readonly aadsts?: string,
   ) {
     super(credentialProblemText[code]);
-    this.name = 'CredentialProblem';
   }
 }
 

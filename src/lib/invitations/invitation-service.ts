@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../http/problem.js';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { tableFilter } from '../storage/table-filters.js';
+import { InvitationCompleted, InvitationNotFound } from './invitation-errors.js';
 import type { CreateInvitation, InvitationStatus, InvitationView } from './invitation-schema.js';
 import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
 
@@ -55,9 +55,6 @@ export function toView(id: string, record: InvitationRecord, now: Date): Invitat
   };
 }
 
-const notFound = (id: string) =>
-  new ApiError(404, 'invitation_not_found', 'No such invitation.', `There is no invitation ${id}.`);
-
 /** Invitations: created and revoked by the core, completed once by onboarding; they expire. */
 export class InvitationService {
   constructor(
@@ -90,7 +87,7 @@ export class InvitationService {
 
   async get(id: string, now = new Date()): Promise<InvitationView> {
     const stored = await this.invitations.get(id, invitationRowKey);
-    if (!stored) throw notFound(id);
+    if (!stored) throw new InvitationNotFound(id);
     return toView(id, stored.entity, now);
   }
 
@@ -110,15 +107,10 @@ export class InvitationService {
   /** Revokes a pending or expired invitation; revoking twice is harmless; a completed one cannot be. */
   async revoke(id: string, now = new Date()): Promise<InvitationView> {
     const stored = await this.invitations.get(id, invitationRowKey);
-    if (!stored) throw notFound(id);
+    if (!stored) throw new InvitationNotFound(id);
     const status = statusOf(stored.entity, now);
     if (status === 'completed') {
-      throw new ApiError(
-        409,
-        'invitation_completed',
-        'The invitation was used already.',
-        'Offboard the tenant instead.',
-      );
+      throw new InvitationCompleted('Offboard the tenant instead.');
     }
     if (status === 'revoked') return toView(id, stored.entity, now);
     const revoked = { ...stored.entity, revokedAt: now.toISOString() };
@@ -129,10 +121,10 @@ export class InvitationService {
   /** Marks the invitation used by a tenant, once; again for the same tenant is harmless. */
   async complete(id: string, tenantId: string, now = new Date()): Promise<void> {
     const stored = await this.invitations.get(id, invitationRowKey);
-    if (!stored) throw notFound(id);
+    if (!stored) throw new InvitationNotFound(id);
     if (stored.entity.completedAt) {
       if (stored.entity.tenantId === tenantId) return;
-      throw new ApiError(409, 'invitation_completed', 'The invitation was used already.');
+      throw new InvitationCompleted('It was used by another tenant.');
     }
     await this.invitations.update(
       { ...stored.entity, completedAt: now.toISOString(), tenantId },

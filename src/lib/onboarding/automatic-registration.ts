@@ -222,7 +222,7 @@ export class AutomaticRegistration {
           },
         );
       } catch (error) {
-        if (!(error instanceof GraphError && error.code === 'CredentialInvalidLifetimeAsPerAppPolicy'))
+        if (!(error instanceof GraphError && error.graphCode === 'CredentialInvalidLifetimeAsPerAppPolicy'))
           throw error;
       }
     }

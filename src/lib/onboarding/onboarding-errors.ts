@@ -1,28 +1,25 @@
-import type { InvitationStatus } from '../invitations/invitation-schema.js';
+import { ConnectorError } from '../errors/connector-error.js';
 
-/** Why an invitation link cannot be used now; the page says so in words for the tenant admin. */
-export class InvitationUnavailable extends Error {
-  constructor(readonly status: Exclude<InvitationStatus, 'pending'> | 'unknown') {
-    super(
-      {
-        unknown: 'This invitation link is not valid. Ask your service provider for a new one.',
-        expired: 'This invitation has expired. Ask your service provider for a new one.',
-        revoked: 'This invitation was withdrawn by your service provider.',
-        completed: 'This invitation has been used already.',
-      }[status],
-    );
-    this.name = 'InvitationUnavailable';
-  }
-}
+export type RefusalCode =
+  | 'manual_not_offered'
+  | 'invalid_tenant_id'
+  | 'invalid_client_id'
+  | 'secret_not_pasted'
+  | 'unexpected_tenant'
+  | 'tenant_already_connected'
+  | 'admin_lacks_application_administrator'
+  | 'graph_missing'
+  | 'permission_unknown'
+  | 'secret_lifetime_refused';
 
 /** Something the admin entered or chose that the connector cannot accept; nothing was stored. */
-export class OnboardingRefused extends Error {
+export class OnboardingRefused extends ConnectorError {
   constructor(
-    readonly code: string,
+    readonly code: RefusalCode,
     message: string,
-    readonly field?: string,
+    /** The form field it concerns, on the manual path. */
+    readonly field?: 'tenantId' | 'clientId' | 'clientSecret',
   ) {
     super(message);
-    this.name = 'OnboardingRefused';
   }
 }

@@ -1,8 +1,10 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Settings } from '../config/settings.js';
+import { errorCode } from '../errors/connector-error.js';
 import type { GraphClient } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { isTenantGuid, resolveTenantId } from '../identity/resolve-tenant.js';
+import { InvitationUnavailable } from '../invitations/invitation-errors.js';
 import {
   type InvitationRecord,
   type InvitationService,
@@ -12,7 +14,7 @@ import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { TenantView } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { type ValidationReport, validateRegistration } from '../validation/validate-registration.js';
-import { InvitationUnavailable, OnboardingRefused } from './onboarding-errors.js';
+import { OnboardingRefused } from './onboarding-errors.js';
 import { probeRegistration, type RegistrationFacts } from './probe-registration.js';
 
 export interface OpenInvitation {
@@ -131,7 +133,7 @@ export class OnboardingService {
         'clientId',
       );
     if (input.clientSecret.trim().length < 8)
-      throw new OnboardingRefused('invalid_secret', 'Paste the client secret’s Value.', 'clientSecret');
+      throw new OnboardingRefused('secret_not_pasted', 'Paste the client secret’s Value.', 'clientSecret');
     await this.checkExpectedTenant(invitation, tenantId);
     await this.ensureNotConnected(invitation, tenantId);
     const secret = input.clientSecret.trim();
@@ -152,7 +154,7 @@ export class OnboardingService {
           invitationId: invitation.id,
           ip: input.ip,
           outcome: 'refused',
-          detail: (error as Error).name === 'CredentialProblem' ? (error as { code: string }).code : 'error',
+          detail: errorCode(error) ?? 'error',
         },
         now,
       );

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cookie, HttpRequest } from '@azure/functions';
+import { ConnectorError } from '../errors/connector-error.js';
 import { readCookie } from '../pages/form-token.js';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { EntityTable } from '../storage/entity-table.js';
@@ -29,8 +30,10 @@ const hash = (value: string) => createHash('sha256').update(value).digest('hex')
 
 export type StateRefusal = 'missing' | 'unknown' | 'used' | 'expired' | 'other_browser';
 
-export class SignInStateError extends Error {
-  constructor(readonly reason: StateRefusal) {
+/** A returning sign-in or consent that must be refused; its state is left untouched. */
+export class SignInStateError extends ConnectorError {
+  readonly code: `state_${StateRefusal}`;
+  constructor(reason: StateRefusal) {
     super(
       {
         missing: 'The sign-in did not come back with its state.',
@@ -41,6 +44,7 @@ export class SignInStateError extends Error {
           'The sign-in was started in another browser. Open the invitation link in this browser and start again.',
       }[reason],
     );
+    this.code = `state_${reason}`;
   }
 }
 

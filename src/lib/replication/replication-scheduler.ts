@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { Outbox } from '../events/outbox.js';
-import { ApiError } from '../http/problem.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
+import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
@@ -106,21 +106,9 @@ export class ReplicationScheduler {
   /** A run now, for the core or an operator. */
   async onDemand(tenantId: string, now = new Date()): Promise<ReplicationRunView> {
     const tenant = (await this.registry.get(tenantId))?.entity;
-    if (!tenant)
-      throw new ApiError(
-        404,
-        'tenant_not_found',
-        'No such tenant.',
-        `The connector has no tenant ${tenantId}.`,
-      );
+    if (!tenant) throw new TenantNotFound(tenantId);
     const reason = tenant.status === 'offboarded' ? 'the tenant is offboarded' : notReadyReason(tenant);
-    if (reason)
-      throw new ApiError(
-        409,
-        'tenant_not_ready',
-        'The tenant cannot be replicated now.',
-        `Not ready: ${reason}. Validate it once fixed.`,
-      );
+    if (reason) throw new TenantNotReady(reason);
     const run = await this.createRun(tenantId, 'on_demand', now);
     await this.queue.send({ tenantId, runId: run.runId });
     return toRunView(run, now);

@@ -60,7 +60,8 @@ const checkpointEveryMs = 5_000;
 
 const isExpiredDelta = (error: unknown) =>
   error instanceof GraphError &&
-  (error.status === 410 || ['syncStateNotFound', 'resyncRequired', 'syncStateInvalid'].includes(error.code));
+  (error.status === 410 ||
+    ['syncStateNotFound', 'resyncRequired', 'syncStateInvalid'].includes(error.graphCode));
 const isList = (phase: ReplicationPhase): phase is ListPhase => phase === 'voice' || phase === 'numbers';
 
 /**

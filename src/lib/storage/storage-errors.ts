@@ -1,12 +1,13 @@
 import { isRestError, type RestError } from '@azure/core-rest-pipeline';
+import { ConnectorError } from '../errors/connector-error.js';
 
 /** Another writer changed the entity since it was read (HTTP 412 on a conditional write). */
-export class ConcurrencyError extends Error {
+export class ConcurrencyError extends ConnectorError {
   readonly code = 'etag_mismatch';
 }
 
 /** The entity to insert exists already (HTTP 409). */
-export class EntityExistsError extends Error {
+export class EntityExistsError extends ConnectorError {
   readonly code = 'entity_exists';
 }
 

@@ -1,3 +1,5 @@
+import { ConnectorError } from '../errors/connector-error.js';
+
 /**
  * Table Storage forbids `/ \ # ?` and control characters in PartitionKey and RowKey, and caps them at 1 KiB.
  * Keys are escaped as `%XX` (UTF-8 bytes, like URI encoding) so any logical key round-trips; `%` itself is
@@ -7,7 +9,7 @@
 const forbidden = /[%/\\#?\u0000-\u001f\u007f-\u009f]/gu;
 const maxKeyBytes = 1024;
 
-export class InvalidKeyError extends Error {
+export class InvalidKeyError extends ConnectorError {
   readonly code = 'invalid_table_key';
 }
 

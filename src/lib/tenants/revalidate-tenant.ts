@@ -2,8 +2,8 @@ import type { AppServices } from '../app-services.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import { probeRegistration } from '../onboarding/probe-registration.js';
 import { type ValidationReport, validateRegistration } from '../validation/validate-registration.js';
+import { TenantNotFound } from './tenant-errors.js';
 import type { TenantView } from './tenant-record.js';
-import { tenantNotFound } from './tenant-registry.js';
 
 export type Revalidation =
   | { ok: true; tenant: TenantView; report: ValidationReport }
@@ -16,7 +16,7 @@ export type Revalidation =
  */
 export async function revalidateTenant(app: AppServices, tenantId: string): Promise<Revalidation> {
   const stored = await app.registry.get(tenantId);
-  if (!stored) throw tenantNotFound(tenantId);
+  if (!stored) throw new TenantNotFound(tenantId);
   const services = JSON.parse(stored.entity.services) as { id: string }[];
   const serviceId = services[0]?.id ?? '';
   const credential = await app.tenantSecrets.get(tenantId, serviceId);

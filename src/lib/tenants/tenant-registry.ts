@@ -1,10 +1,10 @@
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
-import { ApiError } from '../http/problem.js';
 import type { CredentialProblemCode } from '../identity/credential-problem.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import type { ValidationReport } from '../validation/validate-registration.js';
+import { TenantAlreadyOnboarded, TenantNotFound } from './tenant-errors.js';
 import { type TenantTable, tenantRows } from './tenant-partition.js';
 import { statusForVerdict, type TenantRecord, type TenantView, toTenantView } from './tenant-record.js';
 
@@ -20,9 +20,6 @@ export interface Onboarding {
   automaticDns: boolean;
   report: ValidationReport;
 }
-
-export const tenantNotFound = (tenantId: string) =>
-  new ApiError(404, 'tenant_not_found', 'No such tenant.', `The connector has no tenant ${tenantId}.`);
 
 /**
  * The tenants and their status. Every change is one transaction in the tenant's partition together with the
@@ -40,7 +37,7 @@ export class TenantRegistry {
 
   async view(tenantId: string): Promise<TenantView> {
     const stored = await this.get(tenantId);
-    if (!stored) throw tenantNotFound(tenantId);
+    if (!stored) throw new TenantNotFound(tenantId);
     return toTenantView(tenantId, stored.entity);
   }
 
@@ -114,12 +111,7 @@ export class TenantRegistry {
 
   private sameInvitation(input: Onboarding, record: TenantRecord): TenantView {
     if (record.invitationId !== input.invitationId && record.status !== 'offboarded') {
-      throw new ApiError(
-        409,
-        'tenant_already_onboarded',
-        'This tenant is connected already.',
-        'It was onboarded through another invitation.',
-      );
+      throw new TenantAlreadyOnboarded();
     }
     return toTenantView(input.tenantId, record);
   }
@@ -127,7 +119,7 @@ export class TenantRegistry {
   /** Stores a new validation; a changed verdict moves the status and emits tenant.validation_changed. */
   async recordValidation(tenantId: string, report: ValidationReport, now = new Date()): Promise<TenantView> {
     const stored = await this.get(tenantId);
-    if (!stored) throw tenantNotFound(tenantId);
+    if (!stored) throw new TenantNotFound(tenantId);
     const previous = stored.entity.verdict;
     const at = now.toISOString();
     const status = statusForVerdict(report.verdict);

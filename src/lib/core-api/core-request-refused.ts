@@ -1,0 +1,26 @@
+import { ConnectorError } from '../errors/connector-error.js';
+import type { FieldProblem } from '../http/problem.js';
+
+export type RefusalCode =
+  | 'signature_missing'
+  | 'signature_malformed'
+  | 'signature_expired'
+  | 'signature_from_future'
+  | 'signature_mismatch'
+  | 'replayed'
+  | 'body_too_large'
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'unexpected_body';
+
+/** A core request refused before its operation ran: its signature, size or shape. Nothing was changed. */
+export class CoreRequestRefused extends ConnectorError {
+  constructor(
+    readonly code: RefusalCode,
+    detail: string,
+    /** Each offending field, for `invalid_request` and `invalid_json`. */
+    readonly fields?: FieldProblem[],
+  ) {
+    super(detail);
+  }
+}

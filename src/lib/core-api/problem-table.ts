@@ -1,0 +1,47 @@
+import { ConnectorError } from '../errors/connector-error.js';
+import { type Problem, problemType } from '../http/problem.js';
+import type { RefusalCode } from './core-request-refused.js';
+import { CoreRequestRefused } from './core-request-refused.js';
+
+const notSigned = { status: 401, title: 'The request is not signed by the platform core.' };
+
+/**
+ * Every error code a core request can end with, and the problem document it becomes (RFC 9457): the status and
+ * the title here, the error's own message as the detail. Codes not listed are failures of ours: a bare 500.
+ */
+const problems: Record<RefusalCode | string, { status: number; title: string }> = {
+  signature_missing: notSigned,
+  signature_malformed: notSigned,
+  signature_expired: notSigned,
+  signature_from_future: notSigned,
+  signature_mismatch: notSigned,
+  replayed: notSigned,
+  body_too_large: { status: 413, title: 'The request body is too large.' },
+  invalid_json: { status: 400, title: 'The request body is not JSON.' },
+  invalid_request: { status: 400, title: 'The request is not valid.' },
+  unexpected_body: { status: 400, title: 'This operation takes no body.' },
+  invitation_not_found: { status: 404, title: 'No such invitation.' },
+  invitation_completed: { status: 409, title: 'The invitation was used already.' },
+  tenant_not_found: { status: 404, title: 'No such tenant.' },
+  tenant_not_ready: { status: 409, title: 'The tenant cannot be replicated now.' },
+  tenant_already_onboarded: { status: 409, title: 'This tenant is connected already.' },
+};
+
+export const internalProblem: Problem = {
+  type: problemType('internal'),
+  title: 'The connector failed to handle the request.',
+  status: 500,
+};
+
+/** What an API caller may see of an error: its problem document, or a bare 500 for anything not in the table. */
+export function problemFor(error: unknown): Problem {
+  const known = error instanceof ConnectorError ? problems[error.code] : undefined;
+  if (!known || !(error instanceof ConnectorError)) return internalProblem;
+  return {
+    type: problemType(error.code),
+    title: known.title,
+    status: known.status,
+    ...(error.message ? { detail: error.message } : {}),
+    ...(error instanceof CoreRequestRefused && error.fields ? { errors: error.fields } : {}),
+  };
+}
