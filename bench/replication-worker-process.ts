@@ -100,7 +100,6 @@ process.once(
         sliceMs: 3_600_000,
         writesPerFlush: Number(process.env.BENCH_WRITES_PER_FLUSH) || undefined,
         resourceBudget: Number.MAX_SAFE_INTEGER,
-        log: () => undefined,
       });
       const run = await new ReplicationScheduler(tenants, registry, queue, outbox, 1).createRun(
         services.tenantId,

@@ -1,7 +1,9 @@
 import type { InvocationContext } from '@azure/functions';
-import { queueNames, services } from '../lib/app-services.js';
+import { services } from '../app-services.js';
 import type { DispatchMessage } from '../lib/events/outbox.js';
 import { functions } from '../lib/hosting/function-registry.js';
+import { invocationLogger } from '../lib/hosting/logger.js';
+import { queueNames } from '../lib/storage/storage-names.js';
 
 /** Delivers one stream's pending events to the core; asks to be called again when some must wait. */
 export async function dispatchCoreEvents(message: unknown, context: InvocationContext): Promise<void> {
@@ -11,7 +13,7 @@ export async function dispatchCoreEvents(message: unknown, context: InvocationCo
     return;
   }
   const app = services();
-  const outcome = await app.dispatcher.dispatch(stream);
+  const outcome = await app.dispatcher.dispatch(stream, new Date(), invocationLogger(context));
   context.log(`stream ${stream}: ${JSON.stringify(outcome)}`);
   if ('retryInSeconds' in outcome && outcome.retryInSeconds !== undefined) {
     await app.outbox.kick(stream, outcome.retryInSeconds);

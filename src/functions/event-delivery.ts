@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { coreEndpoint } from '../lib/core-api/core-endpoint.js';
-import { deliveryStateSchema, readDeliveryState, setDeliveryEnabled } from '../lib/events/delivery-state.js';
+import { coreEndpoint } from '../app-services.js';
+import { deliveryStateSchema } from '../lib/events/delivery-state.js';
 
 coreEndpoint({
   name: 'event-delivery-get',
@@ -9,7 +9,7 @@ coreEndpoint({
   summary: 'Whether events are being delivered to the core (a 410 Gone from the core turns delivery off)',
   tag: 'Events',
   responses: { 200: { description: 'The delivery state.', schema: deliveryStateSchema } },
-  handler: async ({ services }) => ({ status: 200, body: await readDeliveryState(services) }),
+  handler: async ({ services }) => ({ status: 200, body: await services.deliverySwitch.read() }),
 });
 
 coreEndpoint({
@@ -22,6 +22,6 @@ coreEndpoint({
   responses: { 200: { description: 'The delivery state.', schema: deliveryStateSchema } },
   handler: async ({ body, services }) => ({
     status: 200,
-    body: await setDeliveryEnabled(services, body.enabled),
+    body: await services.deliverySwitch.set(body.enabled),
   }),
 });

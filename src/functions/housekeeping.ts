@@ -1,5 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { services } from '../lib/app-services.js';
+import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 
 /** Daily at 03:30 UTC: old replication runs, remembered webhook-ids and sign-in states go. */

@@ -1,4 +1,4 @@
-import { coreEndpoint } from '../lib/core-api/core-endpoint.js';
+import { coreEndpoint } from '../app-services.js';
 import { createdInvitationSchema, createInvitationSchema } from '../lib/invitations/invitation-schema.js';
 
 coreEndpoint({

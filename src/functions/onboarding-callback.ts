@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { services } from '../lib/app-services.js';
+import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import { CredentialProblem } from '../lib/identity/credential-problem.js';
 import { InvitationUnavailable } from '../lib/invitations/invitation-errors.js';

@@ -1,12 +1,11 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { services } from '../lib/app-services.js';
+import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import { statusOf } from '../lib/invitations/invitation-service.js';
 import { formTokenMatches, newFormToken, readForm } from '../lib/pages/form-token.js';
 import { html } from '../lib/pages/html.js';
 import { messagePage, page } from '../lib/pages/page-layout.js';
 import { resultPage } from '../lib/pages/result-page.js';
-import { revalidateTenant } from '../lib/tenants/revalidate-tenant.js';
 
 /** POST /api/onboarding/{token}/check — "check again": validates the connection anew, while the link is valid. */
 export async function onboardingCheck(request: HttpRequest): Promise<HttpResponseInit> {
@@ -25,7 +24,7 @@ export async function onboardingCheck(request: HttpRequest): Promise<HttpRespons
   ) {
     return messagePage(410, 'This link cannot be used', 'The invitation link has expired or was withdrawn.');
   }
-  const result = await revalidateTenant(app, tenantId);
+  const result = await app.tenantValidation.revalidate(tenantId);
   const fresh = newFormToken();
   const checkAgain = { action: `/api/onboarding/${encodeURIComponent(token)}/check`, formToken: fresh.token };
   if (!result.ok) {

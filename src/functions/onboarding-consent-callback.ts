@@ -1,11 +1,10 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { services } from '../lib/app-services.js';
+import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import { clearedSignInCookie, SignInStateError } from '../lib/onboarding/sign-in-state.js';
 import { newFormToken } from '../lib/pages/form-token.js';
 import { messagePage } from '../lib/pages/page-layout.js';
 import { resultPage } from '../lib/pages/result-page.js';
-import { revalidateTenant } from '../lib/tenants/revalidate-tenant.js';
 
 /**
  * GET /api/onboarding/consent-callback — back from admin consent for the new app. `admin_consent=True` alone is
@@ -44,7 +43,7 @@ export async function onboardingConsentCallback(
     };
   }
   const tenantId = round.record.tenantId ?? '';
-  const result = await revalidateTenant(app, tenantId);
+  const result = await app.tenantValidation.revalidate(tenantId);
   if (!result.ok)
     return { ...messagePage(400, 'The connection does not work', result.problem.message), cookies };
   const form = newFormToken();

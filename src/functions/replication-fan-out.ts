@@ -1,5 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { services } from '../lib/app-services.js';
+import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 
 /** On REPLICATION_SCHEDULE: one replication run per ready tenant, spread over REPLICATION_WINDOW_MINUTES. */

@@ -1,6 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
-import { services } from '../lib/app-services.js';
+import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
+import { invocationLogger } from '../lib/hosting/logger.js';
 import type { ReplicationJob } from '../lib/replication/replication-worker.js';
 import { poisonQueue, queueNames } from '../lib/storage/storage-names.js';
 
@@ -11,6 +12,7 @@ export async function replicationPoison(message: unknown, context: InvocationCon
   const outcome = await services().replicationWorker.giveUp(
     { tenantId: job.tenantId, runId: job.runId },
     'gave up after repeated failures',
+    invocationLogger(context),
   );
   if (outcome !== 'unknown')
     context.warn(`replication ${job.tenantId} ${job.runId} gave up after repeated failures`);

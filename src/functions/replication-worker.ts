@@ -1,7 +1,9 @@
 import type { InvocationContext } from '@azure/functions';
-import { queueNames, services } from '../lib/app-services.js';
+import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
+import { invocationLogger } from '../lib/hosting/logger.js';
 import type { ReplicationJob } from '../lib/replication/replication-worker.js';
+import { queueNames } from '../lib/storage/storage-names.js';
 
 /** One slice of one tenant's replication run; a transient failure throws, so the queue retries it. */
 export async function replicationWorker(message: unknown, context: InvocationContext): Promise<void> {
@@ -10,7 +12,10 @@ export async function replicationWorker(message: unknown, context: InvocationCon
     context.warn('replication message without tenantId and runId: dropped');
     return;
   }
-  const outcome = await services().replicationWorker.process({ tenantId: job.tenantId, runId: job.runId });
+  const outcome = await services().replicationWorker.process(
+    { tenantId: job.tenantId, runId: job.runId },
+    invocationLogger(context),
+  );
   context.log(`replication ${job.tenantId} ${job.runId}: ${outcome}`);
 }
 

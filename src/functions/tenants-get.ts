@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { coreEndpoint } from '../lib/core-api/core-endpoint.js';
+import { coreEndpoint } from '../app-services.js';
 import { tenantViewSchema } from '../lib/tenants/tenant-record.js';
 
 coreEndpoint({

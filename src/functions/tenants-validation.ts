@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { coreEndpoint } from '../lib/core-api/core-endpoint.js';
-import { revalidateTenant } from '../lib/tenants/revalidate-tenant.js';
+import { coreEndpoint } from '../app-services.js';
 import { lastReport } from '../lib/tenants/tenant-record.js';
 import { tenantValidationSchema } from '../lib/validation/validation-report-schema.js';
 
@@ -48,7 +47,7 @@ coreEndpoint({
     404: { description: 'No such tenant.' },
   },
   handler: async ({ params: { tenantId }, services }) => {
-    const result = await revalidateTenant(services, tenantId.toLowerCase());
+    const result = await services.tenantValidation.revalidate(tenantId.toLowerCase());
     const base = {
       tenantId: result.tenant.tenantId,
       status: result.tenant.status,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableNames } from '../../src/lib/app-services.js';
 import { hashInvitationToken } from '../../src/lib/invitations/invitation-token.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
 
 let connector: ConnectorFixture;

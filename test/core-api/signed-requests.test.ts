@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableNames } from '../../src/lib/app-services.js';
 import { signRequest } from '../../src/lib/core-api/request-signature.js';
 import { requestSigningSecretsName } from '../../src/lib/core-api/signing-secrets.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { ConnectorFixture, newWebhookSecret } from '../support/connector-fixture.js';
 
 let connector: ConnectorFixture;

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { services, tableNames } from '../../src/lib/app-services.js';
+import { services } from '../../src/app-services.js';
 import { eventSigningSecret } from '../../src/lib/core-api/signing-secrets.js';
+import { dependencies } from '../../src/lib/dependencies.js';
 import { deliverEvent } from '../../src/lib/events/core-delivery.js';
 import type { DomainEvent } from '../../src/lib/events/event-catalogue.js';
 import { type DeliveryState, EventDispatcher } from '../../src/lib/events/event-dispatcher.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { ConnectorFixture, masterKey } from '../support/connector-fixture.js';
 
 let connector: ConnectorFixture;
@@ -124,7 +126,7 @@ describe('events to the core', () => {
     let deliveries = 0;
     const crashing = new EventDispatcher({
       tenants: app.outbox.table,
-      state: app.deps.storage.table<DeliveryState>(tableNames.coreDelivery),
+      state: dependencies().storage.table<DeliveryState>(tableNames.coreDelivery),
       coreWebhookUrl: connector.standIn.eventsUrl,
       signingSecret: () => eventSigningSecret(app.secrets),
       deliver: async (url, secret, event) => {
@@ -134,7 +136,6 @@ describe('events to the core', () => {
         return result;
       },
       retryHorizonHours: 24,
-      log: () => undefined,
     });
     await expect(crashing.dispatch(tenant)).rejects.toThrow('the worker died here');
     expect(received(tenant).map((event) => event.id)).toEqual(ids.slice(0, 2));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { services, tableNames } from '../../src/lib/app-services.js';
+import { dependencies } from '../../src/lib/dependencies.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { ConnectorFixture, masterKey } from '../support/connector-fixture.js';
 
 let connector: ConnectorFixture;
@@ -24,7 +25,7 @@ async function eventually(check: () => Promise<boolean>) {
 describe('housekeeping', () => {
   it('removes finished runs past the history, webhook-ids past the replay window and long-expired sign-in states', async () => {
     const tenant = randomUUID();
-    const { storage } = services().deps;
+    const { storage } = dependencies();
     const run = (runId: string, fields: Record<string, unknown>) => ({
       partitionKey: tenant,
       rowKey: `run|${runId}`,

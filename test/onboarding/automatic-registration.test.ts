@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser } from '../../sim/tenant/model.js';
-import { tableNames } from '../../src/lib/app-services.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { signIn } from '../sim/sim-fixture.js';
 import { PageSession } from '../support/browserless.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphAppRoleId } from '../../sim/graph/graph-permissions.js';
-import { tableNames } from '../../src/lib/app-services.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { PageSession } from '../support/browserless.js';

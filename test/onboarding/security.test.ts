@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableNames } from '../../src/lib/app-services.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { signIn } from '../sim/sim-fixture.js';
 import { PageSession } from '../support/browserless.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';

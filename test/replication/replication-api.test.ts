@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { services } from '../../src/lib/app-services.js';
+import { services } from '../../src/app-services.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
 import { onboardManually } from '../support/onboard-manually.js';
 

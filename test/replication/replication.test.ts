@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantState } from '../../sim/tenant/tenant-state.js';
-import { services, tableNames } from '../../src/lib/app-services.js';
+import { services } from '../../src/app-services.js';
+import { dependencies } from '../../src/lib/dependencies.js';
 import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
 import { ChangeFeed } from '../../src/lib/replication/change-feed.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
@@ -10,6 +11,7 @@ import {
   ReplicationWorker,
   type WorkerDeps,
 } from '../../src/lib/replication/replication-worker.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
 import { ConnectorFixture } from '../support/connector-fixture.js';
 import { onboardManually } from '../support/onboard-manually.js';
@@ -101,8 +103,8 @@ async function run(worker = services().replicationWorker): Promise<{ job: Replic
 
 const runRecord = async (runId: string) =>
   (
-    await services()
-      .deps.storage.table<TenantPartitionRow>(tableNames.tenants)
+    await dependencies()
+      .storage.table<TenantPartitionRow>(tableNames.tenants)
       .get(tenant.id, tenantRows.run(runId))
   )?.entity;
 
@@ -110,16 +112,15 @@ const runRecord = async (runId: string) =>
 function workerWith(queueName: string, changes: Partial<WorkerDeps> = {}): ReplicationWorker {
   const app = services();
   return new ReplicationWorker({
-    tenants: app.deps.storage.table(tableNames.tenants),
+    tenants: dependencies().storage.table(tableNames.tenants),
     replica: app.replica,
     registry: app.registry,
     secrets: app.tenantSecrets,
     tokens: app.tokens,
     outbox: app.outbox,
-    queue: app.deps.storage.queue<ReplicationJob>(queueName),
-    graphEndpoint: app.deps.settings.graphEndpoint,
+    queue: dependencies().storage.queue<ReplicationJob>(queueName),
+    graphEndpoint: dependencies().settings.graphEndpoint,
     sliceMs: 60_000,
-    log: () => undefined,
     ...changes,
   });
 }
@@ -278,8 +279,8 @@ describe('replication', () => {
     }
     const crashing = workerWith('replication-crash-test', {
       replica: new CrashingStore(
-        app.deps.storage.table(tableNames.replica),
-        new CrashingFeed(app.deps.storage.table(tableNames.replicaChanges)),
+        dependencies().storage.table(tableNames.replica),
+        new CrashingFeed(dependencies().storage.table(tableNames.replicaChanges)),
       ),
     });
     const created = await app.replicationScheduler.createRun(tenant.id, 'on_demand');
@@ -404,7 +405,7 @@ describe('replication', () => {
     connector.simulator.control.revokeConsent(tenant.id, clientId);
     // Issued tokens stay valid until they expire; a new process (a new token cache) meets the revocation.
     const fresh = workerWith('replication-revoked-test', {
-      tokens: new AppTokenProvider(services().deps.settings),
+      tokens: new AppTokenProvider(dependencies().settings),
     });
     const { job, outcome } = await run(fresh);
     expect(outcome).toBe('failed');

@@ -1,20 +1,28 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import { type AppServices, services } from '../app-services.js';
 import { functions } from '../hosting/function-registry.js';
+import { invocationLogger, type Logger } from '../hosting/logger.js';
 import { type FieldProblem, problemResponse } from '../http/problem.js';
+import type { CachedSecrets } from '../secrets/cached-secrets.js';
 import { CoreRequestRefused } from './core-request-refused.js';
 import { problemFor } from './problem-table.js';
 import { readLimitedBody } from './read-limited-body.js';
+import type { ReplayGuard } from './replay-guard.js';
 import { verifyRequestSignature } from './request-signature.js';
 import { acceptedRequestSecrets } from './signing-secrets.js';
 
-export interface EndpointInput<P, Q, B> {
+/** What every core endpoint needs of the app's services before its handler runs. */
+export interface EndpointServices {
+  secrets: CachedSecrets;
+  replayGuard: ReplayGuard;
+}
+
+export interface EndpointInput<P, Q, B, S> {
   params: P;
   query: Q;
   body: B;
-  services: AppServices;
-  context: InvocationContext;
+  services: S;
+  log: Logger;
   /** The request's webhook-id, usable as an idempotency key. */
   requestId: string;
 }
@@ -26,7 +34,7 @@ export interface EndpointResult {
 }
 
 /** A core-facing operation: its route, schemas (which also make the OpenAPI document) and handler. */
-export interface CoreOperation<P = unknown, Q = unknown, B = unknown> {
+export interface CoreOperation<P = unknown, Q = unknown, B = unknown, S = unknown> {
   name: string;
   method: HttpMethod;
   /** A Functions route template below /api, e.g. `invitations/{id}`. */
@@ -37,7 +45,7 @@ export interface CoreOperation<P = unknown, Q = unknown, B = unknown> {
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
-  handler: (input: EndpointInput<P, Q, B>) => Promise<EndpointResult>;
+  handler: (input: EndpointInput<P, Q, B, S>) => Promise<EndpointResult>;
 }
 
 const operations: CoreOperation[] = [];
@@ -72,57 +80,65 @@ function parseJson(raw: string): unknown {
 }
 
 /**
- * Registers a core-facing endpoint. Every request goes through, in this order: the body size limit (413 before
- * any HMAC work), the Standard Webhooks signature with every accepted secret, the replay guard (each
- * webhook-id once, across endpoints), the schemas (400 naming each offending field), then the handler. Refusals
- * are problem details and change nothing. In Azure the function key (authLevel function) is required as well.
+ * Makes the function that registers core-facing endpoints, given where the app's services come from. Every
+ * request goes through, in this order: the body size limit (413 before any HMAC work), the Standard Webhooks
+ * signature with every accepted secret, the replay guard (each webhook-id once, across endpoints), the schemas
+ * (400 naming each offending field), then the handler. Refusals are problem details and change nothing. In Azure
+ * the function key (authLevel function) is required as well.
  */
-export function coreEndpoint<P, Q, B>(operation: CoreOperation<P, Q, B>): void {
-  operations.push(operation as CoreOperation);
-  const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    let remembered: string | undefined;
-    const app = services();
-    try {
-      const raw = await readLimitedBody(request);
-      const headers = Object.fromEntries(request.headers.entries());
-      const signed = verifyRequestSignature(raw, headers, await acceptedRequestSecrets(app.secrets));
-      await app.replayGuard.remember(signed.id);
-      remembered = signed.id;
-      const params = parse(operation.params, request.params, 'params');
-      const query = parse(operation.query, Object.fromEntries(request.query.entries()), 'query');
-      const body = operation.body
-        ? parse(operation.body, raw ? parseJson(raw) : undefined, 'body')
-        : (undefined as B);
-      if (!operation.body && raw.trim())
-        throw new CoreRequestRefused('unexpected_body', 'Send this request without a body.');
-      const result = await operation.handler({
-        params,
-        query,
-        body,
-        services: app,
-        context,
-        requestId: signed.id,
-      });
-      return {
-        status: result.status,
-        headers: { 'cache-control': 'no-store', ...(result.headers ?? {}) },
-        ...(result.body === undefined ? {} : { jsonBody: result.body }),
-      };
-    } catch (error) {
-      const problem = problemFor(error);
-      if (problem.status >= 500) {
-        context.error(`${operation.name} failed`, error);
-        if (remembered) await app.replayGuard.forget(remembered);
-      } else {
-        context.warn(`${operation.name} refused: ${problem.type} ${problem.detail ?? ''}`);
-      }
-      return problemResponse(problem);
-    }
+export const coreEndpoints =
+  <S extends EndpointServices>(services: () => S) =>
+  <P, Q, B>(operation: CoreOperation<P, Q, B, S>): void => {
+    operations.push(operation as CoreOperation);
+    functions.http(operation.name, {
+      methods: [operation.method],
+      route: operation.route,
+      authLevel: 'function',
+      handler: (request, context) => handle(operation, services(), request, context),
+    });
   };
-  functions.http(operation.name, {
-    methods: [operation.method],
-    route: operation.route,
-    authLevel: 'function',
-    handler,
-  });
+
+async function handle<P, Q, B, S extends EndpointServices>(
+  operation: CoreOperation<P, Q, B, S>,
+  app: S,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  let remembered: string | undefined;
+  try {
+    const raw = await readLimitedBody(request);
+    const headers = Object.fromEntries(request.headers.entries());
+    const signed = verifyRequestSignature(raw, headers, await acceptedRequestSecrets(app.secrets));
+    await app.replayGuard.remember(signed.id);
+    remembered = signed.id;
+    const params = parse(operation.params, request.params, 'params');
+    const query = parse(operation.query, Object.fromEntries(request.query.entries()), 'query');
+    const body = operation.body
+      ? parse(operation.body, raw ? parseJson(raw) : undefined, 'body')
+      : (undefined as B);
+    if (!operation.body && raw.trim())
+      throw new CoreRequestRefused('unexpected_body', 'Send this request without a body.');
+    const result = await operation.handler({
+      params,
+      query,
+      body,
+      services: app,
+      log: invocationLogger(context),
+      requestId: signed.id,
+    });
+    return {
+      status: result.status,
+      headers: { 'cache-control': 'no-store', ...(result.headers ?? {}) },
+      ...(result.body === undefined ? {} : { jsonBody: result.body }),
+    };
+  } catch (error) {
+    const problem = problemFor(error);
+    if (problem.status >= 500) {
+      context.error(`${operation.name} failed`, error);
+      if (remembered) await app.replayGuard.forget(remembered);
+    } else {
+      context.warn(`${operation.name} refused: ${problem.type} ${problem.detail ?? ''}`);
+    }
+    return problemResponse(problem);
+  }
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { AppServices } from '../app-services.js';
-import { tableNames } from '../app-services.js';
+import type { EntityTable } from '../storage/entity-table.js';
+import type { TenantTable } from '../tenants/tenant-partition.js';
 import { type DeliveryState, deliveryStateKeys } from './event-dispatcher.js';
 import { streamsWithDueEvents } from './event-listing.js';
+import type { Outbox } from './outbox.js';
 
 export const deliveryStateSchema = z.object({
   enabled: z.boolean(),
@@ -10,35 +11,42 @@ export const deliveryStateSchema = z.object({
   disabledAt: z.iso.datetime().optional(),
   reason: z.string().optional(),
 });
+export type DeliveryStateView = z.infer<typeof deliveryStateSchema>;
 
-export async function readDeliveryState(app: AppServices): Promise<z.infer<typeof deliveryStateSchema>> {
-  const stored = await app.deps.storage
-    .table<DeliveryState>(tableNames.coreDelivery)
-    .get(deliveryStateKeys.partitionKey, deliveryStateKeys.rowKey);
-  const state = stored?.entity;
-  return {
-    enabled: !state?.disabled,
-    ...(app.deps.settings.coreWebhookUrl ? { coreWebhookUrl: app.deps.settings.coreWebhookUrl } : {}),
-    ...(state?.disabled && state.disabledAt ? { disabledAt: state.disabledAt } : {}),
-    ...(state?.disabled && state.reason ? { reason: state.reason } : {}),
-  };
-}
+/** The switch that turns event delivery to the core off (a 410 Gone from the core, or an operator) and on. */
+export class DeliverySwitch {
+  constructor(
+    private readonly state: EntityTable<DeliveryState>,
+    private readonly tenants: TenantTable,
+    private readonly outbox: Outbox,
+    private readonly coreWebhookUrl: string | undefined,
+  ) {}
 
-/** Turns delivery on or off; turning it on queues every stream with pending events. */
-export async function setDeliveryEnabled(app: AppServices, enabled: boolean) {
-  const table = app.deps.storage.table<DeliveryState>(tableNames.coreDelivery);
-  await table.upsertMany([
-    enabled
-      ? { ...deliveryStateKeys, disabled: false }
-      : {
-          ...deliveryStateKeys,
-          disabled: true,
-          disabledAt: new Date().toISOString(),
-          reason: 'Turned off by an operator.',
-        },
-  ]);
-  if (enabled)
-    for (const stream of await streamsWithDueEvents(app.outbox.table, new Date()))
-      await app.outbox.kick(stream);
-  return readDeliveryState(app);
+  async read(): Promise<DeliveryStateView> {
+    const state = (await this.state.get(deliveryStateKeys.partitionKey, deliveryStateKeys.rowKey))?.entity;
+    return {
+      enabled: !state?.disabled,
+      ...(this.coreWebhookUrl ? { coreWebhookUrl: this.coreWebhookUrl } : {}),
+      ...(state?.disabled && state.disabledAt ? { disabledAt: state.disabledAt } : {}),
+      ...(state?.disabled && state.reason ? { reason: state.reason } : {}),
+    };
+  }
+
+  /** Turns delivery on or off; turning it on queues every stream with pending events. */
+  async set(enabled: boolean): Promise<DeliveryStateView> {
+    await this.state.upsertMany([
+      enabled
+        ? { ...deliveryStateKeys, disabled: false }
+        : {
+            ...deliveryStateKeys,
+            disabled: true,
+            disabledAt: new Date().toISOString(),
+            reason: 'Turned off by an operator.',
+          },
+    ]);
+    if (enabled)
+      for (const stream of await streamsWithDueEvents(this.tenants, new Date()))
+        await this.outbox.kick(stream);
+    return this.read();
+  }
 }

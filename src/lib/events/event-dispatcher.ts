@@ -1,3 +1,4 @@
+import { consoleLogger, type Logger } from '../hosting/logger.js';
 import type { Entity, EntityTable } from '../storage/entity-table.js';
 import { PartitionLease } from '../storage/partition-lease.js';
 import { ConcurrencyError } from '../storage/storage-errors.js';
@@ -28,7 +29,6 @@ export interface DispatcherOptions {
   signingSecret: () => Promise<string>;
   deliver: (url: string, secret: string, event: OutboxRow) => Promise<DeliveryResult>;
   retryHorizonHours: number;
-  log: (message: string) => void;
 }
 
 /** At most this many deliveries per run, so a run stays well inside its lease. */
@@ -48,7 +48,7 @@ export const backoffSeconds = (attempts: number) => Math.min(5 * 2 ** Math.max(a
 export class EventDispatcher {
   constructor(private readonly options: DispatcherOptions) {}
 
-  async dispatch(stream: string, now = new Date()): Promise<DispatchOutcome> {
+  async dispatch(stream: string, now = new Date(), log: Logger = consoleLogger): Promise<DispatchOutcome> {
     const { coreWebhookUrl, tenants, state } = this.options;
     if (!coreWebhookUrl) return { delivered: 0, stopped: 'no_core' };
     if ((await state.get(deliveryStateKeys.partitionKey, deliveryStateKeys.rowKey))?.entity.disabled) {
@@ -84,14 +84,14 @@ export class EventDispatcher {
           continue;
         }
         if (result.status === 410) {
-          await this.disable(now);
+          await this.disable(now, log);
           return { delivered, retryInSeconds: undefined };
         }
         const attempts = entity.attempts + 1;
         const wait = backoffSeconds(attempts);
         const horizon = Date.parse(entity.createdAt) + this.options.retryHorizonHours * 3600_000;
         if (now.getTime() + wait * 1000 > horizon) {
-          this.options.log(
+          log.warn(
             `event ${entity.eventId} (${entity.type}) failed for good after ${attempts} tries; last status ${result.status}`,
           );
           await this.mark(entity, etag, { status: 'failed', attempts, lastStatus: result.status });
@@ -119,8 +119,8 @@ export class EventDispatcher {
     }
   }
 
-  private async disable(now: Date): Promise<void> {
-    this.options.log('the core answered 410 Gone: event delivery is disabled until re-enabled');
+  private async disable(now: Date, log: Logger): Promise<void> {
+    log.warn('the core answered 410 Gone: event delivery is disabled until re-enabled');
     await this.options.state.upsertMany([
       {
         ...deliveryStateKeys,

@@ -1,4 +1,5 @@
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import type { Logger } from '../hosting/logger.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { nextFeedBase } from './change-feed.js';
@@ -40,7 +41,7 @@ export interface SliceContext {
   started: number;
   sliceMs: number;
   writesPerFlush?: number;
-  log: (message: string) => void;
+  log: Logger;
 }
 
 const usersDelta = '/users/delta?$select=displayName,userPrincipalName,mail,accountEnabled,usageLocation';
@@ -169,7 +170,7 @@ export class ReplicationSlice {
       page = await (ahead ?? this.c.graph.get<Page>(this.c.token, url));
     } catch (error) {
       if (isList(phase) || !isExpiredDelta(error)) throw error;
-      this.c.log(`${this.c.job.tenantId}: ${phase} delta link expired; enumerating everything again`);
+      this.c.log.info(`${this.c.job.tenantId}: ${phase} delta link expired; enumerating everything again`);
       await this.checkpoint();
       state[deltaKey] = undefined;
       run.next = undefined;

@@ -2,6 +2,7 @@ import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
 import { GraphClient } from '../graph/graph-client.js';
 import { ResourceUnitPacer } from '../graph/resource-unit-pacer.js';
+import { consoleLogger, type Logger } from '../hosting/logger.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
@@ -34,7 +35,6 @@ export interface WorkerDeps {
   resourceBudget?: number;
   /** Planned writes that start a flush (in the background) mid-phase. */
   writesPerFlush?: number;
-  log: (message: string) => void;
 }
 
 const finished = (run: ReplicationRunRecord) => ['completed', 'failed', 'skipped'].includes(run.status);
@@ -52,11 +52,15 @@ export class ReplicationWorker {
 
   constructor(private readonly deps: WorkerDeps) {}
 
-  async process(job: ReplicationJob, started = Date.now()): Promise<WorkOutcome> {
+  async process(
+    job: ReplicationJob,
+    log: Logger = consoleLogger,
+    started = Date.now(),
+  ): Promise<WorkOutcome> {
     const { tenants } = this.deps;
     const stored = await tenants.get(job.tenantId, tenantRows.run(job.runId));
     if (!stored) {
-      this.deps.log(`replication job for an unknown run ${job.runId} of ${job.tenantId}: dropped`);
+      log.warn(`replication job for an unknown run ${job.runId} of ${job.tenantId}: dropped`);
       return 'already_done';
     }
     if (finished(stored.entity)) return 'already_done';
@@ -67,17 +71,26 @@ export class ReplicationWorker {
     }
     try {
       const run = (await tenants.get(job.tenantId, tenantRows.run(job.runId)))?.entity ?? stored.entity;
-      return await this.slice(job, run, started);
+      return await this.slice(job, run, started, log);
     } finally {
       await lease.release();
     }
   }
 
-  private async slice(job: ReplicationJob, run: ReplicationRunRecord, started: number): Promise<WorkOutcome> {
+  private async slice(
+    job: ReplicationJob,
+    run: ReplicationRunRecord,
+    started: number,
+    log: Logger,
+  ): Promise<WorkOutcome> {
     const { tenants } = this.deps;
     const tenant = (await this.deps.registry.get(job.tenantId))?.entity;
     if (!tenant || tenant.status === 'offboarded' || tenant.status === 'credentials_invalid') {
-      return this.fail(job, tenant ? `tenant is ${tenant.status.replace('_', ' ')}` : 'tenant not found');
+      return this.fail(
+        job,
+        tenant ? `tenant is ${tenant.status.replace('_', ' ')}` : 'tenant not found',
+        log,
+      );
     }
     const state: ReplicationState =
       (await tenants.get(job.tenantId, tenantRows.replicationState))?.entity ?? {};
@@ -101,7 +114,7 @@ export class ReplicationWorker {
     } catch (error) {
       if (!(error instanceof CredentialProblem)) throw error;
       await this.deps.registry.markCredentialsInvalid(job.tenantId, error.code, serviceId);
-      return this.fail(job, `credentials do not work: ${error.code}`);
+      return this.fail(job, `credentials do not work: ${error.code}`, log);
     }
 
     const pacer = this.pacers.get(job.tenantId) ?? new ResourceUnitPacer(this.deps.resourceBudget);
@@ -132,7 +145,7 @@ export class ReplicationWorker {
       started,
       sliceMs: this.deps.sliceMs,
       writesPerFlush: this.deps.writesPerFlush,
-      log: this.deps.log,
+      log,
     });
     if ((await slice.work()) === 'continued') return 'continued';
     return this.complete(job, run, slice.counts);
@@ -177,13 +190,13 @@ export class ReplicationWorker {
   }
 
   /** Gives a run up for good (its job kept failing): failed, once, and the core told; 'unknown' for no such run. */
-  async giveUp(job: ReplicationJob, reason: string): Promise<WorkOutcome | 'unknown'> {
+  async giveUp(job: ReplicationJob, reason: string, log: Logger): Promise<WorkOutcome | 'unknown'> {
     if (!(await this.deps.tenants.get(job.tenantId, tenantRows.run(job.runId)))) return 'unknown';
-    return this.fail(job, reason);
+    return this.fail(job, reason, log);
   }
 
   /** Ends a run as failed, once, and tells the core (no retry: the message is done). */
-  private async fail(job: ReplicationJob, reason: string): Promise<WorkOutcome> {
+  private async fail(job: ReplicationJob, reason: string, log: Logger): Promise<WorkOutcome> {
     const stored = await this.deps.tenants.get(job.tenantId, tenantRows.run(job.runId));
     if (!stored || finished(stored.entity)) return 'already_done';
     const transaction = this.deps.tenants.transaction(job.tenantId).update(
@@ -202,7 +215,7 @@ export class ReplicationWorker {
     ]);
     await transaction.commit();
     await this.deps.outbox.kick(job.tenantId);
-    this.deps.log(`${job.tenantId}: replication run ${job.runId} failed: ${reason}`);
+    log.warn(`${job.tenantId}: replication run ${job.runId} failed: ${reason}`);
     return 'failed';
   }
 }

@@ -1,37 +1,37 @@
-import { type AuditEntry, AuditLog } from './audit/audit-log.js';
-import { ReplayGuard, type SeenRequest } from './core-api/replay-guard.js';
-import { eventSigningSecret } from './core-api/signing-secrets.js';
-import { type Dependencies, dependencies } from './dependencies.js';
-import { deliverEvent } from './events/core-delivery.js';
-import { type DeliveryState, EventDispatcher } from './events/event-dispatcher.js';
-import { type DispatchMessage, Outbox } from './events/outbox.js';
-import { GraphClient } from './graph/graph-client.js';
-import { Housekeeping } from './housekeeping/housekeeping.js';
-import { AppTokenProvider } from './identity/app-token-provider.js';
+import { type AuditEntry, AuditLog } from './lib/audit/audit-log.js';
+import { coreEndpoints } from './lib/core-api/core-endpoint.js';
+import { ReplayGuard, type SeenRequest } from './lib/core-api/replay-guard.js';
+import { eventSigningSecret } from './lib/core-api/signing-secrets.js';
+import { type Dependencies, dependencies } from './lib/dependencies.js';
+import { deliverEvent } from './lib/events/core-delivery.js';
+import { DeliverySwitch } from './lib/events/delivery-state.js';
+import { type DeliveryState, EventDispatcher } from './lib/events/event-dispatcher.js';
+import { type DispatchMessage, Outbox } from './lib/events/outbox.js';
+import { GraphClient } from './lib/graph/graph-client.js';
+import { Housekeeping } from './lib/housekeeping/housekeeping.js';
+import { AppTokenProvider } from './lib/identity/app-token-provider.js';
 import {
   type InvitationRecord,
   InvitationService,
   type InvitationTokenIndex,
-} from './invitations/invitation-service.js';
-import { AutomaticRegistration } from './onboarding/automatic-registration.js';
-import { OnboardingService } from './onboarding/onboarding-service.js';
-import { ProvisioningSignIn } from './onboarding/provisioning-sign-in.js';
-import { type SignInStateRecord, SignInStates } from './onboarding/sign-in-state.js';
-import { ChangeFeed } from './replication/change-feed.js';
-import { ReplicaStore } from './replication/replica-store.js';
-import { ReplicationScheduler } from './replication/replication-scheduler.js';
-import { type ReplicationJob, ReplicationWorker } from './replication/replication-worker.js';
-import { CachedSecrets } from './secrets/cached-secrets.js';
-import { TenantSecretStore } from './secrets/tenant-secret-store.js';
-import { queueNames, tableNames } from './storage/storage-names.js';
-import type { TenantPartitionRow } from './tenants/tenant-partition.js';
-import { TenantRegistry } from './tenants/tenant-registry.js';
-
-export { queueNames, tableNames };
+} from './lib/invitations/invitation-service.js';
+import { AutomaticRegistration } from './lib/onboarding/automatic-registration.js';
+import { OnboardingService } from './lib/onboarding/onboarding-service.js';
+import { ProvisioningSignIn } from './lib/onboarding/provisioning-sign-in.js';
+import { type SignInStateRecord, SignInStates } from './lib/onboarding/sign-in-state.js';
+import { ChangeFeed } from './lib/replication/change-feed.js';
+import { ReplicaStore } from './lib/replication/replica-store.js';
+import { ReplicationScheduler } from './lib/replication/replication-scheduler.js';
+import { type ReplicationJob, ReplicationWorker } from './lib/replication/replication-worker.js';
+import { CachedSecrets } from './lib/secrets/cached-secrets.js';
+import { TenantSecretStore } from './lib/secrets/tenant-secret-store.js';
+import { queueNames, tableNames } from './lib/storage/storage-names.js';
+import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
+import { TenantRegistry } from './lib/tenants/tenant-registry.js';
+import { TenantValidation } from './lib/tenants/tenant-validation.js';
 
 /** The domain services, built once from the dependencies and handed to the functions. */
 export interface AppServices {
-  deps: Dependencies;
   secrets: CachedSecrets;
   replayGuard: ReplayGuard;
   invitations: InvitationService;
@@ -50,12 +50,11 @@ export interface AppServices {
   housekeeping: Housekeeping;
   replicationWorker: ReplicationWorker;
   replicationScheduler: ReplicationScheduler;
+  deliverySwitch: DeliverySwitch;
+  tenantValidation: TenantValidation;
 }
 
-export function buildServices(
-  deps: Dependencies,
-  log: (message: string) => void = console.warn,
-): AppServices {
+export function buildServices(deps: Dependencies): AppServices {
   const { settings, storage } = deps;
   const secrets = new CachedSecrets(deps.secrets, settings.secretCacheSeconds * 1000);
   const tenants = storage.table<TenantPartitionRow>(tableNames.tenants);
@@ -76,8 +75,8 @@ export function buildServices(
     new ChangeFeed(storage.table(tableNames.replicaChanges)),
   );
   const replicationQueue = storage.queue<ReplicationJob>(queueNames.replicationJobs);
+  const dispatcherState = storage.table<DeliveryState>(tableNames.coreDelivery);
   return {
-    deps,
     secrets,
     replayGuard: new ReplayGuard(
       storage.table<SeenRequest>(tableNames.coreRequestIds),
@@ -125,7 +124,6 @@ export function buildServices(
       queue: replicationQueue,
       graphEndpoint: settings.graphEndpoint,
       sliceMs: settings.replicationSliceSeconds * 1000,
-      log,
     }),
     replicationScheduler: new ReplicationScheduler(
       tenants,
@@ -137,19 +135,24 @@ export function buildServices(
     outbox,
     dispatcher: new EventDispatcher({
       tenants,
-      state: storage.table<DeliveryState>(tableNames.coreDelivery),
+      state: dispatcherState,
       coreWebhookUrl: settings.coreWebhookUrl,
       signingSecret: () => eventSigningSecret(secrets),
       deliver: deliverEvent,
       retryHorizonHours: settings.eventRetryHorizonHours,
-      log,
     }),
+    deliverySwitch: new DeliverySwitch(dispatcherState, tenants, outbox, settings.coreWebhookUrl),
+    tenantValidation: new TenantValidation({ registry, secrets: tenantSecrets, tokens, graph }),
   };
 }
 
 let current: AppServices | undefined;
 
+/** The process-wide services, built on first use (the composition root: nothing in lib imports this module). */
 export function services(): AppServices {
   current ??= buildServices(dependencies());
   return current;
 }
+
+/** Registers a core-facing endpoint whose handler gets the app's services. */
+export const coreEndpoint = coreEndpoints(services);

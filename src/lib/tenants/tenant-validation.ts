@@ -1,0 +1,59 @@
+import type { GraphClient } from '../graph/graph-client.js';
+import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import { CredentialProblem } from '../identity/credential-problem.js';
+import { probeRegistration } from '../onboarding/probe-registration.js';
+import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import { type ValidationReport, validateRegistration } from '../validation/validate-registration.js';
+import { TenantNotFound } from './tenant-errors.js';
+import type { TenantView } from './tenant-record.js';
+import type { TenantRegistry } from './tenant-registry.js';
+
+export type Revalidation =
+  | { ok: true; tenant: TenantView; report: ValidationReport }
+  | { ok: false; tenant: TenantView; problem: CredentialProblem };
+
+/** Validating a registered tenant again, on demand ("check again", the core's validate). */
+export class TenantValidation {
+  constructor(
+    private readonly deps: {
+      registry: TenantRegistry;
+      secrets: TenantSecretStore;
+      tokens: AppTokenProvider;
+      graph: GraphClient;
+    },
+  ) {}
+
+  /**
+   * Validates with the stored credentials: a fresh token (its `roles`), the app's directory roles, the report,
+   * and the registry updated (an event when the verdict changes). Credentials that no longer work mark the tenant
+   * and tell the core once.
+   */
+  async revalidate(tenantId: string): Promise<Revalidation> {
+    const { registry } = this.deps;
+    const stored = await registry.get(tenantId);
+    if (!stored) throw new TenantNotFound(tenantId);
+    const services = JSON.parse(stored.entity.services) as { id: string }[];
+    const serviceId = services[0]?.id ?? '';
+    const credential = await this.deps.secrets.get(tenantId, serviceId);
+    try {
+      if (!credential) throw new CredentialProblem('invalid_secret');
+      const facts = await probeRegistration(
+        this.deps.tokens,
+        this.deps.graph,
+        { tenantId, clientId: credential.clientId, secret: credential.secret },
+        { fresh: true },
+      );
+      const report = validateRegistration({
+        automaticDns: stored.entity.automaticDns,
+        dnsWorkPending: stored.entity.dnsWorkPending,
+        appRoleIds: facts.appRoleIds,
+        grantedPermissions: facts.grantedPermissions,
+      });
+      return { ok: true, tenant: await registry.recordValidation(tenantId, report), report };
+    } catch (error) {
+      if (!(error instanceof CredentialProblem)) throw error;
+      await registry.markCredentialsInvalid(tenantId, error.code, serviceId);
+      return { ok: false, tenant: await registry.view(tenantId), problem: error };
+    }
+  }
+}
