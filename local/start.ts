@@ -7,7 +7,8 @@ import { loadOrCreateCertificates } from '../sim/certificates.js';
 import { seedSampleWorld } from '../sim/sample-world.js';
 import { Simulator } from '../sim/server.js';
 import { eventSigningSecretName, requestSigningSecretsName } from '../src/lib/core-api/signing-secrets.js';
-import { provisioningSecretName } from '../src/lib/onboarding/provisioning-sign-in.js';
+import { provisioningSecretName } from '../src/lib/onboarding/automatic/provisioning-sign-in.js';
+import { signInRedirectUri } from '../src/lib/onboarding/onboarding-urls.js';
 import { projectRoot } from '../src/lib/project-root.js';
 import { type RunningAzurite, startAzurite } from './azurite.js';
 import { CoreStandIn } from './core-stand-in.js';
@@ -77,7 +78,7 @@ async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> 
   const certificates = await loadOrCreateCertificates(join(root, '.local', 'sim'));
   const simulator = await Simulator.start({ certificates, port: Number(args['sim-port']) });
   const operator = await seedSampleWorld(simulator, [
-    `${settings.values.PUBLIC_BASE_URL}/api/onboarding/callback`,
+    signInRedirectUri(settings.values.PUBLIC_BASE_URL ?? ''),
   ]);
   Object.assign(settings.values, {
     AUTHORITY_HOST: simulator.authorityHost,

@@ -15,10 +15,14 @@ import {
   InvitationService,
   type InvitationTokenIndex,
 } from './lib/invitations/invitation-service.js';
-import { AutomaticRegistration } from './lib/onboarding/automatic-registration.js';
-import { OnboardingService } from './lib/onboarding/onboarding-service.js';
-import { ProvisioningSignIn } from './lib/onboarding/provisioning-sign-in.js';
+import { AppRegistration } from './lib/onboarding/automatic/app-registration.js';
+import { AutomaticOnboarding } from './lib/onboarding/automatic/automatic-onboarding.js';
+import { ProvisioningSignIn } from './lib/onboarding/automatic/provisioning-sign-in.js';
+import { InvitationAccess } from './lib/onboarding/invitation-access.js';
+import { ManualOnboarding } from './lib/onboarding/manual/manual-onboarding.js';
+import { OnboardingRecord } from './lib/onboarding/onboarding-record.js';
 import { type SignInStateRecord, SignInStates } from './lib/onboarding/sign-in-state.js';
+import { TenantAdmission } from './lib/onboarding/tenant-admission.js';
 import { ChangeFeed } from './lib/replication/change-feed.js';
 import { ReplicaStore } from './lib/replication/replica-store.js';
 import { ReplicationScheduler } from './lib/replication/replication-scheduler.js';
@@ -41,11 +45,10 @@ export interface AppServices {
   graph: GraphClient;
   tenantSecrets: TenantSecretStore;
   registry: TenantRegistry;
-  audit: AuditLog;
-  onboarding: OnboardingService;
-  provisioning: ProvisioningSignIn;
   signInStates: SignInStates;
-  automatic: AutomaticRegistration;
+  invitationAccess: InvitationAccess;
+  automaticOnboarding: AutomaticOnboarding;
+  manualOnboarding: ManualOnboarding;
   replica: ReplicaStore;
   housekeeping: Housekeeping;
   replicationWorker: ReplicationWorker;
@@ -76,6 +79,10 @@ export function buildServices(deps: Dependencies): AppServices {
   );
   const replicationQueue = storage.queue<ReplicationJob>(queueNames.replicationJobs);
   const dispatcherState = storage.table<DeliveryState>(tableNames.coreDelivery);
+  const signInStates = new SignInStates(storage.table<SignInStateRecord>(tableNames.signInStates));
+  const invitationAccess = new InvitationAccess(invitations, registry);
+  const admission = new TenantAdmission({ authorityHost: settings.authorityHost, registry });
+  const record = new OnboardingRecord({ registry, invitations, audit });
   return {
     secrets,
     replayGuard: new ReplayGuard(
@@ -87,24 +94,29 @@ export function buildServices(deps: Dependencies): AppServices {
     graph,
     tenantSecrets,
     registry,
-    audit,
-    onboarding: new OnboardingService({
-      settings,
-      invitations,
-      tokens,
-      graph,
-      secrets: tenantSecrets,
-      registry,
-      audit,
+    signInStates,
+    invitationAccess,
+    automaticOnboarding: new AutomaticOnboarding({
+      access: invitationAccess,
+      admission,
+      record,
+      provisioning: new ProvisioningSignIn(settings, secrets),
+      signInStates,
+      registration: new AppRegistration({
+        graph,
+        tokens,
+        secrets: tenantSecrets,
+        progress: tenants,
+        publicBaseUrl: settings.publicBaseUrl,
+      }),
     }),
-    provisioning: new ProvisioningSignIn(settings, secrets),
-    signInStates: new SignInStates(storage.table<SignInStateRecord>(tableNames.signInStates)),
-    automatic: new AutomaticRegistration({
-      graph,
+    manualOnboarding: new ManualOnboarding({
+      access: invitationAccess,
+      admission,
+      record,
       tokens,
+      graph,
       secrets: tenantSecrets,
-      progress: tenants,
-      publicBaseUrl: settings.publicBaseUrl,
     }),
     replica,
     housekeeping: new Housekeeping({

@@ -13,7 +13,8 @@ import { Simulator } from '../../sim/server.js';
 import { signRequest } from '../../src/lib/core-api/request-signature.js';
 import { eventSigningSecretName, requestSigningSecretsName } from '../../src/lib/core-api/signing-secrets.js';
 import { registeredFunctions } from '../../src/lib/hosting/function-registry.js';
-import { provisioningSecretName } from '../../src/lib/onboarding/provisioning-sign-in.js';
+import { provisioningSecretName } from '../../src/lib/onboarding/automatic/provisioning-sign-in.js';
+import { signInRedirectUri } from '../../src/lib/onboarding/onboarding-urls.js';
 
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 export const functionKey = 'fixture-function-key';
@@ -75,7 +76,7 @@ export class ConnectorFixture {
     this.publicBaseUrl = `http://localhost:${port}`;
     this.azurite = await startAzurite();
     this.simulator = await Simulator.start({ certificates: inject('certificates') });
-    this.world = await seedSampleWorld(this.simulator, [`${this.publicBaseUrl}/api/onboarding/callback`]);
+    this.world = await seedSampleWorld(this.simulator, [signInRedirectUri(this.publicBaseUrl)]);
     const vault = this.simulator.vaults.get('connector')?.vault;
     vault?.put(requestSigningSecretsName, { value: this.requestSecrets.join(' ') });
     vault?.put(eventSigningSecretName, { value: this.eventSecret });

@@ -1,6 +1,9 @@
 import { ConnectorError } from '../errors/connector-error.js';
 
 export type RefusalCode =
+  | 'automatic_not_offered'
+  | 'automatic_not_configured'
+  | 'other_invitation'
   | 'manual_not_offered'
   | 'invalid_tenant_id'
   | 'invalid_client_id'
@@ -17,8 +20,6 @@ export class OnboardingRefused extends ConnectorError {
   constructor(
     readonly code: RefusalCode,
     message: string,
-    /** The form field it concerns, on the manual path. */
-    readonly field?: 'tenantId' | 'clientId' | 'clientSecret',
   ) {
     super(message);
   }

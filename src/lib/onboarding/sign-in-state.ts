@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cookie, HttpRequest } from '@azure/functions';
 import { ConnectorError } from '../errors/connector-error.js';
-import { readCookie } from '../pages/form-token.js';
+import { readCookie } from '../http/browser-request.js';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { ConcurrencyError } from '../storage/storage-errors.js';

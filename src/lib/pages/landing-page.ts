@@ -1,9 +1,11 @@
 import type { HttpResponseInit } from '@azure/functions';
-import type { OpenInvitation } from '../onboarding/onboarding-service.js';
+import { registrationName } from '../onboarding/automatic/app-registration.js';
+import type { OpenInvitation } from '../onboarding/invitation-access.js';
+import { onboardingPath, onboardingRoutes } from '../onboarding/onboarding-urls.js';
 import { directoryRoles } from '../validation/directory-roles.js';
 import { permissionsNeeded } from '../validation/required-permissions.js';
-import { rolesTable } from '../validation/roles-table.js';
-import { html } from './html.js';
+import { type RoleRule, rolesTable } from '../validation/roles-table.js';
+import { html, type SafeHtml } from './html.js';
 import { page } from './page-layout.js';
 
 const stageText = {
@@ -12,17 +14,19 @@ const stageText = {
   onboarding_and_new_site: 'Onboarding, and again for a new site',
 } as const;
 
+type Field = 'tenantId' | 'clientId' | 'clientSecret';
+
 export interface LandingInput {
   invitation: OpenInvitation;
   token: string;
   formToken: string;
   /** A refusal of the manual form to show, with the field it concerns. */
-  error?: { message: string; field?: string };
+  error?: { message: string; field?: Field };
   values?: { tenantId?: string; clientId?: string };
 }
 
 /** The roles table, filtered to the options of this invitation. */
-function rolesFor(invitation: OpenInvitation) {
+function rolesFor(invitation: OpenInvitation): RoleRule[] {
   const automatic = invitation.record.method !== 'manual';
   return rolesTable.filter((rule) => {
     if (rule.holder === 'signing_admin') return automatic;
@@ -32,41 +36,91 @@ function rolesFor(invitation: OpenInvitation) {
   });
 }
 
-/** What the customer admin sees on opening the invitation: what will be made, what it needs, and the two paths. */
-export function landingPage(input: LandingInput, status = 200): HttpResponseInit {
-  const { invitation, token } = input;
-  const method = invitation.record.method;
-  const base = `/api/onboarding/${encodeURIComponent(token)}`;
-  const automatic = html`<section><h2>Automatic: sign in with Microsoft</h2>
-<p>Sign in as an administrator of your Microsoft 365 tenant. The connector then creates the app registration
-<strong>Live Platform Connector</strong> with ${invitation.services.length === 1 ? 'a client secret' : `a client secret for each of the ${invitation.services.length} services`},
-its Enterprise app, and (if you are a Privileged Role Administrator or Global Administrator) grants its permissions and roles.</p>
-<p>You need <strong>${directoryRoles.applicationAdministrator.name}</strong> (or Cloud Application Administrator, or Global Administrator).</p>
-<p><a class="button" href="${base}/sign-in">Sign in with Microsoft</a></p></section>`;
-  const fieldError = (field: string) =>
-    input.error?.field === field ? html`<span class="missing"> ${input.error.message}</span>` : '';
-  const manual = html`<section><h2>Manual: I registered the app myself</h2>
-<p>Register an app (single tenant) in your tenant, give it the roles and permissions below, grant admin consent, add a client secret, and enter:</p>
-${input.error && !input.error.field ? html`<p class="error" role="alert">${input.error.message}</p>` : ''}
-<form method="post" action="${base}/manual" autocomplete="off">
-<input type="hidden" name="form" value="${input.formToken}">
-<label for="tenantId">Directory (tenant) ID</label><input type="text" id="tenantId" name="tenantId" required value="${input.values?.tenantId ?? ''}">${fieldError('tenantId')}
-<label for="clientId">Application (client) ID</label><input type="text" id="clientId" name="clientId" required value="${input.values?.clientId ?? ''}">${fieldError('clientId')}
-<label for="clientSecret">Client secret value</label><input type="password" id="clientSecret" name="clientSecret" required>${fieldError('clientSecret')}
-<p><button type="submit">Check and connect</button></p></form></section>`;
-  const roles = rolesFor(invitation);
-  const body = html`<h1>Connect ${invitation.customer.name} to the Live Platform</h1>
+function introSection(invitation: OpenInvitation): SafeHtml {
+  return html`<h1>Connect ${invitation.customer.name} to the Live Platform</h1>
 <p>Your service provider invites you to connect your Microsoft 365 tenant for Teams Direct Routing
 (${invitation.services.map((service) => service.name).join(', ')}). The connection uses an app registration in your tenant,
-so the daily work never depends on anyone's sign-in. Its secret is kept in Azure Key Vault, nowhere else.</p>
-<h2>Roles</h2>
-<table><thead><tr><th>Role</th><th>Held by</th><th>Why</th><th>When</th><th>Later</th></tr></thead><tbody>
-${roles.map((rule) => html`<tr><td>${directoryRoles[rule.role].name}</td><td>${rule.holder === 'app' ? 'the app' : 'you, while signing in'}</td><td>${rule.purpose}</td><td>${stageText[rule.stage]}</td><td>${rule.rule}</td></tr>`)}
-</tbody></table>
-<p class="note">Teams Administrator, or Teams Telephony Administrator together with Skype for Business Administrator. Global Administrator would also work but is far more than needed.</p>
-<h2>Microsoft Graph application permissions</h2>
-<ul>${permissionsNeeded({ automaticDns: invitation.record.automaticDns, dnsNeededNow: true }).map((permission) => html`<li>${permission}</li>`)}</ul>
-<div class="paths">${method !== 'manual' ? automatic : ''}${method !== 'automatic' ? manual : ''}</div>
+so the daily work never depends on anyone's sign-in. Its secret is kept in Azure Key Vault, nowhere else.</p>`;
+}
+
+function rolesSection(invitation: OpenInvitation): SafeHtml {
+  const rows = rolesFor(invitation).map(
+    (rule) => html`<tr>
+<td>${directoryRoles[rule.role].name}</td>
+<td>${rule.holder === 'app' ? 'the app' : 'you, while signing in'}</td>
+<td>${rule.purpose}</td>
+<td>${stageText[rule.stage]}</td>
+<td>${rule.rule}</td>
+</tr>`,
+  );
+  return html`<h2>Roles</h2>
+<table>
+<thead><tr><th>Role</th><th>Held by</th><th>Why</th><th>When</th><th>Later</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+<p class="note">Teams Administrator, or Teams Telephony Administrator together with Skype for Business Administrator. Global Administrator would also work but is far more than needed.</p>`;
+}
+
+function permissionsSection(invitation: OpenInvitation): SafeHtml {
+  const permissions = permissionsNeeded({ automaticDns: invitation.record.automaticDns, dnsNeededNow: true });
+  return html`<h2>Microsoft Graph application permissions</h2>
+<ul>
+${permissions.map((permission) => html`<li>${permission}</li>`)}
+</ul>`;
+}
+
+function automaticSection(input: LandingInput): SafeHtml {
+  const count = input.invitation.services.length;
+  return html`<section>
+<h2>Automatic: sign in with Microsoft</h2>
+<p>Sign in as an administrator of your Microsoft 365 tenant. The connector then creates the app registration
+<strong>${registrationName}</strong> with ${count === 1 ? 'a client secret' : `a client secret for each of the ${count} services`},
+its Enterprise app, and (if you are a Privileged Role Administrator or Global Administrator) grants its permissions and roles.</p>
+<p>You need <strong>${directoryRoles.applicationAdministrator.name}</strong> (or Cloud Application Administrator, or Global Administrator).</p>
+<p><a class="button" href="${onboardingPath(onboardingRoutes.signIn, input.token)}">Sign in with Microsoft</a></p>
+</section>`;
+}
+
+function manualField(input: LandingInput, field: Field, label: string, type: 'text' | 'password'): SafeHtml {
+  const problem =
+    input.error?.field === field ? html`<span class="missing"> ${input.error.message}</span>` : '';
+  // A secret is never sent back to the browser.
+  const value =
+    type === 'password' ? '' : html` value="${input.values?.[field as 'tenantId' | 'clientId'] ?? ''}"`;
+  return html`<label for="${field}">${label}</label>
+<input type="${type}" id="${field}" name="${field}" required${value}>${problem}`;
+}
+
+function manualSection(input: LandingInput): SafeHtml {
+  const formError =
+    input.error && !input.error.field ? html`<p class="error" role="alert">${input.error.message}</p>` : '';
+  return html`<section>
+<h2>Manual: I registered the app myself</h2>
+<p>Register an app (single tenant) in your tenant, give it the roles and permissions below, grant admin consent, add a client secret, and enter:</p>
+${formError}
+<form method="post" action="${onboardingPath(onboardingRoutes.manual, input.token)}" autocomplete="off">
+<input type="hidden" name="form" value="${input.formToken}">
+${manualField(input, 'tenantId', 'Directory (tenant) ID', 'text')}
+${manualField(input, 'clientId', 'Application (client) ID', 'text')}
+${manualField(input, 'clientSecret', 'Client secret value', 'password')}
+<p><button type="submit">Check and connect</button></p>
+</form>
+</section>`;
+}
+
+/** What the customer admin sees on opening the invitation: what will be made, what it needs, and the two paths. */
+export function landingPage(input: LandingInput, status = 200): HttpResponseInit {
+  const { invitation } = input;
+  const method = invitation.record.method;
+  const body = html`${introSection(invitation)}
+${rolesSection(invitation)}
+${permissionsSection(invitation)}
+<div class="paths">
+${method !== 'manual' ? automaticSection(input) : ''}
+${method !== 'automatic' ? manualSection(input) : ''}
+</div>
 <p class="note">This invitation is valid until ${invitation.record.expiresAt.replace('T', ' ').slice(0, 16)} UTC.</p>`;
   return page(status, `Connect ${invitation.customer.name}`, body);
 }

@@ -1,3 +1,4 @@
+import { registrationName } from '../onboarding/automatic/app-registration.js';
 import type { ValidationReport } from '../validation/validate-registration.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -10,12 +11,17 @@ export function nextStepsMarkup(input: {
   const missingRoles = [
     ...new Set(input.report.requirements.flatMap((requirement) => requirement.missingRoles)),
   ];
-  return html`<section><h2>Next steps</h2>
-<p>The app registration <strong>Live Platform Connector</strong> (<code>${input.clientId}</code>) exists, but you cannot grant its
+  const assignRoles = missingRoles.length
+    ? html`<li>Assign ${missingRoles.join(' and ')} to the app <strong>${registrationName}</strong> (Microsoft Entra admin center → Roles and administrators).</li>`
+    : '';
+  return html`<section>
+<h2>Next steps</h2>
+<p>The app registration <strong>${registrationName}</strong> (<code>${input.clientId}</code>) exists, but you cannot grant its
 permissions or assign its roles: that needs a Privileged Role Administrator or a Global Administrator. Ask one to:</p>
 <ol>
 <li><a href="${input.consentUrl}">Grant admin consent for the app</a> (this link signs them in and comes back here).</li>
-${missingRoles.length ? html`<li>Assign ${missingRoles.join(' and ')} to the app <strong>Live Platform Connector</strong> (Microsoft Entra admin center → Roles and administrators).</li>` : ''}
+${assignRoles}
 <li>Then press <strong>Check again</strong> below.</li>
-</ol></section>`;
+</ol>
+</section>`;
 }

@@ -1,5 +1,5 @@
 import type { OutboxRow } from '../events/outbox.js';
-import type { ProvisioningProgress } from '../onboarding/automatic-registration.js';
+import type { ProvisioningProgress } from '../onboarding/automatic/app-registration.js';
 import type { ListedIdsRow } from '../replication/listed-ids.js';
 import type { ReplicationRunRecord, ReplicationState } from '../replication/replication-run.js';
 import { type EntityTable, rowKey } from '../storage/entity-table.js';
@@ -20,7 +20,7 @@ import type { TenantRecord } from './tenant-record.js';
  * | `replication`                      | delta links, the feed base, the run replicating now       | ReplicationSlice      |
  * | `replication-lease`                | the replication worker's lease                            | ReplicationWorker     |
  * | `listed\|{runId}\|{phase}\|{page}` | what a whole list showed so far in a run                  | ListedIds             |
- * | `provisioning\|{invitationId}`     | how far automatic registration got for an invitation      | AutomaticRegistration |
+ * | `provisioning\|{invitationId}`     | how far automatic registration got for an invitation      | AppRegistration       |
  */
 export type TenantPartitionRow =
   | TenantRecord

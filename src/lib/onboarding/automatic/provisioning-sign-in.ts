@@ -1,7 +1,8 @@
 import { ConfidentialClientApplication, CryptoProvider } from '@azure/msal-node';
-import type { Settings } from '../config/settings.js';
-import { toCredentialProblem } from '../identity/credential-problem.js';
-import type { CachedSecrets } from '../secrets/cached-secrets.js';
+import type { Settings } from '../../config/settings.js';
+import { toCredentialProblem } from '../../identity/credential-problem.js';
+import type { CachedSecrets } from '../../secrets/cached-secrets.js';
+import { adminConsentRedirectUri, signInRedirectUri } from '../onboarding-urls.js';
 
 /** Key Vault name of the provisioning app's client secret. */
 export const provisioningSecretName = 'provisioning-client-secret';
@@ -20,9 +21,6 @@ export interface SignedInAdmin {
   wids: string[];
   accessToken: string;
 }
-
-export const onboardingCallbackPath = '/api/onboarding/callback';
-export const consentCallbackPath = '/api/onboarding/consent-callback';
 
 /**
  * The admin's sign-in with the operator's multi-tenant provisioning app: auth code + PKCE S256 (set explicitly:
@@ -45,7 +43,7 @@ export class ProvisioningSignIn {
   }
 
   get redirectUri(): string {
-    return `${this.settings.publicBaseUrl}${onboardingCallbackPath}`;
+    return signInRedirectUri(this.settings.publicBaseUrl);
   }
 
   get scopes(): string[] {
@@ -118,7 +116,7 @@ export class ProvisioningSignIn {
     const query = new URLSearchParams({
       client_id: clientId,
       scope: `${this.settings.graphEndpoint}/.default`,
-      redirect_uri: `${this.settings.publicBaseUrl}${consentCallbackPath}`,
+      redirect_uri: adminConsentRedirectUri(this.settings.publicBaseUrl),
       state,
     });
     return `${this.settings.authorityHost}/${tenantId}/v2.0/adminconsent?${query}`;

@@ -1,0 +1,326 @@
+import { type GraphClient, GraphError } from '../../graph/graph-client.js';
+import type { AppTokenProvider } from '../../identity/app-token-provider.js';
+import { CredentialProblem } from '../../identity/credential-problem.js';
+import type { TenantSecretStore } from '../../secrets/tenant-secret-store.js';
+import type { Stored } from '../../storage/entity-table.js';
+import { type TenantTable, tenantRows } from '../../tenants/tenant-partition.js';
+import { directoryRoles } from '../../validation/directory-roles.js';
+import { permissionsNeeded } from '../../validation/required-permissions.js';
+import type { SigningAdminCheck } from '../../validation/signing-admin.js';
+import type { OpenInvitation } from '../invitation-access.js';
+import { OnboardingRefused } from '../onboarding-errors.js';
+import { adminConsentRedirectUri } from '../onboarding-urls.js';
+import { probeRegistration, type RegistrationFacts } from '../probe-registration.js';
+import type { SignedInAdmin } from './provisioning-sign-in.js';
+
+const graphAppId = '00000003-0000-0000-c000-000000000000';
+export const registrationName = 'Live Platform Connector';
+
+/** What automatic registration has done so far for one invitation, so a retry resumes instead of repeating. */
+export interface ProvisioningProgress {
+  invitationId: string;
+  appObjectId: string;
+  appId: string;
+  servicePrincipalId?: string;
+  /** Service ids whose secret is safely in Key Vault. */
+  servicesDone: string;
+}
+
+export interface RegistrationOutcome {
+  clientId: string;
+  facts: RegistrationFacts;
+}
+
+export interface AppRegistrationDeps {
+  graph: GraphClient;
+  tokens: AppTokenProvider;
+  secrets: TenantSecretStore;
+  /** The `Tenants` table: progress is kept in the tenant's partition. */
+  progress: TenantTable;
+  publicBaseUrl: string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Lifetimes to try for a new secret, longest first; a tenant's app-management policy may refuse the longer ones. */
+export const secretLifetimesDays = [180, 90, 30, 7];
+/** How long to wait for a new secret to start working (AADSTS7000215 meanwhile), in all. */
+const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type GraphPrincipal = { id: string; appRoles: { id: string; value: string }[] };
+type Progress = Stored<ProvisioningProgress>;
+
+/**
+ * The app registration in the signed-in admin's tenant, made with the admin's delegated token: the app
+ * (single-tenant, with the Graph application permissions the options need), a secret per service (to Key Vault
+ * at once), its service principal, itself as owner (for self-rotation), and, only when the admin may, its
+ * permissions and roles. Resumes from its progress record, so a retried flow never makes a second app.
+ */
+export class AppRegistration {
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: AppRegistrationDeps) {
+    this.sleep = deps.sleep ?? defaultSleep;
+  }
+
+  async register(
+    invitation: OpenInvitation,
+    admin: SignedInAdmin,
+    abilities: SigningAdminCheck,
+    now = new Date(),
+  ): Promise<RegistrationOutcome> {
+    const graphPrincipal = await this.graphPrincipal(admin.accessToken);
+    const permissionIds = this.permissionIds(invitation, graphPrincipal);
+    let progress = await this.ensureApp(invitation, admin, permissionIds);
+    progress = await this.ensureServicePrincipal(admin, progress);
+    const secret = await this.addSecrets(invitation, admin, progress, now);
+    if (abilities.canGrantAndAssign)
+      await this.grantAndAssign(invitation, admin, progress, graphPrincipal, permissionIds);
+    const facts = await this.waitUntilWorking(admin.tenantId, progress.entity.appId, secret);
+    return { clientId: progress.entity.appId, facts };
+  }
+
+  private async graphPrincipal(token: string): Promise<GraphPrincipal> {
+    const principal = (
+      await this.deps.graph.get<{ value: GraphPrincipal[] }>(
+        token,
+        `/servicePrincipals?$filter=appId eq '${graphAppId}'`,
+      )
+    ).value[0];
+    if (!principal)
+      throw new OnboardingRefused('graph_missing', 'Microsoft Graph is not available in this tenant.');
+    return principal;
+  }
+
+  /** The app role ids of the Graph permissions the options need, as this tenant's Graph publishes them. */
+  private permissionIds(invitation: OpenInvitation, graphPrincipal: GraphPrincipal): string[] {
+    const permissions = permissionsNeeded({
+      automaticDns: invitation.record.automaticDns,
+      dnsNeededNow: true,
+    });
+    return permissions.map((value) => {
+      const role = graphPrincipal.appRoles.find((candidate) => candidate.value === value);
+      if (!role)
+        throw new OnboardingRefused(
+          'permission_unknown',
+          `Microsoft Graph in this tenant has no permission ${value}.`,
+        );
+      return role.id;
+    });
+  }
+
+  private async ensureApp(
+    invitation: OpenInvitation,
+    admin: SignedInAdmin,
+    permissionIds: string[],
+  ): Promise<Progress> {
+    const key = tenantRows.provisioning(invitation.id);
+    const existing = await this.deps.progress.get(admin.tenantId, key);
+    if (existing) return existing;
+    const app = await this.deps.graph.post<{ id: string; appId: string }>(
+      admin.accessToken,
+      '/applications',
+      {
+        displayName: registrationName,
+        signInAudience: 'AzureADMyOrg',
+        requiredResourceAccess: [
+          { resourceAppId: graphAppId, resourceAccess: permissionIds.map((id) => ({ id, type: 'Role' })) },
+        ],
+        web: { redirectUris: [adminConsentRedirectUri(this.deps.publicBaseUrl)] },
+      },
+    );
+    await this.deps.progress.insert({
+      partitionKey: admin.tenantId,
+      rowKey: key,
+      invitationId: invitation.id,
+      appObjectId: app.id,
+      appId: app.appId,
+      servicesDone: '[]',
+    });
+    const stored = await this.deps.progress.get(admin.tenantId, key);
+    if (!stored) throw new Error('provisioning progress vanished');
+    return stored;
+  }
+
+  /** The app's service principal, and the app owned by it (so it can rotate its own secrets later). */
+  private async ensureServicePrincipal(admin: SignedInAdmin, progress: Progress): Promise<Progress> {
+    if (progress.entity.servicePrincipalId) return progress;
+    const { graph } = this.deps;
+    const token = admin.accessToken;
+    let principalId: string;
+    try {
+      principalId = (
+        await graph.post<{ id: string }>(token, '/servicePrincipals', { appId: progress.entity.appId })
+      ).id;
+    } catch (error) {
+      if (!(error instanceof GraphError && error.status === 409)) throw error;
+      principalId =
+        (
+          await graph.get<{ value: { id: string }[] }>(
+            token,
+            `/servicePrincipals?$filter=appId eq '${progress.entity.appId}'`,
+          )
+        ).value[0]?.id ?? '';
+    }
+    await this.ignoreExisting(() =>
+      graph.post(token, `/applications/${progress.entity.appObjectId}/owners/$ref`, {
+        '@odata.id': `${graph.url(`/directoryObjects/${principalId}`)}`,
+      }),
+    );
+    return this.save(progress, { servicePrincipalId: principalId });
+  }
+
+  /** A secret per service, each to Key Vault at once; returns one that works now (to prove the registration). */
+  private async addSecrets(
+    invitation: OpenInvitation,
+    admin: SignedInAdmin,
+    initial: Progress,
+    now: Date,
+  ): Promise<string> {
+    let progress = initial;
+    let lastSecret: string | undefined;
+    const done = new Set<string>(JSON.parse(progress.entity.servicesDone));
+    for (const service of invitation.services) {
+      if (done.has(service.id)) continue;
+      let added: { secretText: string; endDateTime: string };
+      try {
+        added = await this.addSecret(admin.accessToken, progress.entity.appObjectId, service.id, now);
+      } catch (error) {
+        if (error instanceof OnboardingRefused && done.size === 0) {
+          // Leave nothing half-made: an app no secret can be added to is removed again.
+          await this.deps.graph.request(
+            admin.accessToken,
+            'DELETE',
+            `/applications/${progress.entity.appObjectId}`,
+          );
+          await this.deps.progress.delete(
+            admin.tenantId,
+            tenantRows.provisioning(invitation.id),
+            progress.etag,
+          );
+        }
+        throw error;
+      }
+      await this.deps.secrets.put({
+        tenantId: admin.tenantId,
+        serviceId: service.id,
+        clientId: progress.entity.appId,
+        secret: added.secretText,
+        expiresOn: new Date(added.endDateTime),
+      });
+      done.add(service.id);
+      progress = await this.save(progress, { servicesDone: JSON.stringify([...done]) });
+      lastSecret = added.secretText;
+    }
+    return (
+      lastSecret ??
+      (await this.deps.secrets.get(admin.tenantId, invitation.services[0]?.id ?? ''))?.secret ??
+      ''
+    );
+  }
+
+  /** Grants the app its Graph permissions and assigns its directory roles (Privileged Role Administrator). */
+  private async grantAndAssign(
+    invitation: OpenInvitation,
+    admin: SignedInAdmin,
+    progress: Progress,
+    graphPrincipal: GraphPrincipal,
+    permissionIds: string[],
+  ): Promise<void> {
+    const { graph } = this.deps;
+    const token = admin.accessToken;
+    const principalId = progress.entity.servicePrincipalId;
+    for (const appRoleId of permissionIds) {
+      await this.ignoreExisting(() =>
+        graph.post(token, `/servicePrincipals/${graphPrincipal.id}/appRoleAssignedTo`, {
+          principalId,
+          resourceId: graphPrincipal.id,
+          appRoleId,
+        }),
+      );
+    }
+    const roles = [
+      directoryRoles.teamsAdministrator,
+      ...(invitation.record.automaticDns
+        ? [directoryRoles.domainNameAdministrator, directoryRoles.userAdministrator]
+        : []),
+    ];
+    for (const role of roles) {
+      await this.ignoreExisting(() =>
+        graph.post(token, '/roleManagement/directory/roleAssignments', {
+          principalId,
+          roleDefinitionId: role.id,
+          directoryScopeId: '/',
+        }),
+      );
+    }
+  }
+
+  private async save(progress: Progress, changes: Partial<ProvisioningProgress>): Promise<Progress> {
+    const entity = { ...progress.entity, ...changes };
+    return { entity, etag: await this.deps.progress.update(entity, progress.etag) };
+  }
+
+  /** addPassword, shortening the lifetime while the tenant's app-management policy refuses it. */
+  private async addSecret(token: string, appObjectId: string, serviceId: string, now: Date) {
+    for (const days of secretLifetimesDays) {
+      try {
+        return await this.deps.graph.post<{ secretText: string; endDateTime: string }>(
+          token,
+          `/applications/${appObjectId}/addPassword`,
+          {
+            passwordCredential: {
+              displayName: `Live Platform service ${serviceId}`,
+              endDateTime: new Date(now.getTime() + days * 86_400_000).toISOString(),
+            },
+          },
+        );
+      } catch (error) {
+        if (!(error instanceof GraphError && error.graphCode === 'CredentialInvalidLifetimeAsPerAppPolicy'))
+          throw error;
+      }
+    }
+    throw new OnboardingRefused(
+      'secret_lifetime_refused',
+      `Your tenant's app management policy refuses client secrets even for ${secretLifetimesDays.at(-1)} days, so nothing was kept. Allow client secrets of at least that long for this app (or register the app yourself with another credential policy), then try again.`,
+    );
+  }
+
+  /** A new secret can take a while to work: retry with backoff before declaring success or failure. */
+  private async waitUntilWorking(
+    tenantId: string,
+    clientId: string,
+    secret: string,
+  ): Promise<RegistrationFacts> {
+    for (const wait of [0, ...propagationWaitsMs]) {
+      if (wait) await this.sleep(wait);
+      try {
+        return await probeRegistration(
+          this.deps.tokens,
+          this.deps.graph,
+          { tenantId, clientId, secret },
+          { fresh: true },
+        );
+      } catch (error) {
+        if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
+      }
+    }
+    throw new CredentialProblem('invalid_secret');
+  }
+
+  /** Graph answers 400 (or 409) when a grant, role or owner is already there: that is fine on a retry. */
+  private async ignoreExisting(call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      if (
+        error instanceof GraphError &&
+        (error.status === 409 ||
+          (error.status === 400 && /already exist|conflicting object/i.test(error.message)))
+      )
+        return;
+      throw error;
+    }
+  }
+}

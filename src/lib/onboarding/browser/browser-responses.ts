@@ -1,0 +1,132 @@
+import type { Cookie, HttpRequest, HttpResponseInit } from '@azure/functions';
+import { errorCode } from '../../errors/connector-error.js';
+import type { Logger } from '../../hosting/logger.js';
+import { readForm } from '../../http/browser-request.js';
+import { CredentialProblem } from '../../identity/credential-problem.js';
+import { formTokenMatches, newFormToken } from '../../pages/form-token.js';
+import { html, type SafeHtml } from '../../pages/html.js';
+import { landingPage } from '../../pages/landing-page.js';
+import { messagePage, page } from '../../pages/page-layout.js';
+import { checkAgainForm, resultPage } from '../../pages/result-page.js';
+import type { TenantView } from '../../tenants/tenant-record.js';
+import type { ValidationReport } from '../../validation/validate-registration.js';
+import type { InvitationAccess } from '../invitation-access.js';
+import { OnboardingRefused } from '../onboarding-errors.js';
+import { onboardingPath, onboardingRoutes } from '../onboarding-urls.js';
+import { clearedSignInCookie, type SignInStateRecord, type SignInStates } from '../sign-in-state.js';
+import { BrowserRefused } from './browser-refused.js';
+import { refusalPage } from './refusal-pages.js';
+
+/** Microsoft's redirects carry a few hundred characters; far more is not Microsoft. */
+const maxReturnUrlLength = 8192;
+
+/**
+ * A refusal as the page the browser gets (its status and title from the refusal table, the error's message as
+ * the text), with `cookies`; anything that is not a refusal is rethrown (the host answers 500 and logs it).
+ */
+export function refusalResponse(
+  error: unknown,
+  log: Logger,
+  where: string,
+  cookies: Cookie[] = [],
+): HttpResponseInit {
+  const code = errorCode(error);
+  const refusal = refusalPage(code);
+  if (!refusal) throw error;
+  log.warn(`${where} refused: ${code}`);
+  return { ...messagePage(refusal.status, refusal.title, (error as Error).message), cookies };
+}
+
+/** The connection's report with "Check again" (under a fresh form token), setting `cookies` too. */
+export function resultResponse(input: {
+  tenant: TenantView;
+  report: ValidationReport;
+  token: string;
+  nextSteps?: SafeHtml;
+  cookies?: Cookie[];
+}): HttpResponseInit {
+  const form = newFormToken();
+  const response = resultPage({
+    tenant: input.tenant,
+    report: input.report,
+    nextSteps: input.nextSteps,
+    checkAgain: { action: onboardingPath(onboardingRoutes.check, input.token), formToken: form.token },
+  });
+  return { ...response, cookies: [...(input.cookies ?? []), form.cookie] };
+}
+
+/** "Check again" found credentials that do not work: why, and the button to check once they are fixed. */
+export function connectionFailedResponse(message: string, token: string): HttpResponseInit {
+  const form = newFormToken();
+  const body = html`<h1>The connection does not work</h1>
+<p class="error">${message}</p>
+${checkAgainForm({ action: onboardingPath(onboardingRoutes.check, token), formToken: form.token })}`;
+  return { ...page(200, 'The connection does not work', body), cookies: [form.cookie] };
+}
+
+const microsoftRefusal = (purpose: SignInStateRecord['purpose'], error: string, description: string) => {
+  if (purpose === 'consent')
+    return new BrowserRefused(
+      'consent_not_granted',
+      `Microsoft answered: ${description || error}. Nothing changed.`,
+    );
+  // The documented error for a declined consent is access_denied; its description names AADSTS65004.
+  if (error === 'access_denied' && /AADSTS65004/.test(description))
+    return new BrowserRefused(
+      'sign_in_declined',
+      'You declined the permissions, so nothing was created. Open the invitation link to try again, or register the app yourself.',
+    );
+  return new BrowserRefused('microsoft_sign_in_error', `Microsoft answered: ${description || error}`);
+};
+
+/**
+ * Microsoft's redirect back to the connector, checked before anything else: its size, then its state (one-time,
+ * bound to this browser's cookie, used up here), then whether Microsoft reports an error. Refusals throw.
+ */
+export async function completeRoundTrip(
+  states: SignInStates,
+  request: HttpRequest,
+  purpose: SignInStateRecord['purpose'],
+) {
+  if (request.url.length > maxReturnUrlLength)
+    throw new BrowserRefused(
+      'return_too_long',
+      `The ${purpose === 'consent' ? 'consent' : 'sign-in'} came back with too much data.`,
+    );
+  const round = await states.complete(request, purpose);
+  const error = request.query.get('error');
+  if (error) throw microsoftRefusal(purpose, error, request.query.get('error_description') ?? '');
+  return round;
+}
+
+/** A form posted from one of our pages in this browser (its double-submit token matches), or a refusal. */
+export async function readOwnForm(request: HttpRequest, notOurs: string): Promise<URLSearchParams> {
+  const form = await readForm(request);
+  if (!form) throw new BrowserRefused('form_too_large', 'The form sent more data than it can hold.');
+  if (!formTokenMatches(request, form)) throw new BrowserRefused('form_not_ours', notOurs);
+  return form;
+}
+
+/**
+ * A refused manual form (what the admin entered, or what Microsoft said of the credentials) as the form again
+ * with the message at the field it concerns; undefined for any other error.
+ */
+export async function manualFormRefusedResponse(
+  access: InvitationAccess,
+  input: { error: unknown; token: string; values: { tenantId: string; clientId: string }; log: Logger },
+): Promise<HttpResponseInit | undefined> {
+  const { error } = input;
+  if (!(error instanceof OnboardingRefused || error instanceof CredentialProblem)) return undefined;
+  input.log.warn(`manual registration refused: ${error.code}`);
+  const invitation = await access.open(input.token);
+  const form = newFormToken();
+  const refusal = { message: error.message, field: refusalPage(error.code)?.field };
+  const response = landingPage(
+    { invitation, token: input.token, formToken: form.token, error: refusal, values: input.values },
+    400,
+  );
+  return { ...response, cookies: [form.cookie] };
+}
+
+/** The round trip's cookie is cleared on every answer that ends it. */
+export const endRoundTrip = [clearedSignInCookie];

@@ -1,0 +1,91 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import { errorCode } from '../errors/connector-error.js';
+import type { InvitationService } from '../invitations/invitation-service.js';
+import type { TenantView } from '../tenants/tenant-record.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { type ValidationReport, validateRegistration } from '../validation/validate-registration.js';
+import type { OpenInvitation } from './invitation-access.js';
+import type { RegistrationFacts } from './probe-registration.js';
+
+export type OnboardingMethod = 'automatic' | 'manual';
+
+/** How an onboarding ended, on either path: the tenant registered, the invitation completed, the audit trail. */
+export class OnboardingRecord {
+  constructor(
+    private readonly deps: { registry: TenantRegistry; invitations: InvitationService; audit: AuditLog },
+  ) {}
+
+  /** The first validation report of a new registration (automatic DNS has its onboarding work still to do). */
+  validate(invitation: OpenInvitation, facts: RegistrationFacts): ValidationReport {
+    return validateRegistration({
+      automaticDns: invitation.record.automaticDns,
+      dnsWorkPending: invitation.record.automaticDns,
+      appRoleIds: facts.appRoleIds,
+      grantedPermissions: facts.grantedPermissions,
+    });
+  }
+
+  /** Registers the tenant (with its events), completes the invitation, and audits it. */
+  async finish(
+    invitation: OpenInvitation,
+    outcome: {
+      tenantId: string;
+      clientId: string;
+      servicePrincipalId: string;
+      method: OnboardingMethod;
+      report: ValidationReport;
+      ip?: string;
+    },
+    now = new Date(),
+  ): Promise<TenantView> {
+    const tenant = await this.deps.registry.onboard(
+      {
+        tenantId: outcome.tenantId,
+        invitationId: invitation.id,
+        method: outcome.method,
+        clientId: outcome.clientId,
+        servicePrincipalId: outcome.servicePrincipalId,
+        customer: invitation.customer,
+        services: invitation.services,
+        licenceType: invitation.record.licenceType,
+        automaticDns: invitation.record.automaticDns,
+        report: outcome.report,
+      },
+      now,
+    );
+    await this.deps.invitations.complete(invitation.id, outcome.tenantId, now);
+    await this.deps.audit.record(
+      {
+        actor: 'tenant-admin',
+        action: `onboarding.${outcome.method}`,
+        tenantId: outcome.tenantId,
+        invitationId: invitation.id,
+        ip: outcome.ip,
+        outcome: 'succeeded',
+        detail: `verdict ${outcome.report.verdict}`,
+      },
+      now,
+    );
+    return tenant;
+  }
+
+  /** Audits a refused onboarding: who, which invitation and tenant (when known), and the refusal's code. */
+  async refused(
+    invitation: OpenInvitation,
+    refusal: { method: OnboardingMethod; error: unknown; tenantId?: string; ip?: string },
+    now = new Date(),
+  ): Promise<void> {
+    await this.deps.audit.record(
+      {
+        actor: 'tenant-admin',
+        action: `onboarding.${refusal.method}`,
+        ...(refusal.tenantId ? { tenantId: refusal.tenantId } : {}),
+        invitationId: invitation.id,
+        ip: refusal.ip,
+        outcome: 'refused',
+        detail: errorCode(refusal.error) ?? 'error',
+      },
+      now,
+    );
+  }
+}
