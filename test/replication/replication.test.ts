@@ -5,7 +5,6 @@ import { dependencies } from '../../src/lib/dependencies.js';
 import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
 import { ChangeFeed } from '../../src/lib/replication/change-feed.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
-import { ReplicaWriter, type SealedFlush } from '../../src/lib/replication/replica-writer.js';
 import {
   type ReplicationJob,
   ReplicationWorker,
@@ -260,21 +259,12 @@ describe('replication', () => {
         return appended;
       }
     }
-    class CrashingWriter extends ReplicaWriter {
-      override seal(): SealedFlush {
-        const sealed = super.seal();
-        return {
-          writes: sealed.writes,
-          flush: async (base) => {
-            const flushed = await sealed.flush(base);
-            throw new Error(`the worker died after ${flushed.transactions} transactions`);
-          },
-        };
-      }
-    }
     class CrashingStore extends ReplicaStore {
-      override writer(tenantId: string) {
-        return where === 'checkpoint' ? new CrashingWriter(this, tenantId) : super.writer(tenantId);
+      override async flush(...args: Parameters<ReplicaStore['flush']>) {
+        const flushed = await super.flush(...args);
+        if (where === 'checkpoint')
+          throw new Error(`the worker died after ${flushed.transactions} transactions`);
+        return flushed;
       }
     }
     const crashing = workerWith('replication-crash-test', {

@@ -2,33 +2,28 @@ import pMap from 'p-map';
 import type { EntityTable } from '../storage/entity-table.js';
 import { tableFilter } from '../storage/table-filters.js';
 import type { ChangeEntry, ChangeFeed } from './change-feed.js';
+import type { PlannedWrite } from './planned-write.js';
+import { type Flushed, type ReplicaRow, storeFlush } from './replica-flush.js';
+import type { ReplicaReader, RowState } from './replica-planner.js';
 import { kindRange, type ObjectKind, replicaPartition, rowPrefix, tenantPartitions } from './replica-rows.js';
-import { ReplicaWriter } from './replica-writer.js';
-
-export type ReplicaRow = Record<string, unknown> & { partitionKey: string; rowKey: string };
-
-/** What planning a write needs to know of a stored row. */
-export interface RowState {
-  hash?: string;
-  gen?: string;
-}
 
 /** Point reads in flight at once. */
 const readConcurrency = 16;
 
 /**
- * The replica of each tenant in the `Replica` table (users with their directory and voice fields, groups,
- * memberships, Direct Routing numbers), spread over the tenant's partitions, and its change feed. Writes go
- * through a `ReplicaWriter`, one per job.
+ * The replica of each tenant in the `Replica` table (users with their directory fields, their voice settings,
+ * groups, memberships, Direct Routing numbers), spread over the tenant's partitions, and its change feed: what
+ * planning reads, where flushes are stored, what the core reads back.
  */
-export class ReplicaStore {
+export class ReplicaStore implements ReplicaReader {
   constructor(
-    readonly rows: EntityTable<ReplicaRow>,
-    readonly feed: ChangeFeed,
+    private readonly rows: EntityTable<ReplicaRow>,
+    private readonly feed: ChangeFeed,
   ) {}
 
-  writer(tenantId: string): ReplicaWriter {
-    return new ReplicaWriter(this, tenantId);
+  /** Stores planned writes: their changes in the feed under `base`, then the rows (see replica-flush.ts). */
+  flush(tenantId: string, writes: readonly PlannedWrite[], base: string): Promise<Flushed> {
+    return storeFlush(this.rows, this.feed, tenantId, writes, base);
   }
 
   /** Changes after `cursor` (a change's seq), oldest first. */
@@ -36,7 +31,6 @@ export class ReplicaStore {
     return this.feed.read(tenantId, cursor, top);
   }
 
-  /** The stored state of rows (absent ones missing from the map). */
   async states(tenantId: string, rowKeys: string[]): Promise<Map<string, RowState>> {
     const found = new Map<string, RowState>();
     await pMap(
@@ -50,7 +44,6 @@ export class ReplicaStore {
     return found;
   }
 
-  /** Whether the tenant has no row of a kind yet (its first sync: nothing to compare with). */
   async isEmpty(tenantId: string, kind: ObjectKind): Promise<boolean> {
     for await (const _ of this.rows.query(tableFilter.and(tenantPartitions(tenantId), kindRange(kind)), [
       'RowKey',
@@ -68,7 +61,6 @@ export class ReplicaStore {
     return index;
   }
 
-  /** Row keys of a kind not stamped with `gen`: what a full enumeration that stamped `gen` did not see. */
   async *unstamped(tenantId: string, kind: ObjectKind, gen: string): AsyncIterable<string> {
     const filter = tableFilter.and(
       tenantPartitions(tenantId),

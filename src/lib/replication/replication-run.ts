@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { ChangeCounts, KindCounts } from './replica-flush.js';
 import type { ObjectKind } from './replica-rows.js';
-import type { ChangeCounts, KindCounts } from './replica-writer.js';
 
 export const replicationPhases = ['users', 'groups', 'voice', 'numbers', 'done'] as const;
 export type ReplicationPhase = (typeof replicationPhases)[number];

@@ -4,12 +4,12 @@ import type { MessageQueue } from '../storage/message-queue.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { nextFeedBase } from './change-feed.js';
 import { ListedIds, type ListedIdsRow } from './listed-ids.js';
+import { markSeen, ReplicaPlanner, type SeenIndex, writesPerFlush } from './replica-planner.js';
 import type { ReplicaStore } from './replica-store.js';
-import { markSeen, type ReplicaWriter, type SeenIndex, writesPerFlush } from './replica-writer.js';
+import { type ListPhase, type Phase, phaseAfter, phaseNamed } from './replication-phases.js';
 import {
   addFlushed,
   emptyCounts,
-  type ReplicationPhase,
   type ReplicationRunRecord,
   type ReplicationState,
   type RunCounts,
@@ -22,7 +22,6 @@ export interface ReplicationJob {
 
 type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
 type Position = Pick<ReplicationRunRecord, 'phase' | 'next' | 'fullPhase' | 'pages'>;
-type ListPhase = 'voice' | 'numbers';
 
 export interface SliceContext {
   job: ReplicationJob;
@@ -44,18 +43,6 @@ export interface SliceContext {
   log: Logger;
 }
 
-const usersDelta = '/users/delta?$select=displayName,userPrincipalName,mail,accountEnabled,usageLocation';
-const groupsDelta = '/groups/delta?$select=displayName,mail,members';
-const teamsConfigurations = '/admin/teams/userConfigurations';
-const directRoutingNumbers =
-  "/admin/teams/telephoneNumberManagement/numberAssignments?$filter=numberType eq 'directRouting'";
-const nextPhase: Record<ReplicationPhase, ReplicationPhase> = {
-  users: 'groups',
-  groups: 'voice',
-  voice: 'numbers',
-  numbers: 'done',
-  done: 'done',
-};
 /** Progress is saved at least this often (each save stores what was planned first). */
 const checkpointEveryMs = 5_000;
 
@@ -63,33 +50,31 @@ const isExpiredDelta = (error: unknown) =>
   error instanceof GraphError &&
   (error.status === 410 ||
     ['syncStateNotFound', 'resyncRequired', 'syncStateInvalid'].includes(error.graphCode));
-const isList = (phase: ReplicationPhase): phase is ListPhase => phase === 'voice' || phase === 'numbers';
 
 /**
- * One invocation's work on a run: pages through the phases (users delta, groups delta with members, Teams user
- * configurations, Direct Routing numbers) until the run is done or the slice's time is up. What it plans is
- * stored before the position past it is checkpointed; a delta link is saved only after the changes it covers
- * are stored; an expired delta link starts a full enumeration, whose unseen rows are removed only once it
- * completed; whole lists remove what they no longer show.
+ * One invocation's work on a run: pages through the phases (replication-phases.ts) until the run is done or the
+ * slice's time is up. What it plans is stored before the position past it is checkpointed; a delta link is saved
+ * only after the changes it covers are stored; an expired delta link starts a full enumeration, whose unseen rows
+ * are removed only once it completed; whole lists remove what they no longer show.
  */
 export class ReplicationSlice {
   readonly counts: RunCounts;
   private readonly run: ReplicationRunRecord;
   private readonly state: ReplicationState;
-  private readonly writer: ReplicaWriter;
+  private readonly planner: ReplicaPlanner;
   private readonly listed: ListedIds;
   private storing: Promise<void> = Promise.resolve();
   private lastCheckpoint = Date.now();
   /** A whole list is compared with an index of what is stored, read once per slice. */
   private listIndex: SeenIndex | undefined;
-  private readonly comparedFully = new Set<ReplicationPhase>();
+  private readonly comparedFully = new Set<Phase['name']>();
   private prefetched: { url: string; page: Promise<Page> } | undefined;
 
   constructor(private readonly c: SliceContext) {
     this.run = c.run;
     this.state = c.state;
     this.counts = { ...emptyCounts(), ...JSON.parse(c.run.counts) };
-    this.writer = c.replica.writer(c.job.tenantId);
+    this.planner = new ReplicaPlanner(c.replica, c.job.tenantId);
     this.listed = new ListedIds(c.tenants, c.job.tenantId, c.run.runId);
     // The run's own feed positions, so a flush repeated after a crash rewrites them; new ones if another run
     // wrote since, so positions keep growing.
@@ -113,7 +98,7 @@ export class ReplicationSlice {
           return 'continued';
         }
         firstPage = false;
-        const phase = run.phase;
+        const phase = phaseNamed(run.phase);
         const page = await this.fetch(phase);
         if (!page) continue;
         await this.plan(phase, page);
@@ -122,7 +107,7 @@ export class ReplicationSlice {
         if (following) {
           run.next = following;
           if (
-            this.writer.pendingWrites >= (this.c.writesPerFlush ?? writesPerFlush) ||
+            this.planner.pendingWrites >= (this.c.writesPerFlush ?? writesPerFlush) ||
             this.listed.due ||
             Date.now() - this.lastCheckpoint > checkpointEveryMs
           )
@@ -137,44 +122,22 @@ export class ReplicationSlice {
   }
 
   /** The phase's next page (fetched ahead while the last was stored), or none when its delta link expired. */
-  private async fetch(phase: ReplicationPhase): Promise<Page | undefined> {
-    const { run, state } = this;
-    let url: string;
-    const deltaKey = phase === 'users' ? 'usersDeltaLink' : 'groupsDeltaLink';
-    if (isList(phase)) {
-      run.fullPhase = true;
-      url = run.next ?? (phase === 'voice' ? teamsConfigurations : directRoutingNumbers);
-      if (!this.listIndex) {
-        this.listIndex = await this.c.replica.fieldIndex(
-          this.c.job.tenantId,
-          phase === 'voice' ? 'voice' : 'number',
-          'hash',
-        );
-        // Resuming the list: what earlier slices saw is not to be swept.
-        if (run.next) for await (const id of this.listed.saved(phase)) markSeen(this.listIndex, id);
-      }
-    } else {
-      if (!run.next && !state[deltaKey]) run.fullPhase = true;
-      url = run.next ?? state[deltaKey] ?? (phase === 'users' ? usersDelta : groupsDelta);
-      if (run.fullPhase && !this.comparedFully.has(phase)) {
-        // A first sync has nothing to compare with: no reads.
-        this.comparedFully.add(phase);
-        for (const kind of phase === 'users' ? (['user'] as const) : (['group', 'member'] as const))
-          await this.writer.checkEmpty(kind);
-      }
-    }
+  private async fetch(phase: Phase): Promise<Page | undefined> {
+    const url = phase.source === 'list' ? await this.startList(phase) : await this.startDelta(phase);
     let page: Page;
     try {
       const ahead = this.prefetched?.url === url ? this.prefetched.page : undefined;
       this.prefetched = undefined;
       page = await (ahead ?? this.c.graph.get<Page>(this.c.token, url));
     } catch (error) {
-      if (isList(phase) || !isExpiredDelta(error)) throw error;
-      this.c.log.info(`${this.c.job.tenantId}: ${phase} delta link expired; enumerating everything again`);
+      if (phase.source === 'list' || !isExpiredDelta(error)) throw error;
+      this.c.log.info(
+        `${this.c.job.tenantId}: ${phase.name} delta link expired; enumerating everything again`,
+      );
       await this.checkpoint();
-      state[deltaKey] = undefined;
-      run.next = undefined;
-      run.fullPhase = true;
+      this.state[phase.deltaLink] = undefined;
+      this.run.next = undefined;
+      this.run.fullPhase = true;
       await this.save();
       return undefined;
     }
@@ -188,40 +151,60 @@ export class ReplicationSlice {
     return page;
   }
 
-  private async plan(phase: ReplicationPhase, page: Page): Promise<void> {
-    const gen = this.run.fullPhase ? String(this.run.generation) : undefined;
-    if (phase === 'users') await this.writer.users(page.value, gen);
-    if (phase === 'groups') await this.writer.groups(page.value, gen);
-    if (isList(phase) && this.listIndex) {
-      if (phase === 'voice') this.writer.voice(page.value, this.listIndex);
-      else this.writer.numbers(page.value, this.listIndex);
-      this.listed.add(
-        page.value.map((entry) => String(phase === 'voice' ? entry.id : entry.telephoneNumber)),
-      );
+  /** Where a delta phase goes on; a full enumeration (no delta link yet) compares with what is stored. */
+  private async startDelta(phase: Phase & { source: 'delta' }): Promise<string> {
+    const { run, state } = this;
+    if (!run.next && !state[phase.deltaLink]) run.fullPhase = true;
+    if (run.fullPhase && !this.comparedFully.has(phase.name)) {
+      // A first sync has nothing to compare with: no reads.
+      this.comparedFully.add(phase.name);
+      for (const kind of phase.kinds) await this.planner.checkEmpty(kind);
     }
+    return run.next ?? state[phase.deltaLink] ?? phase.firstUrl;
+  }
+
+  /** Where a list phase goes on, with the index of what is stored (less what earlier slices saw listed). */
+  private async startList(phase: ListPhase): Promise<string> {
+    const { run } = this;
+    run.fullPhase = true;
+    if (!this.listIndex) {
+      this.listIndex = await this.c.replica.fieldIndex(this.c.job.tenantId, phase.kind, 'hash');
+      if (run.next) for await (const id of this.listed.saved(phase.name)) markSeen(this.listIndex, id);
+    }
+    return run.next ?? phase.firstUrl;
+  }
+
+  private async plan(phase: Phase, page: Page): Promise<void> {
+    if (phase.source === 'delta') {
+      await phase.plan(
+        this.planner,
+        page.value,
+        this.run.fullPhase ? String(this.run.generation) : undefined,
+      );
+      return;
+    }
+    if (!this.listIndex) return;
+    const items = page.value.map((entry) => ({ id: phase.id(entry), fields: phase.fields(entry) }));
+    this.planner.list(phase.kind, items, this.listIndex);
+    this.listed.add(items.map((item) => item.id));
   }
 
   /** The phase's last page is planned: store it, remove what is gone, keep the delta link, move on. */
-  private async finishPhase(phase: ReplicationPhase, page: Page): Promise<void> {
+  private async finishPhase(phase: Phase, page: Page): Promise<void> {
     const { run, state } = this;
     await this.checkpoint();
-    const gen = String(run.generation);
-    if (run.fullPhase && phase === 'users') await this.writer.sweep('user', gen);
-    if (run.fullPhase && phase === 'groups') {
-      await this.writer.sweep('group', gen);
-      await this.writer.sweep('member', gen);
-    }
-    if (isList(phase) && this.listIndex)
-      this.writer.sweepListed(phase === 'voice' ? 'voice' : 'number', this.listIndex);
+    if (phase.source === 'delta' && run.fullPhase)
+      for (const kind of phase.kinds) await this.planner.sweep(kind, String(run.generation));
+    if (phase.source === 'list' && this.listIndex) this.planner.sweepListed(phase.kind, this.listIndex);
     await this.checkpoint();
     this.listIndex = undefined;
-    if ((phase === 'users' || phase === 'groups') && page['@odata.deltaLink'])
-      state[phase === 'users' ? 'usersDeltaLink' : 'groupsDeltaLink'] = page['@odata.deltaLink'];
-    run.phase = nextPhase[phase];
+    if (phase.source === 'delta' && page['@odata.deltaLink'])
+      state[phase.deltaLink] = page['@odata.deltaLink'];
+    run.phase = phaseAfter(phase.name);
     run.next = undefined;
     run.fullPhase = false;
     await this.save();
-    if (isList(phase)) await this.listed.forget(phase);
+    if (phase.source === 'list') await this.listed.forget(phase.name);
   }
 
   private position(): Position {
@@ -257,17 +240,25 @@ export class ReplicationSlice {
   private async checkpoint(background = false): Promise<void> {
     await this.storing;
     const at = this.position();
-    const listedRow = isList(at.phase)
-      ? this.listed.take(at.phase, at.pages, new Date().toISOString())
-      : undefined;
-    const sealed = this.writer.seal();
+    const phase = at.phase === 'done' ? undefined : phaseNamed(at.phase);
+    const listedRow =
+      phase?.source === 'list' ? this.listed.take(phase.name, at.pages, new Date().toISOString()) : undefined;
+    const sealed = this.planner.seal();
     this.storing = (async () => {
-      if (sealed.writes > 0) {
-        const flushed = await sealed.flush(this.run.feedBase ?? '');
-        addFlushed(this.counts, flushed);
-        if (flushed.lastSeq) this.run.cursor = flushed.lastSeq;
-        this.run.feedBase = nextFeedBase(this.run.feedBase);
-        this.state.feedBase = this.run.feedBase;
+      try {
+        if (sealed.writes.length > 0) {
+          const flushed = await this.c.replica.flush(
+            this.c.job.tenantId,
+            sealed.writes,
+            this.run.feedBase ?? '',
+          );
+          addFlushed(this.counts, flushed);
+          if (flushed.lastSeq) this.run.cursor = flushed.lastSeq;
+          this.run.feedBase = nextFeedBase(this.run.feedBase);
+          this.state.feedBase = this.run.feedBase;
+        }
+      } finally {
+        sealed.release();
       }
       await this.save(at, listedRow);
     })();

@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
-import { GraphClient } from '../graph/graph-client.js';
+import { pacedGraphClient } from '../graph/paced-graph-client.js';
 import { ResourceUnitPacer } from '../graph/resource-unit-pacer.js';
 import { consoleLogger, type Logger } from '../hosting/logger.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
@@ -119,15 +119,7 @@ export class ReplicationWorker {
 
     const pacer = this.pacers.get(job.tenantId) ?? new ResourceUnitPacer(this.deps.resourceBudget);
     this.pacers.set(job.tenantId, pacer);
-    let requests = 0;
-    const graph = new GraphClient({
-      endpoint: this.deps.graphEndpoint,
-      beforeRequest: () => {
-        requests += 1;
-        return pacer.before();
-      },
-      afterResponse: (headers) => pacer.after(headers),
-    });
+    const { graph, takeRequests } = pacedGraphClient(this.deps.graphEndpoint, pacer);
     const slice = new ReplicationSlice({
       job,
       run,
@@ -137,11 +129,7 @@ export class ReplicationWorker {
       queue: this.deps.queue,
       graph,
       token,
-      takeRequests: () => {
-        const taken = requests;
-        requests = 0;
-        return taken;
-      },
+      takeRequests,
       started,
       sliceMs: this.deps.sliceMs,
       writesPerFlush: this.deps.writesPerFlush,

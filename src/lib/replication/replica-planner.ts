@@ -1,56 +1,39 @@
-import pMap from 'p-map';
-import { maxTransactionOperations } from '../storage/entity-table.js';
-import { EntityExistsError } from '../storage/storage-errors.js';
-import type { Change } from './change-feed.js';
+import type { PlannedWrite } from './planned-write.js';
 import {
   fingerprint,
   groupFields,
-  numberFields,
   type ObjectKind,
   replicaBuckets,
-  replicaPartition,
   rowPrefix,
   userFields,
-  voiceFields,
 } from './replica-rows.js';
-import type { ReplicaStore, RowState } from './replica-store.js';
 
-interface Write {
-  rowKey: string;
-  /** Properties to write; undefined to delete the row. */
-  fields?: Record<string, unknown>;
-  /** The row is believed absent: insert it (cheaper than a merge; if it exists after all, it is merged). */
-  create?: boolean;
-  /** Replace the whole row (it was removed and comes back in the same flush). */
-  replace?: boolean;
-  /** The change it reports (its kind and id are the row's); none for bookkeeping (stamping a row as seen). */
-  change?: { op: Change['op']; at: string };
+/** What planning a write needs to know of a stored row. */
+export interface RowState {
+  hash?: string;
+  gen?: string;
 }
 
-export interface KindCounts {
-  upserted: number;
-  deleted: number;
+/** The reads planning needs of the stored replica. */
+export interface ReplicaReader {
+  /** The stored state of rows (absent ones missing from the map). */
+  states(tenantId: string, rowKeys: string[]): Promise<Map<string, RowState>>;
+  /** Whether the tenant has no row of a kind yet. */
+  isEmpty(tenantId: string, kind: ObjectKind): Promise<boolean>;
+  /** The stored memberships of a group. */
+  membershipKeys(tenantId: string, groupId: string): Promise<Map<string, RowState>>;
+  /** Row keys of a kind not stamped with `gen`. */
+  unstamped(tenantId: string, kind: ObjectKind, gen: string): AsyncIterable<string>;
 }
-export type ChangeCounts = Record<ObjectKind, KindCounts>;
 
-export interface Flushed {
-  counts: ChangeCounts;
-  transactions: number;
-  /** The last change's position, when the flush reported any. */
-  lastSeq?: string;
-}
-
-/** Planned writes being stored; `flush` stores them (once). */
-export interface SealedFlush {
-  writes: number;
-  flush(base: string): Promise<Flushed>;
+/** Planned writes taken out to be stored; until `release`, planning sees them as planned. */
+export interface SealedWrites {
+  writes: PlannedWrite[];
+  release(): void;
 }
 
 /** Planned writes that make about one full transaction in most of a tenant's partitions. */
 export const writesPerFlush = replicaBuckets * 90;
-
-/** Transactions in flight at once, each in its own partition. */
-export const transactionConcurrency = 4;
 
 /** An index of a whole list's stored fingerprints (id → hash); an id the list showed is marked seen. */
 export type SeenIndex = Map<string, string>;
@@ -62,14 +45,12 @@ export function markSeen(index: SeenIndex, id: string): void {
 }
 
 /**
- * Plans one tenant's replica writes for one job and stores them in flushes: a row is written only when its
- * fingerprint changed, and every write that changes something reports it in the change feed. A flush stores
- * the feed first, under a base the job checkpoints (so a repeated flush rewrites the same positions), then
- * the rows, partition by partition in full transactions. Until a flush, everything planned is only in memory:
- * the caller checkpoints its position only after flushing.
+ * Plans one tenant's replica writes for one job: a row is written only when its fingerprint changed, and every
+ * write that changes something reports it in the change feed. What is planned stays in memory until it is
+ * sealed and stored (replica-flush.ts); the caller checkpoints its position only after that.
  */
-export class ReplicaWriter {
-  private pending = new Map<string, Write>();
+export class ReplicaPlanner {
+  private pending = new Map<string, PlannedWrite>();
   /** Rows' state as stored or as planned, for rows this flush touched or read. */
   private known = new Map<string, RowState | null>();
   /** The same for a flush under way: what it stores is not yet in the table. */
@@ -79,7 +60,7 @@ export class ReplicaWriter {
   private at = '';
 
   constructor(
-    private readonly replica: ReplicaStore,
+    private readonly replica: ReplicaReader,
     readonly tenantId: string,
   ) {}
 
@@ -109,10 +90,10 @@ export class ReplicaWriter {
     return this.sealed?.get(rowKey) ?? null;
   }
 
-  private put(rowKey: string, write: Omit<Write, 'rowKey'>, now: RowState | null): void {
+  private put(rowKey: string, write: Omit<PlannedWrite, 'rowKey'>, now: RowState | null): void {
     this.known.set(rowKey, now);
     const earlier = this.pending.get(rowKey);
-    const next: Write = { rowKey, ...write };
+    const next: PlannedWrite = { rowKey, ...write };
     if (earlier && !write.fields && earlier.create) {
       // Planned and removed before it was stored: nothing to store, nothing to report.
       this.pending.delete(rowKey);
@@ -221,33 +202,23 @@ export class ReplicaWriter {
   }
 
   /**
-   * A page of Teams user configurations: users' voice rows, written only when changed. The list has no delta, so
-   * `index` (user id → stored fingerprint) says what is stored and keeps what the list showed.
+   * A page of a whole list (no delta: Teams configurations, Direct Routing numbers), each item written only when
+   * changed; `index` (id → stored fingerprint) says what is stored and keeps what the list showed.
    */
-  voice(configurations: Record<string, unknown>[], index: SeenIndex): void {
+  list(kind: ObjectKind, items: { id: string; fields: object }[], index: SeenIndex): void {
     this.tick();
-    for (const configuration of configurations)
-      this.listed('voice', String(configuration.id), voiceFields(configuration as never), index);
-  }
-
-  /** A page of Direct Routing number assignments, against `index` (number → stored fingerprint). */
-  numbers(numbers: Record<string, unknown>[], index: SeenIndex): void {
-    this.tick();
-    for (const number of numbers)
-      this.listed('number', String(number.telephoneNumber), numberFields(number), index);
-  }
-
-  private listed(kind: 'voice' | 'number', id: string, fields: object, index: SeenIndex): void {
-    const stored = index.get(id);
-    if (stored === seen) return;
-    index.set(id, seen);
-    const rowKey = `${rowPrefix[kind]}${id}`;
-    this.known.set(rowKey, stored === undefined ? null : { hash: stored });
-    this.upsert(rowKey, fields, undefined);
+    for (const { id, fields } of items) {
+      const stored = index.get(id);
+      if (stored === seen) continue;
+      index.set(id, seen);
+      const rowKey = `${rowPrefix[kind]}${id}`;
+      this.known.set(rowKey, stored === undefined ? null : { hash: stored });
+      this.upsert(rowKey, fields, undefined);
+    }
   }
 
   /** After a whole list was read: removes the rows of what it did not show. */
-  sweepListed(kind: 'voice' | 'number', index: SeenIndex): void {
+  sweepListed(kind: ObjectKind, index: SeenIndex): void {
     this.tick();
     for (const [id, stored] of index) {
       if (stored === seen) continue;
@@ -258,7 +229,7 @@ export class ReplicaWriter {
   }
 
   /** After a full delta enumeration succeeded: removes rows of a kind it did not stamp with `gen`. */
-  async sweep(kind: 'user' | 'group' | 'member', gen: string): Promise<void> {
+  async sweep(kind: ObjectKind, gen: string): Promise<void> {
     this.tick();
     for await (const rowKey of this.replica.unstamped(this.tenantId, kind, gen)) {
       if (this.state(rowKey)?.gen === gen) continue;
@@ -267,93 +238,21 @@ export class ReplicaWriter {
     }
   }
 
-  /** Stores what was planned: the feed's changes under `base`, then the rows. */
-  flush(base: string): Promise<Flushed> {
-    return this.seal().flush(base);
-  }
-
   /**
-   * Takes what was planned so far out to be stored, so planning can go on while it is: until its flush has
-   * finished, planning sees those rows as planned rather than as the table holds them.
+   * Takes what was planned so far out to be stored, so planning can go on while it is: until the sealed writes
+   * are released (stored), planning sees those rows as planned rather than as the table holds them.
    */
-  seal(): SealedFlush {
+  seal(): SealedWrites {
     const writes = [...this.pending.values()];
     const sealed = this.known;
     this.pending = new Map();
     this.known = new Map();
     this.sealed = sealed;
     return {
-      writes: writes.length,
-      flush: async (base) => {
-        try {
-          return await this.store(writes, base);
-        } finally {
-          if (this.sealed === sealed) this.sealed = undefined;
-        }
+      writes,
+      release: () => {
+        if (this.sealed === sealed) this.sealed = undefined;
       },
     };
   }
-
-  private async store(writes: Write[], base: string): Promise<Flushed> {
-    const counts = Object.fromEntries(
-      (['user', 'group', 'member', 'voice', 'number'] as const).map((kind) => [
-        kind,
-        { upserted: 0, deleted: 0 },
-      ]),
-    ) as ChangeCounts;
-    const changes = writes.flatMap((write) => (write.change ? [changeOf(write, write.change)] : []));
-    for (const change of changes) counts[change.kind][change.op === 'delete' ? 'deleted' : 'upserted'] += 1;
-    const fed = await this.replica.feed.append(this.tenantId, base, changes);
-    const byPartition = new Map<string, Write[]>();
-    for (const write of writes) {
-      const partition = replicaPartition(this.tenantId, write.rowKey);
-      const list = byPartition.get(partition);
-      if (list) list.push(write);
-      else byPartition.set(partition, [write]);
-    }
-    const chunks = [...byPartition].flatMap(([partition, partitionWrites]) =>
-      Array.from({ length: Math.ceil(partitionWrites.length / maxTransactionOperations) }, (_, i) => ({
-        partition,
-        writes: partitionWrites.slice(i * maxTransactionOperations, (i + 1) * maxTransactionOperations),
-      })),
-    );
-    // Partitions take their transactions side by side (each partition is its own unit of scale).
-    await pMap(
-      chunks,
-      async ({ partition, writes: chunk }) => {
-        try {
-          await this.commit(partition, chunk, true);
-        } catch (error) {
-          // A row believed absent exists (a list showed an object twice across flushes): merge instead.
-          if (!(error instanceof EntityExistsError)) throw error;
-          await this.commit(partition, chunk, false);
-        }
-      },
-      { concurrency: transactionConcurrency },
-    );
-    return { counts, transactions: fed.transactions + chunks.length, lastSeq: fed.lastSeq };
-  }
-
-  private async commit(partition: string, writes: Write[], insertNew: boolean): Promise<void> {
-    const transaction = this.replica.rows.transaction(partition);
-    for (const write of writes) {
-      const row = { rowKey: write.rowKey, ...write.fields };
-      if (!write.fields) transaction.deleteUnconditionally(write.rowKey);
-      else if (write.replace) transaction.upsert(row);
-      else if (write.create && insertNew) transaction.insert(row);
-      else transaction.merge(row);
-    }
-    await transaction.commit();
-  }
-}
-
-/** The change a write reports: kind and id from its row key, and the object's fields after an upsert. */
-function changeOf({ rowKey, fields }: Write, { op, at }: NonNullable<Write['change']>): Change {
-  const split = rowKey.indexOf('|');
-  const change: Change = { kind: rowKey.slice(0, split) as ObjectKind, id: rowKey.slice(split + 1), op, at };
-  if (op === 'upsert' && fields) {
-    const { hash: _hash, gen: _gen, ...data } = fields;
-    if (Object.keys(data).length > 0) change.data = data;
-  }
-  return change;
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, inject, it } from 'vitest';
 import { ChangeFeed, nextFeedBase } from '../../src/lib/replication/change-feed.js';
-import { type ReplicaRow, ReplicaStore } from '../../src/lib/replication/replica-store.js';
+import type { ReplicaRow } from '../../src/lib/replication/replica-flush.js';
+import { ReplicaPlanner, type SealedWrites } from '../../src/lib/replication/replica-planner.js';
+import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
 import { EntityTable } from '../../src/lib/storage/entity-table.js';
 
 function table<T extends object>(): EntityTable<T> {
@@ -36,21 +38,29 @@ async function freshStore() {
       keys.push(`${entity.rowKey}=${entity.displayName ?? ''}`);
     return keys.sort();
   };
-  return { store, stored };
+  /** Stores sealed writes under `base`, as the slice does, releasing them once stored. */
+  const flush = async (sealed: SealedWrites, base: string) => {
+    try {
+      return await store.flush(tenantId, sealed.writes, base);
+    } finally {
+      sealed.release();
+    }
+  };
+  return { store, stored, flush };
 }
 
-describe('the replica writer, planning while a flush is under way', () => {
+describe('the replica planner, planning while a flush is under way', () => {
   it('sees the rows a flush under way holds: the same user again is no write, a change is a merge', async () => {
-    const { store, stored } = await freshStore();
-    const writer = store.writer(tenantId);
+    const { store, stored, flush } = await freshStore();
+    const writer = new ReplicaPlanner(store, tenantId);
     await writer.users([user('Ann')]);
     const underWay = writer.seal();
     await writer.users([user('Ann')]);
     expect(writer.pendingWrites).toBe(0);
     await writer.users([user('Ann Lee')]);
     expect(writer.pendingWrites).toBe(1);
-    const first = await underWay.flush(nextFeedBase());
-    const second = await writer.flush(nextFeedBase(first.lastSeq));
+    const first = await flush(underWay, nextFeedBase());
+    const second = await flush(writer.seal(), nextFeedBase(first.lastSeq));
     expect([first.counts.user, second.counts.user]).toEqual([
       { upserted: 1, deleted: 0 },
       { upserted: 1, deleted: 0 },
@@ -61,15 +71,15 @@ describe('the replica writer, planning while a flush is under way', () => {
   });
 
   it('removes a group with the memberships a flush under way is still storing', async () => {
-    const { store, stored } = await freshStore();
-    const writer = store.writer(tenantId);
+    const { store, stored, flush } = await freshStore();
+    const writer = new ReplicaPlanner(store, tenantId);
     await writer.groups([
       { id: 'g1', displayName: 'Sales', mail: '', 'members@delta': [{ id: 'u1' }, { id: 'u2' }] },
     ]);
     const underWay = writer.seal();
     await writer.groups([{ id: 'g1', '@removed': { reason: 'deleted' } }]);
-    const first = await underWay.flush(nextFeedBase());
-    const second = await writer.flush(nextFeedBase(first.lastSeq));
+    const first = await flush(underWay, nextFeedBase());
+    const second = await flush(writer.seal(), nextFeedBase(first.lastSeq));
     expect(second.counts.group).toEqual({ upserted: 0, deleted: 1 });
     expect(second.counts.member).toEqual({ upserted: 0, deleted: 2 });
     expect(await stored()).toEqual([]);
