@@ -74,3 +74,4 @@ export const createdInvitationSchema = invitationViewSchema.extend({
       'The link for the customer admin. It holds the only copy of the token: store it, or revoke and invite again.',
     ),
 });
+export type CreatedInvitation = z.infer<typeof createdInvitationSchema>;

@@ -42,3 +42,4 @@ export const tenantValidationSchema = z.object({
   report: validationReportSchema.optional(),
   problem: z.object({ code: z.string(), message: z.string() }).optional(),
 });
+export type TenantValidationView = z.infer<typeof tenantValidationSchema>;

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import type { ReplicationRunView } from '../../src/lib/replication/replication-run.js';
+import type { CliContext } from '../cli-context.js';
+import { CliError } from '../connector-client.js';
+
+const ended = (run: ReplicationRunView) => ['completed', 'failed', 'skipped'].includes(run.status);
+
+function describeRun(run: ReplicationRunView): string {
+  const changes = Object.entries(run.counts)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
+  return `Run ${run.runId} ${run.status}${run.reason ? `: ${run.reason}` : ''}. ${changes || 'No changes.'}`;
+}
+
+/** `replicate`. */
+export function replicationCommands(program: Command, cli: CliContext): void {
+  program
+    .command('replicate <tenantId>')
+    .description('replicate a tenant now and follow its progress until it ends')
+    .option('--no-wait', 'only queue the run')
+    .option('--interval <seconds>', 'how often to look at its progress', '2')
+    .action(async (tenantId: string, options) => {
+      const id = encodeURIComponent(tenantId);
+      const queued = await cli.call<ReplicationRunView>('POST', `/tenants/${id}/replicate`);
+      if (!options.wait) return cli.print(queued, () => `Run ${queued.runId} queued.`);
+      let run = queued;
+      while (!ended(run)) {
+        await new Promise((resolve) => setTimeout(resolve, Number(options.interval) * 1000));
+        const { value } = await cli.call<{ value: ReplicationRunView[] }>(
+          'GET',
+          `/tenants/${id}/replication-runs?top=20`,
+        );
+        run = value.find((candidate) => candidate.runId === queued.runId) ?? run;
+        if (!cli.json)
+          cli.io.out(
+            `  ${run.status.padEnd(9)} ${run.phase.padEnd(8)} pages ${run.pages}  requests ${run.requests}  ${run.elapsedSeconds ?? 0}s\n`,
+          );
+      }
+      cli.print(run, () => describeRun(run));
+      if (run.status !== 'completed')
+        throw new CliError(`Replication ${run.status}${run.reason ? `: ${run.reason}` : ''}.`);
+    });
+}

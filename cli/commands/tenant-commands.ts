@@ -1,0 +1,84 @@
+import { type Command, Option } from 'commander';
+import { type TenantView, tenantStatuses } from '../../src/lib/tenants/tenant-record.js';
+import type { TenantValidationView } from '../../src/lib/validation/validation-report-schema.js';
+import { type CliContext, day, queryOf } from '../cli-context.js';
+import { textTable } from '../text-table.js';
+
+function describeValidation(validation: TenantValidationView): string {
+  if (validation.problem) return `The credentials do not work: ${validation.problem.message}`;
+  if (!validation.report) return 'Not validated yet.';
+  const lines = [`Verdict: ${validation.report.verdict}`];
+  for (const requirement of validation.report.requirements) {
+    const how = requirement.satisfied
+      ? requirement.satisfiedBy
+        ? ` (${requirement.satisfiedBy})`
+        : ''
+      : `: ${requirement.action ?? ''}`;
+    lines.push(`  ${requirement.satisfied ? 'ok  ' : 'TODO'} ${requirement.description}${how}`);
+  }
+  for (const warning of validation.report.warnings) lines.push(`  warning: ${warning.message}`);
+  return lines.join('\n');
+}
+
+/** `tenants`, `tenant`, `validate`. */
+export function tenantCommands(program: Command, cli: CliContext): void {
+  program
+    .command('tenants')
+    .description('connected tenants, newest first')
+    .addOption(new Option('--status <status>').choices([...tenantStatuses]))
+    .option('--top <n>', 'how many', '50')
+    .action(async (options) => {
+      const query = queryOf({ top: options.top, status: options.status });
+      const { value } = await cli.call<{ value: TenantView[] }>('GET', `/tenants?${query}`);
+      cli.print(value, () =>
+        value.length === 0
+          ? 'No tenants.'
+          : textTable(
+              ['TENANT', 'STATUS', 'VERDICT', 'CUSTOMER', 'METHOD', 'VALIDATED'],
+              value.map((t) => [
+                t.tenantId,
+                t.status,
+                t.verdict,
+                `${t.customer.name} (${t.customer.reference})`,
+                t.method,
+                t.validatedAt ? day(t.validatedAt) : undefined,
+              ]),
+            ),
+      );
+    });
+
+  program
+    .command('tenant <tenantId>')
+    .description("one tenant's connection and its last validation")
+    .action(async (tenantId: string) => {
+      const id = encodeURIComponent(tenantId);
+      const tenant = await cli.call<TenantView>('GET', `/tenants/${id}`);
+      const validation = await cli.call<TenantValidationView>('GET', `/tenants/${id}/validation`);
+      cli.print(
+        { ...tenant, validation },
+        () =>
+          `${textTable(
+            ['FIELD', 'VALUE'],
+            [
+              ['tenant', tenant.tenantId],
+              ['status', tenant.status],
+              ['customer', `${tenant.customer.name} (${tenant.customer.reference})`],
+              ['app (client id)', tenant.clientId],
+              ['method', tenant.method],
+              ['services', tenant.services.map((s) => s.id).join(', ')],
+            ],
+          )}\n\n${describeValidation(validation)}`,
+      );
+    });
+
+  program
+    .command('validate <tenantId>')
+    .description("check a tenant's roles and permissions now")
+    .action(async (tenantId: string) => {
+      const validation = await cli.call<TenantValidationView>(
+        'POST',
+        `/tenants/${encodeURIComponent(tenantId)}/validate`,
+      );
+      cli.print(validation, () => describeValidation(validation));
+    });
+}
