@@ -1,21 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
-import { ConnectorFixture, functionKey, newWebhookSecret } from '../support/connector-fixture.js';
+import { functionKey, newWebhookSecret } from '../support/connector-fixture.js';
 import { onboardManually } from '../support/onboard-manually.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
+const connector = useConnector();
 const emptyDir = mkdtempSync(join(tmpdir(), 'cli-'));
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start();
-});
-
-afterAll(async () => {
-  await connector?.stop();
-});
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   let out = '';

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashInvitationToken } from '../../src/lib/invitations/invitation-token.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
-import { ConnectorFixture } from '../support/connector-fixture.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
+const connector = useConnector({ INVITATION_LIFETIME_DAYS: '3' });
 
 const valid = {
   customer: { reference: 'CUST-002', name: 'Fabrikam Retail' },
@@ -14,14 +14,6 @@ const valid = {
   licenceType: 'HostedEssentialsPlus',
   expectedTenant: 'fabrikamretail.onmicrosoft.com',
 };
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start({ INVITATION_LIFETIME_DAYS: '3' });
-});
-
-afterAll(async () => {
-  await connector?.stop();
-});
 
 describe('invitations API', () => {
   it('creates an invitation with defaults, a 256-bit token in its link, and stores only the hash', async () => {

@@ -1,20 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { coreOperations } from '../../src/lib/core-api/core-endpoint.js';
 import { openApiDocument } from '../../src/lib/core-api/openapi-document.js';
 import { eventCatalogue } from '../../src/lib/events/event-catalogue.js';
-import { ConnectorFixture } from '../support/connector-fixture.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start();
-});
-
-afterAll(async () => {
-  await connector?.stop();
-});
+const connector = useConnector();
 
 describe('OpenAPI document', () => {
   it('is served anonymously at /api/openapi.json and validates as OpenAPI 3.1', async () => {

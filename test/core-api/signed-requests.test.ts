@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/lib/core-api/request-signature.js';
 import { requestSigningSecretsName } from '../../src/lib/core-api/signing-secrets.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
-import { ConnectorFixture, newWebhookSecret } from '../support/connector-fixture.js';
+import { type ConnectorFixture, newWebhookSecret } from '../support/connector-fixture.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
+const connector = useConnector();
 
 const invitation = {
   customer: { reference: 'CUST-001', name: 'Contoso Telecom Customer' },
@@ -13,14 +14,6 @@ const invitation = {
   automaticDns: true,
   method: 'either',
 };
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start();
-});
-
-afterAll(async () => {
-  await connector?.stop();
-});
 
 const snapshot = async () => [
   await connector.count(tableNames.invitations),

@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
-import { ConnectorFixture } from '../support/connector-fixture.js';
+import { eventually } from '../support/eventually.js';
 import { onboardManually } from '../support/onboard-manually.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
+const connector = useConnector();
 let tenantId: string;
 let app: Awaited<ReturnType<typeof onboardManually>>;
 
 beforeAll(async () => {
-  connector = await ConnectorFixture.start();
   tenantId = (connector.world.tenants[0] as { id: string }).id;
   app = await onboardManually(connector, tenantId);
 });
 
-afterAll(async () => {
-  await connector?.stop();
-});
-
 const eventsOf = (type: string) =>
   connector.standIn.events.filter((event) => event.type === type && event.data.tenantId === tenantId);
-const eventually = async (condition: () => boolean) => {
-  for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
-};
 
 describe('tenants API', () => {
   it('lists and reads the connected tenant', async () => {

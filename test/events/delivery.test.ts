@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { services } from '../../src/app-services.js';
 import { eventSigningSecret } from '../../src/lib/core-api/signing-secrets.js';
 import { dependencies } from '../../src/lib/dependencies.js';
@@ -7,20 +7,14 @@ import { deliverEvent } from '../../src/lib/events/core-delivery.js';
 import type { DomainEvent } from '../../src/lib/events/event-catalogue.js';
 import { type DeliveryState, EventDispatcher } from '../../src/lib/events/event-dispatcher.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
-import { ConnectorFixture, masterKey } from '../support/connector-fixture.js';
+import { masterKey } from '../support/connector-fixture.js';
+import { eventually } from '../support/eventually.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start({ EVENT_RETRY_HORIZON_HOURS: '24' });
-});
+const connector = useConnector({ EVENT_RETRY_HORIZON_HOURS: '24' });
 
 afterEach(() => {
   connector.standIn.mode = 'up';
-});
-
-afterAll(async () => {
-  await connector?.stop();
 });
 
 const validationChanged = (
@@ -41,14 +35,6 @@ async function stageQuietly(stream: string, events: DomainEvent[], at = new Date
 
 const received = (stream: string) =>
   connector.standIn.events.filter((event) => event.data.tenantId === stream);
-
-async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('not in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('events to the core', () => {
   it('delivers an emitted event through the queue, signed, with its id as webhook-id', async () => {

@@ -1,26 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dependencies } from '../../src/lib/dependencies.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
-import { ConnectorFixture, masterKey } from '../support/connector-fixture.js';
+import { masterKey } from '../support/connector-fixture.js';
+import { eventually } from '../support/eventually.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start({ RUN_HISTORY_DAYS: '30' });
-});
-
-afterAll(async () => {
-  await connector?.stop();
-});
+const connector = useConnector({ RUN_HISTORY_DAYS: '30' });
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const day = 86_400_000;
-
-async function eventually(check: () => Promise<boolean>) {
-  for (let i = 0; i < 100 && !(await check()); i += 1)
-    await new Promise((resolve) => setTimeout(resolve, 50));
-}
 
 describe('housekeeping', () => {
   it('removes finished runs past the history, webhook-ids past the replay window and long-expired sign-in states', async () => {

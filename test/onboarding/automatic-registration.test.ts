@@ -1,26 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newUser } from '../../sim/tenant/model.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { signIn } from '../sim/sim-fixture.js';
 import { PageSession } from '../support/browserless.js';
-import { ConnectorFixture } from '../support/connector-fixture.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
+const connector = useConnector();
 type SampleTenant = { id: string; domain: string; admin: { userPrincipalName: string } };
 const contoso = () => connector.world.tenants[0] as SampleTenant;
 const fabrikam = () => connector.world.tenants[1] as SampleTenant;
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start();
-});
-
-afterAll(async () => {
-  await connector?.stop();
-});
 
 async function invite(overrides: Record<string, unknown> = {}) {
   const created = await connector.call('POST', '/invitations', {

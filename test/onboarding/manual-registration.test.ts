@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { graphAppRoleId } from '../../sim/graph/graph-permissions.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { PageSession } from '../support/browserless.js';
-import { ConnectorFixture } from '../support/connector-fixture.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
+const connector = useConnector();
 const contoso = () => connector.world.tenants[0] as { id: string; domain: string };
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start();
-});
-
-afterAll(async () => {
-  await connector?.stop();
-});
 
 async function invite(overrides: Record<string, unknown> = {}) {
   const created = await connector.call('POST', '/invitations', {

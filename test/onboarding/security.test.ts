@@ -1,21 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { signIn } from '../sim/sim-fixture.js';
 import { PageSession } from '../support/browserless.js';
-import { ConnectorFixture } from '../support/connector-fixture.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
-
-beforeAll(async () => {
-  connector = await ConnectorFixture.start();
-});
-
-afterAll(async () => {
-  await connector?.stop();
-});
+const connector = useConnector();
 
 async function invite() {
   const created = await connector.call('POST', '/invitations', {

@@ -1,33 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { services } from '../../src/app-services.js';
-import { ConnectorFixture } from '../support/connector-fixture.js';
+import { until } from '../support/eventually.js';
 import { onboardManually } from '../support/onboard-manually.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
+const connector = useConnector();
 let tenantId: string;
 
 beforeAll(async () => {
-  connector = await ConnectorFixture.start();
   tenantId = (connector.world.tenants[0] as { id: string }).id;
   await onboardManually(connector, tenantId);
 });
-
-afterAll(async () => {
-  await connector?.stop();
-});
-
-async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('replication through the core API and the queue', () => {
   it('replicates on demand: 202, live run history, replication.completed with counts and cursor, then the change feed', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TenantState } from '../../sim/tenant/tenant-state.js';
 import { services } from '../../src/app-services.js';
 import { dependencies } from '../../src/lib/dependencies.js';
@@ -12,15 +12,14 @@ import {
 } from '../../src/lib/replication/replication-worker.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
-import { ConnectorFixture } from '../support/connector-fixture.js';
 import { onboardManually } from '../support/onboard-manually.js';
+import { useConnector } from '../support/use-connector.js';
 
-let connector: ConnectorFixture;
+const connector = useConnector();
 let tenant: TenantState;
 let clientId: string;
 
 beforeAll(async () => {
-  connector = await ConnectorFixture.start();
   const summary = connector.simulator.control.generateTenant({
     displayName: 'Replica Co',
     domain: 'replicaco.onmicrosoft.com',
@@ -43,10 +42,6 @@ beforeAll(async () => {
     numberAssignmentsPageSize: 5,
   });
   clientId = (await onboardManually(connector, tenant.id)).clientId;
-});
-
-afterAll(async () => {
-  await connector?.stop();
 });
 
 const feedSince = async (cursor: string | undefined) =>
