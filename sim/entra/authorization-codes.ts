@@ -14,7 +14,7 @@ export interface CodeGrant {
   redeemed: boolean;
 }
 
-/** Codes live about 10 minutes (REFERENCE.md). */
+/** Codes live about 10 minutes (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow). */
 export const codeLifetimeMs = 10 * 60 * 1000;
 
 export class AuthorizationCodes {

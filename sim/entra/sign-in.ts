@@ -142,7 +142,7 @@ export function authorizeEndpoint(
 /**
  * `/{tenant}/v2.0/adminconsent`: an administrator grants the app's application permissions in their tenant.
  * Success: `admin_consent=True&tenant=&scope=&state=`; errors carry `error`, `error_description`, `state` and,
- * as Microsoft does, may still say `admin_consent=True` (REFERENCE.md).
+ * as Microsoft does, may still say `admin_consent=True` (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent).
  * https://learn.microsoft.com/entra/identity-platform/v2-admin-consent
  */
 export function adminConsentEndpoint(directory: Directory): SimHandler {

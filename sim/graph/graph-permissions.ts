@@ -11,7 +11,7 @@ function derivedId(name: string): string {
 }
 
 /**
- * Graph's application permissions (app roles) as its service principal publishes them. Ids from REFERENCE.md;
+ * Graph's application permissions (app roles) as its service principal publishes them. Ids from Microsoft's permissions reference;
  * the Teams ones are UNCONFIRMED there, so the simulator derives its own and the connector must resolve them
  * by `value` from the service principal's `appRoles`, as it would against the real Graph.
  */
@@ -26,7 +26,7 @@ export const graphAppRoles: { id: string; value: string }[] = [
   { id: '18a4783c-866b-4cc7-a460-3d5e5662c884', value: 'Application.ReadWrite.OwnedBy' },
   { id: '5facf0c1-8979-4e95-abcf-ff3d079771c0', value: 'LicenseAssignment.ReadWrite.All' },
   { id: '483bed4a-2ad3-4361-a73b-c83ccdbdc53c', value: 'RoleManagement.Read.Directory' },
-  // Not in REFERENCE.md: simulator-derived ids, resolved by value like the UNCONFIRMED ones.
+  // Not in Microsoft's published list: simulator-derived ids, resolved by value like the UNCONFIRMED ones.
   ...[
     'Application.Read.All',
     'Application.ReadWrite.All',
@@ -43,7 +43,7 @@ export const graphAppRoles: { id: string; value: string }[] = [
 export const graphAppRoleValue = (id: string) => graphAppRoles.find((role) => role.id === id)?.value;
 export const graphAppRoleId = (value: string) => graphAppRoles.find((role) => role.value === value)?.id;
 
-/** Directory role template ids (REFERENCE.md). */
+/** Directory role template ids (docs/microsoft-facts.md). */
 export const roles = {
   globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
   privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
@@ -58,7 +58,7 @@ export const roles = {
   licenseAdministrator: '4d6ac14f-3453-41d0-bef9-a3e0c569773a',
 } as const;
 
-/** The Phone System service plan (REFERENCE.md). */
+/** The Phone System service plan (Microsoft's licensing service plan reference). */
 export const phoneSystemPlan = {
   servicePlanId: '4828c8ec-dc2e-4779-b502-87ac9ce28ab7',
   servicePlanName: 'MCOEV',

@@ -3,7 +3,7 @@ import type { TenantState } from '../tenant/tenant-state.js';
 
 /**
  * Graph's identity and access throttling: resource units per app per tenant per 10 seconds, with a budget by
- * tenant size and a cost per request (REFERENCE.md; https://learn.microsoft.com/graph/throttling-limits).
+ * tenant size and a cost per request (https://learn.microsoft.com/graph/throttling-limits).
  * Throttled requests still count.
  */
 export class ResourceUnitThrottle {

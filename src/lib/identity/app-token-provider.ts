@@ -20,7 +20,7 @@ function claimsOf(token: string): { roles?: string[] } {
 
 /**
  * App-only Graph tokens for customer tenants' app registrations. One MSAL client per (tenant, client, secret),
- * kept and reused so its token cache works (TOOLCHAIN.md). Failures become CredentialProblems.
+ * kept and reused: MSAL's token cache lives in the client instance. Failures become CredentialProblems.
  */
 export class AppTokenProvider {
   private readonly clients = new Map<string, ConfidentialClientApplication>();

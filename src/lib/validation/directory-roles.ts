@@ -1,4 +1,4 @@
-/** Entra directory role template ids (REFERENCE.md) and their names, as admins see them in the portal. */
+/** Entra directory role template ids (docs/microsoft-facts.md) and their names, as admins see them in the portal. */
 export const directoryRoles = {
   globalAdministrator: { id: '62e90394-69f5-4237-9190-012177145e10', name: 'Global Administrator' },
   privilegedRoleAdministrator: {
