@@ -88,7 +88,7 @@ export function userFields(user: Record<string, unknown>): UserFields {
   };
 }
 
-interface TeamsConfiguration {
+export interface TeamsConfiguration {
   id: string;
   isEnterpriseVoiceEnabled?: boolean;
   featureTypes?: string[];
@@ -96,12 +96,12 @@ interface TeamsConfiguration {
   effectivePolicyAssignments?: { policyType: string; policyAssignment?: { displayName?: string } }[];
 }
 
-const policy = (configuration: TeamsConfiguration, type: string) =>
+const policy = (configuration: Partial<TeamsConfiguration>, type: string) =>
   configuration.effectivePolicyAssignments?.find((assignment) => assignment.policyType === type)
     ?.policyAssignment?.displayName ?? '';
 
 /** Graph's Teams user configuration → the replica's voice fields (Teams Phone licence from its feature types). */
-export function voiceFields(configuration: TeamsConfiguration): VoiceFields {
+export function voiceFields(configuration: Partial<TeamsConfiguration>): VoiceFields {
   return {
     teamsPhoneLicence: (configuration.featureTypes ?? []).includes('PhoneSystem'),
     phoneNumbers: JSON.stringify(

@@ -1,5 +1,5 @@
 import type { ReplicaPlanner } from './replica-planner.js';
-import { numberFields, type ObjectKind, voiceFields } from './replica-rows.js';
+import { numberFields, type ObjectKind, type TeamsConfiguration, voiceFields } from './replica-rows.js';
 import type { ReplicationPhase, ReplicationState } from './replication-run.js';
 
 type Entry = Record<string, unknown>;
@@ -52,7 +52,7 @@ export const phases: readonly Phase[] = [
     firstUrl: '/admin/teams/userConfigurations',
     kind: 'voice',
     id: (configuration) => String(configuration.id),
-    fields: (configuration) => voiceFields(configuration as never),
+    fields: (configuration) => voiceFields(configuration as Partial<TeamsConfiguration>),
   },
   {
     source: 'list',

@@ -1,5 +1,5 @@
 import type { Cookie, HttpRequest, HttpResponseInit } from '@azure/functions';
-import { errorCode } from '../../errors/connector-error.js';
+import { asError, errorCode } from '../../errors/connector-error.js';
 import type { Logger } from '../../hosting/logger.js';
 import { readForm } from '../../http/browser-request.js';
 import { CredentialProblem } from '../../identity/credential-problem.js';
@@ -34,7 +34,7 @@ export function refusalResponse(
   const refusal = refusalPage(code);
   if (!refusal) throw error;
   log.warn(`${where} refused: ${code}`);
-  return { ...messagePage(refusal.status, refusal.title, (error as Error).message), cookies };
+  return { ...messagePage(refusal.status, refusal.title, asError(error).message), cookies };
 }
 
 /** The connection's report with "Check again" (under a fresh form token), setting `cookies` too. */
