@@ -10,7 +10,10 @@ export interface GraphConfig {
   listPageSize: number;
   listMaxPageSize: number;
   teamsConfigurationsPageSize: number;
+  /** The default `$top` of number assignments (documented: 500; at most 1,000). */
   numberAssignmentsPageSize: number;
+  /** Whether number assignments pages carry a next link: Microsoft documents none. */
+  numberAssignmentsNextLink: boolean;
   /** Delta tokens for directory objects live about 7 days. */
   deltaTokenLifetimeMs: number;
 }
@@ -23,5 +26,6 @@ export const defaultGraphConfig: GraphConfig = {
   listMaxPageSize: 999,
   teamsConfigurationsPageSize: 100,
   numberAssignmentsPageSize: 500,
+  numberAssignmentsNextLink: false,
   deltaTokenLifetimeMs: 7 * 24 * 3600 * 1000,
 };

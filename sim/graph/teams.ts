@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { json } from '../http-kit.js';
 import { badRequest, notFound } from './graph-error.js';
 import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
-import { listPage } from './list-page.js';
+import { listPage, skipPage } from './list-page.js';
 import { parseEqFilter } from './odata.js';
 
 const readConfigurations = {
@@ -49,16 +49,11 @@ export function teamsRoutes(): GraphRoute[] {
           ([name, value]) => String((number as unknown as Record<string, unknown>)[name]) === value,
         ),
       );
-      return listPage(
-        context,
-        'admin/teams/telephoneNumberManagement/numberAssignments',
-        numbers,
-        (item) => item,
-        {
-          default: context.config.numberAssignmentsPageSize,
-          max: 1000,
-        },
-      );
+      return skipPage(context, 'admin/teams/telephoneNumberManagement/numberAssignments', numbers, {
+        default: context.config.numberAssignmentsPageSize,
+        max: 1000,
+        nextLink: context.config.numberAssignmentsNextLink,
+      });
     }),
     graphRoute(
       'POST',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Directory } from '../directory.js';
 import { phoneSystemPlan, roles } from '../graph/graph-permissions.js';
 import type { SimTeamsUserConfiguration, SimUser } from './model.js';
@@ -89,6 +90,14 @@ const phoneSystemSkuId = '440eaaa8-b3e0-484b-a8be-62870b9ba70a';
  * Builds a tenant from a seed and sizes: the same spec always gives the same ids, names, memberships and
  * numbers. Seeded objects are not change-logged: a first (full) delta sync sees them all.
  */
+/** A stable GUID-shaped id for a seeded object that must not draw from the seeded sequence. */
+const opaqueId = (seed: string) =>
+  createHash('sha256')
+    .update(seed)
+    .digest('hex')
+    .slice(0, 32)
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+
 export function generateTenant(directory: Directory, spec: TenantSpec): TenantState {
   const sizes = { ...defaultSizes, ...spec.sizes };
   const random = seededRandom(spec.seed);
@@ -183,7 +192,8 @@ export function generateTenant(directory: Directory, spec: TenantSpec): TenantSt
   for (let index = 0; index < sizes.directRoutingNumbers; index += 1) {
     const telephoneNumber = `+4420${String(7_000_000 + index).padStart(8, '0')}`;
     tenant.numberAssignments.set(telephoneNumber, {
-      id: telephoneNumber,
+      // Graph's ids are opaque (not the number): clients key numbers by telephoneNumber.
+      id: opaqueId(`${tenant.id}|${telephoneNumber}`),
       telephoneNumber,
       numberType: 'directRouting',
       assignmentTargetId: null,
@@ -196,9 +206,11 @@ export function generateTenant(directory: Directory, spec: TenantSpec): TenantSt
       locationId: null,
       networkSiteId: null,
       portInStatus: 'completed',
-      reverseNumberLookup: [],
-      supportedCustomerActions: ['update', 'release'],
-      operatorId: null,
+      reverseNumberLookupOptions: [],
+      supportedCustomerActions: ['locationUpdate'],
+      civicAddressId: null,
+      numberSource: 'onPremises',
+      operatorId: '',
     });
   }
 

@@ -54,9 +54,11 @@ export interface SimNumberAssignment {
   locationId: string | null;
   networkSiteId: string | null;
   portInStatus: 'completed';
-  reverseNumberLookup: string[];
-  supportedCustomerActions: string[];
-  operatorId: string | null;
+  reverseNumberLookupOptions: 'skipInternalVoip'[];
+  supportedCustomerActions: ('locationUpdate' | 'release')[];
+  civicAddressId: string | null;
+  numberSource: 'online' | 'onPremises';
+  operatorId: string;
 }
 
 export interface SimDomain {

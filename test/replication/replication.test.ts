@@ -157,7 +157,8 @@ describe('replication', () => {
       transactions: 0,
     });
     expect((await replica()).changes.length).toBe(before);
-    expect(Number(record?.requests)).toBe(2 + Math.ceil(12 / 4) + Math.ceil(20 / 5));
+    // Numbers are paged by $top (1,000) and $skip: 20 of them come in one short page.
+    expect(Number(record?.requests)).toBe(2 + Math.ceil(12 / 4) + 1);
   });
 
   it('after scripted changes yields exactly those changes', async () => {
@@ -365,7 +366,7 @@ describe('replication', () => {
     tenant.teamsConfigurations.delete(voiceGone);
     const numberGone = [...tenant.numberAssignments.keys()].at(-1) as string;
     tenant.numberAssignments.delete(numberGone);
-    const sliced = workerWith('replication-listed-test', { sliceMs: 1 });
+    const sliced = workerWith('replication-listed-test', { sliceMs: 1, listPageSize: 5 });
     const created = await services().replicationScheduler.createRun(tenant.id, 'on_demand');
     const job = { tenantId: tenant.id, runId: created.runId };
     let outcome = '';

@@ -16,11 +16,18 @@ export interface DeltaPhase {
   plan(planner: ReplicaPlanner, entries: Entry[], gen: string | undefined): Promise<void>;
 }
 
+/**
+ * How a whole list pages: by next links (Graph's paging: a page without one is the last), or by `$top` and
+ * `$skip` with no continuation (a page shorter than `$top` is the last; a next link is followed if one comes).
+ */
+export type ListPaging = { by: 'nextLink' } | { by: 'skip'; top: number };
+
 /** A whole list (no delta): compared with what is stored, and what it no longer shows is removed. */
 export interface ListPhase {
   source: 'list';
   name: ReplicationPhase;
   firstUrl: string;
+  paging: ListPaging;
   kind: ObjectKind;
   id(entry: Entry): string;
   fields(entry: Entry): object;
@@ -50,6 +57,8 @@ export const phases: readonly Phase[] = [
     source: 'list',
     name: 'voice',
     firstUrl: '/admin/teams/userConfigurations',
+    // Microsoft documents no page size or continuation here: Graph's own paging (next links) is followed.
+    paging: { by: 'nextLink' },
     kind: 'voice',
     id: (configuration) => String(configuration.id),
     fields: (configuration) => voiceFields(configuration as Partial<TeamsConfiguration>),
@@ -59,6 +68,8 @@ export const phases: readonly Phase[] = [
     name: 'numbers',
     firstUrl:
       "/admin/teams/telephoneNumberManagement/numberAssignments?$filter=numberType eq 'directRouting'",
+    // Documented: $top (default 500, at most 1,000) and $skip, and no next link.
+    paging: { by: 'skip', top: 1000 },
     kind: 'number',
     id: (number) => String(number.telephoneNumber),
     fields: (number) => numberFields(number),
@@ -74,4 +85,29 @@ export function phaseNamed(name: ReplicationPhase): Phase {
 /** The phase after `name`, or 'done' after the last. */
 export function phaseAfter(name: ReplicationPhase): ReplicationPhase {
   return phases[phases.findIndex((phase) => phase.name === name) + 1]?.name ?? 'done';
+}
+
+const skipPattern = /([?&])\$skip=(\d+)/;
+
+/** The first page's URL of a list phase, asking for `top` items when it pages by `$skip`. */
+export function firstListUrl(phase: ListPhase, top: number): string {
+  if (phase.paging.by !== 'skip') return phase.firstUrl;
+  return `${phase.firstUrl}${phase.firstUrl.includes('?') ? '&' : '?'}$top=${top}`;
+}
+
+/**
+ * The page after `page` (fetched from `url`), or undefined when it was the last: the next link when there is one;
+ * for `$skip` paging, a page as long as asked for is followed by the next `$skip`.
+ */
+export function followingPage(
+  phase: Phase,
+  url: string,
+  page: { value: unknown[]; '@odata.nextLink'?: string },
+  top: number,
+): string | undefined {
+  const link = page['@odata.nextLink'];
+  if (link) return link;
+  if (phase.source !== 'list' || phase.paging.by !== 'skip' || page.value.length < top) return undefined;
+  const skip = Number(skipPattern.exec(url)?.[2] ?? 0) + page.value.length;
+  return skipPattern.test(url) ? url.replace(skipPattern, `$1$skip=${skip}`) : `${url}&$skip=${skip}`;
 }

@@ -6,7 +6,14 @@ import { nextFeedBase } from './change-feed.js';
 import { ListedIds, type ListedIdsRow } from './listed-ids.js';
 import { markSeen, ReplicaPlanner, type SeenIndex, writesPerFlush } from './replica-planner.js';
 import type { ReplicaStore } from './replica-store.js';
-import { type ListPhase, type Phase, phaseAfter, phaseNamed } from './replication-phases.js';
+import {
+  firstListUrl,
+  followingPage,
+  type ListPhase,
+  type Phase,
+  phaseAfter,
+  phaseNamed,
+} from './replication-phases.js';
 import {
   addFlushed,
   emptyCounts,
@@ -40,6 +47,8 @@ export interface SliceContext {
   started: number;
   sliceMs: number;
   writesPerFlush?: number;
+  /** The `$top` a list paged by `$skip` asks for (at most, and by default, its documented maximum). */
+  listPageSize?: number;
   log: Logger;
 }
 
@@ -99,11 +108,11 @@ export class ReplicationSlice {
         }
         firstPage = false;
         const phase = phaseNamed(run.phase);
-        const page = await this.fetch(phase);
-        if (!page) continue;
+        const fetched = await this.fetch(phase);
+        if (!fetched) continue;
+        const { page, following } = fetched;
         await this.plan(phase, page);
         run.pages += 1;
-        const following = page['@odata.nextLink'];
         if (following) {
           run.next = following;
           if (
@@ -121,8 +130,11 @@ export class ReplicationSlice {
     return 'done';
   }
 
-  /** The phase's next page (fetched ahead while the last was stored), or none when its delta link expired. */
-  private async fetch(phase: Phase): Promise<Page | undefined> {
+  /**
+   * The phase's next page (fetched ahead while the last was stored) and where the one after it is, or none when
+   * its delta link expired.
+   */
+  private async fetch(phase: Phase): Promise<{ page: Page; following?: string } | undefined> {
     const url = phase.source === 'list' ? await this.startList(phase) : await this.startDelta(phase);
     let page: Page;
     try {
@@ -141,14 +153,19 @@ export class ReplicationSlice {
       await this.save();
       return undefined;
     }
-    const following = page['@odata.nextLink'];
+    const following = followingPage(phase, url, page, this.listPageSize(phase));
     if (following) {
       // Fetch the next page while this one is stored; a failure surfaces when it is awaited.
       const ahead = this.c.graph.get<Page>(this.c.token, following);
       ahead.catch(() => undefined);
       this.prefetched = { url: following, page: ahead };
     }
-    return page;
+    return { page, following };
+  }
+
+  private listPageSize(phase: Phase): number {
+    if (phase.source !== 'list' || phase.paging.by !== 'skip') return Number.POSITIVE_INFINITY;
+    return Math.min(this.c.listPageSize ?? phase.paging.top, phase.paging.top);
   }
 
   /** Where a delta phase goes on; a full enumeration (no delta link yet) compares with what is stored. */
@@ -171,7 +188,7 @@ export class ReplicationSlice {
       this.listIndex = await this.c.replica.fieldIndex(this.c.job.tenantId, phase.kind, 'hash');
       if (run.next) for await (const id of this.listed.saved(phase.name)) markSeen(this.listIndex, id);
     }
-    return run.next ?? phase.firstUrl;
+    return run.next ?? firstListUrl(phase, this.listPageSize(phase));
   }
 
   private async plan(phase: Phase, page: Page): Promise<void> {

@@ -35,6 +35,8 @@ export interface WorkerDeps {
   resourceBudget?: number;
   /** Planned writes that start a flush (in the background) mid-phase. */
   writesPerFlush?: number;
+  /** The `$top` lists paged by `$skip` ask for (their documented maximum by default). */
+  listPageSize?: number;
 }
 
 const finished = (run: ReplicationRunRecord) => ['completed', 'failed', 'skipped'].includes(run.status);
@@ -133,6 +135,7 @@ export class ReplicationWorker {
       started,
       sliceMs: this.deps.sliceMs,
       writesPerFlush: this.deps.writesPerFlush,
+      listPageSize: this.deps.listPageSize,
       log,
     });
     if ((await slice.work()) === 'continued') return 'continued';
