@@ -10,6 +10,11 @@ export interface GraphConfig {
   listPageSize: number;
   listMaxPageSize: number;
   teamsConfigurationsPageSize: number;
+  /**
+   * Whether Teams configuration pages lead on with a next link (Graph's paging); Microsoft documents no
+   * continuation here, so false makes the list end, unannounced, after its first page.
+   */
+  teamsConfigurationsNextLink: boolean;
   /** The default `$top` of number assignments (documented: 500; at most 1,000). */
   numberAssignmentsPageSize: number;
   /** Whether number assignments pages carry a next link: Microsoft documents none. */
@@ -25,6 +30,7 @@ export const defaultGraphConfig: GraphConfig = {
   listPageSize: 100,
   listMaxPageSize: 999,
   teamsConfigurationsPageSize: 100,
+  teamsConfigurationsNextLink: true,
   numberAssignmentsPageSize: 500,
   numberAssignmentsNextLink: false,
   deltaTokenLifetimeMs: 7 * 24 * 3600 * 1000,

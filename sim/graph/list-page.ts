@@ -12,14 +12,14 @@ export function listPage<T>(
   collection: string,
   items: readonly T[],
   render: (item: T) => unknown,
-  sizes: { default?: number; max?: number } = {},
+  sizes: { default?: number; max?: number; continuation?: boolean } = {},
 ): SimResponse {
   const { request, config, baseUrl } = context;
   const size = pageSize(request, sizes.default ?? config.listPageSize, sizes.max ?? config.listMaxPageSize);
   if (typeof size !== 'number') return size;
   const offset = decodeCursor<{ offset: number }>(request.url.searchParams.get('$skiptoken'))?.offset ?? 0;
   const value = items.slice(offset, offset + size).map(render);
-  const next = offset + size < items.length;
+  const next = offset + size < items.length && sizes.continuation !== false;
   let nextLink: string | undefined;
   if (next) {
     const url = new URL(`${baseUrl}${request.url.pathname.replace(/^\/graph/, '')}`);

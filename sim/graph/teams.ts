@@ -34,6 +34,7 @@ export function teamsRoutes(): GraphRoute[] {
         (item) => item,
         {
           default: context.config.teamsConfigurationsPageSize,
+          continuation: context.config.teamsConfigurationsNextLink,
         },
       ),
     ),

@@ -9,12 +9,19 @@ import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector();
 
-async function generate(seed: number, numbers: number): Promise<TenantState> {
+async function generate(seed: number, numbers: number, voiceUsers = 3): Promise<TenantState> {
   const summary = connector.simulator.control.generateTenant({
     displayName: `Numbers ${seed}`,
     domain: `numbers${seed}.onmicrosoft.com`,
     seed,
-    sizes: { users: 6, groups: 1, membershipsPerUser: 1, voiceUsers: 3, directRoutingNumbers: numbers },
+    sizes: {
+      users: voiceUsers + 3,
+      groups: 1,
+      membershipsPerUser: 1,
+      voiceUsers,
+      directRoutingNumbers: Math.max(numbers, voiceUsers),
+      phoneSystemLicences: voiceUsers,
+    },
   });
   await onboardManually(connector, summary.id);
   return connector.simulator.directory.tenant(summary.id);
@@ -67,5 +74,28 @@ describe('whole lists, paged as Microsoft documents them', () => {
     } finally {
       connector.simulator.control.setGraphConfig({ numberAssignmentsNextLink: false });
     }
+  });
+});
+
+describe('a whole list that may have been cut short', () => {
+  it('removes nothing after a Teams configurations list that ended on a full page without a next link', async () => {
+    const tenant = await generate(74, 10, 150);
+    const first = await replicate(tenant.id);
+    expect(first.counts.voiceUpdated).toBe(tenant.teamsConfigurations.size);
+    connector.simulator.control.setGraphConfig({ teamsConfigurationsNextLink: false });
+    try {
+      const second = await replicate(tenant.id);
+      expect(second.counts.voiceRemoved).toBe(0);
+      expect(JSON.parse(String(second.notes))).toEqual([
+        'voice: the list ended on a full page without a next link, so nothing it did not show was removed',
+      ]);
+    } finally {
+      connector.simulator.control.setGraphConfig({ teamsConfigurationsNextLink: true });
+    }
+    const stored = (await connector.rows(tableNames.replica)).filter(
+      (row) =>
+        String(row.partitionKey).startsWith(`${tenant.id}|`) && String(row.rowKey).startsWith('voice|'),
+    );
+    expect(stored).toHaveLength(tenant.teamsConfigurations.size);
   });
 });

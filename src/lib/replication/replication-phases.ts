@@ -17,10 +17,11 @@ export interface DeltaPhase {
 }
 
 /**
- * How a whole list pages: by next links (Graph's paging: a page without one is the last), or by `$top` and
- * `$skip` with no continuation (a page shorter than `$top` is the last; a next link is followed if one comes).
+ * How a whole list pages, asking for `top` items a page: by next links (Graph's paging: `$top` is the page size,
+ * a next link leads on), or by `$top` and `$skip` with no continuation (a page shorter than `$top` is the last; a
+ * next link is followed if one comes).
  */
-export type ListPaging = { by: 'nextLink' } | { by: 'skip'; top: number };
+export type ListPaging = { by: 'nextLink' | 'skip'; top: number };
 
 /** A whole list (no delta): compared with what is stored, and what it no longer shows is removed. */
 export interface ListPhase {
@@ -57,8 +58,9 @@ export const phases: readonly Phase[] = [
     source: 'list',
     name: 'voice',
     firstUrl: '/admin/teams/userConfigurations',
-    // Microsoft documents no page size or continuation here: Graph's own paging (next links) is followed.
-    paging: { by: 'nextLink' },
+    // Microsoft documents $top here but no page size or continuation: Graph's own paging (next links) is
+    // followed, and only a page shorter than asked for proves the list's end (see listEndConfirmed).
+    paging: { by: 'nextLink', top: 100 },
     kind: 'voice',
     id: (configuration) => String(configuration.id),
     fields: (configuration) => voiceFields(configuration as Partial<TeamsConfiguration>),
@@ -89,10 +91,18 @@ export function phaseAfter(name: ReplicationPhase): ReplicationPhase {
 
 const skipPattern = /([?&])\$skip=(\d+)/;
 
-/** The first page's URL of a list phase, asking for `top` items when it pages by `$skip`. */
+/** The first page's URL of a list phase, asking for `top` items a page. */
 export function firstListUrl(phase: ListPhase, top: number): string {
-  if (phase.paging.by !== 'skip') return phase.firstUrl;
   return `${phase.firstUrl}${phase.firstUrl.includes('?') ? '&' : '?'}$top=${top}`;
+}
+
+/**
+ * Whether the last page of a list proves it was read to its end, so what it did not show may be removed: a page
+ * shorter than asked for does. A full page with no continuation may be a list the service cut short without
+ * saying so (Microsoft documents neither for the Teams configurations), so nothing is removed after one.
+ */
+export function listEndConfirmed(page: { value: unknown[] }, top: number): boolean {
+  return page.value.length < top;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface ReplicationRunRecord {
   cursor?: string;
   /** Where the next flush's changes go in the feed (see ChangeFeed). */
   feedBase?: string;
+  /** What an operator should know of the run (JSON array of sentences), e.g. a list whose end was not confirmed. */
+  notes?: string;
 }
 
 /** The tenant's replication state: delta links, each saved only after the changes it covers are stored. */
@@ -93,6 +95,7 @@ export const replicationRunViewSchema = z.object({
   elapsedSeconds: z.number().optional(),
   reason: z.string().optional(),
   cursor: z.string().optional(),
+  notes: z.array(z.string()).optional().describe('What an operator should know of the run'),
 });
 export type ReplicationRunView = z.infer<typeof replicationRunViewSchema>;
 
@@ -117,5 +120,6 @@ export function toRunView(record: ReplicationRunRecord, now = new Date()): Repli
     ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
     ...(record.reason ? { reason: record.reason } : {}),
     ...(record.cursor ? { cursor: record.cursor } : {}),
+    ...(record.notes ? { notes: JSON.parse(record.notes) } : {}),
   };
 }

@@ -10,6 +10,7 @@ import {
   firstListUrl,
   followingPage,
   type ListPhase,
+  listEndConfirmed,
   type Phase,
   phaseAfter,
   phaseNamed,
@@ -164,7 +165,7 @@ export class ReplicationSlice {
   }
 
   private listPageSize(phase: Phase): number {
-    if (phase.source !== 'list' || phase.paging.by !== 'skip') return Number.POSITIVE_INFINITY;
+    if (phase.source !== 'list') return Number.POSITIVE_INFINITY;
     return Math.min(this.c.listPageSize ?? phase.paging.top, phase.paging.top);
   }
 
@@ -212,7 +213,14 @@ export class ReplicationSlice {
     await this.checkpoint();
     if (phase.source === 'delta' && run.fullPhase)
       for (const kind of phase.kinds) await this.planner.sweep(kind, String(run.generation));
-    if (phase.source === 'list' && this.listIndex) this.planner.sweepListed(phase.kind, this.listIndex);
+    if (phase.source === 'list' && this.listIndex) {
+      if (listEndConfirmed(page, this.listPageSize(phase)))
+        this.planner.sweepListed(phase.kind, this.listIndex);
+      else
+        this.note(
+          `${phase.name}: the list ended on a full page without a next link, so nothing it did not show was removed`,
+        );
+    }
     await this.checkpoint();
     this.listIndex = undefined;
     if (phase.source === 'delta' && page['@odata.deltaLink'])
@@ -222,6 +230,13 @@ export class ReplicationSlice {
     run.fullPhase = false;
     await this.save();
     if (phase.source === 'list') await this.listed.forget(phase.name);
+  }
+
+  /** Keeps a sentence for the operator in the run (once), and logs it. */
+  private note(text: string): void {
+    const notes: string[] = this.run.notes ? JSON.parse(this.run.notes) : [];
+    if (!notes.includes(text)) this.run.notes = JSON.stringify([...notes, text]);
+    this.c.log.warn(`${this.c.job.tenantId}: ${text}`);
   }
 
   private position(): Position {
