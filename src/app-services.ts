@@ -136,6 +136,7 @@ export function buildServices(deps: Dependencies): AppServices {
       queue: replicationQueue,
       graphEndpoint: settings.graphEndpoint,
       sliceMs: settings.replicationSliceSeconds * 1000,
+      deletionThreshold: settings.replicationDeleteThreshold,
     }),
     replicationScheduler: new ReplicationScheduler(
       tenants,

@@ -3,14 +3,31 @@ import type { ReplicationRunView } from '../../src/lib/replication/replication-r
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
 
-const ended = (run: ReplicationRunView) => ['completed', 'failed', 'skipped'].includes(run.status);
+const ended = (run: ReplicationRunView) => ['completed', 'held', 'failed', 'skipped'].includes(run.status);
 
 function describeRun(run: ReplicationRunView): string {
   const changes = Object.entries(run.counts)
     .filter(([, n]) => n > 0)
     .map(([name, n]) => `${name} ${n}`)
     .join(', ');
-  return `Run ${run.runId} ${run.status}${run.reason ? `: ${run.reason}` : ''}. ${changes || 'No changes.'}`;
+  const summary = `Run ${run.runId} ${run.status}${run.reason ? `: ${run.reason}` : ''}. ${changes || 'No changes.'}`;
+  if (!run.held) return summary;
+  const removals = Object.entries(run.held.removals)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
+  return `${summary}\nRemovals held (${removals}): nothing of them was removed. Release them with --release once they are right.`;
+}
+
+/** The run to release: the one named, or the tenant's current hold. */
+async function heldRun(cli: CliContext, tenantId: string, named: string | true): Promise<string> {
+  if (typeof named === 'string') return named;
+  const { value } = await cli.call<{ value: ReplicationRunView[] }>(
+    'GET',
+    `/tenants/${tenantId}/replication-runs?top=100`,
+  );
+  const holding = value.find((run) => run.held?.state === 'holding');
+  if (!holding) throw new CliError('The tenant has no run holding removals.');
+  return holding.runId;
 }
 
 /** `replicate`. */
@@ -20,9 +37,18 @@ export function replicationCommands(program: Command, cli: CliContext): void {
     .description('replicate a tenant now and follow its progress until it ends')
     .option('--no-wait', 'only queue the run')
     .option('--interval <seconds>', 'how often to look at its progress', '2')
+    .option(
+      '--release [runId]',
+      'release the removals a run held back (the current hold when no run is named)',
+    )
     .action(async (tenantId: string, options) => {
       const id = encodeURIComponent(tenantId);
-      const queued = await cli.call<ReplicationRunView>('POST', `/tenants/${id}/replicate`);
+      const queued = options.release
+        ? await cli.call<ReplicationRunView>(
+            'POST',
+            `/tenants/${id}/replication-runs/${encodeURIComponent(await heldRun(cli, id, options.release))}/release`,
+          )
+        : await cli.call<ReplicationRunView>('POST', `/tenants/${id}/replicate`);
       if (!options.wait) return cli.print(queued, () => `Run ${queued.runId} queued.`);
       let run = queued;
       while (!ended(run)) {

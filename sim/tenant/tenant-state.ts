@@ -30,7 +30,11 @@ export class TenantState {
 
   readonly users = new Map<string, SimUser>();
   readonly userOrder: string[] = [];
-  readonly removedUsers = new Map<string, { user: SimUser; reason: RemovalReason }>();
+  /** Removed users; a soft-deleted one keeps what a restore gives back (its groups, its Teams configuration). */
+  readonly removedUsers = new Map<
+    string,
+    { user: SimUser; reason: RemovalReason; groups: string[]; teams?: SimTeamsUserConfiguration }
+  >();
   readonly groups = new Map<string, SimGroup>();
   readonly groupOrder: string[] = [];
   readonly removedGroups = new Map<string, { group: SimGroup; reason: RemovalReason }>();
@@ -101,9 +105,10 @@ export class TenantState {
   removeUser(id: string, reason: RemovalReason): void {
     const user = this.users.get(id);
     if (!user) throw new Error(`No user ${id}.`);
-    for (const [groupId, members] of this.members) if (members.has(id)) this.removeMember(groupId, id);
+    const groups = [...this.members].filter(([, members]) => members.has(id)).map(([groupId]) => groupId);
+    for (const groupId of groups) this.removeMember(groupId, id);
     this.users.delete(id);
-    this.removedUsers.set(id, { user, reason });
+    this.removedUsers.set(id, { user, reason, groups, teams: this.teamsConfigurations.get(id) });
     this.teamsConfigurations.delete(id);
     this.userLog.record({ version: this.bump(), id });
   }
@@ -115,6 +120,9 @@ export class TenantState {
     this.users.set(id, removed.user);
     if (!this.userOrder.includes(id)) this.userOrder.push(id);
     this.userLog.record({ version: this.bump(), id });
+    // Entra restores a soft-deleted user with its group memberships; its Teams settings come back with it.
+    for (const groupId of removed.groups) if (this.groups.has(groupId)) this.addMember(groupId, id);
+    if (removed.teams) this.teamsConfigurations.set(id, removed.teams);
     return removed.user;
   }
 

@@ -4,9 +4,11 @@ import { functions } from '../lib/hosting/function-registry.js';
 
 /** Daily at 03:30 UTC: old replication runs, remembered webhook-ids and sign-in states go. */
 export async function housekeeping(_timer: Timer, context: InvocationContext): Promise<void> {
-  const { runs, listedIds, requestIds, signInStates } = await services().housekeeping.sweep();
+  const { runs, listedIds, deferredRemovals, requestIds, signInStates } =
+    await services().housekeeping.sweep();
+  const held = deferredRemovals ? `, ${deferredRemovals} held-back removal record(s) of dead runs` : '';
   context.log(
-    `housekeeping: removed ${runs} run(s), ${listedIds} list record(s) of dead runs, ${requestIds} webhook-id(s), ${signInStates} sign-in state(s)`,
+    `housekeeping: removed ${runs} run(s), ${listedIds} list record(s) of dead runs${held}, ${requestIds} webhook-id(s), ${signInStates} sign-in state(s)`,
   );
 }
 

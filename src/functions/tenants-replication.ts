@@ -46,6 +46,25 @@ coreEndpoint({
   },
 });
 
+coreEndpoint({
+  name: 'tenants-replication-release',
+  method: 'POST',
+  route: 'tenants/{tenantId}/replication-runs/{runId}/release',
+  summary:
+    'Release a run that held removals back (more than REPLICATION_DELETE_THRESHOLD): a run now stores them',
+  tag: 'Replication',
+  params: z.object({ tenantId: z.uuid(), runId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
+  responses: {
+    202: { description: 'The run that releases the hold, queued.', schema: replicationRunViewSchema },
+    404: { description: 'No such tenant or run.' },
+    409: { description: 'The run holds no removals now (not the tenant’s current hold).' },
+  },
+  handler: async ({ params: { tenantId, runId }, services }) => ({
+    status: 202,
+    body: await services.replicationScheduler.release(tenantId.toLowerCase(), runId),
+  }),
+});
+
 const changeSchema = z.object({
   seq: z.string(),
   kind: z.enum(['user', 'group', 'member', 'number', 'voice']),

@@ -38,6 +38,7 @@ describe('OpenAPI document', () => {
         'GET /tenants/{tenantId}/validation',
         'POST /invitations',
         'POST /tenants/{tenantId}/replicate',
+        'POST /tenants/{tenantId}/replication-runs/{runId}/release',
         'POST /tenants/{tenantId}/validate',
         'PUT /event-delivery',
       ].sort(),

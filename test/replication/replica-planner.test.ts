@@ -78,6 +78,8 @@ describe('the replica planner, planning while a flush is under way', () => {
     ]);
     const underWay = writer.seal();
     await writer.groups([{ id: 'g1', '@removed': { reason: 'deleted' } }]);
+    // Removals wait for the phase's end (the accidental-delete check), then become writes.
+    await writer.releaseDeferred();
     const first = await flush(underWay, nextFeedBase());
     const second = await flush(writer.seal(), nextFeedBase(first.lastSeq));
     expect(second.counts.group).toEqual({ upserted: 0, deleted: 1 });

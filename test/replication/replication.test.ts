@@ -387,6 +387,34 @@ describe('replication', () => {
     cursor = (await feedSince(cursor)).at(-1)?.seq;
   });
 
+  it('keeps the removals a delta phase holds back across slices, and stores them at its end', async () => {
+    cursor = (await feedSince(cursor)).at(-1)?.seq ?? cursor;
+    const gone = tenant.userOrder
+      .filter((id) => tenant.users.has(id))
+      .filter((_, i) => i % 9 === 2)
+      .slice(0, 4);
+    for (const id of gone) connector.simulator.control.deleteUser(tenant.id, id, { hard: true });
+    const sliced = workerWith('replication-deferred-test', { sliceMs: 1 });
+    const created = await services().replicationScheduler.createRun(tenant.id, 'on_demand');
+    const job = { tenantId: tenant.id, runId: created.runId };
+    let outcome = '';
+    let invocations = 0;
+    for (; invocations < 200 && outcome !== 'completed'; invocations += 1)
+      outcome = await sliced.process(job);
+    expect(outcome).toBe('completed');
+    expect(invocations).toBeGreaterThan(3);
+    await expectReplicaEqualsTenant();
+    const removals = (await feedSince(cursor)).filter(
+      (change) => change.op === 'delete' && change.kind === 'user',
+    );
+    expect(removals.map((change) => change.id).sort()).toEqual([...gone].sort());
+    const leftOver = (await connector.rows(tableNames.tenants)).filter((row) =>
+      String(row.rowKey).startsWith(`deferred|${job.runId}|`),
+    );
+    expect(leftOver).toEqual([]);
+    cursor = (await feedSince(cursor)).at(-1)?.seq;
+  });
+
   it('fails a run once on revoked consent, marks the tenant, and tells the core, without retrying', async () => {
     connector.simulator.control.revokeConsent(tenant.id, clientId);
     // Issued tokens stay valid until they expire; a new process (a new token cache) meets the revocation.

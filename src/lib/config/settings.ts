@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { ConnectorError } from '../errors/connector-error.js';
+import {
+  type DeletionThreshold,
+  defaultDeletionThreshold,
+  parseDeletionThreshold,
+} from '../replication/deletion-threshold.js';
 import { type CloudName, cloudNames, clouds } from './clouds.js';
 
 /** How the app reaches its storage account: a connection string, or service URLs with a managed identity. */
@@ -37,6 +42,8 @@ export interface Settings {
   replicationSliceSeconds: number;
   /** Finished replication runs are kept this long in the run history. */
   runHistoryDays: number;
+  /** Removals one run may store before it holds them for an operator to release. */
+  replicationDeleteThreshold: DeletionThreshold;
 }
 
 export class SettingsError extends ConnectorError {
@@ -92,6 +99,14 @@ const schema = z.object({
   REPLICATION_WINDOW_MINUTES: optional(wholeNumber(1, 24 * 60)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
+  REPLICATION_DELETE_THRESHOLD: optional(
+    z
+      .string()
+      .refine((value) => parseDeletionThreshold(value) !== undefined, {
+        error: 'must be a number of objects (e.g. 500) or a share of the replica (e.g. 5%)',
+      })
+      .transform((value) => parseDeletionThreshold(value) as DeletionThreshold),
+  ),
 });
 
 function storageConnection(values: Partial<z.infer<typeof schema>>): StorageConnection | string {
@@ -137,6 +152,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     replicationWindowMinutes: values.REPLICATION_WINDOW_MINUTES ?? 240,
     replicationSliceSeconds: values.REPLICATION_SLICE_SECONDS ?? 240,
     runHistoryDays: values.RUN_HISTORY_DAYS ?? 90,
+    replicationDeleteThreshold: values.REPLICATION_DELETE_THRESHOLD ?? defaultDeletionThreshold,
   });
 }
 

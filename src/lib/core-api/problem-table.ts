@@ -25,6 +25,8 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   tenant_not_found: { status: 404, title: 'No such tenant.' },
   tenant_not_ready: { status: 409, title: 'The tenant cannot be replicated now.' },
   tenant_already_onboarded: { status: 409, title: 'This tenant is connected already.' },
+  run_not_found: { status: 404, title: 'No such replication run.' },
+  run_not_held: { status: 409, title: 'The run holds no removals.' },
 };
 
 export const internalProblem: Problem = {

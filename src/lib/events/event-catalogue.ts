@@ -24,7 +24,21 @@ export const eventCatalogue = {
     runId: z.string(),
     counts: z.record(z.string(), z.number().int()),
     cursor: z.string(),
+    held: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .describe('Removals the run held back (by object kind): more than REPLICATION_DELETE_THRESHOLD allows'),
   }),
+  'replication.held': z
+    .object({
+      tenantId,
+      runId: z.string(),
+      held: z.record(z.string(), z.number().int()).describe('Removals held back, by object kind'),
+      threshold: z.string(),
+    })
+    .describe(
+      'A run found more removals than the threshold allows and stored none of them: release the run (POST …/replication-runs/{runId}/release) to store them. Sent once when a hold begins.',
+    ),
   'replication.failed': z.object({ tenantId, runId: z.string(), reason: z.string() }),
   'site.dns_record_required': z.object({
     tenantId,

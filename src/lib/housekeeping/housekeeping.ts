@@ -1,5 +1,6 @@
 import type { SeenRequest } from '../core-api/replay-guard.js';
 import type { SignInStateRecord } from '../onboarding/sign-in-state.js';
+import type { SavedIdsKind } from '../replication/run-saved-ids.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { ConcurrencyError, isNotFound } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
@@ -18,12 +19,13 @@ export interface HousekeepingDeps {
 export interface Swept {
   runs: number;
   listedIds: number;
+  deferredRemovals: number;
   requestIds: number;
   signInStates: number;
 }
 
-/** What a list phase saw is forgotten when the phase ends; a run that died mid-list leaves it for a week. */
-const listedIdsMs = 7 * 86_400_000;
+/** What a phase saved is forgotten when the phase ends; a run that died mid-phase leaves it for a week. */
+const savedIdsMs = 7 * 86_400_000;
 /** Sign-in states outlive their expiry by a day, for whoever looks into a failed sign-in. */
 const signInStateGraceMs = 86_400_000;
 
@@ -45,13 +47,8 @@ export class Housekeeping {
           tableFilter.property('finishedAt', 'lt', before(this.deps.runHistoryDays * 86_400_000)),
         ),
       ),
-      listedIds: await this.remove(
-        this.deps.tenants,
-        tableFilter.and(
-          tableFilter.rowKeysStartingWith(tenantRowPrefixes.listed),
-          tableFilter.property('savedAt', 'lt', before(listedIdsMs)),
-        ),
-      ),
+      listedIds: await this.removeSavedIds('listed', before(savedIdsMs)),
+      deferredRemovals: await this.removeSavedIds('deferred', before(savedIdsMs)),
       requestIds: await this.remove(
         this.deps.coreRequestIds,
         tableFilter.property('firstSeenAt', 'lt', before(this.deps.replayWindowHours * 3_600_000)),
@@ -61,6 +58,16 @@ export class Housekeeping {
         tableFilter.property('expiresAt', 'lt', before(signInStateGraceMs)),
       ),
     };
+  }
+
+  private removeSavedIds(kind: SavedIdsKind, before: string): Promise<number> {
+    return this.remove(
+      this.deps.tenants,
+      tableFilter.and(
+        tableFilter.rowKeysStartingWith(tenantRowPrefixes.savedIds(kind)),
+        tableFilter.property('savedAt', 'lt', before),
+      ),
+    );
   }
 
   private async remove<T extends object>(table: EntityTable<T>, filter: string): Promise<number> {

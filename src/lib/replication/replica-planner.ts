@@ -56,6 +56,13 @@ export class ReplicaPlanner {
   /** The same for a flush under way: what it stores is not yet in the table. */
   private sealed: Map<string, RowState | null> | undefined;
   private readonly empty = new Set<ObjectKind>();
+  /**
+   * Removals held back until their phase ends, when the run decides whether to store them (the accidental-delete
+   * check): the row's state before it was removed (undefined when not known), and when it was removed.
+   */
+  private readonly deferred = new Map<string, { state?: RowState; at: string }>();
+  /** Deferrals and their cancellations since the last `takeDeferralLog`, to save with a checkpoint. */
+  private deferralLog: string[] = [];
   /** When the changes planned now happened (one timestamp per page). */
   private at = '';
 
@@ -86,8 +93,18 @@ export class ReplicaPlanner {
   }
 
   private state(rowKey: string): RowState | null {
+    if (this.deferred.has(rowKey)) return null;
     if (this.known.has(rowKey)) return this.known.get(rowKey) ?? null;
     return this.sealed?.get(rowKey) ?? null;
+  }
+
+  /** An object removed earlier in the phase comes back: its removal is cancelled, the stored row stands. */
+  private restore(rowKey: string): void {
+    const removal = this.deferred.get(rowKey);
+    if (!removal) return;
+    this.deferred.delete(rowKey);
+    this.deferralLog.push(`-${rowKey}`);
+    this.known.set(rowKey, removal.state ?? this.known.get(rowKey) ?? {});
   }
 
   private put(rowKey: string, write: Omit<PlannedWrite, 'rowKey'>, now: RowState | null): void {
@@ -112,6 +129,7 @@ export class ReplicaPlanner {
   }
 
   private upsert(rowKey: string, fields: object, gen: string | undefined): void {
+    this.restore(rowKey);
     const hash = fingerprint(fields);
     const row = this.state(rowKey);
     if (row && row.hash === hash) {
@@ -132,8 +150,69 @@ export class ReplicaPlanner {
     );
   }
 
+  /**
+   * Plans a removal: held back (deferred) until the phase ends, unless the row was planned in this flush and never
+   * stored (then nothing is stored or reported).
+   */
   private remove(rowKey: string): void {
-    if (this.state(rowKey)) this.put(rowKey, { change: { op: 'delete', at: this.at } }, null);
+    const row = this.state(rowKey);
+    if (!row) return;
+    if (this.pending.get(rowKey)?.create) {
+      this.pending.delete(rowKey);
+      this.known.set(rowKey, null);
+      return;
+    }
+    this.deferred.set(rowKey, { state: row, at: this.at });
+    this.deferralLog.push(`+${rowKey}`);
+  }
+
+  /** Removals held back so far, by kind. */
+  deferredCounts(): Record<ObjectKind, number> {
+    const counts = { user: 0, group: 0, member: 0, voice: 0, number: 0 };
+    for (const rowKey of this.deferred.keys())
+      counts[rowKey.slice(0, rowKey.indexOf('|')) as ObjectKind] += 1;
+    return counts;
+  }
+
+  /**
+   * The phase may remove what it held back: each becomes a planned delete (reported when it was removed). A
+   * removal replayed from an earlier slice is planned only while its row is still stored.
+   */
+  async releaseDeferred(): Promise<void> {
+    const unknown = [...this.deferred].filter(([, removal]) => !removal.state).map(([rowKey]) => rowKey);
+    const stored = await this.replica.states(this.tenantId, unknown);
+    for (const [rowKey, removal] of this.deferred) {
+      const state = removal.state ?? stored.get(rowKey);
+      if (!state) continue;
+      this.known.set(rowKey, state);
+      this.put(rowKey, { change: { op: 'delete', at: removal.at } }, null);
+    }
+    this.deferred.clear();
+  }
+
+  /** The phase's removals are held: nothing of them is stored, and the rows stand as they are. */
+  discardDeferred(): void {
+    for (const [rowKey, removal] of this.deferred) {
+      if (removal.state) this.known.set(rowKey, removal.state);
+      else this.known.delete(rowKey);
+    }
+    this.deferred.clear();
+  }
+
+  /** Deferrals (`+rowKey`) and cancellations (`-rowKey`) since the last call, to save with a checkpoint. */
+  takeDeferralLog(): string[] {
+    const log = this.deferralLog;
+    this.deferralLog = [];
+    return log;
+  }
+
+  /** Replays deferrals saved by earlier slices of the phase (their rows' states are read when needed). */
+  replayDeferrals(log: Iterable<string>): void {
+    for (const entry of log) {
+      const rowKey = entry.slice(1);
+      if (entry.startsWith('+')) this.deferred.set(rowKey, { at: this.at || new Date().toISOString() });
+      else this.deferred.delete(rowKey);
+    }
   }
 
   private tick(): void {
@@ -173,6 +252,7 @@ export class ReplicaPlanner {
         this.upsert(`${rowPrefix.group}${id}`, groupFields(entry), gen);
       for (const member of members(entry)) {
         const rowKey = `${rowPrefix.member}${id}|${member.id}`;
+        if (!member['@removed']) this.restore(rowKey);
         const row = this.state(rowKey);
         if (member['@removed']) this.remove(rowKey);
         else if (!row) {

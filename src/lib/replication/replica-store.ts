@@ -52,6 +52,13 @@ export class ReplicaStore implements ReplicaReader {
     return true;
   }
 
+  /** How many rows the tenant's replica holds (for a deletion threshold given as a share). */
+  async rowCount(tenantId: string): Promise<number> {
+    let rows = 0;
+    for await (const _ of this.rows.query(tenantPartitions(tenantId), ['RowKey'])) rows += 1;
+    return rows;
+  }
+
   /** Id → one stored field of every row of a kind, for comparing a whole list (a few dozen bytes per row). */
   async fieldIndex(tenantId: string, kind: ObjectKind, field: string): Promise<Map<string, string>> {
     const index = new Map<string, string>();

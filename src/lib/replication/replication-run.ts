@@ -9,7 +9,7 @@ export type ReplicationPhase = (typeof replicationPhases)[number];
 export interface ReplicationRunRecord {
   runId: string;
   trigger: 'schedule' | 'on_demand';
-  status: 'queued' | 'running' | 'completed' | 'failed' | 'skipped';
+  status: RunStatus;
   phase: ReplicationPhase;
   /** The next page to fetch in this phase (a next link), so a new slice resumes exactly there. */
   next?: string;
@@ -32,7 +32,25 @@ export interface ReplicationRunRecord {
   feedBase?: string;
   /** What an operator should know of the run (JSON array of sentences), e.g. a list whose end was not confirmed. */
   notes?: string;
+  /** Removals this run held back for an operator (JSON, per object kind): more than the threshold allows. */
+  held?: string;
+  /** For a run that held removals: what became of the hold. */
+  hold?: HoldState;
+  /** This run releases the hold of that run: it may store every removal it finds. */
+  releaseOf?: string;
+  /** For a held run: the run an operator started to release it. */
+  releasedBy?: string;
 }
+
+export const runStatuses = ['queued', 'running', 'completed', 'held', 'failed', 'skipped'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+/** A run that ended: held is an end too (everything else it found is stored). */
+export const runEnded = (status: RunStatus) => !['queued', 'running'].includes(status);
+
+/** holding: nothing removed, waiting for an operator; then released, dropped (a later run no longer saw the
+ * removals) or superseded (a later run held them instead). */
+export const holdStates = ['holding', 'released', 'dropped', 'superseded'] as const;
+export type HoldState = (typeof holdStates)[number];
 
 /** The tenant's replication state: delta links, each saved only after the changes it covers are stored. */
 export interface ReplicationState {
@@ -42,6 +60,8 @@ export interface ReplicationState {
   feedBase?: string;
   /** The run replicating the tenant now ('' or absent when none): others wait for it. */
   activeRun?: string;
+  /** The run whose held removals wait for an operator ('' or absent when none). */
+  heldRun?: string;
 }
 
 /**
@@ -83,7 +103,7 @@ export function addFlushed(counts: RunCounts, flushed: { counts: ChangeCounts; t
 export const replicationRunViewSchema = z.object({
   runId: z.string(),
   trigger: z.enum(['schedule', 'on_demand']),
-  status: z.enum(['queued', 'running', 'completed', 'failed', 'skipped']),
+  status: z.enum(runStatuses),
   phase: z.enum(replicationPhases),
   counts: z.record(z.string(), z.number()),
   pages: z.number().int(),
@@ -96,6 +116,17 @@ export const replicationRunViewSchema = z.object({
   reason: z.string().optional(),
   cursor: z.string().optional(),
   notes: z.array(z.string()).optional().describe('What an operator should know of the run'),
+  held: z
+    .object({
+      removals: z.record(z.string(), z.number().int()).describe('Removals held back, by object kind'),
+      state: z.enum(holdStates),
+      releasedBy: z.string().optional().describe('The run started to release it'),
+    })
+    .optional()
+    .describe(
+      'Removals the run held back because they were more than REPLICATION_DELETE_THRESHOLD allows: nothing of them was removed. POST …/release stores them.',
+    ),
+  releaseOf: z.string().optional().describe('The run whose held removals this run releases'),
 });
 export type ReplicationRunView = z.infer<typeof replicationRunViewSchema>;
 
@@ -121,5 +152,15 @@ export function toRunView(record: ReplicationRunRecord, now = new Date()): Repli
     ...(record.reason ? { reason: record.reason } : {}),
     ...(record.cursor ? { cursor: record.cursor } : {}),
     ...(record.notes ? { notes: JSON.parse(record.notes) } : {}),
+    ...(record.held
+      ? {
+          held: {
+            removals: JSON.parse(record.held),
+            state: record.hold ?? 'holding',
+            ...(record.releasedBy ? { releasedBy: record.releasedBy } : {}),
+          },
+        }
+      : {}),
+    ...(record.releaseOf ? { releaseOf: record.releaseOf } : {}),
   };
 }

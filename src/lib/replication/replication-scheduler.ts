@@ -8,6 +8,7 @@ import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { RunNotFound, RunNotHeld } from './replication-errors.js';
 import {
   emptyCounts,
   type ReplicationRunRecord,
@@ -40,6 +41,30 @@ export class ReplicationScheduler {
     private readonly outbox: Outbox,
     private readonly windowMinutes: number,
   ) {}
+
+  /**
+   * Releases a hold: a run now that may store every removal it finds (the held run's delta links were kept, so
+   * it sees them again). Releasing again answers the same run.
+   */
+  async release(tenantId: string, runId: string, now = new Date()): Promise<ReplicationRunView> {
+    if (!(await this.registry.get(tenantId))) throw new TenantNotFound(tenantId);
+    const held = await this.tenants.get(tenantId, tenantRows.run(runId));
+    if (!held) throw new RunNotFound(runId);
+    if (held.entity.releasedBy) {
+      const release = await this.tenants.get(tenantId, tenantRows.run(held.entity.releasedBy));
+      if (release) return toRunView(release.entity, now);
+    }
+    const state = (await this.tenants.get(tenantId, tenantRows.replicationState))?.entity;
+    if (held.entity.hold !== 'holding' || state?.heldRun !== runId) throw new RunNotHeld(runId);
+    const run = { ...this.newRun(`od-${nextUlid(now.getTime())}`, 'on_demand', now), releaseOf: runId };
+    await this.tenants
+      .transaction(tenantId)
+      .insert({ rowKey: tenantRows.run(run.runId), ...run })
+      .update({ ...held.entity, rowKey: tenantRows.run(runId), releasedBy: run.runId }, held.etag)
+      .commit();
+    await this.queue.send({ tenantId, runId: run.runId });
+    return toRunView(run, now);
+  }
 
   private newRun(runId: string, trigger: ReplicationRunRecord['trigger'], now: Date): ReplicationRunRecord {
     return {

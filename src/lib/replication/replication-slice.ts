@@ -3,7 +3,7 @@ import type { Logger } from '../hosting/logger.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { nextFeedBase } from './change-feed.js';
-import { ListedIds, type ListedIdsRow } from './listed-ids.js';
+import { crossesThreshold, type DeletionThreshold, describeThreshold } from './deletion-threshold.js';
 import { markSeen, ReplicaPlanner, type SeenIndex, writesPerFlush } from './replica-planner.js';
 import type { ReplicaStore } from './replica-store.js';
 import {
@@ -21,7 +21,9 @@ import {
   type ReplicationRunRecord,
   type ReplicationState,
   type RunCounts,
+  runCountNames,
 } from './replication-run.js';
+import { RunSavedIds, type SavedIdsRow } from './run-saved-ids.js';
 
 export interface ReplicationJob {
   tenantId: string;
@@ -50,6 +52,8 @@ export interface SliceContext {
   writesPerFlush?: number;
   /** The `$top` a list paged by `$skip` asks for (at most, and by default, its documented maximum). */
   listPageSize?: number;
+  /** Removals one run may store before it holds them for an operator. */
+  deletionThreshold: DeletionThreshold;
   log: Logger;
 }
 
@@ -72,7 +76,10 @@ export class ReplicationSlice {
   private readonly run: ReplicationRunRecord;
   private readonly state: ReplicationState;
   private readonly planner: ReplicaPlanner;
-  private readonly listed: ListedIds;
+  private readonly listed: RunSavedIds;
+  /** Removals the current phase held back, saved with each checkpoint so a later slice finds them. */
+  private readonly deferredIds: RunSavedIds;
+  private readonly replayed = new Set<Phase['name']>();
   private storing: Promise<void> = Promise.resolve();
   private lastCheckpoint = Date.now();
   /** A whole list is compared with an index of what is stored, read once per slice. */
@@ -85,7 +92,8 @@ export class ReplicationSlice {
     this.state = c.state;
     this.counts = { ...emptyCounts(), ...JSON.parse(c.run.counts) };
     this.planner = new ReplicaPlanner(c.replica, c.job.tenantId);
-    this.listed = new ListedIds(c.tenants, c.job.tenantId, c.run.runId);
+    this.listed = new RunSavedIds(c.tenants, c.job.tenantId, c.run.runId, 'listed');
+    this.deferredIds = new RunSavedIds(c.tenants, c.job.tenantId, c.run.runId, 'deferred');
     // The run's own feed positions, so a flush repeated after a crash rewrites them; new ones if another run
     // wrote since, so positions keep growing.
     if (!this.run.feedBase || (this.state.feedBase && this.state.feedBase > this.run.feedBase))
@@ -136,6 +144,13 @@ export class ReplicationSlice {
    * its delta link expired.
    */
   private async fetch(phase: Phase): Promise<{ page: Page; following?: string } | undefined> {
+    if (this.run.next && !this.replayed.has(phase.name)) {
+      // Resuming a phase: the removals its earlier slices held back are still to be decided.
+      const saved: string[] = [];
+      for await (const entry of this.deferredIds.saved(phase.name)) saved.push(entry);
+      this.planner.replayDeferrals(saved);
+    }
+    this.replayed.add(phase.name);
     const url = phase.source === 'list' ? await this.startList(phase) : await this.startDelta(phase);
     let page: Page;
     try {
@@ -207,7 +222,10 @@ export class ReplicationSlice {
     this.listed.add(items.map((item) => item.id));
   }
 
-  /** The phase's last page is planned: store it, remove what is gone, keep the delta link, move on. */
+  /**
+   * The phase's last page is planned: store it, find what is gone, decide whether its removals may be stored,
+   * keep the delta link (not when its removals are held: the next run must see them again), move on.
+   */
   private async finishPhase(phase: Phase, page: Page): Promise<void> {
     const { run, state } = this;
     await this.checkpoint();
@@ -221,15 +239,52 @@ export class ReplicationSlice {
           `${phase.name}: the list ended on a full page without a next link, so nothing it did not show was removed`,
         );
     }
+    const held = await this.decideRemovals(phase);
     await this.checkpoint();
     this.listIndex = undefined;
-    if (phase.source === 'delta' && page['@odata.deltaLink'])
+    if (phase.source === 'delta' && page['@odata.deltaLink'] && !held)
       state[phase.deltaLink] = page['@odata.deltaLink'];
     run.phase = phaseAfter(phase.name);
     run.next = undefined;
     run.fullPhase = false;
     await this.save();
     if (phase.source === 'list') await this.listed.forget(phase.name);
+    await this.deferredIds.forget(phase.name);
+  }
+
+  /**
+   * The accidental-delete check, at the end of each phase: the removals it held back are stored unless, with
+   * what the run removed already, the objects among them (users, groups, Teams configurations, numbers; not
+   * memberships, which are links between objects) cross the threshold, or the run is holding already. A release
+   * run stores them all. Returns whether they were held.
+   */
+  private async decideRemovals(phase: Phase): Promise<boolean> {
+    const deferred = this.planner.deferredCounts();
+    const removals = Object.values(deferred).reduce((sum, n) => sum + n, 0);
+    if (removals === 0) return false;
+    const { run, counts } = this;
+    const objects = (['user', 'group', 'voice', 'number'] as const).reduce(
+      (sum, kind) => sum + deferred[kind] + counts[runCountNames[kind].deleted],
+      0,
+    );
+    const hold =
+      !run.releaseOf &&
+      (run.held !== undefined ||
+        (await crossesThreshold(this.c.deletionThreshold, objects, () =>
+          this.c.replica.rowCount(this.c.job.tenantId),
+        )));
+    if (!hold) {
+      await this.planner.releaseDeferred();
+      return false;
+    }
+    this.planner.discardDeferred();
+    const held: Record<string, number> = run.held ? JSON.parse(run.held) : {};
+    for (const [kind, n] of Object.entries(deferred)) if (n > 0) held[kind] = (held[kind] ?? 0) + n;
+    run.held = JSON.stringify(held);
+    this.note(
+      `${phase.name}: ${removals} removal(s) held, more than ${describeThreshold(this.c.deletionThreshold)} in one run; release the run to store them`,
+    );
+    return true;
   }
 
   /** Keeps a sentence for the operator in the run (once), and logs it. */
@@ -248,7 +303,7 @@ export class ReplicationSlice {
    * Writes the run, at `at`, the tenant's replication state and what a whole list showed since the last save,
    * together (one partition, one transaction).
    */
-  private async save(at = this.position(), listedRow?: ListedIdsRow & { rowKey: string }) {
+  private async save(at = this.position(), savedRows: (SavedIdsRow & { rowKey: string })[] = []) {
     const requests = this.c.takeRequests();
     this.run.requests += requests;
     const transaction = this.c.tenants
@@ -261,7 +316,7 @@ export class ReplicationSlice {
         updatedAt: new Date().toISOString(),
       })
       .upsert({ ...this.state, rowKey: tenantRows.replicationState });
-    if (listedRow) transaction.upsert(listedRow);
+    for (const row of savedRows) transaction.upsert(row);
     await transaction.commit();
   }
 
@@ -273,8 +328,14 @@ export class ReplicationSlice {
     await this.storing;
     const at = this.position();
     const phase = at.phase === 'done' ? undefined : phaseNamed(at.phase);
-    const listedRow =
-      phase?.source === 'list' ? this.listed.take(phase.name, at.pages, new Date().toISOString()) : undefined;
+    const savedAt = new Date().toISOString();
+    this.deferredIds.add(this.planner.takeDeferralLog());
+    const savedRows = phase
+      ? [
+          phase.source === 'list' ? this.listed.take(phase.name, at.pages, savedAt) : undefined,
+          this.deferredIds.take(phase.name, at.pages, savedAt),
+        ].filter((row) => row !== undefined)
+      : [];
     const sealed = this.planner.seal();
     this.storing = (async () => {
       try {
@@ -292,7 +353,7 @@ export class ReplicationSlice {
       } finally {
         sealed.release();
       }
-      await this.save(at, listedRow);
+      await this.save(at, savedRows);
     })();
     this.lastCheckpoint = Date.now();
     if (background) this.storing.catch(() => undefined);

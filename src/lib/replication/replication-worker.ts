@@ -11,13 +11,19 @@ import type { MessageQueue } from '../storage/message-queue.js';
 import { PartitionLease } from '../storage/partition-lease.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { type DeletionThreshold, defaultDeletionThreshold, describeThreshold } from './deletion-threshold.js';
 import type { ReplicaStore } from './replica-store.js';
-import type { ReplicationRunRecord, ReplicationState, RunCounts } from './replication-run.js';
+import {
+  type ReplicationRunRecord,
+  type ReplicationState,
+  type RunCounts,
+  runEnded,
+} from './replication-run.js';
 import { type ReplicationJob, ReplicationSlice } from './replication-slice.js';
 
 export type { ReplicationJob };
 
-export type WorkOutcome = 'completed' | 'continued' | 'deferred' | 'failed' | 'already_done';
+export type WorkOutcome = 'completed' | 'held' | 'continued' | 'deferred' | 'failed' | 'already_done';
 
 export interface WorkerDeps {
   /** The `Tenants` table: runs, delta links and the lease live in each tenant's partition. */
@@ -37,9 +43,11 @@ export interface WorkerDeps {
   writesPerFlush?: number;
   /** The `$top` lists paged by `$skip` ask for (their documented maximum by default). */
   listPageSize?: number;
+  /** Removals one run may store before it holds them for an operator (500 objects by default). */
+  deletionThreshold?: DeletionThreshold;
 }
 
-const finished = (run: ReplicationRunRecord) => ['completed', 'failed', 'skipped'].includes(run.status);
+const finished = (run: ReplicationRunRecord) => runEnded(run.status);
 
 /** Longer than the function timeout, so a lease never ends under a live invocation. */
 const leaseMs = 15 * 60_000;
@@ -53,6 +61,10 @@ export class ReplicationWorker {
   private readonly pacers = new Map<string, ResourceUnitPacer>();
 
   constructor(private readonly deps: WorkerDeps) {}
+
+  private get threshold(): DeletionThreshold {
+    return this.deps.deletionThreshold ?? defaultDeletionThreshold;
+  }
 
   async process(
     job: ReplicationJob,
@@ -136,6 +148,7 @@ export class ReplicationWorker {
       sliceMs: this.deps.sliceMs,
       writesPerFlush: this.deps.writesPerFlush,
       listPageSize: this.deps.listPageSize,
+      deletionThreshold: this.threshold,
       log,
     });
     if ((await slice.work()) === 'continued') return 'continued';
@@ -154,30 +167,66 @@ export class ReplicationWorker {
     if (state?.activeRun === runId) transaction.merge({ rowKey: tenantRows.replicationState, activeRun: '' });
   }
 
+  /**
+   * Ends a run that worked to its end: completed, or held when it held removals back. In the same transaction:
+   * the tenant's hold (a new one, one that goes on in this run, or one this run ends: released, or dropped as no
+   * longer seen), and the events: replication.completed always, replication.held once when a hold begins.
+   */
   private async complete(
     job: ReplicationJob,
     run: ReplicationRunRecord,
     counts: RunCounts,
   ): Promise<WorkOutcome> {
-    const stored = await this.deps.tenants.get(job.tenantId, tenantRows.run(run.runId));
+    const { tenants } = this.deps;
+    const stored = await tenants.get(job.tenantId, tenantRows.run(run.runId));
+    const record = stored?.entity ?? run;
+    const held = record.held ? (JSON.parse(record.held) as Record<string, number>) : undefined;
     const ended: ReplicationRunRecord = {
-      ...(stored?.entity ?? run),
-      status: 'completed',
+      ...record,
+      status: held ? 'held' : 'completed',
+      ...(held ? { hold: 'holding' as const } : {}),
       finishedAt: new Date().toISOString(),
       counts: JSON.stringify(counts),
     };
-    const event: DomainEvent = {
-      type: 'replication.completed',
-      data: { tenantId: job.tenantId, runId: run.runId, counts, cursor: ended.cursor ?? '' },
-    };
-    const transaction = this.deps.tenants
+    const cursor = ended.cursor ?? '';
+    const events: DomainEvent[] = [
+      {
+        type: 'replication.completed',
+        data: { tenantId: job.tenantId, runId: run.runId, counts, cursor, ...(held ? { held } : {}) },
+      },
+    ];
+    const transaction = tenants
       .transaction(job.tenantId)
       .update({ ...ended, rowKey: tenantRows.run(run.runId) }, stored?.etag ?? '*');
-    await this.endActive(transaction, job.tenantId, run.runId);
-    this.deps.outbox.stage(transaction, [event]);
+    const state = (await tenants.get(job.tenantId, tenantRows.replicationState))?.entity;
+    const previous = state?.heldRun && state.heldRun !== run.runId ? state.heldRun : undefined;
+    const earlier = previous ? await tenants.get(job.tenantId, tenantRows.run(previous)) : undefined;
+    if (earlier) {
+      const outcome = held ? 'superseded' : record.releaseOf === previous ? 'released' : 'dropped';
+      transaction.update(
+        { ...earlier.entity, rowKey: tenantRows.run(previous ?? ''), hold: outcome },
+        earlier.etag,
+      );
+    }
+    if (held && !earlier)
+      events.push({
+        type: 'replication.held',
+        data: {
+          tenantId: job.tenantId,
+          runId: run.runId,
+          held,
+          threshold: describeThreshold(this.threshold),
+        },
+      });
+    transaction.merge({
+      rowKey: tenantRows.replicationState,
+      ...(state?.activeRun === run.runId ? { activeRun: '' } : {}),
+      heldRun: held ? run.runId : '',
+    });
+    this.deps.outbox.stage(transaction, events);
     await transaction.commit();
     await this.deps.outbox.kick(job.tenantId);
-    return 'completed';
+    return held ? 'held' : 'completed';
   }
 
   /** Gives a run up for good (its job kept failing): failed, once, and the core told; 'unknown' for no such run. */

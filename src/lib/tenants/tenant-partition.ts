@@ -1,7 +1,7 @@
 import type { OutboxRow } from '../events/outbox.js';
 import type { ProvisioningProgress } from '../onboarding/automatic/app-registration.js';
-import type { ListedIdsRow } from '../replication/listed-ids.js';
 import type { ReplicationRunRecord, ReplicationState } from '../replication/replication-run.js';
+import type { SavedIdsKind, SavedIdsRow } from '../replication/run-saved-ids.js';
 import { type EntityTable, rowKey } from '../storage/entity-table.js';
 import type { LeaseRow } from '../storage/partition-lease.js';
 import type { TenantRecord } from './tenant-record.js';
@@ -19,7 +19,8 @@ import type { TenantRecord } from './tenant-record.js';
  * | `run\|{runId}`                     | a replication run: where it is, what it did               | replication           |
  * | `replication`                      | delta links, the feed base, the run replicating now       | ReplicationSlice      |
  * | `replication-lease`                | the replication worker's lease                            | ReplicationWorker     |
- * | `listed\|{runId}\|{phase}\|{page}` | what a whole list showed so far in a run                  | ListedIds             |
+ * | `listed\|{runId}\|{phase}\|{page}`   | what a whole list showed so far in a run                | RunSavedIds           |
+ * | `deferred\|{runId}\|{phase}\|{page}` | removals a phase holds back until it ends              | RunSavedIds           |
  * | `provisioning\|{invitationId}`     | how far automatic registration got for an invitation      | AppRegistration       |
  */
 export type TenantPartitionRow =
@@ -28,13 +29,11 @@ export type TenantPartitionRow =
   | LeaseRow
   | ReplicationRunRecord
   | ReplicationState
-  | ListedIdsRow
+  | SavedIdsRow
   | ProvisioningProgress;
 
 /** The `Tenants` table, opened once with every row kind it holds. */
 export type TenantTable = EntityTable<TenantPartitionRow>;
-
-const listedPrefix = 'listed|';
 
 /** The key of each row kind in a tenant's partition. */
 export const tenantRows = {
@@ -44,8 +43,8 @@ export const tenantRows = {
   run: (runId: string) => rowKey<ReplicationRunRecord>(`run|${runId}`),
   replicationState: rowKey<ReplicationState>('replication'),
   replicationLease: rowKey<LeaseRow>('replication-lease'),
-  listed: (runId: string, phase: string, page: number) =>
-    rowKey<ListedIdsRow>(`${listedPrefix}${runId}|${phase}|${String(page).padStart(8, '0')}`),
+  savedIds: (kind: SavedIdsKind, runId: string, phase: string, page: number) =>
+    rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|${String(page).padStart(8, '0')}`),
   provisioning: (invitationId: string) => rowKey<ProvisioningProgress>(`provisioning|${invitationId}`),
 };
 
@@ -53,6 +52,7 @@ export const tenantRows = {
 export const tenantRowPrefixes = {
   events: rowKey<OutboxRow>('event|'),
   runs: rowKey<ReplicationRunRecord>('run|'),
-  listed: rowKey<ListedIdsRow>(listedPrefix),
-  listedOf: (runId: string, phase: string) => rowKey<ListedIdsRow>(`${listedPrefix}${runId}|${phase}|`),
+  savedIds: (kind: SavedIdsKind) => rowKey<SavedIdsRow>(`${kind}|`),
+  savedIdsOf: (kind: SavedIdsKind, runId: string, phase: string) =>
+    rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|`),
 };

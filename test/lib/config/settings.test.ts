@@ -38,6 +38,7 @@ describe('parseSettings', () => {
       replicationWindowMinutes: 240,
       replicationSliceSeconds: 240,
       runHistoryDays: 90,
+      replicationDeleteThreshold: { kind: 'count', objects: 500 },
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
@@ -91,6 +92,21 @@ describe('parseSettings', () => {
     });
   });
 
+  it('reads the deletion threshold as a number of objects or a share of the replica', () => {
+    expect(
+      parseSettings({ ...valid, REPLICATION_DELETE_THRESHOLD: '50' }).replicationDeleteThreshold,
+    ).toEqual({
+      kind: 'count',
+      objects: 50,
+    });
+    expect(
+      parseSettings({ ...valid, REPLICATION_DELETE_THRESHOLD: '5%' }).replicationDeleteThreshold,
+    ).toEqual({
+      kind: 'share',
+      percent: 5,
+    });
+  });
+
   it('treats an empty value like a missing one', () => {
     expect(parseSettings({ ...valid, CLOUD: '', AUTHORITY_HOST: '' }).cloud).toBe('AzurePublic');
   });
@@ -130,6 +146,12 @@ describe('parseSettings', () => {
       { INVITATION_LIFETIME_DAYS: '365' },
       'INVITATION_LIFETIME_DAYS: must be at most 90',
     ],
+    [
+      'a deletion threshold that is neither a number nor a share',
+      { REPLICATION_DELETE_THRESHOLD: 'many' },
+      'REPLICATION_DELETE_THRESHOLD: must be a number of objects',
+    ],
+    ['a share over 100%', { REPLICATION_DELETE_THRESHOLD: '150%' }, 'REPLICATION_DELETE_THRESHOLD: must be'],
     [
       'a fractional window',
       { CORE_REPLAY_WINDOW_HOURS: '1.5' },

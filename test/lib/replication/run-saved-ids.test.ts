@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chunkIds } from '../../../src/lib/replication/listed-ids.js';
+import { chunkIds } from '../../../src/lib/replication/run-saved-ids.js';
 
-describe('listed ids, chunked into string properties', () => {
+describe('saved ids, chunked into string properties', () => {
   it('keeps every id, in order, each chunk within the limit', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `+4420${String(i).padStart(7, '0')}`);
     const chunks = chunkIds(ids, 1000);

@@ -1,7 +1,13 @@
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 
-/** Ids a whole list showed since the previous checkpoint, newline-separated over `ids0`, `ids1`, … */
-export type ListedIdsRow = { savedAt: string } & { [property: `ids${number}`]: string };
+/** Ids saved since the previous checkpoint, newline-separated over `ids0`, `ids1`, … */
+export type SavedIdsRow = { savedAt: string } & { [property: `ids${number}`]: string };
+
+/**
+ * What a run keeps of a phase between its slices: `listed`, what a whole list showed (so the sweep at its end
+ * knows what left it); `deferred`, the removals held back until the phase ends (the accidental-delete check).
+ */
+export type SavedIdsKind = 'listed' | 'deferred';
 
 /** A string property holds 32K UTF-16 characters. */
 const maxPropertyChars = 30_000;
@@ -27,12 +33,11 @@ export function chunkIds(ids: readonly string[], maxChars = maxPropertyChars): s
 }
 
 /**
- * What a whole list (Teams configurations, Direct Routing numbers; they have no delta) showed in a run so far.
- * It is saved with each checkpoint in the run's partition (`listed|{runId}|{phase}|{page}`), so a list read over
- * several slices still knows at the end what left it. Rows are forgotten once the phase is done; housekeeping
+ * Ids a run keeps of a phase (see SavedIdsKind), saved with each checkpoint in the tenant's partition, so a phase
+ * worked over several slices still has them at its end. Rows are forgotten once the phase is done; housekeeping
  * removes those of runs that died.
  */
-export class ListedIds {
+export class RunSavedIds {
   private waiting: string[] = [];
   private chars = 0;
 
@@ -40,6 +45,7 @@ export class ListedIds {
     private readonly tenants: TenantTable,
     private readonly tenantId: string,
     private readonly runId: string,
+    private readonly kind: SavedIdsKind,
   ) {}
 
   add(ids: string[]): void {
@@ -55,20 +61,20 @@ export class ListedIds {
   }
 
   /** The row to save with a checkpoint at `page` of `phase` (ids shown since the last one), if any. */
-  take(phase: string, page: number, savedAt: string): (ListedIdsRow & { rowKey: string }) | undefined {
+  take(phase: string, page: number, savedAt: string): (SavedIdsRow & { rowKey: string }) | undefined {
     const ids = this.waiting;
     this.waiting = [];
     this.chars = 0;
     if (ids.length === 0) return undefined;
-    const row: ListedIdsRow & { rowKey: string } = {
-      rowKey: tenantRows.listed(this.runId, phase, page),
+    const row: SavedIdsRow & { rowKey: string } = {
+      rowKey: tenantRows.savedIds(this.kind, this.runId, phase, page),
       savedAt,
     };
     for (const [index, chunk] of chunkIds(ids).entries()) row[`ids${index}`] = chunk;
     return row;
   }
 
-  /** Every id saved for `phase` by earlier checkpoints of the run. */
+  /** Every id saved for `phase` by earlier checkpoints of the run, in the order saved. */
   async *saved(phase: string): AsyncIterable<string> {
     for await (const { entity } of this.rows(phase))
       for (const [name, value] of Object.entries(entity))
@@ -82,6 +88,9 @@ export class ListedIds {
   }
 
   private rows(phase: string) {
-    return this.tenants.queryPrefix(this.tenantId, tenantRowPrefixes.listedOf(this.runId, phase));
+    return this.tenants.queryPrefix(
+      this.tenantId,
+      tenantRowPrefixes.savedIdsOf(this.kind, this.runId, phase),
+    );
   }
 }
