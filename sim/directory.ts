@@ -28,7 +28,16 @@ export interface SimApplication {
   }[];
   ownerIds: string[];
   createdDateTime: string;
+  /**
+   * The manifest's `groupMembershipClaims`: Entra puts `wids` (the user's active directory roles) in the app's
+   * tokens only for `DirectoryRole` or `All`; without it (the default) the claim is absent.
+   */
+  groupMembershipClaims?: 'None' | 'SecurityGroup' | 'DirectoryRole' | 'ApplicationGroup' | 'All';
 }
+
+/** Whether Entra puts `wids` in an app's tokens (https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference). */
+export const emitsWids = (app: SimApplication) =>
+  app.groupMembershipClaims === 'DirectoryRole' || app.groupMembershipClaims === 'All';
 
 /** The simulator's Entra: tenants (each with its directory state) and app registrations, which span tenants. */
 export class Directory {
@@ -71,6 +80,7 @@ export class Directory {
     requiredResourceAccess?: SimApplication['requiredResourceAccess'];
     appId?: string;
     withServicePrincipal?: boolean;
+    groupMembershipClaims?: SimApplication['groupMembershipClaims'];
   }): SimApplication {
     const app: SimApplication = {
       id: randomUUID(),
@@ -83,6 +93,7 @@ export class Directory {
       requiredResourceAccess: input.requiredResourceAccess ?? [],
       ownerIds: [],
       createdDateTime: new Date().toISOString(),
+      ...(input.groupMembershipClaims ? { groupMembershipClaims: input.groupMembershipClaims } : {}),
     };
     this.applications.set(app.appId, app);
     if (input.withServicePrincipal !== false) {

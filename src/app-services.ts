@@ -109,6 +109,7 @@ export function buildServices(deps: Dependencies): AppServices {
         progress: tenants,
         publicBaseUrl: settings.publicBaseUrl,
       }),
+      graph,
     }),
     manualOnboarding: new ManualOnboarding({
       access: invitationAccess,

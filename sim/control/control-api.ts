@@ -102,7 +102,9 @@ export function controlRoutes(simulator: Simulator): SimRoute[] {
       'POST',
       '/_sim/tenants/:tenant/role-assignments',
       handle((r, body) =>
-        control.assignRole(p(r, 'tenant'), String(body.principalId), String(body.roleDefinitionId)),
+        control.assignRole(p(r, 'tenant'), String(body.principalId), String(body.roleDefinitionId), {
+          eligible: body.eligible === true,
+        }),
       ),
     ),
     route(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SimApplication } from '../directory.js';
 import type { FaultRule } from '../faults.js';
 import type { GraphConfig } from '../graph/graph-config.js';
 import type { Simulator } from '../server.js';
@@ -136,8 +137,27 @@ export class SimControl {
       if (assignment.principalId === principal.id) tenant.roleAssignments.delete(id);
   }
 
-  assignRole(tenantId: string, principalId: string, roleDefinitionId: string): void {
-    this.tenant(tenantId).assignRole(principalId, roleDefinitionId);
+  /** A directory role for a principal: active, or `eligible` through PIM (held only once activated). */
+  assignRole(
+    tenantId: string,
+    principalId: string,
+    roleDefinitionId: string,
+    options: { eligible?: boolean } = {},
+  ): void {
+    this.tenant(tenantId).assignRole(principalId, roleDefinitionId, options);
+  }
+
+  /** Delegated scopes consented for the whole tenant (as an admin's earlier consent does). */
+  grantDelegatedConsent(tenantId: string, appId: string, scopes: string[]): void {
+    const tenant = this.tenant(tenantId);
+    tenant.delegatedConsents.set(appId, new Set([...(tenant.delegatedConsents.get(appId) ?? []), ...scopes]));
+  }
+
+  /** Sets an app registration's manifest `groupMembershipClaims` (whether its tokens carry `wids`). */
+  setGroupMembershipClaims(appId: string, value: SimApplication['groupMembershipClaims']): void {
+    const app = this.simulator.directory.applications.get(appId);
+    if (!app) throw new Error(`No app ${appId}.`);
+    app.groupMembershipClaims = value;
   }
 
   removeRoleAssignment(tenantId: string, principalId: string, roleDefinitionId: string): void {

@@ -115,7 +115,10 @@ export function authorizeEndpoint(
     const isAdmin = picked.wids.some((role) =>
       consentingRoles.includes(role as (typeof consentingRoles)[number]),
     );
-    if (!isAdmin && names.some((name) => !userConsentable.has(name))) {
+    // An admin's consent is for the whole organisation; after it, anyone may sign in for those scopes.
+    const granted = picked.tenant.delegatedConsents.get(app.appId) ?? new Set<string>();
+    if (isAdmin) picked.tenant.delegatedConsents.set(app.appId, new Set([...granted, ...names]));
+    if (!isAdmin && names.some((name) => !userConsentable.has(name) && !granted.has(name))) {
       return redirect(
         withQuery(redirectUri, {
           error: 'access_denied',

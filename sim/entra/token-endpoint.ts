@@ -1,5 +1,5 @@
 import { constantTimeEqual } from '../../src/lib/security/constant-time-equal.js';
-import type { Directory, SimApplication } from '../directory.js';
+import { type Directory, emitsWids, type SimApplication } from '../directory.js';
 import { graphAppRoleValue } from '../graph/graph-permissions.js';
 import { json, readForm, type SimHandler, type SimRequest, type SimResponse } from '../http-kit.js';
 import type { TenantState } from '../tenant/tenant-state.js';
@@ -151,7 +151,7 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
           appid: app.appId,
           idtyp: 'user',
           scp: scp.join(' '),
-          wids,
+          ...(emitsWids(app) ? { wids } : {}),
           upn: user.userPrincipalName,
           name: user.displayName,
           ver: '2.0',
@@ -167,7 +167,7 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
           sub: user.id,
           name: user.displayName,
           preferred_username: user.userPrincipalName,
-          wids,
+          ...(emitsWids(app) ? { wids } : {}),
           ver: '2.0',
           ...(grant.nonce ? { nonce: grant.nonce } : {}),
         },

@@ -13,7 +13,7 @@ export interface Caller {
   appId: string;
   /** Application permissions (`roles`) or delegated scopes (`scp`). */
   permissions: Set<string>;
-  /** Directory role template ids: the user's `wids`, or the roles assigned to the app's service principal now. */
+  /** Directory role template ids: the user's active roles, or those assigned to the app's service principal. */
   directoryRoles: Set<string>;
   /** The user's object id, or the service principal's. */
   objectId: string;
@@ -86,7 +86,8 @@ export class GraphAuthenticator {
           .split(' ')
           .filter(Boolean),
       ),
-      directoryRoles: new Set((claims.wids as string[] | undefined) ?? []),
+      // Graph checks the user's directory roles as they are now, whatever the token says (or leaves out).
+      directoryRoles: new Set(tenant.rolesOf(String(claims.oid))),
       objectId: String(claims.oid),
     };
   }

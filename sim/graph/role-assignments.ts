@@ -32,8 +32,10 @@ export function roleAssignmentRoutes(): GraphRoute[] {
       ) {
         return badRequest('Unsupported or invalid query filter clause specified.');
       }
+      // Eligible (PIM) assignments are role eligibility schedules, not role assignments.
       const value = [...tenant.roleAssignments.values()].filter(
         (assignment) =>
+          !assignment.eligible &&
           (!filter?.principalId || assignment.principalId === filter.principalId) &&
           (!filter?.roleDefinitionId || assignment.roleDefinitionId === filter.roleDefinitionId),
       );

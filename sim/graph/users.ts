@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { json } from '../http-kit.js';
 import { newUser, type SimUser } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
@@ -154,5 +154,46 @@ export function userRoutes(config: GraphConfig, baseUrl: string): GraphRoute[] {
         return user ? json(200, project(user, selectFields(request))) : notFound(caller.objectId);
       },
     ),
+    ...['memberOf', 'transitiveMemberOf'].map((relation) =>
+      graphRoute(
+        'GET',
+        `/me/${relation}/microsoft.graph.directoryRole`,
+        {
+          application: [],
+          delegated: ['User.Read', 'Directory.Read.All', 'Directory.ReadWrite.All', 'GroupMember.Read.All'],
+        },
+        ({ caller, tenant, request }) => {
+          if (caller.kind === 'app')
+            return badRequest('/me request is only valid with delegated authentication flow.');
+          // The directory roles the user holds now: active assignments (an eligible PIM role is not one).
+          const value = tenant.rolesOf(caller.objectId).map((roleTemplateId) =>
+            project(
+              {
+                '@odata.type': '#microsoft.graph.directoryRole',
+                id: directoryRoleObjectId(tenant.id, roleTemplateId),
+                displayName: roleDisplayName(roleTemplateId),
+                roleTemplateId,
+              },
+              selectFields(request),
+            ),
+          );
+          return json(200, { value });
+        },
+      ),
+    ),
   ];
 }
+
+/** A tenant's activated directory role has its own object id, not the template's. */
+const directoryRoleObjectId = (tenantId: string, roleTemplateId: string) =>
+  createHash('sha256')
+    .update(`${tenantId}|${roleTemplateId}`)
+    .digest('hex')
+    .slice(0, 32)
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+
+const roleDisplayName = (roleTemplateId: string) =>
+  Object.entries(roles)
+    .find(([, id]) => id === roleTemplateId)?.[0]
+    .replace(/([A-Z])/g, ' $1')
+    .replace(/^./, (first) => first.toUpperCase()) ?? 'Directory role';

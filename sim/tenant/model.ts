@@ -92,6 +92,8 @@ export interface SimRoleAssignment {
   principalId: string;
   roleDefinitionId: string;
   directoryScopeId: string;
+  /** Eligible through Privileged Identity Management, not activated: it grants nothing and is not in `wids`. */
+  eligible?: boolean;
 }
 
 /** Why an object left the directory, as delta reports it. */

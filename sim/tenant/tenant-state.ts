@@ -48,6 +48,8 @@ export class TenantState {
   readonly domains = new Map<string, SimDomain>();
   readonly subscribedSkus: SimSubscribedSku[] = [];
   readonly roleAssignments = new Map<string, SimRoleAssignment>();
+  /** Delegated scopes an admin consented to for the whole organisation, per client app id. */
+  readonly delegatedConsents = new Map<string, Set<string>>();
   readonly servicePrincipals = new Map<string, SimServicePrincipal>();
 
   /** Tenant behaviour a test can change: app management policy, and how long a new secret takes to work. */
@@ -167,20 +169,30 @@ export class TenantState {
     this.membershipLog.record({ version: this.bump(), id: groupId, memberId });
   }
 
-  /** Directory role template ids held by a principal (a user's `wids`, or a service principal's roles). */
+  /** Directory role template ids a principal holds now: active assignments only (a user's `wids`). */
   rolesOf(principalId: string): string[] {
     return [...this.roleAssignments.values()]
-      .filter((assignment) => assignment.principalId === principalId)
+      .filter((assignment) => assignment.principalId === principalId && !assignment.eligible)
       .map((assignment) => assignment.roleDefinitionId);
   }
 
-  assignRole(principalId: string, roleDefinitionId: string): SimRoleAssignment {
+  assignRole(
+    principalId: string,
+    roleDefinitionId: string,
+    options: { eligible?: boolean } = {},
+  ): SimRoleAssignment {
     const existing = [...this.roleAssignments.values()].find(
       (assignment) =>
         assignment.principalId === principalId && assignment.roleDefinitionId === roleDefinitionId,
     );
     if (existing) return existing;
-    const assignment = { id: randomUUID(), principalId, roleDefinitionId, directoryScopeId: '/' };
+    const assignment = {
+      id: randomUUID(),
+      principalId,
+      roleDefinitionId,
+      directoryScopeId: '/',
+      ...(options.eligible ? { eligible: true } : {}),
+    };
     this.roleAssignments.set(assignment.id, assignment);
     return assignment;
   }

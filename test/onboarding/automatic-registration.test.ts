@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { newUser } from '../../sim/tenant/model.js';
+import { delegatedScopes } from '../../src/lib/onboarding/automatic/provisioning-sign-in.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
@@ -89,6 +90,63 @@ describe('automatic registration', () => {
     const stored = JSON.stringify([await connector.rows(tableNames.tenants), connector.logs, page.html]);
     for (const credential of app?.passwordCredentials ?? [])
       expect(stored).not.toContain(credential.secretText);
+  });
+
+  it('reads the admin’s roles from the id_token when the provisioning app asks for wids, and from Graph when not', async () => {
+    const appId = connector.world.provisioningApp.clientId;
+    connector.simulator.control.setGroupMembershipClaims(appId, 'DirectoryRole');
+    try {
+      const tenantId = tenantWithAdmin(connector, { name: 'Wids Co', alias: 'wes', seed: 21 }).id;
+      const { path } = await invite();
+      const { page } = await signInAs(
+        new PageSession(connector.publicBaseUrl),
+        path,
+        'wes@widsco.onmicrosoft.com',
+      );
+      expect(page.status).toBe(200);
+      expect(registrations(tenantId)).toHaveLength(1);
+    } finally {
+      connector.simulator.control.setGroupMembershipClaims(appId, undefined);
+    }
+  });
+
+  it('refuses, creating nothing, an admin whose Application Administrator role is only eligible (PIM), and audits it', async () => {
+    const tenantId = tenantWithAdmin(connector, {
+      name: 'Eligible Co',
+      alias: 'eli',
+      seed: 22,
+      role: 'applicationAdministrator',
+    }).id;
+    const tenant = connector.simulator.directory.tenant(tenantId);
+    const admin = [...tenant.users.values()].find((user) => user.userPrincipalName.startsWith('eli@'));
+    connector.simulator.control.removeRoleAssignment(
+      tenantId,
+      admin?.id as string,
+      r.applicationAdministrator.id,
+    );
+    connector.simulator.control.assignRole(tenantId, admin?.id as string, r.applicationAdministrator.id, {
+      eligible: true,
+    });
+    // The organisation consented to the provisioning app before, so signing in needs no admin now.
+    connector.simulator.control.grantDelegatedConsent(tenantId, connector.world.provisioningApp.clientId, [
+      ...delegatedScopes,
+    ]);
+    const { id, path } = await invite();
+    const { page } = await signInAs(
+      new PageSession(connector.publicBaseUrl),
+      path,
+      'eli@eligibleco.onmicrosoft.com',
+    );
+    expect(page.status).toBe(403);
+    expect(page.html).toContain('activate it and sign in again');
+    expect(registrations(tenantId)).toHaveLength(0);
+    const audit = (await connector.rows(tableNames.audit)).find((entry) => entry.invitationId === id);
+    expect(audit).toMatchObject({
+      action: 'onboarding.automatic',
+      outcome: 'refused',
+      tenantId,
+      detail: 'admin_lacks_application_administrator',
+    });
   });
 
   it('never creates a second app when the callback is refreshed or replayed', async () => {

@@ -39,7 +39,15 @@ const redeem = (code: string, verifier: string, uri = redirectUri) =>
   provisioning().acquireTokenByCode({ code, scopes: scopes(), redirectUri: uri, codeVerifier: verifier });
 
 describe('authorization code with PKCE through msal-node', () => {
+  it('leaves wids out of the id_token unless the app’s manifest asks for directory roles', async () => {
+    const { verifier, challenge } = pkce();
+    const result = await redeem(await codeFor(gail().admin.userPrincipalName, challenge), verifier);
+    expect(result.idTokenClaims).not.toHaveProperty('wids');
+    expect(result.idTokenClaims).toMatchObject({ tid: gail().id });
+  });
+
   it('shows a sign-in page listing the tenant admins, and signs a Global Administrator in', async () => {
+    simulator.control.setGroupMembershipClaims(world.provisioningApp.clientId, 'DirectoryRole');
     const { verifier, challenge } = pkce();
     const code = await codeFor(gail().admin.userPrincipalName, challenge);
     const result = await redeem(code, verifier);
@@ -56,6 +64,21 @@ describe('authorization code with PKCE through msal-node', () => {
     const { verifier, challenge } = pkce();
     const result = await redeem(await codeFor(andy().admin.userPrincipalName, challenge), verifier);
     expect((result.idTokenClaims as { wids: string[] }).wids).toEqual([roles.applicationAdministrator]);
+  });
+
+  it('puts only active roles in wids: a role eligible through PIM is not there until activated', async () => {
+    const tenant = simulator.directory.tenant(andy().id);
+    const admin = [...tenant.users.values()].find(
+      (user) => user.userPrincipalName === andy().admin.userPrincipalName,
+    );
+    simulator.control.assignRole(andy().id, admin?.id as string, roles.privilegedRoleAdministrator, {
+      eligible: true,
+    });
+    const { verifier, challenge } = pkce();
+    const result = await redeem(await codeFor(andy().admin.userPrincipalName, challenge), verifier);
+    expect((result.idTokenClaims as { wids: string[] }).wids).toEqual([roles.applicationAdministrator]);
+    simulator.control.removeRoleAssignment(andy().id, admin?.id as string, roles.privilegedRoleAdministrator);
+    simulator.control.setGroupMembershipClaims(world.provisioningApp.clientId, undefined);
   });
 
   it('refuses a wrong PKCE verifier', async () => {

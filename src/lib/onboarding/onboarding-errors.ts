@@ -11,6 +11,7 @@ export type RefusalCode =
   | 'unexpected_tenant'
   | 'tenant_already_connected'
   | 'admin_lacks_application_administrator'
+  | 'admin_roles_unreadable'
   | 'graph_missing'
   | 'permission_unknown'
   | 'secret_lifetime_refused';

@@ -1,4 +1,5 @@
 import type { Cookie } from '@azure/functions';
+import type { GraphClient } from '../../graph/graph-client.js';
 import { CredentialProblem } from '../../identity/credential-problem.js';
 import type { TenantView } from '../../tenants/tenant-record.js';
 import { directoryRoles } from '../../validation/directory-roles.js';
@@ -11,6 +12,7 @@ import type { SignInCookie, SignInStateRecord, SignInStates } from '../sign-in-s
 import type { TenantAdmission } from '../tenant-admission.js';
 import type { AppRegistration } from './app-registration.js';
 import type { ProvisioningSignIn, SignedInAdmin } from './provisioning-sign-in.js';
+import { signedInAdminRoles } from './signed-in-admin-roles.js';
 
 /** A sign-in that came back to the connector, its state accepted and used up. */
 export interface ReturnedSignIn {
@@ -35,6 +37,7 @@ export interface AutomaticDeps {
   provisioning: ProvisioningSignIn;
   signInStates: SignInStates;
   registration: AppRegistration;
+  graph: GraphClient;
 }
 
 /**
@@ -98,11 +101,11 @@ export class AutomaticOnboarding {
     admin: SignedInAdmin,
     signIn: ReturnedSignIn,
   ): Promise<AutomaticResult> {
-    const abilities = checkSigningAdmin(admin.wids);
+    const abilities = checkSigningAdmin(await signedInAdminRoles(this.deps.graph, admin));
     if (!abilities.canCreateRegistration) {
       throw new OnboardingRefused(
         'admin_lacks_application_administrator',
-        `Automatic registration needs ${directoryRoles.applicationAdministrator.name} (or Cloud Application Administrator, or Global Administrator). Nothing was created. Ask an admin who holds it to sign in, or register the app yourself.`,
+        `Automatic registration needs ${directoryRoles.applicationAdministrator.name} (or Cloud Application Administrator, or Global Administrator). Nothing was created. If the role is eligible for you in Privileged Identity Management, activate it and sign in again; otherwise ask an admin who holds it to sign in, or register the app yourself.`,
       );
     }
     const outcome = await this.deps.registration.register(invitation, admin, abilities);

@@ -7,8 +7,12 @@ import { adminConsentRedirectUri, signInRedirectUri } from '../onboarding-urls.j
 /** Key Vault name of the provisioning app's client secret. */
 export const provisioningSecretName = 'provisioning-client-secret';
 
-/** What the signing admin lets the provisioning app do for them (delegated): create and set up the app. */
+/**
+ * What the signing admin lets the provisioning app do for them (delegated): read their own directory roles
+ * (User.Read), create and set up the app.
+ */
 export const delegatedScopes = [
+  'User.Read',
   'Application.ReadWrite.All',
   'AppRoleAssignment.ReadWrite.All',
   'RoleManagement.ReadWrite.Directory',
@@ -17,8 +21,11 @@ export const delegatedScopes = [
 export interface SignedInAdmin {
   tenantId: string;
   userId: string;
-  /** Directory role template ids from the id_token. */
-  wids: string[];
+  /**
+   * Directory role template ids from the id_token's `wids`; undefined when the token has none (the provisioning
+   * app's manifest does not ask for them).
+   */
+  wids?: string[];
   accessToken: string;
 }
 
@@ -103,7 +110,7 @@ export class ProvisioningSignIn {
       return {
         tenantId: (claims.tid ?? '').toLowerCase(),
         userId: claims.oid ?? '',
-        wids: claims.wids ?? [],
+        ...(claims.wids ? { wids: claims.wids.map((id) => id.toLowerCase()) } : {}),
         accessToken: result.accessToken,
       };
     } catch (error) {

@@ -56,6 +56,7 @@ const pages: Record<PageCode, RefusalPage> = {
   unexpected_tenant: { ...notRegistered, field: 'tenantId' },
   tenant_already_connected: { ...notRegistered, status: 409 },
   admin_lacks_application_administrator: notRegistered,
+  admin_roles_unreadable: notRegistered,
   graph_missing: notRegistered,
   permission_unknown: notRegistered,
   secret_lifetime_refused: notRegistered,
