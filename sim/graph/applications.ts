@@ -5,6 +5,7 @@ import { badRequest, forbidden, graphError, notFound } from './graph-error.js';
 import { readApplicationObjects, roles } from './graph-permissions.js';
 import { type GraphContext, type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { parseEqFilter } from './odata.js';
+import { notYetReplicated } from './replication-delay.js';
 
 const manageApps = {
   application: ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'],
@@ -141,6 +142,8 @@ export function applicationRoutes(): GraphRoute[] {
       if (!ownerId || !(tenant.users.has(ownerId) || tenant.servicePrincipals.has(ownerId))) {
         return badRequest(`Invalid object identifier '${reference}'.`);
       }
+      const lagging = notYetReplicated(tenant, ownerId, context.config, 'not_found');
+      if (lagging) return lagging;
       if (app.ownerIds.includes(ownerId)) {
         return badRequest(
           "One or more added object references already exist for the following modified properties: 'owners'.",

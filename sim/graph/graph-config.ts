@@ -21,6 +21,11 @@ export interface GraphConfig {
   numberAssignmentsNextLink: boolean;
   /** Delta tokens for directory objects live about 7 days. */
   deltaTokenLifetimeMs: number;
+  /**
+   * How long a new service principal stays unknown to writes that refer to it (owners, app role and directory
+   * role assignments): Entra's replicas take seconds to learn of it. 0 turns the delay off.
+   */
+  directoryReplicationMs: number;
 }
 
 export const defaultGraphConfig: GraphConfig = {
@@ -34,4 +39,5 @@ export const defaultGraphConfig: GraphConfig = {
   numberAssignmentsPageSize: 500,
   numberAssignmentsNextLink: false,
   deltaTokenLifetimeMs: 7 * 24 * 3600 * 1000,
+  directoryReplicationMs: 0,
 };

@@ -4,6 +4,7 @@ import { badRequest, notFound } from './graph-error.js';
 import { roles } from './graph-permissions.js';
 import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { parseEqFilter } from './odata.js';
+import { notYetReplicated } from './replication-delay.js';
 
 const knownRoles = new Set<string>(Object.values(roles));
 
@@ -45,13 +46,15 @@ export function roleAssignmentRoutes(): GraphRoute[] {
       'POST',
       '/roleManagement/directory/roleAssignments',
       writeAssignments,
-      ({ request, tenant }) => {
+      ({ request, tenant, config }) => {
         const body = readBody<{ principalId?: string; roleDefinitionId?: string; directoryScopeId?: string }>(
           request,
         );
         if (!body?.principalId || !principalExists(tenant, body.principalId)) {
           return badRequest(`The principal '${body?.principalId}' does not exist.`);
         }
+        const lagging = notYetReplicated(tenant, body.principalId, config, 'not_found');
+        if (lagging) return lagging;
         if (!body.roleDefinitionId || !knownRoles.has(body.roleDefinitionId)) {
           return badRequest(`The role definition '${body.roleDefinitionId}' does not exist.`);
         }

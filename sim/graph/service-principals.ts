@@ -5,6 +5,7 @@ import { badRequest, graphError, notFound } from './graph-error.js';
 import { graphAppId, graphAppRoles, readApplicationObjects, roles } from './graph-permissions.js';
 import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { parseEqFilter } from './odata.js';
+import { notYetReplicated } from './replication-delay.js';
 
 const createPrincipals = {
   application: ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'],
@@ -141,28 +142,36 @@ export function servicePrincipalRoutes(): GraphRoute[] {
         return json(200, { value });
       },
     ),
-    graphRoute('POST', '/servicePrincipals/:id/appRoleAssignedTo', grantAppRoles, ({ request, tenant }) => {
-      const resource = tenant.servicePrincipals.get(request.params.id ?? '');
-      if (!resource) return notFound(request.params.id ?? '');
-      const body = readBody<{ principalId?: string; resourceId?: string; appRoleId?: string }>(request);
-      const principal = tenant.servicePrincipals.get(body?.principalId ?? '');
-      if (!principal) return badRequest(`Invalid principalId '${body?.principalId}'.`);
-      if (body?.resourceId !== resource.id)
-        return badRequest('The resourceId must be the service principal in the request URL.');
-      const known = resource.appId === graphAppId && graphAppRoles.some((role) => role.id === body.appRoleId);
-      if (!known)
-        return badRequest(`Permission being assigned was not found on application '${resource.appId}'.`);
-      if (principal.appRoleAssignments.some((assignment) => assignment.appRoleId === body.appRoleId)) {
-        return badRequest('Permission being assigned already exists on the object.');
-      }
-      const assignment = {
-        id: randomUUID(),
-        resourceId: resource.id,
-        appRoleId: body.appRoleId as string,
-        createdDateTime: new Date().toISOString(),
-      };
-      principal.appRoleAssignments.push(assignment);
-      return json(201, renderAssignment(tenant, principal, assignment));
-    }),
+    graphRoute(
+      'POST',
+      '/servicePrincipals/:id/appRoleAssignedTo',
+      grantAppRoles,
+      ({ request, tenant, config }) => {
+        const resource = tenant.servicePrincipals.get(request.params.id ?? '');
+        if (!resource) return notFound(request.params.id ?? '');
+        const body = readBody<{ principalId?: string; resourceId?: string; appRoleId?: string }>(request);
+        const principal = tenant.servicePrincipals.get(body?.principalId ?? '');
+        if (!principal) return badRequest(`Invalid principalId '${body?.principalId}'.`);
+        const lagging = notYetReplicated(tenant, principal.id, config, 'invalid_reference');
+        if (lagging) return lagging;
+        if (body?.resourceId !== resource.id)
+          return badRequest('The resourceId must be the service principal in the request URL.');
+        const known =
+          resource.appId === graphAppId && graphAppRoles.some((role) => role.id === body.appRoleId);
+        if (!known)
+          return badRequest(`Permission being assigned was not found on application '${resource.appId}'.`);
+        if (principal.appRoleAssignments.some((assignment) => assignment.appRoleId === body.appRoleId)) {
+          return badRequest('Permission being assigned already exists on the object.');
+        }
+        const assignment = {
+          id: randomUUID(),
+          resourceId: resource.id,
+          appRoleId: body.appRoleId as string,
+          createdDateTime: new Date().toISOString(),
+        };
+        principal.appRoleAssignments.push(assignment);
+        return json(201, renderAssignment(tenant, principal, assignment));
+      },
+    ),
   ];
 }

@@ -17,6 +17,8 @@ export interface SimServicePrincipal {
   displayName: string;
   /** App roles (application permissions) granted on resources, e.g. Microsoft Graph's. */
   appRoleAssignments: { id: string; resourceId: string; appRoleId: string; createdDateTime: string }[];
+  /** When it was created (Date.now()): for a while, Entra's replicas may not know it yet. */
+  createdAt?: number;
 }
 
 /**
@@ -205,7 +207,7 @@ export class TenantState {
   addServicePrincipal(appId: string, displayName: string, id: string = randomUUID()): SimServicePrincipal {
     const existing = this.servicePrincipalByAppId(appId);
     if (existing) return existing;
-    const principal = { id, appId, displayName, appRoleAssignments: [] };
+    const principal = { id, appId, displayName, appRoleAssignments: [], createdAt: Date.now() };
     this.servicePrincipals.set(principal.id, principal);
     return principal;
   }

@@ -22,8 +22,10 @@ export async function onboardingSignInCallback(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const app = services();
+  let token: string | undefined;
   try {
     const round = await completeRoundTrip(app.signInStates, request, 'sign_in');
+    token = round.cookie.token;
     const code = request.query.get('code');
     if (!code) throw new BrowserRefused('return_without_code', 'The sign-in came back without a code.');
     const result = await app.automaticOnboarding.complete({ ...round, code, ip: clientIp(request) });
@@ -38,7 +40,7 @@ export async function onboardingSignInCallback(
       cookies: result.consent ? [result.consent.cookie] : endRoundTrip,
     });
   } catch (error) {
-    return refusalResponse(error, invocationLogger(context), 'sign-in callback', endRoundTrip);
+    return refusalResponse(error, invocationLogger(context), 'sign-in callback', endRoundTrip, token);
   }
 }
 

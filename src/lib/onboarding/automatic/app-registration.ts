@@ -45,6 +45,17 @@ export interface AppRegistrationDeps {
 export const secretLifetimesDays = [180, 90, 30, 7];
 /** How long to wait for a new secret to start working (AADSTS7000215 meanwhile), in all. */
 const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
+/** How long to retry a write that refers to the new service principal while Entra's replicas learn of it. */
+const replicationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
+
+/**
+ * Right after a service principal is created, writes that name it can fail for seconds ("does not exist",
+ * "not a valid reference"): Entra's directory replicas have not caught up yet.
+ */
+const isReplicationLag = (error: unknown) =>
+  error instanceof GraphError &&
+  (error.graphCode === 'Request_ResourceNotFound' ||
+    /not a valid reference|does not exist/i.test(error.message));
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -163,7 +174,7 @@ export class AppRegistration {
           )
         ).value[0]?.id ?? '';
     }
-    await this.ignoreExisting(() =>
+    await this.whenReplicated(() =>
       graph.post(token, `/applications/${progress.entity.appObjectId}/owners/$ref`, {
         '@odata.id': `${graph.url(`/directoryObjects/${principalId}`)}`,
       }),
@@ -232,7 +243,7 @@ export class AppRegistration {
     const token = admin.accessToken;
     const principalId = progress.entity.servicePrincipalId;
     for (const appRoleId of permissionIds) {
-      await this.ignoreExisting(() =>
+      await this.whenReplicated(() =>
         graph.post(token, `/servicePrincipals/${graphPrincipal.id}/appRoleAssignedTo`, {
           principalId,
           resourceId: graphPrincipal.id,
@@ -247,7 +258,7 @@ export class AppRegistration {
         : []),
     ];
     for (const role of roles) {
-      await this.ignoreExisting(() =>
+      await this.whenReplicated(() =>
         graph.post(token, '/roleManagement/directory/roleAssignments', {
           principalId,
           roleDefinitionId: role.id,
@@ -307,6 +318,26 @@ export class AppRegistration {
       }
     }
     throw new CredentialProblem('invalid_secret');
+  }
+
+  /**
+   * A write that names the new service principal, retried while Entra's replicas catch up; after about a minute
+   * the admin is told to finish later (the progress record makes that safe).
+   */
+  private async whenReplicated(call: () => Promise<unknown>): Promise<void> {
+    for (const wait of [0, ...replicationWaitsMs]) {
+      if (wait) await this.sleep(wait);
+      try {
+        await this.ignoreExisting(call);
+        return;
+      } catch (error) {
+        if (!isReplicationLag(error)) throw error;
+      }
+    }
+    throw new OnboardingRefused(
+      'directory_still_replicating',
+      'Microsoft is still setting up the new app in your tenant. Open the invitation link and sign in again in a minute to finish: nothing is made twice.',
+    );
   }
 
   /** Graph answers 400 (or 409) when a grant, role or owner is already there: that is fine on a retry. */

@@ -29,12 +29,20 @@ export function refusalResponse(
   log: Logger,
   where: string,
   cookies: Cookie[] = [],
+  token?: string,
 ): HttpResponseInit {
   const code = errorCode(error);
   const refusal = refusalPage(code);
   if (!refusal) throw error;
   log.warn(`${where} refused: ${code}`);
-  return { ...messagePage(refusal.status, refusal.title, asError(error).message), cookies };
+  const message = asError(error).message;
+  if (refusal.again && token) {
+    const body = html`<h1>${refusal.title}</h1>
+<p>${message}</p>
+<p><a class="button" href="${onboardingPath(onboardingRoutes.landing, token)}">Back to the invitation</a></p>`;
+    return { ...page(refusal.status, refusal.title, body), cookies };
+  }
+  return { ...messagePage(refusal.status, refusal.title, message), cookies };
 }
 
 /** The connection's report with "Check again" (under a fresh form token), setting `cookies` too. */

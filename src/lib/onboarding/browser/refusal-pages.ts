@@ -17,6 +17,8 @@ export interface RefusalPage {
   title: string;
   /** The manual form's field the refusal concerns (the form is shown again with the message there). */
   field?: 'tenantId' | 'clientId' | 'clientSecret';
+  /** Trying again later can finish it: the page links back to the invitation. */
+  again?: boolean;
 }
 
 const startAgain = { status: 400, title: 'Please start again' };
@@ -60,6 +62,7 @@ const pages: Record<PageCode, RefusalPage> = {
   graph_missing: notRegistered,
   permission_unknown: notRegistered,
   secret_lifetime_refused: notRegistered,
+  directory_still_replicating: { status: 503, title: 'Almost done', again: true },
   invalid_secret: { ...signInFailed, field: 'clientSecret' },
   secret_expired: { ...signInFailed, field: 'clientSecret' },
   app_not_found: { ...signInFailed, field: 'clientId' },
