@@ -33,6 +33,8 @@ export interface SimApplication {
    * tokens only for `DirectoryRole` or `All`; without it (the default) the claim is absent.
    */
   groupMembershipClaims?: 'None' | 'SecurityGroup' | 'DirectoryRole' | 'ApplicationGroup' | 'All';
+  /** An alternate key the creator chose, unique in the tenant, immutable (for upserts). */
+  uniqueName?: string;
 }
 
 /** Whether Entra puts `wids` in an app's tokens (https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference). */
@@ -81,6 +83,7 @@ export class Directory {
     appId?: string;
     withServicePrincipal?: boolean;
     groupMembershipClaims?: SimApplication['groupMembershipClaims'];
+    uniqueName?: string;
   }): SimApplication {
     const app: SimApplication = {
       id: randomUUID(),
@@ -94,6 +97,7 @@ export class Directory {
       ownerIds: [],
       createdDateTime: new Date().toISOString(),
       ...(input.groupMembershipClaims ? { groupMembershipClaims: input.groupMembershipClaims } : {}),
+      ...(input.uniqueName ? { uniqueName: input.uniqueName } : {}),
     };
     this.applications.set(app.appId, app);
     if (input.withServicePrincipal !== false) {

@@ -12,6 +12,13 @@ export interface FaultRule {
   latencyMs?: number;
   /** Drop the connection without an answer. */
   reset?: boolean;
+  /**
+   * Serve the request first (its write takes effect), then fail the answer with `status` or `reset`: the client
+   * cannot tell whether it happened, as when a response is lost on the way back.
+   */
+  afterWrite?: boolean;
+  /** Only requests with this HTTP method (e.g. POST); every method when absent. */
+  method?: string;
   count?: number;
 }
 
@@ -33,10 +40,11 @@ export class Faults {
     this.rules.clear();
   }
 
-  /** The first rule matching `path`, counting it as used. */
-  take(path: string): FaultRule | undefined {
+  /** The first rule matching `path` (and `method`), counting it as used. */
+  take(path: string, method = 'GET'): FaultRule | undefined {
     for (const [id, rule] of this.rules) {
       if (rule.pattern && !rule.pattern.test(path)) continue;
+      if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       if (rule.count !== undefined) {
         rule.count -= 1;
         if (rule.count <= 0) this.rules.delete(id);

@@ -178,14 +178,23 @@ async function listen(
           params: {},
           body: Buffer.concat(chunks),
         };
-        const fault = url.pathname.startsWith('/_sim/') ? undefined : faults.take(url.pathname);
+        const fault = url.pathname.startsWith('/_sim/')
+          ? undefined
+          : faults.take(url.pathname, request.method);
         if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-        if (fault?.reset) {
+        if (fault?.reset && !fault.afterWrite) {
           req.socket.destroy();
           return;
         }
         let response: SimResponse;
         try {
+          // A fault after the write: the request takes effect, then its answer is lost or replaced.
+          const lostAnswer = fault?.afterWrite && (fault.status || fault.reset);
+          if (lostAnswer) await handle(request, undefined);
+          if (lostAnswer && fault.reset) {
+            req.socket.destroy();
+            return;
+          }
           response = await handle(request, fault);
         } catch (error) {
           response = json(500, { error: { code: 'InternalError', message: (error as Error).message } });

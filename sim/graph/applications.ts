@@ -18,6 +18,7 @@ export function renderApplication(app: SimApplication) {
   return {
     id: app.id,
     appId: app.appId,
+    uniqueName: app.uniqueName ?? null,
     displayName: app.displayName,
     signInAudience: app.signInAudience,
     createdDateTime: app.createdDateTime,
@@ -53,10 +54,68 @@ interface NewApplication {
   signInAudience?: SimApplication['signInAudience'];
   requiredResourceAccess?: SimApplication['requiredResourceAccess'];
   web?: { redirectUris?: string[] };
+  groupMembershipClaims?: SimApplication['groupMembershipClaims'];
 }
+
+/** An update of the properties the simulator keeps (others are accepted and ignored). */
+function applyChanges(app: SimApplication, body: NewApplication): void {
+  if (body.displayName) app.displayName = body.displayName;
+  if (body.signInAudience) app.signInAudience = body.signInAudience;
+  if (body.requiredResourceAccess) app.requiredResourceAccess = body.requiredResourceAccess;
+  if (body.web?.redirectUris) app.redirectUris = body.web.redirectUris;
+  if (body.groupMembershipClaims) app.groupMembershipClaims = body.groupMembershipClaims;
+}
+
+/** `/applications(uniqueName='…')`: the upsertable alternate key (https://learn.microsoft.com/graph/api/application-upsert). */
+const byUniqueName = /^\/applications\(uniqueName=(?:'|%27)(?<name>(?:[^'%]|''|%(?!27))*)(?:'|%27)\)\/?$/i;
+
+const findByUniqueName = ({ request, tenant, directory }: GraphContext) => {
+  const name = (request.params.name ?? '').replaceAll("''", "'");
+  return [...directory.applications.values()].find(
+    (candidate) => candidate.homeTenantId === tenant.id && candidate.uniqueName === name,
+  );
+};
 
 export function applicationRoutes(): GraphRoute[] {
   return [
+    {
+      method: 'PATCH',
+      pattern: byUniqueName,
+      requirement: manageApps,
+      handler: (context) => {
+        const { request, tenant, directory, caller } = context;
+        const body = readBody<NewApplication>(request) ?? {};
+        const existing = findByUniqueName(context);
+        if (existing) {
+          if (!mayManage(caller, existing)) return forbidden();
+          applyChanges(existing, body);
+          return { status: 204 };
+        }
+        const prefer = String(request.headers.prefer ?? '');
+        if (!/create-if-missing/i.test(prefer)) return notFound(request.params.name ?? '');
+        if (!body.displayName) return badRequest("Property 'displayName' is required.");
+        const app = directory.addApplication({
+          homeTenantId: tenant.id,
+          displayName: body.displayName,
+          signInAudience: body.signInAudience ?? 'AzureADMyOrg',
+          requiredResourceAccess: body.requiredResourceAccess ?? [],
+          redirectUris: body.web?.redirectUris ?? [],
+          withServicePrincipal: false,
+          uniqueName: (request.params.name ?? '').replaceAll("''", "'"),
+        });
+        if (caller.kind === 'user') app.ownerIds.push(caller.objectId);
+        return json(201, renderApplication(app));
+      },
+    },
+    {
+      method: 'GET',
+      pattern: byUniqueName,
+      requirement: readApplicationObjects,
+      handler: (context) => {
+        const app = findByUniqueName(context);
+        return app ? json(200, renderApplication(app)) : notFound(context.request.params.name ?? '');
+      },
+    },
     graphRoute('POST', '/applications', manageApps, ({ request, tenant, directory, caller }) => {
       const body = readBody<NewApplication>(request);
       if (!body?.displayName) return badRequest("Property 'displayName' is required.");

@@ -163,6 +163,45 @@ describe('automatic registration', () => {
     expect(registrations(tenantId)).toHaveLength(1);
   });
 
+  it('makes one app when the answer to its creation is lost after Graph made it', async () => {
+    const tenantId = tenantWithAdmin(connector, { name: 'Lost Answer Co', alias: 'lou', seed: 23 }).id;
+    connector.simulator.control.injectFault({
+      path: '/v1.0/applications',
+      afterWrite: true,
+      status: 503,
+      count: 1,
+    });
+    const { path } = await invite();
+    const { page } = await signInAs(
+      new PageSession(connector.publicBaseUrl),
+      path,
+      'lou@lostanswerco.onmicrosoft.com',
+    );
+    expect(page.status).toBe(200);
+    expect(registrations(tenantId)).toHaveLength(1);
+    expect(registrations(tenantId)[0]?.passwordCredentials).toHaveLength(2);
+  });
+
+  it('keeps one password per service when the answer to addPassword is lost, after the admin tries again', async () => {
+    const tenantId = tenantWithAdmin(connector, { name: 'Lost Secret Co', alias: 'lex', seed: 24 }).id;
+    connector.simulator.control.injectFault({ path: 'addPassword', afterWrite: true, status: 503, count: 1 });
+    const { path } = await invite();
+    const session = new PageSession(connector.publicBaseUrl);
+    const first = await signInAs(session, path, 'lex@lostsecretco.onmicrosoft.com');
+    expect(first.page.status).toBe(502);
+    expect(first.page.html).toContain('Microsoft did not answer');
+    expect(first.page.html).toContain(`href="${path}"`);
+    expect(registrations(tenantId)[0]?.passwordCredentials).toHaveLength(1);
+    const again = await signInAs(session, path, 'lex@lostsecretco.onmicrosoft.com');
+    expect(again.page.status).toBe(200);
+    expect(registrations(tenantId)).toHaveLength(1);
+    const passwords = registrations(tenantId)[0]?.passwordCredentials ?? [];
+    expect(passwords.map((password) => password.displayName).sort()).toEqual([
+      'Live Platform service dr-london',
+      'Live Platform service dr-paris',
+    ]);
+  });
+
   it('refuses, creating nothing, a second invitation for a tenant that is connected already', async () => {
     const second = addUser(contoso().id, `ga-${randomUUID().slice(0, 6)}`, [r.globalAdministrator.id]);
     const before = registrations(contoso().id).length;

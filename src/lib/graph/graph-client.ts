@@ -1,4 +1,5 @@
 import { asError, ConnectorError } from '../errors/connector-error.js';
+import { retryAfterMs } from './retry-after.js';
 
 /**
  * A Graph request that failed, with what Graph said (its HTTP status, its own error code, its message) and its
@@ -24,6 +25,15 @@ export interface GraphResponse<T> {
   headers: Headers;
 }
 
+export interface RequestOptions {
+  /**
+   * The request may be sent again when its answer is lost (a 5xx, a network failure) without doing its work twice.
+   * GET, PUT, PATCH and DELETE are; a POST only when the caller says so (Graph refuses its duplicate).
+   */
+  idempotent?: boolean;
+  headers?: Record<string, string>;
+}
+
 export interface GraphClientOptions {
   /** The Graph endpoint, without version (settings.graphEndpoint). */
   endpoint: string;
@@ -40,8 +50,10 @@ export interface GraphClientOptions {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Microsoft Graph v1.0 over fetch: honours Retry-After on 429 (and 503), backs off exponentially on other 5xx
- * and network failures, and turns Graph's error shape into GraphError.
+ * Microsoft Graph v1.0 over fetch: waits out a 429 as its Retry-After asks (a throttled request was not carried
+ * out, so any request is sent again), backs off exponentially on 5xx and network failures for idempotent
+ * requests only (a POST whose answer was lost may have taken effect), and turns Graph's error shape into
+ * GraphError.
  */
 export class GraphClient {
   private readonly maxAttempts: number;
@@ -63,8 +75,10 @@ export class GraphClient {
     method: string,
     pathOrUrl: string,
     body?: unknown,
+    options: RequestOptions = {},
   ): Promise<GraphResponse<T>> {
     const url = this.url(pathOrUrl);
+    const idempotent = options.idempotent ?? method.toUpperCase() !== 'POST';
     for (let attempt = 1; ; attempt += 1) {
       let response: Response | undefined;
       await this.options.beforeRequest?.();
@@ -74,23 +88,25 @@ export class GraphClient {
           headers: {
             authorization: `Bearer ${token}`,
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(options.headers ?? {}),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(60_000),
         });
       } catch (error) {
-        if (attempt >= this.maxAttempts) throw new GraphError(0, 'network', asError(error).message);
+        if (!idempotent || attempt >= this.maxAttempts)
+          throw new GraphError(0, 'network', asError(error).message);
         await this.sleep(Math.min(2 ** attempt * 250, 10_000));
         continue;
       }
       this.options.afterResponse?.(response.headers, response.status);
-      const retryable = response.status === 429 || response.status >= 500;
+      const retryable = response.status === 429 || (response.status >= 500 && idempotent);
       if (retryable && attempt < this.maxAttempts) {
         await response.body?.cancel();
-        const retryAfter = Number(response.headers.get('retry-after'));
+        const asked = retryAfterMs(response.headers.get('retry-after'));
         const waitMs =
-          Number.isFinite(retryAfter) && retryAfter > 0
-            ? Math.min(retryAfter, this.maxRetryAfterSeconds) * 1000
+          asked !== undefined && asked > 0
+            ? Math.min(asked, this.maxRetryAfterSeconds * 1000)
             : Math.min(2 ** attempt * 250, 10_000);
         await this.sleep(waitMs);
         continue;
@@ -114,8 +130,8 @@ export class GraphClient {
     return this.request<T>(token, 'GET', pathOrUrl).then((response) => response.body);
   }
 
-  post<T>(token: string, path: string, body: unknown): Promise<T> {
-    return this.request<T>(token, 'POST', path, body).then((response) => response.body);
+  post<T>(token: string, path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>(token, 'POST', path, body, options).then((response) => response.body);
   }
 
   /** Every item of a paged collection, following @odata.nextLink. */

@@ -9,11 +9,11 @@ export class ResourceUnitPacer {
 
   constructor(
     /** Resource units per 10 s to stay under; Graph's smallest tenant tier (3,500), less a margin, by default. */
-    budget = 3500 * 0.8,
+    private readonly fullBudget = 3500 * 0.8,
     private readonly now = () => Date.now(),
     private readonly sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   ) {
-    this.budget = budget;
+    this.budget = fullBudget;
   }
 
   private used(at: number): number {
@@ -30,12 +30,17 @@ export class ResourceUnitPacer {
     }
   }
 
-  /** Records what a response cost, and shrinks the budget when Graph reports the limit nearly reached. */
+  /**
+   * Records what a response cost; shrinks the budget when Graph reports the limit nearly reached, and lets it
+   * grow back (a tenth at a time, up to the full budget) while Graph reports no such thing.
+   */
   after(headers: Headers): void {
     const cost = Number(headers.get('x-ms-resource-unit') ?? 1) || 1;
     this.spent.push({ at: this.now(), cost });
     const usage = Number(headers.get('x-ms-throttle-limit-percentage'));
     if (usage >= 0.8) this.budget = Math.max(this.budget * 0.8, 10);
+    else if (this.budget < this.fullBudget)
+      this.budget = Math.min(this.budget + this.fullBudget / 10, this.fullBudget);
   }
 
   get currentBudget(): number {

@@ -70,3 +70,16 @@ describe('the resource-unit pacer', () => {
     expect(slept).toEqual([]);
   });
 });
+
+describe('the resource-unit pacer, after Graph said the limit was nearly reached', () => {
+  it('lets its budget grow back while Graph reports no pressure, up to the full budget', () => {
+    const { pacer, respond } = pacerWith(1000);
+    respond(1, 0.9);
+    respond(1, 0.9);
+    expect(pacer.currentBudget).toBe(640);
+    respond(1);
+    expect(pacer.currentBudget).toBe(740);
+    for (let i = 0; i < 10; i += 1) respond(1);
+    expect(pacer.currentBudget).toBe(1000);
+  });
+});

@@ -21,7 +21,7 @@ describe('the browser edge’s refusal table', () => {
   });
 
   it('has no page for a failure of ours', () => {
-    expect(refusalPage('graph_request_failed')).toBeUndefined();
+    expect(refusalPage('etag_mismatch')).toBeUndefined();
     expect(refusalPage(undefined)).toBeUndefined();
   });
 });

@@ -60,6 +60,12 @@ const isReplicationLag = (error: unknown) =>
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type GraphPrincipal = { id: string; appRoles: { id: string; value: string }[] };
+
+/** The app's alternate key: one app per invitation, however often its creation is sent. */
+export const appUniqueName = (invitationId: string) => `live-platform-connector-${invitationId}`;
+
+/** A service's password credential on the app is named for it. */
+export const secretName = (serviceId: string) => `Live Platform service ${serviceId}`;
 type Progress = Stored<ProvisioningProgress>;
 
 /**
@@ -83,9 +89,9 @@ export class AppRegistration {
   ): Promise<RegistrationOutcome> {
     const graphPrincipal = await this.graphPrincipal(admin.accessToken);
     const permissionIds = this.permissionIds(invitation, graphPrincipal);
-    let progress = await this.ensureApp(invitation, admin, permissionIds);
-    progress = await this.ensureServicePrincipal(admin, progress);
-    const secret = await this.addSecrets(invitation, admin, progress, now);
+    const { progress: made, resumed } = await this.ensureApp(invitation, admin, permissionIds);
+    const progress = await this.ensureServicePrincipal(admin, made);
+    const secret = await this.addSecrets(invitation, admin, progress, resumed, now);
     if (abilities.canGrantAndAssign)
       await this.grantAndAssign(invitation, admin, progress, graphPrincipal, permissionIds);
     const facts = await this.waitUntilWorking(admin.tenantId, progress.entity.appId, secret);
@@ -121,17 +127,26 @@ export class AppRegistration {
     });
   }
 
+  /**
+   * The app, made once whatever fails when: an upsert on a unique name of the invitation's
+   * (`PATCH /applications(uniqueName='…')` with `Prefer: create-if-missing`), so sending it again after a lost
+   * answer, or after a crash before the progress record was written, finds the same app. `resumed` when an
+   * earlier attempt had made it.
+   */
   private async ensureApp(
     invitation: OpenInvitation,
     admin: SignedInAdmin,
     permissionIds: string[],
-  ): Promise<Progress> {
+  ): Promise<{ progress: Progress; resumed: boolean }> {
     const key = tenantRows.provisioning(invitation.id);
     const existing = await this.deps.progress.get(admin.tenantId, key);
-    if (existing) return existing;
-    const app = await this.deps.graph.post<{ id: string; appId: string }>(
+    if (existing) return { progress: existing, resumed: true };
+    const { graph } = this.deps;
+    const path = `/applications(uniqueName='${appUniqueName(invitation.id)}')`;
+    const upserted = await graph.request<{ id: string; appId: string }>(
       admin.accessToken,
-      '/applications',
+      'PATCH',
+      path,
       {
         displayName: registrationName,
         signInAudience: 'AzureADMyOrg',
@@ -140,7 +155,13 @@ export class AppRegistration {
         ],
         web: { redirectUris: [adminConsentRedirectUri(this.deps.publicBaseUrl)] },
       },
+      { headers: { prefer: 'create-if-missing' } },
     );
+    // 201 with the new app; 204 when it existed (an earlier attempt made it), so read it.
+    const app =
+      upserted.status === 201
+        ? upserted.body
+        : await graph.get<{ id: string; appId: string }>(admin.accessToken, `${path}?$select=id,appId`);
     await this.deps.progress.insert({
       partitionKey: admin.tenantId,
       rowKey: key,
@@ -151,7 +172,7 @@ export class AppRegistration {
     });
     const stored = await this.deps.progress.get(admin.tenantId, key);
     if (!stored) throw new Error('provisioning progress vanished');
-    return stored;
+    return { progress: stored, resumed: upserted.status !== 201 };
   }
 
   /** The app's service principal, and the app owned by it (so it can rotate its own secrets later). */
@@ -161,8 +182,14 @@ export class AppRegistration {
     const token = admin.accessToken;
     let principalId: string;
     try {
+      // Sent again after a lost answer, it is refused as a duplicate (409) and the principal looked up.
       principalId = (
-        await graph.post<{ id: string }>(token, '/servicePrincipals', { appId: progress.entity.appId })
+        await graph.post<{ id: string }>(
+          token,
+          '/servicePrincipals',
+          { appId: progress.entity.appId },
+          { idempotent: true },
+        )
       ).id;
     } catch (error) {
       if (!(error instanceof GraphError && error.status === 409)) throw error;
@@ -175,9 +202,12 @@ export class AppRegistration {
         ).value[0]?.id ?? '';
     }
     await this.whenReplicated(() =>
-      graph.post(token, `/applications/${progress.entity.appObjectId}/owners/$ref`, {
-        '@odata.id': `${graph.url(`/directoryObjects/${principalId}`)}`,
-      }),
+      graph.post(
+        token,
+        `/applications/${progress.entity.appObjectId}/owners/$ref`,
+        { '@odata.id': `${graph.url(`/directoryObjects/${principalId}`)}` },
+        { idempotent: true },
+      ),
     );
     return this.save(progress, { servicePrincipalId: principalId });
   }
@@ -187,11 +217,13 @@ export class AppRegistration {
     invitation: OpenInvitation,
     admin: SignedInAdmin,
     initial: Progress,
+    resumed: boolean,
     now: Date,
   ): Promise<string> {
     let progress = initial;
     let lastSecret: string | undefined;
     const done = new Set<string>(JSON.parse(progress.entity.servicesDone));
+    if (resumed) await this.removeUnstoredSecrets(admin.accessToken, progress, invitation, done);
     for (const service of invitation.services) {
       if (done.has(service.id)) continue;
       let added: { secretText: string; endDateTime: string };
@@ -244,11 +276,12 @@ export class AppRegistration {
     const principalId = progress.entity.servicePrincipalId;
     for (const appRoleId of permissionIds) {
       await this.whenReplicated(() =>
-        graph.post(token, `/servicePrincipals/${graphPrincipal.id}/appRoleAssignedTo`, {
-          principalId,
-          resourceId: graphPrincipal.id,
-          appRoleId,
-        }),
+        graph.post(
+          token,
+          `/servicePrincipals/${graphPrincipal.id}/appRoleAssignedTo`,
+          { principalId, resourceId: graphPrincipal.id, appRoleId },
+          { idempotent: true },
+        ),
       );
     }
     const roles = [
@@ -259,13 +292,48 @@ export class AppRegistration {
     ];
     for (const role of roles) {
       await this.whenReplicated(() =>
-        graph.post(token, '/roleManagement/directory/roleAssignments', {
-          principalId,
-          roleDefinitionId: role.id,
-          directoryScopeId: '/',
-        }),
+        graph.post(
+          token,
+          '/roleManagement/directory/roleAssignments',
+          { principalId, roleDefinitionId: role.id, directoryScopeId: '/' },
+          { idempotent: true },
+        ),
       );
     }
+  }
+
+  /**
+   * A password added by an earlier attempt whose answer was lost never reached Key Vault: remove it before adding
+   * the service's password again, so the app keeps one per service.
+   */
+  private async removeUnstoredSecrets(
+    token: string,
+    progress: Progress,
+    invitation: OpenInvitation,
+    done: Set<string>,
+  ): Promise<void> {
+    const { graph } = this.deps;
+    const pending = new Set(
+      invitation.services.filter((service) => !done.has(service.id)).map((service) => secretName(service.id)),
+    );
+    if (pending.size === 0) return;
+    const app = await graph.get<{ passwordCredentials?: { keyId: string; displayName?: string }[] }>(
+      token,
+      `/applications/${progress.entity.appObjectId}?$select=passwordCredentials`,
+    );
+    for (const credential of app.passwordCredentials ?? [])
+      if (pending.has(credential.displayName ?? ''))
+        await graph
+          .post(
+            token,
+            `/applications/${progress.entity.appObjectId}/removePassword`,
+            { keyId: credential.keyId },
+            { idempotent: true },
+          )
+          .catch((error: unknown) => {
+            // Removed already (an answer lost on the way back, then sent again).
+            if (!(error instanceof GraphError && error.status === 404)) throw error;
+          });
   }
 
   private async save(progress: Progress, changes: Partial<ProvisioningProgress>): Promise<Progress> {
@@ -282,7 +350,7 @@ export class AppRegistration {
           `/applications/${appObjectId}/addPassword`,
           {
             passwordCredential: {
-              displayName: `Live Platform service ${serviceId}`,
+              displayName: secretName(serviceId),
               endDateTime: new Date(now.getTime() + days * 86_400_000).toISOString(),
             },
           },

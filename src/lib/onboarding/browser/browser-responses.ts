@@ -35,7 +35,7 @@ export function refusalResponse(
   const refusal = refusalPage(code);
   if (!refusal) throw error;
   log.warn(`${where} refused: ${code}`);
-  const message = asError(error).message;
+  const message = refusal.text ?? asError(error).message;
   if (refusal.again && token) {
     const body = html`<h1>${refusal.title}</h1>
 <p>${message}</p>

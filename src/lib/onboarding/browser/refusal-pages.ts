@@ -6,6 +6,7 @@ import type { BrowserRefusalCode } from './browser-refused.js';
 
 type InvitationCode = InvitationUnavailable['code'];
 type PageCode =
+  | 'graph_request_failed'
   | BrowserRefusalCode
   | `state_${StateRefusal}`
   | InvitationCode
@@ -19,6 +20,8 @@ export interface RefusalPage {
   field?: 'tenantId' | 'clientId' | 'clientSecret';
   /** Trying again later can finish it: the page links back to the invitation. */
   again?: boolean;
+  /** The page's text, when the error's own message is not for people (a failure at Microsoft). */
+  text?: string;
 }
 
 const startAgain = { status: 400, title: 'Please start again' };
@@ -63,6 +66,12 @@ const pages: Record<PageCode, RefusalPage> = {
   permission_unknown: notRegistered,
   secret_lifetime_refused: notRegistered,
   directory_still_replicating: { status: 503, title: 'Almost done', again: true },
+  graph_request_failed: {
+    status: 502,
+    title: 'Microsoft did not answer',
+    again: true,
+    text: 'Microsoft did not finish a request. Open the invitation link and try again: what was made already is kept, nothing is made twice.',
+  },
   invalid_secret: { ...signInFailed, field: 'clientSecret' },
   secret_expired: { ...signInFailed, field: 'clientSecret' },
   app_not_found: { ...signInFailed, field: 'clientId' },
