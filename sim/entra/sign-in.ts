@@ -121,7 +121,7 @@ export function authorizeEndpoint(
     if (!isAdmin && names.some((name) => !userConsentable.has(name) && !granted.has(name))) {
       return redirect(
         withQuery(redirectUri, {
-          error: 'access_denied',
+          error: 'consent_required',
           error_description: `AADSTS90094: The grant requires admin permission. ${app.displayName} needs permission to access resources in your organization that only an admin can grant.`,
           state,
         }),
@@ -174,12 +174,13 @@ export function adminConsentEndpoint(directory: Directory): SimHandler {
         hidden: Object.fromEntries(params),
       });
     }
+    // Microsoft documents the admin consent error as consent_required, still with admin_consent=True.
     const deny = (code: number, message: string) =>
       redirect(
         withQuery(redirectUri, {
-          error: 'access_denied',
-          error_description: `AADSTS${code}: ${message}`,
           admin_consent: 'True',
+          error: 'consent_required',
+          error_description: `AADSTS${code}: ${message}`,
           state,
         }),
       );

@@ -97,7 +97,12 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
       }
       const tenant = directory.tenants.get(grant.tenantId) as TenantState;
       if (!anyTenant && directory.resolveTenant(reference)?.id !== tenant.id) {
-        return entraError(400, 'invalid_grant', 50020, 'The code was issued for another tenant.');
+        return entraError(
+          400,
+          'invalid_grant',
+          700005,
+          'Provided Authorization Code is intended to use against other tenant, thus rejected.',
+        );
       }
       const app = authenticateClient(directory, tenant, clientId, secret);
       if ('status' in app) return app;
@@ -121,7 +126,7 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
         return entraError(
           400,
           'invalid_grant',
-          50148,
+          70000,
           'The redirect_uri in the token request does not match the redirect_uri used to obtain the authorization code.',
         );
       }

@@ -138,6 +138,20 @@ describe('sign-in callback security', () => {
     expect(page.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x&gt;');
   });
 
+  it.each([
+    ['access_denied', 'Some words that are not for apps to read', 'Consent declined'],
+    [
+      'consent_required',
+      'AADSTS65004: a number in the text changes nothing',
+      'An administrator must consent',
+    ],
+    ['temporarily_unavailable', 'AADSTS65004: declined', 'Microsoft did not sign you in'],
+  ])('decides on the OAuth error %s alone, never on the description', async (error, description, title) => {
+    const session = new PageSession(connector.publicBaseUrl);
+    const { state } = await startSignIn(session);
+    await expectRefused(session, callback({ state, error, error_description: description }), 400, title);
+  });
+
   it('refuses an oversized query', async () => {
     const session = new PageSession(connector.publicBaseUrl);
     const { state } = await startSignIn(session);

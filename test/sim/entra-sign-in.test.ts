@@ -106,7 +106,7 @@ describe('authorization code with PKCE through msal-node', () => {
     const { verifier, challenge } = pkce();
     const code = await codeFor(gail().admin.userPrincipalName, challenge);
     await expect(redeem(code, verifier, 'http://localhost:7071/other')).rejects.toMatchObject({
-      errorMessage: expect.stringContaining('AADSTS50148'),
+      errorMessage: expect.stringContaining('AADSTS70000'),
     });
   });
 
@@ -178,7 +178,8 @@ describe('admin consent', () => {
     const app = customerApp(andy().id);
     const redirect = await signIn(consentUrl(andy().id, app.appId), andy().admin.userPrincipalName);
     expect(redirect.searchParams.get('admin_consent')).toBe('True');
-    expect(redirect.searchParams.get('error')).toBe('access_denied');
+    // Microsoft documents the admin consent error as consent_required.
+    expect(redirect.searchParams.get('error')).toBe('consent_required');
     expect(redirect.searchParams.get('error_description')).toContain('AADSTS90094');
     expect(redirect.searchParams.has('tenant')).toBe(false);
     expect(

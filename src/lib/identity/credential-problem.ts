@@ -35,9 +35,18 @@ export class CredentialProblem extends ConnectorError {
   }
 }
 
+/** The OAuth `error` values that say enough on their own, when Entra gave no number. */
+const byOAuthError: Record<string, CredentialProblemCode> = {
+  invalid_client: 'invalid_secret',
+  unauthorized_client: 'app_not_found',
+  consent_required: 'consent_missing',
+};
+
 /**
- * Maps what MSAL reports (ServerError with errorNo and errorCode, or a ClientAuthError when the authority's
- * metadata cannot be read, as for an unknown tenant) to a CredentialProblem; anything else is rethrown.
+ * Maps what MSAL reports (ServerError with errorNo, the first of Entra's `error_codes`, and errorCode, the OAuth
+ * `error`; or a ClientAuthError when the authority's metadata cannot be read, as for an unknown tenant) to a
+ * CredentialProblem; anything else is rethrown. Documented AADSTS numbers pick the advice; then the OAuth error.
+ * The description's text is never read: Microsoft says apps must not depend on it.
  */
 export function toCredentialProblem(error: unknown): CredentialProblem {
   const failure = error as {
@@ -47,9 +56,7 @@ export function toCredentialProblem(error: unknown): CredentialProblem {
     name?: string;
   };
   const aadsts =
-    failure.errorNo !== undefined && failure.errorNo !== ''
-      ? String(failure.errorNo)
-      : /AADSTS(\d+)/.exec(failure.errorMessage ?? '')?.[1];
+    failure.errorNo !== undefined && failure.errorNo !== '' ? String(failure.errorNo) : undefined;
   switch (aadsts) {
     case '7000215':
       return new CredentialProblem('invalid_secret', aadsts);
@@ -67,6 +74,8 @@ export function toCredentialProblem(error: unknown): CredentialProblem {
       return new CredentialProblem('blocked_by_conditional_access', aadsts);
   }
   if (failure.errorCode === 'endpoints_resolution_error') return new CredentialProblem('tenant_not_found');
+  const named = failure.errorCode ? byOAuthError[failure.errorCode] : undefined;
+  if (named && failure.name === 'ServerError') return new CredentialProblem(named, aadsts);
   if (failure.name === 'ServerError' || failure.name === 'ClientAuthError')
     return new CredentialProblem('sign_in_failed', aadsts);
   throw error;

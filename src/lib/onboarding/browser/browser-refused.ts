@@ -4,6 +4,7 @@ export type BrowserRefusalCode =
   | 'return_too_long'
   | 'return_without_code'
   | 'sign_in_declined'
+  | 'sign_in_needs_consent'
   | 'microsoft_sign_in_error'
   | 'consent_not_granted'
   | 'form_not_ours'

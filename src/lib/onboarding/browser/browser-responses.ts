@@ -78,11 +78,16 @@ const microsoftRefusal = (purpose: SignInStateRecord['purpose'], error: string, 
       'consent_not_granted',
       `Microsoft answered: ${description || error}. Nothing changed.`,
     );
-  // The documented error for a declined consent is access_denied; its description names AADSTS65004.
-  if (error === 'access_denied' && /AADSTS65004/.test(description))
+  // Decided on the OAuth error alone: Microsoft says not to read error_description (shown only as it is).
+  if (error === 'access_denied')
     return new BrowserRefused(
       'sign_in_declined',
       'You declined the permissions, so nothing was created. Open the invitation link to try again, or register the app yourself.',
+    );
+  if (error === 'consent_required')
+    return new BrowserRefused(
+      'sign_in_needs_consent',
+      'The permissions need an administrator’s consent, so nothing was created. Sign in as an Application Administrator or Global Administrator, or register the app yourself.',
     );
   return new BrowserRefused('microsoft_sign_in_error', `Microsoft answered: ${description || error}`);
 };

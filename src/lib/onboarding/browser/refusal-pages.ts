@@ -37,6 +37,7 @@ const pages: Record<PageCode, RefusalPage> = {
   return_too_long: { status: 414, title: 'Please start again' },
   return_without_code: startAgain,
   sign_in_declined: { status: 400, title: 'Consent declined' },
+  sign_in_needs_consent: { status: 400, title: 'An administrator must consent' },
   microsoft_sign_in_error: { status: 400, title: 'Microsoft did not sign you in' },
   consent_not_granted: { status: 400, title: 'Consent was not granted' },
   form_not_ours: startAgain,
