@@ -55,6 +55,8 @@ export interface AppServices {
   replicationScheduler: ReplicationScheduler;
   deliverySwitch: DeliverySwitch;
   tenantValidation: TenantValidation;
+  /** What the cloud's Graph offers (its Teams telephony endpoints exist in the global service only). */
+  cloud: { teamsApis: boolean };
 }
 
 export function buildServices(deps: Dependencies): AppServices {
@@ -82,7 +84,8 @@ export function buildServices(deps: Dependencies): AppServices {
   const signInStates = new SignInStates(storage.table<SignInStateRecord>(tableNames.signInStates));
   const invitationAccess = new InvitationAccess(invitations, registry);
   const admission = new TenantAdmission({ authorityHost: settings.authorityHost, registry });
-  const record = new OnboardingRecord({ registry, invitations, audit });
+  const { teamsApis } = settings;
+  const record = new OnboardingRecord({ registry, invitations, audit, teamsApis });
   return {
     secrets,
     replayGuard: new ReplayGuard(
@@ -108,6 +111,7 @@ export function buildServices(deps: Dependencies): AppServices {
         secrets: tenantSecrets,
         progress: tenants,
         publicBaseUrl: settings.publicBaseUrl,
+        teamsApis,
       }),
       graph,
     }),
@@ -138,6 +142,7 @@ export function buildServices(deps: Dependencies): AppServices {
       graphEndpoint: settings.graphEndpoint,
       sliceMs: settings.replicationSliceSeconds * 1000,
       deletionThreshold: settings.replicationDeleteThreshold,
+      teamsApis,
     }),
     replicationScheduler: new ReplicationScheduler(
       tenants,
@@ -156,7 +161,8 @@ export function buildServices(deps: Dependencies): AppServices {
       retryHorizonHours: settings.eventRetryHorizonHours,
     }),
     deliverySwitch: new DeliverySwitch(dispatcherState, tenants, outbox, settings.coreWebhookUrl),
-    tenantValidation: new TenantValidation({ registry, secrets: tenantSecrets, tokens, graph }),
+    tenantValidation: new TenantValidation({ registry, secrets: tenantSecrets, tokens, graph, teamsApis }),
+    cloud: { teamsApis },
   };
 }
 

@@ -26,6 +26,11 @@ export interface GraphConfig {
    * role assignments): Entra's replicas take seconds to learn of it. 0 turns the delay off.
    */
   directoryReplicationMs: number;
+  /**
+   * The global service has the Teams telephony endpoints; a national cloud's Graph (US Government, DoD, China)
+   * has neither, and answers their paths as any unknown segment.
+   */
+  teamsApis: boolean;
 }
 
 export const defaultGraphConfig: GraphConfig = {
@@ -40,4 +45,5 @@ export const defaultGraphConfig: GraphConfig = {
   numberAssignmentsNextLink: false,
   deltaTokenLifetimeMs: 7 * 24 * 3600 * 1000,
   directoryReplicationMs: 0,
+  teamsApis: true,
 };

@@ -25,7 +25,7 @@ const writeNumbers = {
  */
 export function teamsRoutes(): GraphRoute[] {
   const operations = new Map<string, { id: string; status: string; createdDateTime: string }>();
-  return [
+  return globalOnly([
     graphRoute('GET', '/admin/teams/userConfigurations', readConfigurations, (context) =>
       listPage(
         context,
@@ -105,5 +105,16 @@ export function teamsRoutes(): GraphRoute[] {
       const operation = operations.get(request.params.id ?? '');
       return operation ? json(200, operation) : notFound(request.params.id ?? '');
     }),
-  ];
+  ]);
+}
+
+/** In a national cloud these paths are unknown to Graph (they are in no national cloud's v1.0 metadata). */
+function globalOnly(routes: GraphRoute[]): GraphRoute[] {
+  return routes.map((route) => ({
+    ...route,
+    handler: (context) =>
+      context.config.teamsApis
+        ? route.handler(context)
+        : badRequest("Resource not found for the segment 'teams'."),
+  }));
 }

@@ -14,11 +14,12 @@ export async function onboardingLanding(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const token = request.params.token ?? '';
-  const { invitationAccess } = services();
+  const { invitationAccess, cloud } = services();
   try {
     const invitation = await invitationAccess.open(token);
     const form = newFormToken();
-    return { ...landingPage({ invitation, token, formToken: form.token }), cookies: [form.cookie] };
+    const page = landingPage({ invitation, token, formToken: form.token, teamsApis: cloud.teamsApis });
+    return { ...page, cookies: [form.cookie] };
   } catch (error) {
     const done =
       error instanceof InvitationUnavailable && error.status === 'completed'

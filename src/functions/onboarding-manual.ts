@@ -33,8 +33,13 @@ export async function onboardingManual(
     return resultResponse({ ...(await app.manualOnboarding.register(token, credentials)), token });
   } catch (error) {
     return (
-      (await manualFormRefusedResponse(app.invitationAccess, { error, token, values, log })) ??
-      refusalResponse(error, log, 'manual registration')
+      (await manualFormRefusedResponse(app.invitationAccess, {
+        error,
+        token,
+        values,
+        teamsApis: app.cloud.teamsApis,
+        log,
+      })) ?? refusalResponse(error, log, 'manual registration')
     );
   }
 }

@@ -52,6 +52,7 @@ function registration() {
       }),
     ),
     publicBaseUrl: 'https://connector.example',
+    teamsApis: true,
     sleep: async () => undefined,
   });
 }

@@ -9,6 +9,7 @@ export async function onboardManually(
   connector: ConnectorFixture,
   tenantId: string,
   services = [{ id: 'dr-london', name: 'Direct Routing London' }],
+  permissions: readonly string[] = [...requiredPermissions.replication, ...requiredPermissions.selfRotation],
 ) {
   const created = await connector.call('POST', '/invitations', {
     body: {
@@ -24,10 +25,7 @@ export async function onboardManually(
     displayName: 'Live Platform Connector',
   });
   const secret = connector.simulator.directory.addPassword(app.appId, { lifetimeDays: 90 });
-  connector.simulator.control.grantGraphPermissions(tenantId, app.appId, [
-    ...requiredPermissions.replication,
-    ...requiredPermissions.selfRotation,
-  ]);
+  connector.simulator.control.grantGraphPermissions(tenantId, app.appId, [...permissions]);
   const principal = connector.simulator.directory.tenant(tenantId).servicePrincipalByAppId(app.appId);
   connector.simulator.control.assignRole(tenantId, principal?.id as string, r.teamsAdministrator.id);
   const session = new PageSession(connector.publicBaseUrl);

@@ -20,6 +20,8 @@ export interface Settings {
   graphEndpoint: string;
   /** True when AUTHORITY_HOST points away from the cloud's own authority (instance discovery must be off). */
   customAuthority: boolean;
+  /** The cloud's Graph has the Teams telephony endpoints (the global service only). */
+  teamsApis: boolean;
   keyVaultUrl: string;
   storage: StorageConnection;
   publicBaseUrl: string;
@@ -139,6 +141,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     authorityHost,
     graphEndpoint: values.GRAPH_ENDPOINT ?? clouds[cloud].graphEndpoint,
     customAuthority: authorityHost !== clouds[cloud].authorityHost,
+    teamsApis: clouds[cloud].teamsApis,
     keyVaultUrl: values.KEY_VAULT_URL,
     storage,
     publicBaseUrl: values.PUBLIC_BASE_URL,

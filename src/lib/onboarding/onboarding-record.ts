@@ -12,7 +12,13 @@ export type OnboardingMethod = 'automatic' | 'manual';
 /** How an onboarding ended, on either path: the tenant registered, the invitation completed, the audit trail. */
 export class OnboardingRecord {
   constructor(
-    private readonly deps: { registry: TenantRegistry; invitations: InvitationService; audit: AuditLog },
+    private readonly deps: {
+      registry: TenantRegistry;
+      invitations: InvitationService;
+      audit: AuditLog;
+      /** The cloud's Graph has the Teams telephony endpoints. */
+      teamsApis: boolean;
+    },
   ) {}
 
   /** The first validation report of a new registration (automatic DNS has its onboarding work still to do). */
@@ -22,6 +28,7 @@ export class OnboardingRecord {
       dnsWorkPending: invitation.record.automaticDns,
       appRoleIds: facts.appRoleIds,
       grantedPermissions: facts.grantedPermissions,
+      teamsApis: this.deps.teamsApis,
     });
   }
 

@@ -23,6 +23,8 @@ export interface LandingInput {
   /** A refusal of the manual form to show, with the field it concerns. */
   error?: { message: string; field?: Field };
   values?: { tenantId?: string; clientId?: string };
+  /** The cloud's Graph has the Teams telephony endpoints (their permissions are asked for only then). */
+  teamsApis: boolean;
 }
 
 /** The roles table, filtered to the options of this invitation. */
@@ -63,8 +65,12 @@ ${rows}
 <p class="note">Teams Administrator, or Teams Telephony Administrator together with Skype for Business Administrator. Global Administrator would also work but is far more than needed.</p>`;
 }
 
-function permissionsSection(invitation: OpenInvitation): SafeHtml {
-  const permissions = permissionsNeeded({ automaticDns: invitation.record.automaticDns, dnsNeededNow: true });
+function permissionsSection(input: LandingInput): SafeHtml {
+  const permissions = permissionsNeeded({
+    automaticDns: input.invitation.record.automaticDns,
+    dnsNeededNow: true,
+    teamsApis: input.teamsApis,
+  });
   return html`<h2>Microsoft Graph application permissions</h2>
 <ul>
 ${permissions.map((permission) => html`<li>${permission}</li>`)}
@@ -116,7 +122,7 @@ export function landingPage(input: LandingInput, status = 200): HttpResponseInit
   const method = invitation.record.method;
   const body = html`${introSection(invitation)}
 ${rolesSection(invitation)}
-${permissionsSection(invitation)}
+${permissionsSection(input)}
 <div class="paths">
 ${method !== 'manual' ? automaticSection(input) : ''}
 ${method !== 'automatic' ? manualSection(input) : ''}

@@ -28,6 +28,8 @@ export interface ListPhase {
   source: 'list';
   name: ReplicationPhase;
   firstUrl: string;
+  /** The endpoint exists in the global service only (the Teams telephony ones): skipped in national clouds. */
+  globalOnly?: boolean;
   paging: ListPaging;
   kind: ObjectKind;
   id(entry: Entry): string;
@@ -58,6 +60,7 @@ export const phases: readonly Phase[] = [
     source: 'list',
     name: 'voice',
     firstUrl: '/admin/teams/userConfigurations',
+    globalOnly: true,
     // Microsoft documents $top here but no page size or continuation: Graph's own paging (next links) is
     // followed, and only a page shorter than asked for proves the list's end (see listEndConfirmed).
     paging: { by: 'nextLink', top: 100 },
@@ -70,6 +73,7 @@ export const phases: readonly Phase[] = [
     name: 'numbers',
     firstUrl:
       "/admin/teams/telephoneNumberManagement/numberAssignments?$filter=numberType eq 'directRouting'",
+    globalOnly: true,
     // Documented: $top (default 500, at most 1,000) and $skip, and no next link.
     paging: { by: 'skip', top: 1000 },
     kind: 'number',

@@ -54,6 +54,8 @@ export interface SliceContext {
   listPageSize?: number;
   /** Removals one run may store before it holds them for an operator. */
   deletionThreshold: DeletionThreshold;
+  /** The cloud's Graph has the Teams telephony endpoints; without them those phases are skipped. */
+  teamsApis: boolean;
   log: Logger;
 }
 
@@ -117,6 +119,10 @@ export class ReplicationSlice {
         }
         firstPage = false;
         const phase = phaseNamed(run.phase);
+        if (phase.source === 'list' && phase.globalOnly && !this.c.teamsApis) {
+          await this.skipPhase(phase);
+          continue;
+        }
         const fetched = await this.fetch(phase);
         if (!fetched) continue;
         const { page, following } = fetched;
@@ -285,6 +291,16 @@ export class ReplicationSlice {
       `${phase.name}: ${removals} removal(s) held, more than ${describeThreshold(this.c.deletionThreshold)} in one run; release the run to store them`,
     );
     return true;
+  }
+
+  /** A phase this cloud's Graph cannot serve: nothing read, nothing removed, and the run says so. */
+  private async skipPhase(phase: Phase): Promise<void> {
+    this.note(
+      `${phase.name}: Microsoft Graph has no such endpoint in this cloud (the global service only); skipped`,
+    );
+    this.run.phase = phaseAfter(phase.name);
+    this.run.next = undefined;
+    await this.save();
   }
 
   /** Keeps a sentence for the operator in the run (once), and logs it. */

@@ -45,6 +45,8 @@ export interface WorkerDeps {
   listPageSize?: number;
   /** Removals one run may store before it holds them for an operator (500 objects by default). */
   deletionThreshold?: DeletionThreshold;
+  /** The cloud's Graph has the Teams telephony endpoints (true when not said). */
+  teamsApis?: boolean;
 }
 
 const finished = (run: ReplicationRunRecord) => runEnded(run.status);
@@ -149,6 +151,7 @@ export class ReplicationWorker {
       writesPerFlush: this.deps.writesPerFlush,
       listPageSize: this.deps.listPageSize,
       deletionThreshold: this.threshold,
+      teamsApis: this.deps.teamsApis ?? true,
       log,
     });
     if ((await slice.work()) === 'continued') return 'continued';

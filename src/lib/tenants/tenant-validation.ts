@@ -20,6 +20,8 @@ export class TenantValidation {
       secrets: TenantSecretStore;
       tokens: AppTokenProvider;
       graph: GraphClient;
+      /** The cloud's Graph has the Teams telephony endpoints. */
+      teamsApis: boolean;
     },
   ) {}
 
@@ -48,6 +50,7 @@ export class TenantValidation {
         dnsWorkPending: stored.entity.dnsWorkPending,
         appRoleIds: facts.appRoleIds,
         grantedPermissions: facts.grantedPermissions,
+        teamsApis: this.deps.teamsApis,
       });
       return { ok: true, tenant: await registry.recordValidation(tenantId, report), report };
     } catch (error) {

@@ -11,6 +11,8 @@ export const requiredPermissions = {
     'TeamsTelephoneNumber.Read.All',
     'RoleManagement.Read.Directory',
   ],
+  /** The part of replication that reads Teams telephony, which exists in the global service only. */
+  teams: ['TeamsUserConfiguration.Read.All', 'TeamsTelephoneNumber.Read.All'],
   /** Rotating its own secrets before they expire (the app owns itself). */
   selfRotation: ['Application.ReadWrite.OwnedBy'],
   /** Automatic DNS: sub-domain, activation user and its Phone System licence. */
@@ -40,9 +42,21 @@ export const broaderPermissions: Record<string, readonly string[]> = {
   'TeamsTelephoneNumber.Read.All': ['TeamsTelephoneNumber.ReadWrite.All'],
 };
 
-export function permissionsNeeded(options: { automaticDns: boolean; dnsNeededNow: boolean }): string[] {
+/** Replication's permissions in a cloud with, or without, the Teams telephony endpoints. */
+export function replicationPermissions(teamsApis: boolean): readonly string[] {
+  const teams: readonly string[] = requiredPermissions.teams;
+  return teamsApis
+    ? requiredPermissions.replication
+    : requiredPermissions.replication.filter((permission) => !teams.includes(permission));
+}
+
+export function permissionsNeeded(options: {
+  automaticDns: boolean;
+  dnsNeededNow: boolean;
+  teamsApis?: boolean;
+}): string[] {
   return [
-    ...requiredPermissions.replication,
+    ...replicationPermissions(options.teamsApis ?? true),
     ...requiredPermissions.selfRotation,
     ...(options.automaticDns && options.dnsNeededNow ? requiredPermissions.automaticDns : []),
   ];

@@ -1,5 +1,5 @@
 import { directoryRoles, roleName } from './directory-roles.js';
-import { broaderPermissions, requiredPermissions } from './required-permissions.js';
+import { broaderPermissions, replicationPermissions, requiredPermissions } from './required-permissions.js';
 import { type RoleStage, rolesTable } from './roles-table.js';
 
 export type Verdict = 'ready' | 'action_required' | 'blocked';
@@ -12,6 +12,8 @@ export interface ValidationInput {
   appRoleIds: readonly string[] | null;
   /** Graph application permissions from an app-only token's `roles` claim. */
   grantedPermissions: readonly string[];
+  /** The cloud's Graph has the Teams telephony endpoints (true when not said). */
+  teamsApis?: boolean;
 }
 
 export interface RoleReport {
@@ -45,7 +47,8 @@ export interface Warning {
     | 'application_administrator_on_app'
     | 'role_not_needed'
     | 'permission_not_needed'
-    | 'roles_unreadable';
+    | 'roles_unreadable'
+    | 'teams_not_in_cloud';
   message: string;
 }
 
@@ -84,7 +87,8 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
   const missingOf = (permissions: readonly string[]) =>
     permissions.filter((permission) => !has(granted, permission));
 
-  const replicationMissingPermissions = missingOf(requiredPermissions.replication);
+  const teamsApis = input.teamsApis ?? true;
+  const replicationMissingPermissions = missingOf(replicationPermissions(teamsApis));
   const replicationRolesOk = isGlobal || hasTeamsAdmin || hasPair;
   const replicationMissingRoles = replicationRolesOk
     ? []
@@ -239,8 +243,14 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
       });
     }
   }
+  if (!teamsApis)
+    warnings.push({
+      code: 'teams_not_in_cloud',
+      message:
+        'Microsoft Graph in this cloud has no Teams telephony endpoints, so the connector replicates users, groups and members only; Teams permissions are not needed.',
+    });
   const allNeeded = new Set<string>([
-    ...requiredPermissions.replication,
+    ...replicationPermissions(teamsApis),
     ...requiredPermissions.selfRotation,
     ...(input.automaticDns ? requiredPermissions.automaticDns : []),
   ]);

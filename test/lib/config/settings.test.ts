@@ -25,6 +25,7 @@ describe('parseSettings', () => {
       authorityHost: 'https://login.microsoftonline.com',
       graphEndpoint: 'https://graph.microsoft.com',
       customAuthority: false,
+      teamsApis: true,
       keyVaultUrl: 'https://contoso-connector.vault.azure.net',
       storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
       publicBaseUrl: 'https://connector.example.com',
@@ -45,6 +46,7 @@ describe('parseSettings', () => {
 
   it.each([
     ['AzureUSGovernment', 'https://login.microsoftonline.us', 'https://graph.microsoft.us'],
+    ['AzureUSGovernmentDoD', 'https://login.microsoftonline.us', 'https://dod-graph.microsoft.us'],
     ['AzureChinaCloud', 'https://login.chinacloudapi.cn', 'https://microsoftgraph.chinacloudapi.cn'],
   ])('selects the endpoints of %s', (cloud, authorityHost, graphEndpoint) => {
     const settings = parseSettings({ ...valid, CLOUD: cloud });
@@ -123,7 +125,7 @@ describe('parseSettings', () => {
     [
       'an unknown cloud',
       { CLOUD: 'AzureGermany' },
-      'CLOUD: must be one of AzurePublic, AzureUSGovernment, AzureChinaCloud',
+      'CLOUD: must be one of AzurePublic, AzureUSGovernment, AzureUSGovernmentDoD, AzureChinaCloud',
     ],
     ['a malformed authority', { AUTHORITY_HOST: 'login' }, 'AUTHORITY_HOST: must be an https:// URL'],
     [

@@ -38,6 +38,8 @@ export interface AppRegistrationDeps {
   /** The `Tenants` table: progress is kept in the tenant's partition. */
   progress: TenantTable;
   publicBaseUrl: string;
+  /** The cloud's Graph has the Teams telephony endpoints (their permissions exist only there). */
+  teamsApis: boolean;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export class AppRegistration {
     const permissions = permissionsNeeded({
       automaticDns: invitation.record.automaticDns,
       dnsNeededNow: true,
+      teamsApis: this.deps.teamsApis,
     });
     return permissions.map((value) => {
       const role = graphPrincipal.appRoles.find((candidate) => candidate.value === value);

@@ -126,7 +126,13 @@ export async function readOwnForm(request: HttpRequest, notOurs: string): Promis
  */
 export async function manualFormRefusedResponse(
   access: InvitationAccess,
-  input: { error: unknown; token: string; values: { tenantId: string; clientId: string }; log: Logger },
+  input: {
+    error: unknown;
+    token: string;
+    values: { tenantId: string; clientId: string };
+    teamsApis: boolean;
+    log: Logger;
+  },
 ): Promise<HttpResponseInit | undefined> {
   const { error } = input;
   if (!(error instanceof OnboardingRefused || error instanceof CredentialProblem)) return undefined;
@@ -135,7 +141,14 @@ export async function manualFormRefusedResponse(
   const form = newFormToken();
   const refusal = { message: error.message, field: refusalPage(error.code)?.field };
   const response = landingPage(
-    { invitation, token: input.token, formToken: form.token, error: refusal, values: input.values },
+    {
+      invitation,
+      token: input.token,
+      formToken: form.token,
+      error: refusal,
+      values: input.values,
+      teamsApis: input.teamsApis,
+    },
     400,
   );
   return { ...response, cookies: [form.cookie] };

@@ -1,0 +1,52 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
+import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
+import { until } from '../support/eventually.js';
+import { onboardManually } from '../support/onboard-manually.js';
+import { useConnector } from '../support/use-connector.js';
+
+// The US Government cloud, its endpoints pointed at the simulator, whose Graph answers as a national cloud's.
+const connector = useConnector({ CLOUD: 'AzureUSGovernment' });
+let tenantId: string;
+
+beforeAll(async () => {
+  connector.simulator.control.setGraphConfig({ teamsApis: false });
+  tenantId = (connector.world.tenants[0] as { id: string }).id;
+  const teams: readonly string[] = requiredPermissions.teams;
+  await onboardManually(connector, tenantId, undefined, [
+    ...requiredPermissions.replication.filter((permission) => !teams.includes(permission)),
+    ...requiredPermissions.selfRotation,
+  ]);
+});
+
+describe('in a national cloud, where Graph has no Teams telephony endpoints', () => {
+  it('validates without the Teams permissions, and says why', async () => {
+    const validation = await connector.call('POST', `/tenants/${tenantId}/validate`);
+    expect(validation.body.report.verdict).toBe('ready');
+    expect(validation.body.report.permissions.missing).toEqual([]);
+    expect(validation.body.report.warnings.map((warning: { code: string }) => warning.code)).toContain(
+      'teams_not_in_cloud',
+    );
+  });
+
+  it('replicates users, groups and members, skipping the Teams phases and saying so', async () => {
+    const queued = await connector.call('POST', `/tenants/${tenantId}/replicate`);
+    const runs = await until(
+      () => connector.call('GET', `/tenants/${tenantId}/replication-runs`),
+      (response) => ['completed', 'failed'].includes(response.body.value[0]?.status),
+    );
+    const run = runs.body.value[0];
+    expect(run).toMatchObject({ runId: queued.body.runId, status: 'completed', phase: 'done' });
+    expect(run.counts.usersUpserted).toBe(41);
+    expect(run.counts.voiceUpdated).toBe(0);
+    expect(run.notes).toEqual([
+      'voice: Microsoft Graph has no such endpoint in this cloud (the global service only); skipped',
+      'numbers: Microsoft Graph has no such endpoint in this cloud (the global service only); skipped',
+    ]);
+    const rows = (await connector.rows(tableNames.replica)).filter((row) =>
+      String(row.partitionKey).startsWith(`${tenantId}|`),
+    );
+    expect(rows.some((row) => String(row.rowKey).startsWith('voice|'))).toBe(false);
+    expect(rows.some((row) => String(row.rowKey).startsWith('user|'))).toBe(true);
+  });
+});
