@@ -143,6 +143,7 @@ export function buildServices(deps: Dependencies): AppServices {
       sliceMs: settings.replicationSliceSeconds * 1000,
       deletionThreshold: settings.replicationDeleteThreshold,
       teamsApis,
+      retryHorizonHours: settings.replicationRetryHorizonHours,
     }),
     replicationScheduler: new ReplicationScheduler(
       tenants,

@@ -76,7 +76,13 @@ export function secretsApi(
   const readable = (name: string, version: SecretVersion | undefined): SimResponse => {
     if (!version) return notFound(name);
     if (!version.enabled)
-      return vaultError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');
+      return json(403, {
+        error: {
+          code: 'Forbidden',
+          message: 'Operation get is not allowed on a disabled secret.',
+          innererror: { code: 'SecretDisabled' },
+        },
+      });
     return json(200, { value: version.value, ...properties(name, version) });
   };
 

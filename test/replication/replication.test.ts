@@ -5,15 +5,12 @@ import { dependencies } from '../../src/lib/dependencies.js';
 import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
 import { ChangeFeed } from '../../src/lib/replication/change-feed.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
-import {
-  type ReplicationJob,
-  ReplicationWorker,
-  type WorkerDeps,
-} from '../../src/lib/replication/replication-worker.js';
+import type { ReplicationJob } from '../../src/lib/replication/replication-worker.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
+import { workerWith } from '../support/worker-with.js';
 
 const connector = useConnector();
 let tenant: TenantState;
@@ -101,23 +98,6 @@ const runRecord = async (runId: string) =>
       .storage.table<TenantPartitionRow>(tableNames.tenants)
       .get(tenant.id, tenantRows.run(runId))
   )?.entity;
-
-/** A worker like the app's, with its own queue and whatever the test changes. */
-function workerWith(queueName: string, changes: Partial<WorkerDeps> = {}): ReplicationWorker {
-  const app = services();
-  return new ReplicationWorker({
-    tenants: dependencies().storage.table(tableNames.tenants),
-    replica: app.replica,
-    registry: app.registry,
-    secrets: app.tenantSecrets,
-    tokens: app.tokens,
-    outbox: app.outbox,
-    queue: dependencies().storage.queue<ReplicationJob>(queueName),
-    graphEndpoint: dependencies().settings.graphEndpoint,
-    sliceMs: 60_000,
-    ...changes,
-  });
-}
 
 describe('replication', () => {
   let cursor: string | undefined;

@@ -46,6 +46,8 @@ export interface Settings {
   runHistoryDays: number;
   /** Removals one run may store before it holds them for an operator to release. */
   replicationDeleteThreshold: DeletionThreshold;
+  /** How long a run waits out faults that are not its tenant's (throttling, Graph or Key Vault down) before it fails. */
+  replicationRetryHorizonHours: number;
 }
 
 export class SettingsError extends ConnectorError {
@@ -101,6 +103,7 @@ const schema = z.object({
   REPLICATION_WINDOW_MINUTES: optional(wholeNumber(1, 24 * 60)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
+  REPLICATION_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 72)),
   REPLICATION_DELETE_THRESHOLD: optional(
     z
       .string()
@@ -156,6 +159,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     replicationSliceSeconds: values.REPLICATION_SLICE_SECONDS ?? 240,
     runHistoryDays: values.RUN_HISTORY_DAYS ?? 90,
     replicationDeleteThreshold: values.REPLICATION_DELETE_THRESHOLD ?? defaultDeletionThreshold,
+    replicationRetryHorizonHours: values.REPLICATION_RETRY_HORIZON_HOURS ?? 6,
   });
 }
 

@@ -7,6 +7,7 @@ export type CredentialProblemCode =
   | 'app_not_found'
   | 'tenant_not_found'
   | 'consent_missing'
+  | 'secret_disabled'
   | 'blocked_by_conditional_access'
   | 'sign_in_failed';
 
@@ -20,6 +21,8 @@ export const credentialProblemText: Record<CredentialProblemCode, string> = {
     'No tenant with this ID exists. Check the Directory (tenant) ID on the app registration’s Overview page.',
   consent_missing:
     'The app has not been granted admin consent. Grant admin consent for its API permissions, then try again.',
+  secret_disabled:
+    "The connector's stored secret for this service is disabled in Key Vault. Enable it, or reconnect the tenant with a new secret.",
   blocked_by_conditional_access: 'A Conditional Access policy of the tenant blocks the app from signing in.',
   sign_in_failed: 'Microsoft refused the sign-in for a reason the connector does not recognise.',
 };

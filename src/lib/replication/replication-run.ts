@@ -40,6 +40,9 @@ export interface ReplicationRunRecord {
   releaseOf?: string;
   /** For a held run: the run an operator started to release it. */
   releasedBy?: string;
+  /** Since when the run waits out a fault that is not its tenant's, and which (it fails past the horizon). */
+  waitingSince?: string;
+  waitingFor?: string;
 }
 
 export const runStatuses = ['queued', 'running', 'completed', 'held', 'failed', 'skipped'] as const;
@@ -127,6 +130,12 @@ export const replicationRunViewSchema = z.object({
       'Removals the run held back because they were more than REPLICATION_DELETE_THRESHOLD allows: nothing of them was removed. POST …/release stores them.',
     ),
   releaseOf: z.string().optional().describe('The run whose held removals this run releases'),
+  waiting: z
+    .object({ since: z.iso.datetime(), reason: z.string() })
+    .optional()
+    .describe(
+      'The run waits out a fault that is not the tenant’s, retrying, until REPLICATION_RETRY_HORIZON_HOURS',
+    ),
 });
 export type ReplicationRunView = z.infer<typeof replicationRunViewSchema>;
 
@@ -162,5 +171,8 @@ export function toRunView(record: ReplicationRunRecord, now = new Date()): Repli
         }
       : {}),
     ...(record.releaseOf ? { releaseOf: record.releaseOf } : {}),
+    ...(record.waitingSince && record.waitingFor && !runEnded(record.status)
+      ? { waiting: { since: record.waitingSince, reason: record.waitingFor } }
+      : {}),
   };
 }

@@ -107,6 +107,8 @@ export class ReplicationSlice {
     const { run } = this;
     run.status = 'running';
     run.startedAt ??= new Date().toISOString();
+    run.waitingSince = undefined;
+    run.waitingFor = undefined;
     run.slices += 1;
     await this.save();
     let firstPage = true;

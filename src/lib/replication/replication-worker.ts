@@ -6,6 +6,7 @@ import { consoleLogger, type Logger } from '../hosting/logger.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import { VaultUnavailable } from '../secrets/vault-unavailable.js';
 import type { TableTransaction } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { PartitionLease } from '../storage/partition-lease.js';
@@ -47,6 +48,10 @@ export interface WorkerDeps {
   deletionThreshold?: DeletionThreshold;
   /** The cloud's Graph has the Teams telephony endpoints (true when not said). */
   teamsApis?: boolean;
+  /** How long a run waits out faults that are not its tenant's before it fails (6 hours by default). */
+  retryHorizonHours?: number;
+  /** How long such a run's job waits before it is tried again (5 minutes by default). */
+  waitSeconds?: number;
 }
 
 const finished = (run: ReplicationRunRecord) => runEnded(run.status);
@@ -128,6 +133,8 @@ export class ReplicationWorker {
       token = (await this.deps.tokens.token(job.tenantId, credential.clientId, credential.secret))
         .accessToken;
     } catch (error) {
+      if (error instanceof VaultUnavailable)
+        return this.waitOut(job, 'the connector could not use its Key Vault', log);
       if (!(error instanceof CredentialProblem)) throw error;
       await this.deps.registry.markCredentialsInvalid(job.tenantId, error.code, serviceId);
       return this.fail(job, `credentials do not work: ${error.code}`, log);
@@ -230,6 +237,32 @@ export class ReplicationWorker {
     await transaction.commit();
     await this.deps.outbox.kick(job.tenantId);
     return held ? 'held' : 'completed';
+  }
+
+  /**
+   * Waits out a fault that is not the tenant's: the run says what it waits for, its job comes back later (without
+   * using up the message's tries), and no tenant changes status; only past the retry horizon does the run fail.
+   */
+  private async waitOut(job: ReplicationJob, reason: string, log: Logger): Promise<WorkOutcome> {
+    const stored = await this.deps.tenants.get(job.tenantId, tenantRows.run(job.runId));
+    if (!stored || finished(stored.entity)) return 'already_done';
+    const since = stored.entity.waitingSince ?? new Date().toISOString();
+    const horizonHours = this.deps.retryHorizonHours ?? 6;
+    if (Date.now() - Date.parse(since) > horizonHours * 3_600_000)
+      return this.fail(job, `${reason}, for more than ${horizonHours} hours`, log);
+    await this.deps.tenants.update(
+      {
+        ...stored.entity,
+        rowKey: tenantRows.run(job.runId),
+        waitingSince: since,
+        waitingFor: reason,
+        updatedAt: new Date().toISOString(),
+      },
+      stored.etag,
+    );
+    await this.deps.queue.send(job, { visibilityDelaySeconds: this.deps.waitSeconds ?? 300 });
+    log.warn(`${job.tenantId}: replication run ${job.runId} waits: ${reason}`);
+    return 'deferred';
   }
 
   /** Gives a run up for good (its job kept failing): failed, once, and the core told; 'unknown' for no such run. */

@@ -1,5 +1,7 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { SecretClient } from '@azure/keyvault-secrets';
+import { CredentialProblem } from '../identity/credential-problem.js';
+import { VaultUnavailable, vaultErrorCodes } from './vault-unavailable.js';
 
 /** One customer tenant's app registration credential for one Direct Routing service. */
 export interface TenantCredential {
@@ -49,17 +51,25 @@ export class TenantSecretStore {
       },
     };
     try {
-      await this.client.setSecret(name, credential.secret, options);
+      try {
+        await this.client.setSecret(name, credential.secret, options);
+      } catch (error) {
+        // A soft-deleted secret of the same name (an earlier offboarding) blocks the name: recover it, then write.
+        if (!(isRestError(error) && error.statusCode === 409)) throw error;
+        await (await this.client.beginRecoverDeletedSecret(name)).pollUntilDone();
+        await this.client.setSecret(name, credential.secret, options);
+      }
     } catch (error) {
-      // A soft-deleted secret of the same name (an earlier offboarding) blocks the name: recover it, then write.
-      if (!(isRestError(error) && error.statusCode === 409)) throw error;
-      await (await this.client.beginRecoverDeletedSecret(name)).pollUntilDone();
-      await this.client.setSecret(name, credential.secret, options);
+      if (isRestError(error)) throw new VaultUnavailable({ cause: error });
+      throw error;
     }
     this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
   }
 
-  /** The credential, or undefined when there is none (or it is disabled). */
+  /**
+   * The credential, or undefined when there is none. A secret disabled in Key Vault is the tenant's credential
+   * problem (`secret_disabled`); any other refusal or failure of the vault is the connector's (VaultUnavailable).
+   */
   async get(tenantId: string, serviceId: string): Promise<TenantCredential | undefined> {
     const name = tenantSecretName(tenantId, serviceId);
     const cached = this.cache.get(name);
@@ -76,8 +86,10 @@ export class TenantSecretStore {
       this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
       return credential;
     } catch (error) {
-      if (isRestError(error) && (error.statusCode === 404 || error.statusCode === 403)) return undefined;
-      throw error;
+      const { status, inner } = vaultErrorCodes(error);
+      if (status === 404) return undefined;
+      if (status === 403 && inner === 'SecretDisabled') throw new CredentialProblem('secret_disabled');
+      throw new VaultUnavailable({ cause: error });
     }
   }
 

@@ -40,6 +40,7 @@ describe('parseSettings', () => {
       replicationSliceSeconds: 240,
       runHistoryDays: 90,
       replicationDeleteThreshold: { kind: 'count', objects: 500 },
+      replicationRetryHorizonHours: 6,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });

@@ -7,6 +7,7 @@ import type { BrowserRefusalCode } from './browser-refused.js';
 type InvitationCode = InvitationUnavailable['code'];
 type PageCode =
   | 'graph_request_failed'
+  | 'vault_unavailable'
   | BrowserRefusalCode
   | `state_${StateRefusal}`
   | InvitationCode
@@ -78,6 +79,12 @@ const pages: Record<PageCode, RefusalPage> = {
   app_not_found: { ...signInFailed, field: 'clientId' },
   tenant_not_found: { ...signInFailed, field: 'tenantId' },
   consent_missing: signInFailed,
+  secret_disabled: signInFailed,
+  vault_unavailable: {
+    status: 503,
+    title: 'Please try again later',
+    text: 'The connector cannot reach what it keeps for your connection right now. Nothing changed; try again in a few minutes.',
+  },
   blocked_by_conditional_access: signInFailed,
   sign_in_failed: signInFailed,
 };
