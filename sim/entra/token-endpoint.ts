@@ -145,21 +145,21 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
       const wids = tenant.rolesOf(user.id);
       const scp = graphScopes(grant.scopes, graphResources);
       const iss = `${authorityHost}/${tenant.id}/v2.0`;
+      // Microsoft Graph takes v1.0 access tokens (its manifest), whichever endpoint issued them.
       const accessToken = await issuer.sign(
         {
           aud: graphResources[0],
-          iss,
+          iss: `https://sts.windows.net/${tenant.id}/`,
           tid: tenant.id,
           oid: user.id,
           sub: user.id,
-          azp: app.appId,
           appid: app.appId,
           idtyp: 'user',
           scp: scp.join(' '),
           ...(emitsWids(app) ? { wids } : {}),
           upn: user.userPrincipalName,
           name: user.displayName,
-          ver: '2.0',
+          ver: '1.0',
         },
         accessTokenLifetimeSeconds,
       );
@@ -226,17 +226,18 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
           (assignment) => graphAppRoleValue(assignment.appRoleId) ?? [],
         )
       : [];
+    // Microsoft Graph and Key Vault take v1.0 access tokens, whichever endpoint issued them.
     const accessToken = await issuer.sign(
       {
         aud: resource,
-        iss: `${authorityHost}/${tenant.id}/v2.0`,
+        iss: `https://sts.windows.net/${tenant.id}/`,
         tid: tenant.id,
         oid: principal?.id,
         sub: principal?.id,
-        azp: app.appId,
         appid: app.appId,
+        appidacr: '1',
         idtyp: 'app',
-        ver: '2.0',
+        ver: '1.0',
         ...(roles.length > 0 ? { roles } : {}),
       },
       accessTokenLifetimeSeconds,

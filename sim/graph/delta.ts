@@ -114,6 +114,11 @@ export function deltaQuery(kind: Kind, config: GraphConfig, baseUrl: string) {
         const id = order[index] as string;
         const live = kind === 'users' ? tenant.users.has(id) : tenant.groups.has(id);
         if (!live) {
+          // The initial round may report objects in the recycle bin as removed, too (Graph: "@removed
+          // entries can appear in the initial round"): a client must take a removal of what it never saw.
+          const removed = kind === 'users' ? tenant.removedUsers.get(id) : tenant.removedGroups.get(id);
+          if (removed?.reason === 'changed' && config.initialRoundRemovals)
+            value.push(render(id, cursor.sel));
           index += 1;
           continue;
         }

@@ -31,6 +31,8 @@ export interface GraphConfig {
    * has neither, and answers their paths as any unknown segment.
    */
   teamsApis: boolean;
+  /** Whether a full (initial) delta round lists soft-deleted objects as `@removed` too, as Graph may. */
+  initialRoundRemovals: boolean;
 }
 
 export const defaultGraphConfig: GraphConfig = {
@@ -46,4 +48,5 @@ export const defaultGraphConfig: GraphConfig = {
   deltaTokenLifetimeMs: 7 * 24 * 3600 * 1000,
   directoryReplicationMs: 0,
   teamsApis: true,
+  initialRoundRemovals: true,
 };

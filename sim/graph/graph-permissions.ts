@@ -11,9 +11,10 @@ function derivedId(name: string): string {
 }
 
 /**
- * Graph's application permissions (app roles) as its service principal publishes them. Ids from Microsoft's permissions reference;
- * the Teams ones are UNCONFIRMED there, so the simulator derives its own and the connector must resolve them
- * by `value` from the service principal's `appRoles`, as it would against the real Graph.
+ * Graph's application permissions (app roles) as its service principal publishes them, with the ids of
+ * Microsoft's permissions reference (https://learn.microsoft.com/graph/permissions-reference). The Teams ones are
+ * not confirmed there, so the simulator derives its own: the connector resolves every permission by `value` from
+ * the service principal's `appRoles`, as it must against the real Graph.
  */
 export const graphAppRoles: { id: string; value: string }[] = [
   { id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All' },
@@ -26,15 +27,12 @@ export const graphAppRoles: { id: string; value: string }[] = [
   { id: '18a4783c-866b-4cc7-a460-3d5e5662c884', value: 'Application.ReadWrite.OwnedBy' },
   { id: '5facf0c1-8979-4e95-abcf-ff3d079771c0', value: 'LicenseAssignment.ReadWrite.All' },
   { id: '483bed4a-2ad3-4361-a73b-c83ccdbdc53c', value: 'RoleManagement.Read.Directory' },
-  // Not in Microsoft's published list: simulator-derived ids, resolved by value like the UNCONFIRMED ones.
-  ...[
-    'Application.Read.All',
-    'Application.ReadWrite.All',
-    'AppRoleAssignment.ReadWrite.All',
-    'Directory.ReadWrite.All',
-    'Group.ReadWrite.All',
-    'RoleManagement.ReadWrite.Directory',
-  ].map((value) => ({ id: derivedId(value), value })),
+  { id: '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30', value: 'Application.Read.All' },
+  { id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', value: 'Application.ReadWrite.All' },
+  { id: '06b708a9-e830-4db3-a914-8e69da51d44f', value: 'AppRoleAssignment.ReadWrite.All' },
+  { id: '19dbc75e-c2e2-444c-a770-ec69d8559fc7', value: 'Directory.ReadWrite.All' },
+  { id: '62a82d76-70ea-41e2-9197-370581804d09', value: 'Group.ReadWrite.All' },
+  { id: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8', value: 'RoleManagement.ReadWrite.Directory' },
   { id: derivedId('TeamsUserConfiguration.Read.All'), value: 'TeamsUserConfiguration.Read.All' },
   { id: derivedId('TeamsTelephoneNumber.Read.All'), value: 'TeamsTelephoneNumber.Read.All' },
   { id: derivedId('TeamsTelephoneNumber.ReadWrite.All'), value: 'TeamsTelephoneNumber.ReadWrite.All' },

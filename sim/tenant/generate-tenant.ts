@@ -84,7 +84,8 @@ const lastNames = [
 ];
 const locations = ['GB', 'US', 'DE', 'FR', 'NL', 'IE'];
 const departments = ['Sales', 'Support', 'Finance', 'Engineering', 'Operations', 'Marketing'];
-const phoneSystemSkuId = '440eaaa8-b3e0-484b-a8be-62870b9ba70a';
+/** Microsoft Teams Phone Standard (MCOEV); 440eaaa8-… is PHONESYSTEM_VIRTUALUSER, for resource accounts. */
+const phoneSystemSkuId = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd';
 
 /**
  * Builds a tenant from a seed and sizes: the same spec always gives the same ids, names, memberships and

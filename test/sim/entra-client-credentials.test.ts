@@ -32,7 +32,7 @@ async function entraErrorOf(promise: Promise<unknown>): Promise<ServerError> {
 }
 
 describe('Entra client credentials through msal-node', () => {
-  it('issues an RS256 app-only token with tid, oid, aud and the granted roles', async () => {
+  it('issues an RS256 app-only token, v1.0-shaped as Graph takes them, with tid, oid, aud and the granted roles', async () => {
     const app = registerCustomerApp(simulator, customerTenant, ['User.Read.All', 'Group.Read.All']);
     const result = await acquire(customerTenant, app.clientId, app.clientSecret);
     expect(result?.tokenType).toBe('Bearer');
@@ -47,7 +47,9 @@ describe('Entra client credentials through msal-node', () => {
       aud: simulator.graphEndpoint,
       appid: app.clientId,
       idtyp: 'app',
-      iss: `${simulator.authorityHost}/${customerTenant}/v2.0`,
+      // Graph takes v1.0 access tokens: that issuer and version, whichever endpoint issued them.
+      iss: `https://sts.windows.net/${customerTenant}/`,
+      ver: '1.0',
     });
     expect(claims.roles).toEqual(['User.Read.All', 'Group.Read.All']);
     expect(claims.oid).toBe(

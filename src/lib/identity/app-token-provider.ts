@@ -1,21 +1,16 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import type { Settings } from '../config/settings.js';
+import { appTokenFacts } from './app-token-facts.js';
 import { toCredentialProblem } from './credential-problem.js';
 
 export interface AppToken {
   accessToken: string;
-  /** Application permissions granted by admin consent (the token's `roles` claim). */
+  /** Application permissions granted by admin consent (see app-token-facts.ts). */
   roles: string[];
+  /** The app's service principal in the tenant (see app-token-facts.ts). */
+  servicePrincipalId: string;
   expiresOn: Date;
-}
-
-function claimsOf(token: string): { roles?: string[] } {
-  try {
-    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-  } catch {
-    return {};
-  }
 }
 
 /**
@@ -71,7 +66,7 @@ export class AppTokenProvider {
     if (!result?.accessToken) throw toCredentialProblem({ name: 'ServerError' });
     return {
       accessToken: result.accessToken,
-      roles: claimsOf(result.accessToken).roles ?? [],
+      ...appTokenFacts(result.accessToken),
       expiresOn: result.expiresOn ?? new Date(Date.now() + 3_000_000),
     };
   }

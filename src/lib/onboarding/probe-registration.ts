@@ -9,13 +9,6 @@ export interface RegistrationFacts {
   appRoleIds: string[] | null;
 }
 
-function servicePrincipalOf(accessToken: string): string {
-  const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-    oid?: string;
-  };
-  return claims.oid ?? '';
-}
-
 /**
  * Proves an app registration's credentials by getting an app-only token in its tenant, and reads what the app
  * holds: the permissions granted by admin consent (the token's `roles`) and its directory roles (Graph). Throws a
@@ -28,7 +21,7 @@ export async function probeRegistration(
   options: { fresh?: boolean } = {},
 ): Promise<RegistrationFacts> {
   const token = await tokens.token(credential.tenantId, credential.clientId, credential.secret, options);
-  const servicePrincipalId = servicePrincipalOf(token.accessToken);
+  const { servicePrincipalId } = token;
   let appRoleIds: string[] | null;
   try {
     const assignments = await graph.all<{ roleDefinitionId: string }>(
