@@ -58,12 +58,31 @@ describe('the change feed', () => {
     expect(await feed.read(tenantId, all.at(-1)?.seq, 100)).toEqual([]);
   });
 
-  it('rewrites rather than repeats a flush stored again under the same base', async () => {
+  it('finds the flushes stored from a base on, with what they wrote to their rows, and serves none of that', async () => {
     const { feed } = freshFeed();
-    const base = nextFeedBase();
-    await feed.append(tenantId, base, changes(300));
-    await feed.append(tenantId, base, changes(300));
-    expect(await feed.read(tenantId, undefined, 10_000)).toHaveLength(300);
+    const settled = nextFeedBase();
+    await feed.append(tenantId, settled, changes(3));
+    const next = nextFeedBase(settled);
+    const cutShort = nextFeedBase(next);
+    const stored = changes(400, 3).map((change) => ({
+      ...change,
+      row: { hash: `h-${change.id}`, gen: '4' },
+    }));
+    const appended = await feed.append(tenantId, cutShort, stored);
+
+    const unsettled = await feed.unsettled(tenantId, next);
+    expect(unsettled.map((flush) => flush.base)).toEqual([cutShort]);
+    expect(unsettled[0]?.changes).toEqual(stored);
+    expect(unsettled[0]?.lastSeq).toBe(appended.lastSeq);
+    expect(await feed.unsettled(tenantId, nextFeedBase(cutShort))).toEqual([]);
+    expect((await feed.unsettled(tenantId, undefined)).map((flush) => flush.base)).toEqual([
+      settled,
+      cutShort,
+    ]);
+
+    const served = await feed.read(tenantId, undefined, 10_000);
+    expect(served).toHaveLength(403);
+    expect(served.some((change) => 'row' in change)).toBe(false);
   });
 
   it('keeps a transaction under 4 MiB when names take three bytes a character', async () => {

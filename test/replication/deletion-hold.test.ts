@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { TenantState } from '../../sim/tenant/tenant-state.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { until } from '../support/eventually.js';
+import { checkFeedsAfterEach } from '../support/feed-invariant.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector({ REPLICATION_DELETE_THRESHOLD: '10' });
+checkFeedsAfterEach(connector);
 
 async function generate(seed: number): Promise<TenantState> {
   const summary = connector.simulator.control.generateTenant({

@@ -2,11 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { until } from '../support/eventually.js';
+import { checkFeedsAfterEach } from '../support/feed-invariant.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 
 // The US Government cloud, its endpoints pointed at the simulator, whose Graph answers as a national cloud's.
 const connector = useConnector({ CLOUD: 'AzureUSGovernment' });
+checkFeedsAfterEach(connector);
 let tenantId: string;
 
 beforeAll(async () => {

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { services } from '../../src/app-services.js';
 import { until } from '../support/eventually.js';
+import { checkFeedsAfterEach } from '../support/feed-invariant.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector();
+checkFeedsAfterEach(connector);
 let tenantId: string;
 
 beforeAll(async () => {

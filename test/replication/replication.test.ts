@@ -8,11 +8,13 @@ import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
 import type { ReplicationJob } from '../../src/lib/replication/replication-worker.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
+import { checkFeedsAfterEach } from '../support/feed-invariant.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 import { workerWith } from '../support/worker-with.js';
 
 const connector = useConnector();
+checkFeedsAfterEach(connector);
 let tenant: TenantState;
 let clientId: string;
 

@@ -4,11 +4,13 @@ import { dependencies } from '../../src/lib/dependencies.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
+import { checkFeedsAfterEach } from '../support/feed-invariant.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 import { workerWith } from '../support/worker-with.js';
 
 const connector = useConnector();
+checkFeedsAfterEach(connector);
 let tenantId: string;
 
 beforeAll(async () => {

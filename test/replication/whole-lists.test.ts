@@ -4,10 +4,12 @@ import { services } from '../../src/app-services.js';
 import { dependencies } from '../../src/lib/dependencies.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
+import { checkFeedsAfterEach } from '../support/feed-invariant.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector();
+checkFeedsAfterEach(connector);
 
 async function generate(seed: number, numbers: number, voiceUsers = 3): Promise<TenantState> {
   const summary = connector.simulator.control.generateTenant({

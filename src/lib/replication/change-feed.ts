@@ -17,7 +17,28 @@ export interface ChangeEntry extends Change {
   seq: string;
 }
 
-type FeedRow = { changes: string };
+/**
+ * What a flush writes to the change's row besides its data (kept in the feed, never served), so that a flush
+ * cut short after its changes were stored can be finished from them.
+ */
+export interface RowWrite {
+  hash?: string;
+  gen?: string;
+  /** The whole row is replaced (it was removed and came back in the same flush). */
+  replace?: boolean;
+}
+
+/** A change as a flush stores it. */
+export type StoredChange = Change & { row?: RowWrite };
+
+/** The changes a flush stored whose checkpoint was never saved, and the position of the last. */
+export interface UnsettledFlush {
+  base: string;
+  changes: StoredChange[];
+  lastSeq: string;
+}
+
+export type FeedRow = { changes: string };
 
 const batchDigits = 4;
 const entryDigits = 3;
@@ -40,9 +61,10 @@ export function nextFeedBase(after?: string): string {
 
 /**
  * The replica's change feed, in the `ReplicaChanges` table, one partition per tenant. Changes are stored in
- * batches (a row holds up to a few hundred as JSON), keyed by the flush's base and the batch's number, so
- * writing the same flush again (after a crash) overwrites rather than repeats it. Positions sort in the order
- * changes were made; a reader always sees a prefix of them, since one writer per tenant commits in order.
+ * batches (a row holds up to a few hundred as JSON), keyed by the flush's base and the batch's number.
+ * Positions sort in the order changes were made; a reader always sees a prefix of them, since one writer per
+ * tenant commits in order. A flush stores its changes before its rows, so what the feed holds is always at
+ * least what the replica holds; a flush cut short is finished from the feed (`unsettled`), never stored again.
  */
 export class ChangeFeed {
   constructor(private readonly table: EntityTable<FeedRow>) {}
@@ -51,10 +73,10 @@ export class ChangeFeed {
   async append(
     tenantId: string,
     base: string,
-    changes: Change[],
+    changes: StoredChange[],
   ): Promise<{ lastSeq?: string; transactions: number }> {
     const rows: (FeedRow & { rowKey: string })[] = [];
-    let batch: Change[] = [];
+    let batch: StoredChange[] = [];
     let chars = 0;
     const close = () => {
       if (batch.length === 0) return;
@@ -105,8 +127,8 @@ export class ChangeFeed {
     );
     const entries: ChangeEntry[] = [];
     for await (const { entity } of this.table.query(filter)) {
-      const changes = JSON.parse(entity.changes) as Change[];
-      for (const [index, change] of changes.entries()) {
+      const changes = JSON.parse(entity.changes) as StoredChange[];
+      for (const [index, { row: _row, ...change }] of changes.entries()) {
         const seq = `${entity.rowKey}${String(index).padStart(entryDigits, '0')}`;
         if (cursor && seq <= cursor) continue;
         entries.push({ seq, ...change });
@@ -114,5 +136,29 @@ export class ChangeFeed {
       }
     }
     return entries;
+  }
+
+  /**
+   * The flushes stored from `base` on (the tenant's next base: anything there was stored by a flush whose
+   * checkpoint was never saved), oldest first.
+   */
+  async unsettled(tenantId: string, base: string | undefined): Promise<UnsettledFlush[]> {
+    const filter = tableFilter.and(
+      tableFilter.partition(tenantId),
+      base ? tableFilter.rowKeysFrom(base) : undefined,
+    );
+    const flushes: UnsettledFlush[] = [];
+    for await (const { entity } of this.table.query(filter)) {
+      const changes = JSON.parse(entity.changes) as StoredChange[];
+      const flushBase = entity.rowKey.slice(0, 26);
+      let flush = flushes.at(-1);
+      if (flush?.base !== flushBase) {
+        flush = { base: flushBase, changes: [], lastSeq: '' };
+        flushes.push(flush);
+      }
+      flush.changes.push(...changes);
+      flush.lastSeq = `${entity.rowKey}${String(changes.length - 1).padStart(entryDigits, '0')}`;
+    }
+    return flushes;
   }
 }

@@ -1,8 +1,8 @@
 import pMap from 'p-map';
 import { type EntityTable, maxTransactionOperations } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
-import type { ChangeFeed } from './change-feed.js';
-import { changeOf, type PlannedWrite } from './planned-write.js';
+import type { Change, ChangeFeed, UnsettledFlush } from './change-feed.js';
+import { changeOf, type PlannedWrite, writeOf } from './planned-write.js';
 import { type ObjectKind, replicaPartition } from './replica-rows.js';
 
 export interface KindCounts {
@@ -32,9 +32,9 @@ const emptyChangeCounts = (): ChangeCounts => ({
 });
 
 /**
- * Stores one flush of planned writes: the changes they report in the feed first, under `base` (so the same flush
- * stored again after a crash rewrites the same positions), then the rows, partition by partition in full
- * transactions, a few partitions side by side.
+ * Stores one flush of planned writes: the changes they report in the feed first, under `base`, then the rows,
+ * partition by partition in full transactions, a few partitions side by side. A crash in between leaves the feed
+ * ahead of the rows; `finishFlush` brings the rows up to it.
  */
 export async function storeFlush(
   rows: EntityTable<ReplicaRow>,
@@ -43,16 +43,52 @@ export async function storeFlush(
   writes: readonly PlannedWrite[],
   base: string,
 ): Promise<Flushed> {
-  const counts = emptyChangeCounts();
   const changes = writes.flatMap((write) => changeOf(write) ?? []);
-  for (const change of changes) counts[change.kind][change.op === 'delete' ? 'deleted' : 'upserted'] += 1;
   const fed = await feed.append(tenantId, base, changes);
+  const transactions = await storeRows(rows, tenantId, writes, true);
+  return {
+    counts: countChanges(changes),
+    transactions: fed.transactions + transactions,
+    lastSeq: fed.lastSeq,
+  };
+}
+
+/**
+ * Finishes a flush whose changes were stored but whose checkpoint was not (the worker died): writes the rows its
+ * changes report, whether or not some were written already, and counts the changes, which the run never did.
+ */
+export async function finishFlush(
+  rows: EntityTable<ReplicaRow>,
+  tenantId: string,
+  flush: UnsettledFlush,
+): Promise<Flushed> {
+  const transactions = await storeRows(rows, tenantId, flush.changes.map(writeOf), false);
+  return { counts: countChanges(flush.changes), transactions, lastSeq: flush.lastSeq };
+}
+
+/** How many changes counts add up to. */
+export const changesIn = (counts: ChangeCounts): number =>
+  Object.values(counts).reduce((sum, kind) => sum + kind.upserted + kind.deleted, 0);
+
+function countChanges(changes: readonly Change[]): ChangeCounts {
+  const counts = emptyChangeCounts();
+  for (const change of changes) counts[change.kind][change.op === 'delete' ? 'deleted' : 'upserted'] += 1;
+  return counts;
+}
+
+/** Writes rows; returns the transactions spent. */
+async function storeRows(
+  rows: EntityTable<ReplicaRow>,
+  tenantId: string,
+  writes: readonly PlannedWrite[],
+  insertNew: boolean,
+): Promise<number> {
   const chunks = partitionChunks(tenantId, writes);
   await pMap(
     chunks,
     async ({ partition, writes: chunk }) => {
       try {
-        await commit(rows, partition, chunk, true);
+        await commit(rows, partition, chunk, insertNew);
       } catch (error) {
         // A row believed absent exists (a list showed an object twice across flushes): merge instead.
         if (!(error instanceof EntityExistsError)) throw error;
@@ -61,7 +97,7 @@ export async function storeFlush(
     },
     { concurrency: transactionConcurrency },
   );
-  return { counts, transactions: fed.transactions + chunks.length, lastSeq: fed.lastSeq };
+  return chunks.length;
 }
 
 /** The writes grouped by partition, in transactions of at most 100. */

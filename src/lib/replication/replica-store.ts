@@ -3,7 +3,7 @@ import type { EntityTable } from '../storage/entity-table.js';
 import { tableFilter } from '../storage/table-filters.js';
 import type { ChangeEntry, ChangeFeed } from './change-feed.js';
 import type { PlannedWrite } from './planned-write.js';
-import { type Flushed, type ReplicaRow, storeFlush } from './replica-flush.js';
+import { type Flushed, finishFlush, type ReplicaRow, storeFlush } from './replica-flush.js';
 import type { ReplicaReader, RowState } from './replica-planner.js';
 import { kindRange, type ObjectKind, replicaPartition, rowPrefix, tenantPartitions } from './replica-rows.js';
 
@@ -24,6 +24,17 @@ export class ReplicaStore implements ReplicaReader {
   /** Stores planned writes: their changes in the feed under `base`, then the rows (see replica-flush.ts). */
   flush(tenantId: string, writes: readonly PlannedWrite[], base: string): Promise<Flushed> {
     return storeFlush(this.rows, this.feed, tenantId, writes, base);
+  }
+
+  /**
+   * Finishes the flushes stored from `base` on (the tenant's next base) whose checkpoints were never saved, oldest
+   * first; returns what each stored, and its base.
+   */
+  async finishUnsettled(tenantId: string, base: string | undefined): Promise<(Flushed & { base: string })[]> {
+    const finished: (Flushed & { base: string })[] = [];
+    for (const flush of await this.feed.unsettled(tenantId, base))
+      finished.push({ ...(await finishFlush(this.rows, tenantId, flush)), base: flush.base });
+    return finished;
   }
 
   /** Changes after `cursor` (a change's seq), oldest first. */

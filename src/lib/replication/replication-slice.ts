@@ -4,6 +4,7 @@ import type { MessageQueue } from '../storage/message-queue.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { nextFeedBase } from './change-feed.js';
 import { crossesThreshold, type DeletionThreshold, describeThreshold } from './deletion-threshold.js';
+import { changesIn } from './replica-flush.js';
 import { markSeen, ReplicaPlanner, type SeenIndex, writesPerFlush } from './replica-planner.js';
 import type { ReplicaStore } from './replica-store.js';
 import {
@@ -96,10 +97,6 @@ export class ReplicationSlice {
     this.planner = new ReplicaPlanner(c.replica, c.job.tenantId);
     this.listed = new RunSavedIds(c.tenants, c.job.tenantId, c.run.runId, 'listed');
     this.deferredIds = new RunSavedIds(c.tenants, c.job.tenantId, c.run.runId, 'deferred');
-    // The run's own feed positions, so a flush repeated after a crash rewrites them; new ones if another run
-    // wrote since, so positions keep growing.
-    if (!this.run.feedBase || (this.state.feedBase && this.state.feedBase > this.run.feedBase))
-      this.run.feedBase = nextFeedBase(this.state.feedBase);
   }
 
   /** Works until the run is done ('done') or the slice's time is up ('continued', its continuation queued). */
@@ -110,6 +107,7 @@ export class ReplicationSlice {
     run.waitingSince = undefined;
     run.waitingFor = undefined;
     run.slices += 1;
+    await this.finishUnsettledFlush();
     await this.save();
     let firstPage = true;
     try {
@@ -145,6 +143,28 @@ export class ReplicationSlice {
       await this.storing.catch(() => undefined);
     }
     return 'done';
+  }
+
+  /**
+   * A flush cut short (its changes stored, not its checkpoint: the worker died) is finished from the feed before
+   * anything else, and counted here, once: its rows are written as its changes say, so planning again from the
+   * last checkpoint finds them stored and reports nothing twice, and the tenant's next base moves past it, so
+   * nothing overwrites it. Then the run's flushes take positions after every stored one.
+   */
+  private async finishUnsettledFlush(): Promise<void> {
+    const { run, state } = this;
+    const finished = await this.c.replica.finishUnsettled(this.c.job.tenantId, state.feedBase);
+    for (const flushed of finished) {
+      addFlushed(this.counts, flushed);
+      run.cursor = flushed.lastSeq;
+      state.feedBase = nextFeedBase(flushed.base);
+    }
+    if (finished.length > 0) {
+      const changes = finished.reduce((sum, flushed) => sum + changesIn(flushed.counts), 0);
+      this.note(`stored the rows of ${changes} change(s) a flush cut short had reported; counted once`);
+    }
+    if (!run.feedBase || (state.feedBase && state.feedBase > run.feedBase))
+      run.feedBase = nextFeedBase(state.feedBase);
   }
 
   /**
