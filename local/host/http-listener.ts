@@ -24,6 +24,13 @@ export interface HttpListenerOptions {
   runNow: (name: string, input: string) => boolean;
 }
 
+/** A parameter given more than once counts with its first value, as the Functions host hands it over. */
+function firstOfEach(search: URLSearchParams): Record<string, string> {
+  const query = new Map<string, string>();
+  for (const [name, value] of search) if (!query.has(name)) query.set(name, value);
+  return Object.fromEntries(query);
+}
+
 function buildRoutes(functions: HttpListenerOptions['functions']): HttpRoute[] {
   return functions
     .map(({ name, options }) => ({
@@ -136,7 +143,7 @@ export function createHttpListener(options: HttpListenerOptions): Server {
       method,
       url: `http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`,
       headers: headersOf(request),
-      query: Object.fromEntries(url.searchParams),
+      query: firstOfEach(url.searchParams),
       params,
       body: body.length > 0 ? { bytes: body } : undefined,
     });

@@ -35,6 +35,9 @@ function ofKind<K extends FunctionDefinition['kind']>(definitions: readonly Func
   >[];
 }
 
+/** How long Azure's queue trigger keeps a message it took invisible (renewing it while the function runs). */
+const defaultMessageLeaseSeconds = 600;
+
 function queueListeners(
   options: LocalHostOptions,
   functions: { name: string; options: StorageQueueFunctionOptions }[],
@@ -51,6 +54,7 @@ function queueListeners(
       service.getQueueClient(`${trigger.queueName}-poison`),
       options.hostConfig,
       options.log,
+      (options.settings.queueMessageLeaseSeconds ?? defaultMessageLeaseSeconds) * 1000,
     );
   });
 }

@@ -2,19 +2,22 @@ import { existsSync, readFileSync } from 'node:fs';
 
 /**
  * local.settings.json as Core Tools reads it (`Values` become the app's environment), plus a `LocalHost`
- * section that only this local host reads: its port and the keys that `authLevel` function and admin require.
+ * section that only this local host reads: the keys that `authLevel` function and admin require, and how long
+ * a dequeued message stays invisible between renewals.
  */
 export interface LocalSettings {
   values: Record<string, string>;
   port: number;
   functionKey: string;
   masterKey: string;
+  /** Azure's queue trigger takes a message for 10 minutes, renewed while its function runs. */
+  queueMessageLeaseSeconds?: number;
 }
 
 interface LocalSettingsJson {
   Values?: Record<string, unknown>;
   Host?: { LocalHttpPort?: number };
-  LocalHost?: { functionKey?: string; masterKey?: string };
+  LocalHost?: { functionKey?: string; masterKey?: string; queueMessageLeaseSeconds?: number };
 }
 
 export function localSettingsFrom(json: LocalSettingsJson): LocalSettings {
@@ -26,7 +29,14 @@ export function localSettingsFrom(json: LocalSettingsJson): LocalSettings {
   if (!functionKey || !masterKey) {
     throw new Error('local.settings.json: LocalHost.functionKey and LocalHost.masterKey are required.');
   }
-  return { values, port: json.Host?.LocalHttpPort ?? 7071, functionKey, masterKey };
+  const lease = json.LocalHost?.queueMessageLeaseSeconds;
+  return {
+    values,
+    port: json.Host?.LocalHttpPort ?? 7071,
+    functionKey,
+    masterKey,
+    ...(lease === undefined ? {} : { queueMessageLeaseSeconds: lease }),
+  };
 }
 
 export function readLocalSettings(path: string): LocalSettings {

@@ -23,9 +23,10 @@ export function decodeQueueMessage(
 
 /**
  * Polls one queue for a queue-triggered function, as the Functions host does: batches of `batchSize`, a new
- * batch when in-flight work drops to `newBatchThreshold`, back-off to `maxPollingInterval` while empty, the
- * message deleted on success, made visible again after `visibilityTimeout` on failure, and moved to
- * `<queue>-poison` once it has failed `maxDequeueCount` times.
+ * batch when in-flight work drops to `newBatchThreshold`, back-off to `maxPollingInterval` while empty, each
+ * message taken for `messageLeaseMs` and its lease renewed at half of that while its function runs (so a host
+ * that dies gives it back within one lease), deleted on success, made visible again after `visibilityTimeout`
+ * on failure, and moved to `<queue>-poison` once it has failed `maxDequeueCount` times.
  */
 export class QueueListener {
   private running = false;
@@ -40,6 +41,7 @@ export class QueueListener {
     private readonly poisonQueue: QueueClient,
     private readonly config: HostConfig,
     private readonly log: HostLog,
+    private readonly messageLeaseMs: number,
   ) {}
 
   async start(): Promise<void> {
@@ -67,7 +69,7 @@ export class QueueListener {
       try {
         const response = await this.queue.receiveMessages({
           numberOfMessages: batchSize,
-          visibilityTimeout: Math.ceil(this.config.functionTimeoutMs / 1000) + 30,
+          visibilityTimeout: this.leaseSeconds,
         });
         messages = response.receivedMessageItems;
       } catch (error) {
@@ -84,6 +86,41 @@ export class QueueListener {
       await this.sleep(idleMs);
       idleMs = Math.min(idleMs * 2, maxPollingIntervalMs);
     }
+  }
+
+  private get leaseSeconds(): number {
+    return Math.max(1, Math.round(this.messageLeaseMs / 1000));
+  }
+
+  /**
+   * Keeps a message invisible while its function runs; `stop` ends that and gives the latest pop receipt (each
+   * renewal makes a new one). A renewal that fails is logged: the message may come back to another invocation.
+   */
+  private holdLease(message: DequeuedMessageItem): { stop: () => Promise<string> } {
+    let receipt = message.popReceipt;
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(async () => {
+        try {
+          const renewed = await this.queue.updateMessage(
+            message.messageId,
+            receipt,
+            undefined,
+            this.leaseSeconds,
+          );
+          if (renewed.popReceipt) receipt = renewed.popReceipt;
+        } catch (error) {
+          this.log('warning', `Message ${message.messageId}: lease not renewed: ${(error as Error).message}`);
+        }
+      });
+    }, this.messageLeaseMs / 2);
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await renewing;
+        return receipt;
+      },
+    };
   }
 
   private sleep(ms: number): Promise<void> {
@@ -107,13 +144,22 @@ export class QueueListener {
       nextVisibleTime: message.nextVisibleOn.toISOString(),
       popReceipt: message.popReceipt,
     };
+    const lease = this.holdLease(message);
+    let succeeded = false;
     try {
       await invokeFunction(this.name, this.config.functionTimeoutMs, this.log, metadata, (context) =>
         this.options.handler(payload, context),
       );
-      await this.queue.deleteMessage(message.messageId, message.popReceipt);
+      succeeded = true;
     } catch {
-      await this.release(message);
+      // Released below.
+    }
+    const popReceipt = await lease.stop();
+    if (!succeeded) return this.release({ ...message, popReceipt });
+    try {
+      await this.queue.deleteMessage(message.messageId, popReceipt);
+    } catch (error) {
+      this.log('warning', `Message ${message.messageId} could not be deleted: ${(error as Error).message}`);
     }
   }
 

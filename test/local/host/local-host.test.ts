@@ -4,6 +4,7 @@ import { hostConfigFrom } from '../../../local/host/host-config.js';
 import type { HostLog } from '../../../local/host/invoke.js';
 import { type RunningHost, startLocalHost } from '../../../local/host/local-host.js';
 import { registeredFunctions } from '../../../src/lib/hosting/function-registry.js';
+import { until } from '../../support/eventually.js';
 import { seen } from './fixtures/sample-functions.js';
 
 const functionKey = 'function-key-for-tests';
@@ -41,6 +42,7 @@ beforeAll(async () => {
       port: 0,
       functionKey,
       masterKey,
+      queueMessageLeaseSeconds: 1,
     },
     listen: { port: 0 },
     log,
@@ -58,6 +60,11 @@ describe('local host: HTTP', () => {
     expect(response.headers.get('content-type')).toContain('application/json');
     expect(await response.json()).toEqual({ id: '42', name: 'widget', colour: 'red' });
     expect(response.headers.get('set-cookie')).toBe('visited=yes; Path=/api; HttpOnly; Secure; SameSite=Lax');
+  });
+
+  it('hands a function the first of a repeated query parameter, as the Functions host does', async () => {
+    const response = await fetch(`${host.url}/api/items/42/widget?colour=red&colour=blue`);
+    expect(await response.json()).toMatchObject({ colour: 'red' });
   });
 
   it('serves an optional parameter left out', async () => {
@@ -155,6 +162,21 @@ describe('local host: queue triggers', () => {
     await sleep(300);
     const properties = await service().getQueueClient('fixture-work').getProperties();
     expect(properties.approximateMessagesCount).toBe(0);
+  });
+
+  it('keeps a message taken while its function runs past the message lease, renewing it', async () => {
+    await service()
+      .getQueueClient('fixture-slow-work')
+      .sendMessage(Buffer.from(JSON.stringify({ job: 'long', ms: 2_600 })).toString('base64'));
+    await waitFor(() => seen.slow.length === 1);
+    const queue = service().getQueueClient('fixture-slow-work');
+    const left = await until(
+      async () => (await queue.getProperties()).approximateMessagesCount,
+      (count) => count === 0,
+    );
+    expect(left).toBe(0);
+    expect(seen.slow).toEqual([{ payload: { job: 'long', ms: 2_600 }, dequeueCount: 1 }]);
+    expect(logLines.filter((line) => line.includes('lease not renewed'))).toEqual([]);
   });
 
   it('retries a failing message and moves it to the poison queue after maxDequeueCount', async () => {
