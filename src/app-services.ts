@@ -144,6 +144,7 @@ export function buildServices(deps: Dependencies): AppServices {
       deletionThreshold: settings.replicationDeleteThreshold,
       teamsApis,
       retryHorizonHours: settings.replicationRetryHorizonHours,
+      leaseSeconds: settings.replicationLeaseSeconds,
     }),
     replicationScheduler: new ReplicationScheduler(
       tenants,

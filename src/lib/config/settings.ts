@@ -48,6 +48,8 @@ export interface Settings {
   replicationDeleteThreshold: DeletionThreshold;
   /** How long a run waits out faults that are not its tenant's (throttling, Graph or Key Vault down) before it fails. */
   replicationRetryHorizonHours: number;
+  /** The term of a tenant's replication lease (renewed while a worker works): how long a dead worker holds it. */
+  replicationLeaseSeconds: number;
 }
 
 export class SettingsError extends ConnectorError {
@@ -104,6 +106,7 @@ const schema = z.object({
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
   REPLICATION_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 72)),
+  REPLICATION_LEASE_SECONDS: optional(wholeNumber(10, 900)),
   REPLICATION_DELETE_THRESHOLD: optional(
     z
       .string()
@@ -160,6 +163,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     runHistoryDays: values.RUN_HISTORY_DAYS ?? 90,
     replicationDeleteThreshold: values.REPLICATION_DELETE_THRESHOLD ?? defaultDeletionThreshold,
     replicationRetryHorizonHours: values.REPLICATION_RETRY_HORIZON_HOURS ?? 6,
+    replicationLeaseSeconds: values.REPLICATION_LEASE_SECONDS ?? 120,
   });
 }
 

@@ -28,6 +28,7 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   run_not_found: { status: 404, title: 'No such replication run.' },
   run_not_held: { status: 409, title: 'The run holds no removals.' },
   vault_unavailable: { status: 503, title: 'The connector cannot use its Key Vault now.' },
+  identity_unavailable: { status: 503, title: 'Microsoft Entra is not answering now.' },
 };
 
 export const internalProblem: Problem = {

@@ -14,8 +14,15 @@ export class GraphError extends ConnectorError {
     readonly graphCode: string,
     message: string,
     readonly requestId?: string,
+    /** How long Graph asked to wait before trying again (Retry-After), or how long the client would have. */
+    readonly retryAfterMs?: number,
   ) {
     super(`Graph ${status} ${graphCode}: ${message}`);
+  }
+
+  /** Graph throttled the request, failed on its side or was not reached: trying again later may well work. */
+  get transient(): boolean {
+    return this.status === 429 || this.status >= 500 || this.status === 0;
   }
 }
 
@@ -42,12 +49,30 @@ export interface GraphClientOptions {
   /** Longest wait honoured from Retry-After, in seconds. */
   maxRetryAfterSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * When the caller's time is up (epoch ms): a wait that would end later is not waited here; the request fails with
+   * the wait it needs in `retryAfterMs`, for the caller to wait out (e.g. by coming back later).
+   */
+  deadline?: () => number;
   /** Called before each attempt (e.g. to pace), and with each response's headers. */
   beforeRequest?: () => Promise<void>;
   afterResponse?: (headers: Headers, status: number) => void;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Exponential back-off for a failure without Retry-After: 0.5 s, 1 s, 2 s, … up to 10 s. */
+const backoffMs = (attempt: number) => Math.min(2 ** attempt * 250, 10_000);
+
+/** Graph's error body; an error page that is not JSON (a gateway's HTML) reads as none. */
+function errorBody(text: string): { error?: { code?: string; message?: string } } | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as { error?: { code?: string; message?: string } };
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Microsoft Graph v1.0 over fetch: waits out a 429 as its Retry-After asks (a throttled request was not carried
@@ -94,36 +119,43 @@ export class GraphClient {
           signal: AbortSignal.timeout(60_000),
         });
       } catch (error) {
-        if (!idempotent || attempt >= this.maxAttempts)
-          throw new GraphError(0, 'network', asError(error).message);
-        await this.sleep(Math.min(2 ** attempt * 250, 10_000));
+        const waitMs = backoffMs(attempt);
+        if (!idempotent || attempt >= this.maxAttempts || this.pastDeadline(waitMs))
+          throw new GraphError(0, 'network', asError(error).message, undefined, waitMs);
+        await this.sleep(waitMs);
         continue;
       }
       this.options.afterResponse?.(response.headers, response.status);
       const retryable = response.status === 429 || (response.status >= 500 && idempotent);
-      if (retryable && attempt < this.maxAttempts) {
+      const asked = retryAfterMs(response.headers.get('retry-after'));
+      const waitMs = asked !== undefined && asked > 0 ? asked : backoffMs(attempt);
+      if (retryable && attempt < this.maxAttempts && !this.pastDeadline(waitMs)) {
         await response.body?.cancel();
-        const asked = retryAfterMs(response.headers.get('retry-after'));
-        const waitMs =
-          asked !== undefined && asked > 0
-            ? Math.min(asked, this.maxRetryAfterSeconds * 1000)
-            : Math.min(2 ** attempt * 250, 10_000);
-        await this.sleep(waitMs);
+        await this.sleep(Math.min(waitMs, this.maxRetryAfterSeconds * 1000));
         continue;
       }
       const text = await response.text();
-      const parsed = text ? (JSON.parse(text) as unknown) : undefined;
       if (!response.ok) {
-        const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+        const parsed = errorBody(text);
+        const error = parsed?.error;
         throw new GraphError(
           response.status,
           error?.code ?? 'unknown',
           error?.message ?? response.statusText,
           response.headers.get('request-id') ?? undefined,
+          retryable ? waitMs : undefined,
         );
       }
-      return { status: response.status, body: parsed as T, headers: response.headers };
+      return {
+        status: response.status,
+        body: (text ? JSON.parse(text) : undefined) as T,
+        headers: response.headers,
+      };
     }
+  }
+
+  private pastDeadline(waitMs: number): boolean {
+    return this.options.deadline !== undefined && Date.now() + waitMs > this.options.deadline();
   }
 
   get<T>(token: string, pathOrUrl: string): Promise<T> {

@@ -63,7 +63,7 @@ export class AppTokenProvider {
     } catch (error) {
       throw toCredentialProblem(error);
     }
-    if (!result?.accessToken) throw toCredentialProblem({ name: 'ServerError' });
+    if (!result?.accessToken) throw toCredentialProblem({ name: 'ServerError', status: 200 });
     return {
       accessToken: result.accessToken,
       ...appTokenFacts(result.accessToken),

@@ -1,4 +1,5 @@
 import { ConnectorError } from '../errors/connector-error.js';
+import { entraUnavailable, IdentityUnavailable } from './identity-unavailable.js';
 
 /** Why credentials do not work, in terms of what the tenant admin must fix. */
 export type CredentialProblemCode =
@@ -52,6 +53,7 @@ const byOAuthError: Record<string, CredentialProblemCode> = {
  * The description's text is never read: Microsoft says apps must not depend on it.
  */
 export function toCredentialProblem(error: unknown): CredentialProblem {
+  if (entraUnavailable(error)) throw new IdentityUnavailable({ cause: error });
   const failure = error as {
     errorCode?: string;
     errorNo?: string | number;

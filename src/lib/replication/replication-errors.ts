@@ -14,3 +14,11 @@ export class RunNotHeld extends ConnectorError {
     super(`Run ${runId} holds no removals now: only the tenant's current hold can be released.`);
   }
 }
+
+/** The tenant's replication lease was taken over while this worker held it (it stalled past the lease's term). */
+export class LeaseLost extends ConnectorError {
+  readonly code = 'replication_lease_lost';
+  constructor(readonly tenantId: string) {
+    super(`Another worker took over the replication lease of ${tenantId}; this one stopped.`);
+  }
+}

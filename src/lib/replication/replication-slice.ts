@@ -7,6 +7,7 @@ import { crossesThreshold, type DeletionThreshold, describeThreshold } from './d
 import { changesIn } from './replica-flush.js';
 import { markSeen, ReplicaPlanner, type SeenIndex, writesPerFlush } from './replica-planner.js';
 import type { ReplicaStore } from './replica-store.js';
+import { LeaseLost } from './replication-errors.js';
 import {
   firstListUrl,
   followingPage,
@@ -57,11 +58,26 @@ export interface SliceContext {
   deletionThreshold: DeletionThreshold;
   /** The cloud's Graph has the Teams telephony endpoints; without them those phases are skipped. */
   teamsApis: boolean;
+  /** Whether the tenant's lease was taken over (this worker must stop at once). */
+  leaseLost: () => boolean;
   log: Logger;
 }
 
+/** How a slice ended: the run is done, its continuation is queued, or it must wait out Graph for a while. */
+export type SliceEnd =
+  | { outcome: 'done' }
+  | { outcome: 'continued' }
+  | { outcome: 'waiting'; reason: string; retryAfterMs?: number };
+
 /** Progress is saved at least this often (each save stores what was planned first). */
 const checkpointEveryMs = 5_000;
+
+/** What a run waits for when Graph keeps answering with `error`. */
+function graphFault(error: GraphError): string {
+  if (error.status === 429) return 'Microsoft Graph throttled the tenant (429)';
+  if (error.status === 0) return 'Microsoft Graph could not be reached';
+  return `Microsoft Graph was unavailable (${error.status} ${error.graphCode})`;
+}
 
 const isExpiredDelta = (error: unknown) =>
   error instanceof GraphError &&
@@ -99,23 +115,25 @@ export class ReplicationSlice {
     this.deferredIds = new RunSavedIds(c.tenants, c.job.tenantId, c.run.runId, 'deferred');
   }
 
-  /** Works until the run is done ('done') or the slice's time is up ('continued', its continuation queued). */
-  async work(): Promise<'done' | 'continued'> {
+  /**
+   * Works until the run is done, the slice's time is up (its continuation queued), or Graph keeps failing or
+   * throttling (what was planned is stored and the position saved, for the worker to wait out).
+   */
+  async work(): Promise<SliceEnd> {
     const { run } = this;
     run.status = 'running';
     run.startedAt ??= new Date().toISOString();
-    run.waitingSince = undefined;
-    run.waitingFor = undefined;
     run.slices += 1;
     await this.finishUnsettledFlush();
     await this.save();
     let firstPage = true;
     try {
       while (run.phase !== 'done') {
+        this.checkLease();
         if (!firstPage && Date.now() - this.c.started > this.c.sliceMs) {
           await this.checkpoint();
           await this.c.queue.send(this.c.job);
-          return 'continued';
+          return { outcome: 'continued' };
         }
         firstPage = false;
         const phase = phaseNamed(run.phase);
@@ -123,9 +141,18 @@ export class ReplicationSlice {
           await this.skipPhase(phase);
           continue;
         }
-        const fetched = await this.fetch(phase);
+        let fetched: Awaited<ReturnType<ReplicationSlice['fetch']>>;
+        try {
+          fetched = await this.fetch(phase);
+        } catch (error) {
+          if (!(error instanceof GraphError) || !error.transient) throw error;
+          await this.checkpoint();
+          return { outcome: 'waiting', reason: graphFault(error), retryAfterMs: error.retryAfterMs };
+        }
         if (!fetched) continue;
         const { page, following } = fetched;
+        run.waitingSince = undefined;
+        run.waitingFor = undefined;
         await this.plan(phase, page);
         run.pages += 1;
         if (following) {
@@ -142,7 +169,12 @@ export class ReplicationSlice {
       // A flush still under way ends before the lease is given up.
       await this.storing.catch(() => undefined);
     }
-    return 'done';
+    return { outcome: 'done' };
+  }
+
+  /** Stops the slice once another worker took the tenant's lease over (this one stalled past its term). */
+  private checkLease(): void {
+    if (this.c.leaseLost()) throw new LeaseLost(this.c.job.tenantId);
   }
 
   /**
@@ -377,6 +409,7 @@ export class ReplicationSlice {
     const sealed = this.planner.seal();
     this.storing = (async () => {
       try {
+        this.checkLease();
         if (sealed.writes.length > 0) {
           const flushed = await this.c.replica.flush(
             this.c.job.tenantId,

@@ -5,6 +5,7 @@ import { ResourceUnitPacer } from '../graph/resource-unit-pacer.js';
 import { consoleLogger, type Logger } from '../hosting/logger.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
+import { IdentityUnavailable } from '../identity/identity-unavailable.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { VaultUnavailable } from '../secrets/vault-unavailable.js';
 import type { TableTransaction } from '../storage/entity-table.js';
@@ -14,6 +15,7 @@ import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { type DeletionThreshold, defaultDeletionThreshold, describeThreshold } from './deletion-threshold.js';
 import type { ReplicaStore } from './replica-store.js';
+import { LeaseLost } from './replication-errors.js';
 import {
   type ReplicationRunRecord,
   type ReplicationState,
@@ -50,14 +52,28 @@ export interface WorkerDeps {
   teamsApis?: boolean;
   /** How long a run waits out faults that are not its tenant's before it fails (6 hours by default). */
   retryHorizonHours?: number;
-  /** How long such a run's job waits before it is tried again (5 minutes by default). */
+  /** The longest such a run's job waits before it is tried again (5 minutes by default). */
   waitSeconds?: number;
+  /**
+   * The term of a tenant's replication lease, renewed every quarter of it while a slice works (2 minutes by
+   * default): how long a worker that died holds its tenant up once its message is back.
+   */
+  leaseSeconds?: number;
 }
 
 const finished = (run: ReplicationRunRecord) => runEnded(run.status);
 
-/** Longer than the function timeout, so a lease never ends under a live invocation. */
-const leaseMs = 15 * 60_000;
+/**
+ * Another run that has saved nothing for this long is taken as abandoned, so a tenant's next run may go ahead:
+ * three of Azure's 10-minute queue message leases, and longer than any wait a run schedules for itself.
+ */
+const abandonedAfterMs = 30 * 60_000;
+
+/** A job that finds its tenant's lease held comes back once that lease would have ended (within a minute). */
+function deferralSeconds(heldUntil: Date | undefined): number {
+  const remaining = heldUntil ? Math.ceil((heldUntil.getTime() - Date.now()) / 1000) : 60;
+  return Math.min(60, Math.max(1, remaining + 1));
+}
 
 /**
  * Replicates one tenant, one slice (invocation) at a time: takes the tenant's lease, lets one run at a time
@@ -85,17 +101,27 @@ export class ReplicationWorker {
       return 'already_done';
     }
     if (finished(stored.entity)) return 'already_done';
-    const lease = new PartitionLease(tenants, job.tenantId, tenantRows.replicationLease, leaseMs);
+    const lease = new PartitionLease(tenants, job.tenantId, tenantRows.replicationLease, this.leaseMs);
     if (!(await lease.acquire())) {
-      await this.deps.queue.send(job, { visibilityDelaySeconds: 60 });
+      await this.deps.queue.send(job, { visibilityDelaySeconds: deferralSeconds(lease.heldUntil) });
       return 'deferred';
     }
+    lease.keepRenewed();
     try {
       const run = (await tenants.get(job.tenantId, tenantRows.run(job.runId)))?.entity ?? stored.entity;
-      return await this.slice(job, run, started, log);
+      return await this.slice(job, run, started, log, () => lease.lost);
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) throw error;
+      log.warn(error.message);
+      await this.deps.queue.send(job, { visibilityDelaySeconds: deferralSeconds(undefined) });
+      return 'deferred';
     } finally {
       await lease.release();
     }
+  }
+
+  private get leaseMs(): number {
+    return (this.deps.leaseSeconds ?? 120) * 1000;
   }
 
   private async slice(
@@ -103,6 +129,7 @@ export class ReplicationWorker {
     run: ReplicationRunRecord,
     started: number,
     log: Logger,
+    leaseLost: () => boolean,
   ): Promise<WorkOutcome> {
     const { tenants } = this.deps;
     const tenant = (await this.deps.registry.get(job.tenantId))?.entity;
@@ -135,6 +162,8 @@ export class ReplicationWorker {
     } catch (error) {
       if (error instanceof VaultUnavailable)
         return this.waitOut(job, 'the connector could not use its Key Vault', log);
+      if (error instanceof IdentityUnavailable)
+        return this.waitOut(job, 'Microsoft Entra did not answer token requests', log);
       if (!(error instanceof CredentialProblem)) throw error;
       await this.deps.registry.markCredentialsInvalid(job.tenantId, error.code, serviceId);
       return this.fail(job, `credentials do not work: ${error.code}`, log);
@@ -142,7 +171,11 @@ export class ReplicationWorker {
 
     const pacer = this.pacers.get(job.tenantId) ?? new ResourceUnitPacer(this.deps.resourceBudget);
     this.pacers.set(job.tenantId, pacer);
-    const { graph, takeRequests } = pacedGraphClient(this.deps.graphEndpoint, pacer);
+    const { graph, takeRequests } = pacedGraphClient(
+      this.deps.graphEndpoint,
+      pacer,
+      () => started + this.deps.sliceMs,
+    );
     const slice = new ReplicationSlice({
       job,
       run,
@@ -159,16 +192,21 @@ export class ReplicationWorker {
       listPageSize: this.deps.listPageSize,
       deletionThreshold: this.threshold,
       teamsApis: this.deps.teamsApis ?? true,
+      leaseLost,
       log,
     });
-    if ((await slice.work()) === 'continued') return 'continued';
+    const end = await slice.work();
+    if (end.outcome === 'continued') return 'continued';
+    if (end.outcome === 'waiting') return this.waitOut(job, end.reason, log, end.retryAfterMs);
     return this.complete(job, run, slice.counts);
   }
 
   /** Whether a run is queued or running and has made progress lately (a run silent that long is abandoned). */
   private async isActive(tenantId: string, runId: string): Promise<boolean> {
     const other = (await this.deps.tenants.get(tenantId, tenantRows.run(runId)))?.entity;
-    return other !== undefined && !finished(other) && Date.now() - Date.parse(other.updatedAt) < 2 * leaseMs;
+    return (
+      other !== undefined && !finished(other) && Date.now() - Date.parse(other.updatedAt) < abandonedAfterMs
+    );
   }
 
   /** Ends the tenant's active run if it is this one, in the transaction that ends the run. */
@@ -240,15 +278,23 @@ export class ReplicationWorker {
   }
 
   /**
-   * Waits out a fault that is not the tenant's: the run says what it waits for, its job comes back later (without
-   * using up the message's tries), and no tenant changes status; only past the retry horizon does the run fail.
+   * Waits out a fault that is not the tenant's (its vault, Entra or Graph not answering, Graph throttling): the run
+   * says what it waits for, its job comes back later without using up the message's tries (as long as Graph asked,
+   * else longer the longer it has waited, up to `waitSeconds`), and no tenant changes status; only past the retry
+   * horizon does the run fail, saying what it waited for.
    */
-  private async waitOut(job: ReplicationJob, reason: string, log: Logger): Promise<WorkOutcome> {
+  private async waitOut(
+    job: ReplicationJob,
+    reason: string,
+    log: Logger,
+    retryAfterMs?: number,
+  ): Promise<WorkOutcome> {
     const stored = await this.deps.tenants.get(job.tenantId, tenantRows.run(job.runId));
     if (!stored || finished(stored.entity)) return 'already_done';
     const since = stored.entity.waitingSince ?? new Date().toISOString();
+    const waitedMs = Date.now() - Date.parse(since);
     const horizonHours = this.deps.retryHorizonHours ?? 6;
-    if (Date.now() - Date.parse(since) > horizonHours * 3_600_000)
+    if (waitedMs > horizonHours * 3_600_000)
       return this.fail(job, `${reason}, for more than ${horizonHours} hours`, log);
     await this.deps.tenants.update(
       {
@@ -260,8 +306,12 @@ export class ReplicationWorker {
       },
       stored.etag,
     );
-    await this.deps.queue.send(job, { visibilityDelaySeconds: this.deps.waitSeconds ?? 300 });
-    log.warn(`${job.tenantId}: replication run ${job.runId} waits: ${reason}`);
+    const delaySeconds =
+      retryAfterMs !== undefined
+        ? Math.max(1, Math.ceil(retryAfterMs / 1000))
+        : Math.min(this.deps.waitSeconds ?? 300, Math.max(15, Math.round(waitedMs / 4000)));
+    await this.deps.queue.send(job, { visibilityDelaySeconds: delaySeconds });
+    log.warn(`${job.tenantId}: replication run ${job.runId} waits ${delaySeconds} s: ${reason}`);
     return 'deferred';
   }
 

@@ -41,6 +41,7 @@ describe('parseSettings', () => {
       runHistoryDays: 90,
       replicationDeleteThreshold: { kind: 'count', objects: 500 },
       replicationRetryHorizonHours: 6,
+      replicationLeaseSeconds: 120,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
