@@ -15,6 +15,8 @@ import { eventSigningSecretName, requestSigningSecretsName } from '../../src/lib
 import { registeredFunctions } from '../../src/lib/hosting/function-registry.js';
 import { provisioningSecretName } from '../../src/lib/onboarding/automatic/provisioning-sign-in.js';
 import { signInRedirectUri } from '../../src/lib/onboarding/onboarding-urls.js';
+import { HostProcess } from './host-process.js';
+import { StorageProxy } from './storage-proxy.js';
 
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 export const functionKey = 'fixture-function-key';
@@ -36,6 +38,12 @@ function reservePort(): Promise<{ port: number; release: () => Promise<void> }> 
       resolve({ port, release });
     });
   });
+}
+
+/** The host as `npm start` runs it (a process of its own), with a storage proxy that can kill it (crash tests). */
+export interface HostProcessOptions {
+  /** How long a dequeued message stays invisible between renewals (the local host's LocalHost setting). */
+  queueMessageLeaseSeconds: number;
 }
 
 export interface CallOptions {
@@ -62,15 +70,21 @@ export class ConnectorFixture {
   world!: SampleWorld;
   standIn!: CoreStandIn;
   azurite!: RunningAzurite;
-  host!: RunningHost;
+  host!: Pick<RunningHost, 'url' | 'stop'>;
+  /** With a host process: the process, and the proxy its table requests go through. */
+  hostProcess?: HostProcess;
+  storageProxy?: StorageProxy;
 
-  static async start(values: Record<string, string> = {}): Promise<ConnectorFixture> {
+  static async start(
+    values: Record<string, string> = {},
+    hostProcess?: HostProcessOptions,
+  ): Promise<ConnectorFixture> {
     const fixture = new ConnectorFixture();
-    await fixture.boot(values);
+    await fixture.boot(values, hostProcess);
     return fixture;
   }
 
-  private async boot(values: Record<string, string>) {
+  private async boot(values: Record<string, string>, hostProcess?: HostProcessOptions) {
     const reserved = await reservePort();
     const port = reserved.port;
     this.publicBaseUrl = `http://localhost:${port}`;
@@ -100,6 +114,11 @@ export class ConnectorFixture {
       ...values,
     };
     Object.assign(process.env, settings);
+    if (hostProcess) {
+      await reserved.release();
+      await this.startHostProcess(settings, port, hostProcess);
+      return;
+    }
     const dir = join(import.meta.dirname, '..', '..', 'src', 'functions');
     for (const file of readdirSync(dir)
       .filter((name) => name.endsWith('.ts'))
@@ -118,6 +137,38 @@ export class ConnectorFixture {
       listen: { port },
       log: (level, message) => this.logs.push(`${level}: ${message}`),
     });
+  }
+
+  private async startHostProcess(
+    settings: Record<string, string>,
+    port: number,
+    options: HostProcessOptions,
+  ) {
+    const proxy = await StorageProxy.start(this.azurite.tableEndpoint);
+    this.storageProxy = proxy;
+    const storage = this.azurite.connectionString.replace(
+      /TableEndpoint=[^;]+;/,
+      `TableEndpoint=${proxy.endpoint};`,
+    );
+    const process = new HostProcess({
+      values: { ...settings, AzureWebJobsStorage: storage },
+      port,
+      functionKey,
+      masterKey,
+      queueMessageLeaseSeconds: options.queueMessageLeaseSeconds,
+    });
+    this.hostProcess = process;
+    proxy.kill = () => process.kill();
+    await process.start();
+    this.host = { url: process.url, stop: () => process.stop() };
+  }
+
+  /** Starts the host process again after it was killed, on the same port. */
+  async restartHost(): Promise<void> {
+    if (!this.hostProcess || !this.storageProxy) throw new Error('The fixture runs no host process.');
+    await this.hostProcess.gone();
+    this.storageProxy.revive();
+    await this.hostProcess.start();
   }
 
   /** Calls a core-facing endpoint signed as the core does (or, through the options, as an attacker might). */
@@ -186,6 +237,7 @@ export class ConnectorFixture {
 
   async stop(): Promise<void> {
     await this.host?.stop();
+    await this.storageProxy?.stop();
     await this.standIn?.stop();
     await this.simulator?.stop();
     await this.azurite?.stop();

@@ -1,14 +1,17 @@
 import { afterAll, beforeAll } from 'vitest';
-import { ConnectorFixture } from './connector-fixture.js';
+import { ConnectorFixture, type HostProcessOptions } from './connector-fixture.js';
 
 /**
  * The running connector for a test file: started before its tests (with `values` as extra settings), stopped
  * after them. The returned object stands for the fixture once it has started.
  */
-export function useConnector(values: Record<string, string> = {}): ConnectorFixture {
+export function useConnector(
+  values: Record<string, string> = {},
+  hostProcess?: HostProcessOptions,
+): ConnectorFixture {
   let started: ConnectorFixture | undefined;
   beforeAll(async () => {
-    started = await ConnectorFixture.start(values);
+    started = await ConnectorFixture.start(values, hostProcess);
   });
   afterAll(async () => {
     await started?.stop();

@@ -106,7 +106,7 @@ const schema = z.object({
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
   REPLICATION_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 72)),
-  REPLICATION_LEASE_SECONDS: optional(wholeNumber(10, 900)),
+  REPLICATION_LEASE_SECONDS: optional(wholeNumber(5, 900)),
   REPLICATION_DELETE_THRESHOLD: optional(
     z
       .string()

@@ -124,8 +124,8 @@ export class ReplicationSlice {
     run.status = 'running';
     run.startedAt ??= new Date().toISOString();
     run.slices += 1;
-    await this.finishUnsettledFlush();
     await this.save();
+    if (await this.finishUnsettledFlush()) await this.save();
     let firstPage = true;
     try {
       while (run.phase !== 'done') {
@@ -183,7 +183,7 @@ export class ReplicationSlice {
    * last checkpoint finds them stored and reports nothing twice, and the tenant's next base moves past it, so
    * nothing overwrites it. Then the run's flushes take positions after every stored one.
    */
-  private async finishUnsettledFlush(): Promise<void> {
+  private async finishUnsettledFlush(): Promise<boolean> {
     const { run, state } = this;
     const finished = await this.c.replica.finishUnsettled(this.c.job.tenantId, state.feedBase);
     for (const flushed of finished) {
@@ -195,8 +195,9 @@ export class ReplicationSlice {
       const changes = finished.reduce((sum, flushed) => sum + changesIn(flushed.counts), 0);
       this.note(`stored the rows of ${changes} change(s) a flush cut short had reported; counted once`);
     }
-    if (!run.feedBase || (state.feedBase && state.feedBase > run.feedBase))
-      run.feedBase = nextFeedBase(state.feedBase);
+    const moved = !run.feedBase || (state.feedBase !== undefined && state.feedBase > run.feedBase);
+    if (moved) run.feedBase = nextFeedBase(state.feedBase);
+    return finished.length > 0 || moved;
   }
 
   /**
