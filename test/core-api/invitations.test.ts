@@ -82,7 +82,37 @@ describe('invitations API', () => {
       'GUID or a domain',
     ],
     ['an unknown method', { ...valid, method: 'magic' }, '/body/method', ''],
-    ['an unknown property', { ...valid, colour: 'red' }, '/body', 'colour'],
+    ['an unknown property', { ...valid, colour: 'red' }, '/body/colour', 'not a property'],
+    [
+      'an unknown property of the customer',
+      { ...valid, customer: { ...valid.customer, vatNumber: 'GB1' } },
+      '/body/customer/vatNumber',
+      'not a property',
+    ],
+    [
+      'an unknown property of a service',
+      { ...valid, services: [{ ...valid.services[0], region: 'uk' }] },
+      '/body/services/0/region',
+      'not a property',
+    ],
+    [
+      'a NUL in the customer name',
+      { ...valid, customer: { ...valid.customer, name: 'Fabrikam\u0000Retail' } },
+      '/body/customer/name',
+      'control or bidirectional',
+    ],
+    [
+      'a bell in a service name',
+      { ...valid, services: [{ id: 'dr-london', name: 'London\u0007' }] },
+      '/body/services/0/name',
+      'control or bidirectional',
+    ],
+    [
+      'a right-to-left override in the customer reference',
+      { ...valid, customer: { ...valid.customer, reference: 'CUST\u202E200' } },
+      '/body/customer/reference',
+      'control or bidirectional',
+    ],
     ['a missing customer', { services: valid.services, licenceType: 'HostedPro' }, '/body/customer', ''],
   ])('refuses %s with a problem naming the field, and creates nothing', async (_, body, pointer, words) => {
     const before = await connector.count(tableNames.invitations);
@@ -93,6 +123,40 @@ describe('invitations API', () => {
     expect(problem, JSON.stringify(response.body.errors)).toBeDefined();
     expect(`${problem.detail}`).toContain(words);
     expect(await connector.count(tableNames.invitations)).toBe(before);
+  });
+
+  it('refuses __proto__ inside the customer, naming it, and creates nothing', async () => {
+    const before = await connector.count(tableNames.invitations);
+    const body = JSON.stringify(valid).replace('"customer":{', '"customer":{"__proto__":{"admin":true},');
+    const response = await connector.call('POST', '/invitations', { body });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      { pointer: '/body/customer/__proto__', detail: 'is not a property this operation takes' },
+    ]);
+    expect(await connector.count(tableNames.invitations)).toBe(before);
+  });
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['no content type', undefined],
+    ['a JSON-like type', 'application/jsonp'],
+  ])('refuses a JSON body sent as %s with 415, and creates nothing', async (_, contentType) => {
+    const before = await connector.count(tableNames.invitations);
+    const response = await connector.call('POST', '/invitations', {
+      body: valid,
+      headers: { 'content-type': contentType },
+    });
+    expect(response.status).toBe(415);
+    expect(response.body.type).toBe('urn:m365-connector:problem:unsupported_media_type');
+    expect(await connector.count(tableNames.invitations)).toBe(before);
+  });
+
+  it('takes application/json with a charset', async () => {
+    const response = await connector.call('POST', '/invitations', {
+      body: valid,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(response.status).toBe(201);
   });
 
   it.each([

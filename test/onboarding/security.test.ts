@@ -152,6 +152,25 @@ describe('sign-in callback security', () => {
     await expectRefused(session, callback({ state, error, error_description: description }), 400, title);
   });
 
+  it.each([
+    ['state', 141],
+    ['code', 142],
+    ['error', 143],
+    ['tenant', 144],
+  ])('refuses a callback with %s twice, leaving its state usable', async (name, seed) => {
+    const admin = tenantWithAdmin(connector, { name: `Twice ${name} Co`, alias: `t${name}`, seed });
+    const session = new PageSession(connector.publicBaseUrl);
+    const { authorize } = await startSignIn(session);
+    const back = await signIn(authorize, admin.admin);
+    const twice = new URL(back.href);
+    if (!twice.searchParams.has(name)) twice.searchParams.append(name, randomUUID());
+    twice.searchParams.append(name, name === 'state' ? 'y'.repeat(43) : randomUUID());
+    await expectRefused(session, `${twice.pathname}${twice.search}`, 400, 'more than once');
+    const right = await session.get(`${back.pathname}${back.search}`);
+    expect(right.status).toBe(200);
+    expect(right.html).toContain(admin.id);
+  });
+
   it('refuses an oversized query', async () => {
     const session = new PageSession(connector.publicBaseUrl);
     const { state } = await startSignIn(session);

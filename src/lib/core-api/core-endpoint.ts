@@ -55,11 +55,28 @@ export function coreOperations(): readonly CoreOperation[] {
   return operations;
 }
 
+/** Each offending field as a JSON pointer (RFC 6901); a property the operation does not take is named itself. */
 function fieldProblems(where: 'params' | 'query' | 'body', error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    pointer: `/${[where, ...issue.path.map(String)].join('/')}`,
-    detail: issue.message,
-  }));
+  const pointer = (path: readonly PropertyKey[]) =>
+    `/${[where, ...path.map((part) => String(part).replaceAll('~', '~0').replaceAll('/', '~1'))].join('/')}`;
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          pointer: pointer([...issue.path, key]),
+          detail: 'is not a property this operation takes',
+        }))
+      : [{ pointer: pointer(issue.path), detail: issue.message }],
+  );
+}
+
+/** A body must say it is JSON (`application/json`, parameters such as charset allowed). */
+function requireJson(request: HttpRequest): void {
+  const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json')
+    throw new CoreRequestRefused(
+      'unsupported_media_type',
+      `Send the body with content-type application/json (it came as ${mediaType || 'no content type'}).`,
+    );
 }
 
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'params' | 'query' | 'body'): T {
@@ -82,8 +99,9 @@ function parseJson(raw: string): unknown {
 /**
  * Makes the function that registers core-facing endpoints, given where the app's services come from. Every
  * request goes through, in this order: the body size limit (413 before any HMAC work), the Standard Webhooks
- * signature with every accepted secret, the replay guard (each webhook-id once, across endpoints), the schemas
- * (400 naming each offending field), then the handler. Refusals are problem details and change nothing. In Azure
+ * signature with every accepted secret, the replay guard (each webhook-id once, across endpoints), the media
+ * type (415 unless a body is application/json), the schemas (400 naming each offending field, and each property
+ * an operation does not take), then the handler. Refusals are problem details and change nothing. In Azure
  * the function key (authLevel function) is required as well.
  */
 export const coreEndpoints =
@@ -113,6 +131,7 @@ async function handle<P, Q, B, S extends EndpointServices>(
     remembered = signed.id;
     const params = parse(operation.params, request.params, 'params');
     const query = parse(operation.query, Object.fromEntries(request.query.entries()), 'query');
+    if (operation.body && raw) requireJson(request);
     const body = operation.body
       ? parse(operation.body, raw ? parseJson(raw) : undefined, 'body')
       : (undefined as B);

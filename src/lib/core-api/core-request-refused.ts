@@ -9,6 +9,7 @@ export type RefusalCode =
   | 'signature_mismatch'
   | 'replayed'
   | 'body_too_large'
+  | 'unsupported_media_type'
   | 'invalid_json'
   | 'invalid_request'
   | 'unexpected_body';

@@ -68,6 +68,7 @@ function operationObject(operation: CoreOperation) {
     'Not signed by the platform core: a missing or malformed header, a timestamp outside five minutes, no matching signature, or a replayed webhook-id.',
   );
   responses['413'] = problem(`The body is larger than ${maxCoreBodyBytes} bytes.`);
+  if (operation.body) responses['415'] = problem('The body is not sent as application/json.');
   return {
     operationId: operation.name,
     summary: operation.summary,

@@ -17,6 +17,7 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   signature_mismatch: notSigned,
   replayed: notSigned,
   body_too_large: { status: 413, title: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, title: 'The request body must be application/json.' },
   invalid_json: { status: 400, title: 'The request body is not JSON.' },
   invalid_request: { status: 400, title: 'The request is not valid.' },
   unexpected_body: { status: 400, title: 'This operation takes no body.' },

@@ -6,18 +6,32 @@ const domain = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 export const licenceTypes = ['HostedEssentialsPlus', 'HostedPro'] as const;
 export const methods = ['automatic', 'manual', 'either'] as const;
 
-export const serviceSchema = z.object({
+/**
+ * Text shown to people (page titles, the admin's consent screen): no control characters, which a page cannot
+ * show, and no bidirectional formatting characters, which can make text read other than it is.
+ */
+const shownText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !/[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u.test(value), {
+      error: 'must not contain control or bidirectional-formatting characters',
+    });
+
+export const serviceSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/, {
     error: 'must be 1 to 40 letters, digits or dashes, starting with a letter or digit',
   }),
-  name: z.string().trim().min(1).max(100),
+  name: shownText(100),
 });
 
 export const createInvitationSchema = z
   .object({
-    customer: z.object({
-      reference: z.string().trim().min(1).max(100),
-      name: z.string().trim().min(1).max(200),
+    customer: z.strictObject({
+      reference: shownText(100),
+      name: shownText(200),
     }),
     services: z
       .array(serviceSchema)

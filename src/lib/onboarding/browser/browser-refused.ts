@@ -2,6 +2,7 @@ import { ConnectorError } from '../../errors/connector-error.js';
 
 export type BrowserRefusalCode =
   | 'return_too_long'
+  | 'return_repeated_parameter'
   | 'return_without_code'
   | 'sign_in_declined'
   | 'sign_in_needs_consent'

@@ -35,6 +35,7 @@ export function refusalResponse(
   const refusal = refusalPage(code);
   if (!refusal) throw error;
   log.warn(`${where} refused: ${code}`);
+  if (refusal.stateKept) cookies = [];
   const message = refusal.text ?? asError(error).message;
   if (refusal.again && token) {
     const body = html`<h1>${refusal.title}</h1>
@@ -92,8 +93,18 @@ const microsoftRefusal = (purpose: SignInStateRecord['purpose'], error: string, 
   return new BrowserRefused('microsoft_sign_in_error', `Microsoft answered: ${description || error}`);
 };
 
+/** The parameters of Microsoft's redirect the connector acts on: each must come once. */
+const singleParameters = ['state', 'code', 'error', 'tenant'] as const;
+
+/** The first of those given more than once (hosts disagree on which value counts), if any. */
+function repeatedParameter(url: string): string | undefined {
+  const search = new URL(url).searchParams;
+  return singleParameters.find((name) => search.getAll(name).length > 1);
+}
+
 /**
- * Microsoft's redirect back to the connector, checked before anything else: its size, then its state (one-time,
+ * Microsoft's redirect back to the connector, checked before anything else: its size, each parameter it acts on
+ * given once (the state is not used up by a refused one), then its state (one-time,
  * bound to this browser's cookie, used up here), then whether Microsoft reports an error. Refusals throw.
  */
 export async function completeRoundTrip(
@@ -105,6 +116,12 @@ export async function completeRoundTrip(
     throw new BrowserRefused(
       'return_too_long',
       `The ${purpose === 'consent' ? 'consent' : 'sign-in'} came back with too much data.`,
+    );
+  const repeated = repeatedParameter(request.url);
+  if (repeated)
+    throw new BrowserRefused(
+      'return_repeated_parameter',
+      `The ${purpose === 'consent' ? 'consent' : 'sign-in'} came back with '${repeated}' more than once, so it cannot be trusted. Nothing changed.`,
     );
   const round = await states.complete(request, purpose);
   const error = request.query.get('error');

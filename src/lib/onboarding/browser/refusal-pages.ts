@@ -8,6 +8,7 @@ type InvitationCode = InvitationUnavailable['code'];
 type PageCode =
   | 'graph_request_failed'
   | 'vault_unavailable'
+  | 'identity_unavailable'
   | BrowserRefusalCode
   | `state_${StateRefusal}`
   | InvitationCode
@@ -21,11 +22,14 @@ export interface RefusalPage {
   field?: 'tenantId' | 'clientId' | 'clientSecret';
   /** Trying again later can finish it: the page links back to the invitation. */
   again?: boolean;
+  /** Refused before the round trip's state was looked at: its cookie stays, so the genuine redirect still works. */
+  stateKept?: boolean;
   /** The page's text, when the error's own message is not for people (a failure at Microsoft). */
   text?: string;
 }
 
 const startAgain = { status: 400, title: 'Please start again' };
+const returnRefused = { ...startAgain, stateKept: true };
 const unusable = { status: 410, title: 'This invitation cannot be used' };
 const notRegistered = { status: 403, title: 'The app was not registered' };
 const signInFailed = { status: 400, title: 'Sign-in failed' };
@@ -35,7 +39,8 @@ const signInFailed = { status: 400, title: 'Sign-in failed' };
  * error's own message as the text. Codes not listed are failures of ours (the host answers 500, the log has them).
  */
 const pages: Record<PageCode, RefusalPage> = {
-  return_too_long: { status: 414, title: 'Please start again' },
+  return_too_long: { ...returnRefused, status: 414 },
+  return_repeated_parameter: returnRefused,
   return_without_code: startAgain,
   sign_in_declined: { status: 400, title: 'Consent declined' },
   sign_in_needs_consent: { status: 400, title: 'An administrator must consent' },
@@ -84,6 +89,12 @@ const pages: Record<PageCode, RefusalPage> = {
     status: 503,
     title: 'Please try again later',
     text: 'The connector cannot reach what it keeps for your connection right now. Nothing changed; try again in a few minutes.',
+  },
+  identity_unavailable: {
+    status: 503,
+    title: 'Please try again later',
+    again: true,
+    text: 'Microsoft did not answer the sign-in in time. Nothing changed; open the invitation link and try again in a few minutes.',
   },
   blocked_by_conditional_access: signInFailed,
   sign_in_failed: signInFailed,
