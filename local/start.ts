@@ -4,8 +4,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateCertificates } from '../sim/certificates.js';
-import { seedSampleWorld } from '../sim/sample-world.js';
+import { type SampleWorld, seedSampleWorld } from '../sim/sample-world.js';
 import { Simulator } from '../sim/server.js';
+import { loadWorld, saveWorld } from '../sim/world-file.js';
 import { eventSigningSecretName, requestSigningSecretsName } from '../src/lib/core-api/signing-secrets.js';
 import { provisioningSecretName } from '../src/lib/onboarding/automatic/provisioning-sign-in.js';
 import { signInRedirectUri } from '../src/lib/onboarding/onboarding-urls.js';
@@ -16,7 +17,9 @@ import { type LocalSettings, readLocalSettings } from './host/local-settings.js'
 
 /**
  * `npm start`: Azurite and the Microsoft 365 simulator in this process, the local Functions host in a child
- * process that trusts the simulator's test CA. Ctrl-C stops all three.
+ * process that trusts the simulator's test CA (started again if it dies). With `--persist DIR`, Azurite's data
+ * and the simulator's world are kept in DIR, so a new `npm start` continues where the last one stopped. Ctrl-C
+ * stops all of it.
  */
 const root = projectRoot(import.meta.url);
 const { values: args } = parseArgs({
@@ -63,8 +66,36 @@ const webhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 interface SimulatedCloud {
   simulator?: Simulator;
   caCertPath?: string;
-  /** Signing secrets seeded into the simulated vault (fresh each run). */
+  /** Signing secrets in the simulated vault (fresh each run, or those of the persisted world). */
   secrets?: { request: string; event: string };
+  /** Saves the simulated world (with `--persist`), now and whenever it changed. */
+  save?: () => void;
+}
+
+/** The latest value of a secret in the simulated connector vault. */
+function vaultValue(simulator: Simulator, name: string): string | undefined {
+  return simulator.vaults.get('connector')?.vault.secrets.get(name.toLowerCase())?.versions.at(-1)?.value;
+}
+
+/** The sample world: the persisted one when there is one, else a new one with fresh signing secrets. */
+async function simulatedWorld(
+  simulator: Simulator,
+  settings: LocalSettings,
+  worldPath: string | undefined,
+): Promise<{ world: SampleWorld; secrets: { request: string; event: string }; restored: boolean }> {
+  const restored = worldPath ? await loadWorld(worldPath, simulator) : undefined;
+  if (restored) {
+    const request = vaultValue(simulator, requestSigningSecretsName);
+    const event = vaultValue(simulator, eventSigningSecretName);
+    if (request && event) return { world: restored, secrets: { request, event }, restored: true };
+  }
+  const world = await seedSampleWorld(simulator, [signInRedirectUri(settings.values.PUBLIC_BASE_URL ?? '')]);
+  const secrets = { request: webhookSecret(), event: webhookSecret() };
+  const vault = simulator.vaults.get('connector')?.vault;
+  vault?.put(requestSigningSecretsName, { value: secrets.request });
+  vault?.put(eventSigningSecretName, { value: secrets.event });
+  vault?.put(provisioningSecretName, { value: world.provisioningApp.clientSecret });
+  return { world, secrets, restored: false };
 }
 
 async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> {
@@ -77,9 +108,8 @@ async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> 
   }
   const certificates = await loadOrCreateCertificates(join(root, '.local', 'sim'));
   const simulator = await Simulator.start({ certificates, port: Number(args['sim-port']) });
-  const operator = await seedSampleWorld(simulator, [
-    signInRedirectUri(settings.values.PUBLIC_BASE_URL ?? ''),
-  ]);
+  const worldPath = args.persist ? join(args.persist, 'simulator-world.json') : undefined;
+  const { world: operator, secrets, restored } = await simulatedWorld(simulator, settings, worldPath);
   Object.assign(settings.values, {
     AUTHORITY_HOST: simulator.authorityHost,
     GRAPH_ENDPOINT: simulator.graphEndpoint,
@@ -88,15 +118,14 @@ async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> 
     AZURE_CLIENT_ID: operator.connectorIdentity.clientId,
     AZURE_CLIENT_SECRET: operator.connectorIdentity.clientSecret,
   });
-  const secrets = { request: webhookSecret(), event: webhookSecret() };
-  const vault = simulator.vaults.get('connector')?.vault;
-  vault?.put(requestSigningSecretsName, { value: secrets.request });
-  vault?.put(eventSigningSecretName, { value: secrets.event });
-  vault?.put(provisioningSecretName, { value: operator.provisioningApp.clientSecret });
   settings.values.PROVISIONING_CLIENT_ID = operator.provisioningApp.clientId;
   say(
     'Microsoft cloud',
-    `the Microsoft 365 simulator at ${simulator.url} (no real Entra settings are given)`,
+    `the Microsoft 365 simulator at ${simulator.url} (no real Entra settings are given)${
+      worldPath
+        ? `, its world ${restored ? 'continued from' : 'kept in'} ${relative(process.cwd(), worldPath)}`
+        : ''
+    }`,
   );
   say('Key Vault', `${operator.keyVaultUrl} (simulated)`);
   say(
@@ -104,7 +133,16 @@ async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> 
     operator.tenants.map((tenant) => `${tenant.domain} (admin ${tenant.admin.userPrincipalName})`).join(', '),
   );
   say('Test CA', relative(process.cwd(), certificates.caCertPath));
-  return { simulator, caCertPath: certificates.caCertPath, secrets };
+  let saved = -1;
+  const save = worldPath
+    ? () => {
+        if (saved === simulator.activity.writes) return;
+        saved = simulator.activity.writes;
+        saveWorld(worldPath, simulator, operator);
+      }
+    : undefined;
+  save?.();
+  return { simulator, caCertPath: certificates.caCertPath, secrets, save };
 }
 
 async function startCore(settings: LocalSettings, cloud: SimulatedCloud): Promise<CoreStandIn | undefined> {
@@ -199,20 +237,52 @@ async function main(): Promise<void> {
   console.log('\nPress Ctrl-C to stop.\n');
 
   let stopping = false;
+  let current = host;
+  const saving = cloud.save ? setInterval(cloud.save, 5_000) : undefined;
+  const shutdown = async (code: number) => {
+    if (saving) clearInterval(saving);
+    cloud.save?.();
+    await stopServices();
+    process.exit(code);
+  };
   const stop = () => {
     if (stopping) process.exit(1);
     stopping = true;
     console.log('\nStopping...');
-    host.child.send({ stop: true });
+    if (current.child.exitCode === null && current.child.signalCode === null)
+      current.child.send({ stop: true });
+    else void shutdown(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  host.child.once('exit', async (code) => {
-    await stopServices();
-    if (!stopping) console.error(`The local host exited (code ${code}).`);
-    process.exit(stopping ? 0 : 1);
-  });
+  const recentExits: number[] = [];
+  const watch = (running: Awaited<ReturnType<typeof startHost>>) =>
+    running.child.once('exit', async (code, signal) => {
+      if (stopping) return shutdown(0);
+      const now = Date.now();
+      recentExits.push(now);
+      while ((recentExits[0] ?? now) < now - 60_000) recentExits.shift();
+      if (recentExits.length > maxExitsPerMinute) {
+        console.error(`The local host exited ${recentExits.length} times within a minute; stopping.`);
+        return shutdown(1);
+      }
+      console.error(`The local host exited (${signal ?? `code ${code}`}); starting it again.`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * recentExits.length));
+      if (stopping) return shutdown(0);
+      try {
+        current = await startHost(settings, caCertPath);
+      } catch (error) {
+        console.error((error as Error).message);
+        return shutdown(1);
+      }
+      console.log(`The local host is serving again at ${current.url}.`);
+      watch(current);
+    });
+  watch(host);
 }
+
+/** A host that keeps dying is not started again for ever. */
+const maxExitsPerMinute = 5;
 
 main().catch((error: unknown) => {
   console.error((error as Error).message);

@@ -51,6 +51,8 @@ export class Simulator {
     readonly url: string,
     /** Misbehaviour to inject: statuses, latency, connection resets. */
     readonly faults: Faults,
+    /** Requests that may have changed the world (any but GET and HEAD), for saving it when it changed. */
+    readonly activity: Activity,
   ) {
     this.graph = new GraphApi(this.directory, issuer, this.graphEndpoint, [
       this.graphEndpoint,
@@ -77,7 +79,7 @@ export class Simulator {
   async addVault(name: string, tenantId: string): Promise<SimVault> {
     const vault = new SimVault(name.toLowerCase(), tenantId);
     let routes: SimRoute[] = [];
-    const listener = await listen(this.options, 0, this.faults, async (request, fault) =>
+    const listener = await listen(this.options, 0, this.faults, this.activity, async (request, fault) =>
       fault?.status
         ? json(
             fault.status,
@@ -95,9 +97,12 @@ export class Simulator {
   static async start(options: SimulatorOptions): Promise<Simulator> {
     const issuer = await TokenIssuer.create();
     const faults = new Faults();
+    const activity: Activity = { writes: 0 };
     let serve: Handle = async () => json(503, {});
-    const main = await listen(options, options.port ?? 0, faults, (request, fault) => serve(request, fault));
-    const simulator = new Simulator(options, issuer, main.url, faults);
+    const main = await listen(options, options.port ?? 0, faults, activity, (request, fault) =>
+      serve(request, fault),
+    );
+    const simulator = new Simulator(options, issuer, main.url, faults, activity);
     simulator.listeners.push(main);
     const authority = simulator.authorityHost;
     const { directory, codes, graph } = simulator;
@@ -156,12 +161,16 @@ export class Simulator {
 }
 
 type Handle = (request: SimRequest, fault: FaultRule | undefined) => Promise<SimResponse>;
+interface Activity {
+  writes: number;
+}
 
 /** One HTTPS listener. Each request takes at most one injected fault: latency and resets apply here. */
 async function listen(
   options: SimulatorOptions,
   port: number,
   faults: Faults,
+  activity: Activity,
   handle: Handle,
 ): Promise<Listener> {
   const server = createServer(
@@ -178,6 +187,7 @@ async function listen(
           params: {},
           body: Buffer.concat(chunks),
         };
+        if (request.method !== 'GET' && request.method !== 'HEAD') activity.writes += 1;
         const fault = url.pathname.startsWith('/_sim/')
           ? undefined
           : faults.take(url.pathname, request.method);
