@@ -1,6 +1,6 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { type Settings, settings } from './config/settings.js';
+import { type Settings, type StorageConnection, settings } from './config/settings.js';
 import { Storage } from './storage/storage-clients.js';
 
 /** The clients every service needs, built once from settings and handed to services. */
@@ -19,11 +19,19 @@ export function buildDependencies(appSettings: Settings): Dependencies {
   return {
     settings: appSettings,
     credential,
-    storage: new Storage(appSettings.storage, credential),
+    storage: new Storage(appSettings.storage, storageCredential(appSettings.storage) ?? credential),
     secrets: new SecretClient(appSettings.keyVaultUrl, credential, {
       disableChallengeResourceVerification: appSettings.customAuthority,
     }),
   };
+}
+
+/** `AzureWebJobsStorage__credential=managedidentity`: storage is reached as the host reaches it, by managed identity. */
+function storageCredential(connection: StorageConnection): TokenCredential | undefined {
+  if (connection.kind !== 'identity' || !connection.managedIdentity) return undefined;
+  return connection.clientId
+    ? new ManagedIdentityCredential({ clientId: connection.clientId })
+    : new ManagedIdentityCredential();
 }
 
 let current: Dependencies | undefined;

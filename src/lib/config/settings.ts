@@ -6,11 +6,9 @@ import {
   parseDeletionThreshold,
 } from '../replication/deletion-threshold.js';
 import { type CloudName, cloudNames, clouds } from './clouds.js';
+import { type StorageConnection, storageConnection } from './storage-connection.js';
 
-/** How the app reaches its storage account: a connection string, or service URLs with a managed identity. */
-export type StorageConnection =
-  | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; tableServiceUrl: string; queueServiceUrl: string };
+export type { StorageConnection } from './storage-connection.js';
 
 export interface Settings {
   cloud: CloudName;
@@ -89,8 +87,14 @@ const schema = z.object({
   KEY_VAULT_URL: z.string({ error: 'is required' }).pipe(httpsUrl),
   PUBLIC_BASE_URL: z.string({ error: 'is required' }).pipe(publicUrl),
   AzureWebJobsStorage: optional(z.string().min(1)),
-  AzureWebJobsStorage__tableServiceUri: optional(httpsUrl),
+  AzureWebJobsStorage__accountName: optional(z.string()),
+  AzureWebJobsStorage__blobServiceUri: optional(httpsUrl),
   AzureWebJobsStorage__queueServiceUri: optional(httpsUrl),
+  AzureWebJobsStorage__tableServiceUri: optional(httpsUrl),
+  AzureWebJobsStorage__credential: optional(z.string()),
+  AzureWebJobsStorage__clientId: optional(
+    z.uuid({ error: 'must be a GUID (a managed identity’s client id)' }),
+  ),
   CORE_WEBHOOK_URL: optional(publicUrl),
   INVITATION_LIFETIME_DAYS: optional(wholeNumber(1, 90)),
   CORE_REPLAY_WINDOW_HOURS: optional(wholeNumber(1, 24 * 30)),
@@ -117,16 +121,6 @@ const schema = z.object({
   ),
 });
 
-function storageConnection(values: Partial<z.infer<typeof schema>>): StorageConnection | string {
-  if (values.AzureWebJobsStorage) {
-    return { kind: 'connectionString', connectionString: values.AzureWebJobsStorage };
-  }
-  const table = values.AzureWebJobsStorage__tableServiceUri;
-  const queue = values.AzureWebJobsStorage__queueServiceUri;
-  if (table && queue) return { kind: 'identity', tableServiceUrl: table, queueServiceUrl: queue };
-  return 'AzureWebJobsStorage: is required (a connection string, or both AzureWebJobsStorage__tableServiceUri and AzureWebJobsStorage__queueServiceUri)';
-}
-
 const present = (env: Record<string, string | undefined>) =>
   Object.fromEntries(Object.entries(env).filter(([, value]) => value)) as Partial<z.infer<typeof schema>>;
 
@@ -136,9 +130,10 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  const storage = storageConnection(parsed.success ? parsed.data : present(env));
-  if (typeof storage === 'string') problems.push(storage);
-  if (!parsed.success || typeof storage === 'string') throw new SettingsError(problems);
+  const given = parsed.success ? parsed.data : present(env);
+  const storage = storageConnection(given, given.CLOUD ?? 'AzurePublic');
+  if (Array.isArray(storage)) problems.push(...storage);
+  if (!parsed.success || Array.isArray(storage)) throw new SettingsError(problems);
   const values = parsed.data;
   const cloud = values.CLOUD ?? 'AzurePublic';
   const authorityHost = values.AUTHORITY_HOST ?? clouds[cloud].authorityHost;

@@ -66,18 +66,78 @@ describe('parseSettings', () => {
     expect(settings.customAuthority).toBe(true);
   });
 
-  it('accepts storage service URLs for a managed identity instead of a connection string', () => {
+  const withoutConnectionString = () => {
     const { AzureWebJobsStorage: _, ...rest } = valid;
+    return rest;
+  };
+
+  it('accepts the storage service URIs for a managed identity, as the Functions host does', () => {
     const settings = parseSettings({
-      ...rest,
+      ...withoutConnectionString(),
+      AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net/',
       AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net',
       AzureWebJobsStorage__queueServiceUri: 'https://acct.queue.core.windows.net',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '3f1b2c9e-5d4a-4e8f-9b7c-1a2b3c4d5e6f',
     });
     expect(settings.storage).toEqual({
       kind: 'identity',
+      blobServiceUrl: 'https://acct.blob.core.windows.net',
       tableServiceUrl: 'https://acct.table.core.windows.net',
       queueServiceUrl: 'https://acct.queue.core.windows.net',
+      managedIdentity: true,
+      clientId: '3f1b2c9e-5d4a-4e8f-9b7c-1a2b3c4d5e6f',
     });
+  });
+
+  it('accepts the account name in the global cloud and builds its service URLs', () => {
+    const settings = parseSettings({
+      ...withoutConnectionString(),
+      AzureWebJobsStorage__accountName: 'acct',
+    });
+    expect(settings.storage).toEqual({
+      kind: 'identity',
+      blobServiceUrl: 'https://acct.blob.core.windows.net',
+      tableServiceUrl: 'https://acct.table.core.windows.net',
+      queueServiceUrl: 'https://acct.queue.core.windows.net',
+      managedIdentity: false,
+    });
+  });
+
+  it.each([
+    [
+      'tables and queues without blob storage (the host would not start)',
+      {
+        AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net',
+        AzureWebJobsStorage__queueServiceUri: 'https://acct.queue.core.windows.net',
+      },
+      'AzureWebJobsStorage__blobServiceUri: is required with the other storage service URIs',
+    ],
+    [
+      'blob storage alone (the connector needs tables and queues)',
+      { AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net' },
+      'AzureWebJobsStorage__tableServiceUri: is required with the other storage service URIs',
+    ],
+    [
+      'the account name outside the global cloud',
+      { AzureWebJobsStorage__accountName: 'acct', CLOUD: 'AzureUSGovernment' },
+      'AzureWebJobsStorage__accountName: works only in the global cloud',
+    ],
+    [
+      'a credential the host does not know',
+      { AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__credential: 'clientsecret' },
+      'AzureWebJobsStorage__credential: must be managedidentity',
+    ],
+    [
+      'a client id without the managed identity credential',
+      {
+        AzureWebJobsStorage__accountName: 'acct',
+        AzureWebJobsStorage__clientId: '3f1b2c9e-5d4a-4e8f-9b7c-1a2b3c4d5e6f',
+      },
+      'AzureWebJobsStorage__clientId: needs AzureWebJobsStorage__credential=managedidentity',
+    ],
+  ])('refuses %s, naming the setting', (_, values, problem) => {
+    expect(() => parseSettings({ ...withoutConnectionString(), ...values })).toThrow(problem);
   });
 
   it('reads the optional numbers and the core URL', () => {
