@@ -29,9 +29,7 @@ export function buildDependencies(appSettings: Settings): Dependencies {
 /** `AzureWebJobsStorage__credential=managedidentity`: storage is reached as the host reaches it, by managed identity. */
 function storageCredential(connection: StorageConnection): TokenCredential | undefined {
   if (connection.kind !== 'identity' || !connection.managedIdentity) return undefined;
-  return connection.clientId
-    ? new ManagedIdentityCredential({ clientId: connection.clientId })
-    : new ManagedIdentityCredential();
+  return new ManagedIdentityCredential({ clientId: connection.clientId });
 }
 
 let current: Dependencies | undefined;

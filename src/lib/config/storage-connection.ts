@@ -29,11 +29,11 @@ export interface StorageSettingValues {
   AzureWebJobsStorage__clientId?: string;
 }
 
-const serviceUriSettings = {
-  blob: 'AzureWebJobsStorage__blobServiceUri',
-  queue: 'AzureWebJobsStorage__queueServiceUri',
-  table: 'AzureWebJobsStorage__tableServiceUri',
-} as const;
+const serviceUriSettings = [
+  'AzureWebJobsStorage__blobServiceUri',
+  'AzureWebJobsStorage__queueServiceUri',
+  'AzureWebJobsStorage__tableServiceUri',
+] as const;
 
 /** The storage connection the settings describe, or the problems that keep them from describing one. */
 export function storageConnection(
@@ -62,12 +62,12 @@ export function storageConnection(
 }
 
 function serviceUrls(values: StorageSettingValues, cloud: CloudName, problems: string[]) {
-  const given = Object.values(serviceUriSettings).filter((name) => values[name]);
+  const given = serviceUriSettings.filter((name) => values[name]);
   const account = values.AzureWebJobsStorage__accountName;
   if (account && given.length === 0) {
     if (cloud !== 'AzurePublic') {
       problems.push(
-        `AzureWebJobsStorage__accountName: works only in the global cloud (the host builds *.core.windows.net URLs); in ${cloud} give ${Object.values(serviceUriSettings).join(', ')}`,
+        `AzureWebJobsStorage__accountName: works only in the global cloud (the host builds *.core.windows.net URLs); in ${cloud} give ${serviceUriSettings.join(', ')}`,
       );
       return undefined;
     }
@@ -77,19 +77,16 @@ function serviceUrls(values: StorageSettingValues, cloud: CloudName, problems: s
       );
       return undefined;
     }
-    return {
-      blobServiceUrl: `https://${account}.blob.core.windows.net`,
-      queueServiceUrl: `https://${account}.queue.core.windows.net`,
-      tableServiceUrl: `https://${account}.table.core.windows.net`,
-    };
+    const url = (service: string) => `https://${account}.${service}.core.windows.net`;
+    return { blobServiceUrl: url('blob'), queueServiceUrl: url('queue'), tableServiceUrl: url('table') };
   }
   if (given.length === 0) {
     problems.push(
-      `AzureWebJobsStorage: is required (a connection string; or, for a managed identity, AzureWebJobsStorage__accountName or all of ${Object.values(serviceUriSettings).join(', ')})`,
+      `AzureWebJobsStorage: is required (a connection string; or, for a managed identity, AzureWebJobsStorage__accountName or all of ${serviceUriSettings.join(', ')})`,
     );
     return undefined;
   }
-  for (const name of Object.values(serviceUriSettings)) {
+  for (const name of serviceUriSettings) {
     if (!values[name]) {
       problems.push(
         `${name}: is required with the other storage service URIs (the Functions host keeps its keys, timer state and locks in blob storage; the connector its tables and queues)`,
