@@ -35,7 +35,19 @@ export interface SimApplication {
   groupMembershipClaims?: 'None' | 'SecurityGroup' | 'DirectoryRole' | 'ApplicationGroup' | 'All';
   /** An alternate key the creator chose, unique in the tenant, immutable (for upserts). */
   uniqueName?: string;
+  /** A public client (`isFallbackPublicClient`): may use the device code flow without a secret. */
+  publicClient?: boolean;
 }
+
+/**
+ * Microsoft's own public client that command-line tools sign in with (Microsoft Graph PowerShell and CLI use it),
+ * present in every tenant as Microsoft's first-party apps are; its home is Microsoft's services tenant.
+ */
+export const graphCommandLineTools = {
+  appId: '14d82eec-204b-4c2f-b7e8-296a70dab67e',
+  displayName: 'Microsoft Graph Command Line Tools',
+  homeTenantId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a',
+} as const;
 
 /** Whether Entra puts `wids` in an app's tokens (https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference). */
 export const emitsWids = (app: SimApplication) =>
@@ -45,6 +57,20 @@ export const emitsWids = (app: SimApplication) =>
 export class Directory {
   readonly tenants = new Map<string, TenantState>();
   readonly applications = new Map<string, SimApplication>();
+
+  constructor() {
+    this.applications.set(graphCommandLineTools.appId, {
+      ...graphCommandLineTools,
+      id: graphCommandLineTools.appId,
+      signInAudience: 'AzureADMultipleOrgs',
+      passwordCredentials: [],
+      redirectUris: [],
+      requiredResourceAccess: [],
+      ownerIds: [],
+      createdDateTime: '2020-01-01T00:00:00Z',
+      publicClient: true,
+    });
+  }
 
   addTenant(input: { displayName: string; domain: string; id?: string }): TenantState {
     if (input.id && this.tenants.has(input.id))

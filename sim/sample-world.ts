@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/lib/project-root.js';
+import { roles } from './graph/graph-permissions.js';
 import type { Simulator } from './server.js';
 import { generateTenant, type TenantSpec } from './tenant/generate-tenant.js';
 
@@ -10,6 +11,8 @@ export interface OperatorSample {
   /** Stands in for the Function app's managed identity (as AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET). */
   connectorIdentity: { clientId: string; clientSecret: string };
   keyVaultUrl: string;
+  /** The operator's administrator (Application Administrator), who runs the one-time setup. */
+  admin: { id: string; userPrincipalName: string };
 }
 
 export interface SampleWorld extends OperatorSample {
@@ -38,8 +41,11 @@ export async function seedOperator(simulator: Simulator): Promise<OperatorSample
   });
   const vault = await simulator.addVault('connector', tenant.id);
   vault.allowedAppIds.add(identity.appId);
+  const admin = simulator.control.addUser(tenant.id, { displayName: 'Operator Admin', alias: 'admin' });
+  tenant.assignRole(admin.id, roles.applicationAdministrator);
   return {
     tenantId: tenant.id,
+    admin: { id: admin.id, userPrincipalName: admin.userPrincipalName },
     connectorIdentity: { clientId: identity.appId, clientSecret: secret.secretText },
     keyVaultUrl: simulator.keyVaultUrl(vault.name),
   };

@@ -5,6 +5,8 @@ import { controlRoutes } from './control/control-api.js';
 import { SimControl } from './control/sim-control.js';
 import { Directory } from './directory.js';
 import { AuthorizationCodes } from './entra/authorization-codes.js';
+import { DeviceCodes } from './entra/device-codes.js';
+import { deviceCodeEndpoint, deviceLoginEndpoint, deviceLoginPath } from './entra/device-login.js';
 import { jwks, openIdConfiguration } from './entra/openid-metadata.js';
 import { adminConsentEndpoint, authorizeEndpoint } from './entra/sign-in.js';
 import { tokenEndpoint } from './entra/token-endpoint.js';
@@ -40,6 +42,7 @@ export class Simulator {
   readonly directory = new Directory();
   readonly vaults = new Map<string, { vault: SimVault; url: string }>();
   readonly codes = new AuthorizationCodes();
+  readonly deviceCodes = new DeviceCodes();
   readonly graph: GraphApi;
   /** Changes the simulated cloud while it runs (tests in-process; `/_sim/` over HTTPS). */
   readonly control = new SimControl(this);
@@ -105,7 +108,7 @@ export class Simulator {
     const simulator = new Simulator(options, issuer, main.url, faults, activity);
     simulator.listeners.push(main);
     const authority = simulator.authorityHost;
-    const { directory, codes, graph } = simulator;
+    const { directory, codes, deviceCodes, graph } = simulator;
     const graphResources = [simulator.graphEndpoint, publicGraphResource];
     const routes: SimRoute[] = [
       ...controlRoutes(simulator),
@@ -122,8 +125,11 @@ export class Simulator {
       route(
         'POST',
         '/:tenant/oauth2/v2.0/token',
-        tokenEndpoint({ authorityHost: authority, directory, issuer, codes, graphResources }),
+        tokenEndpoint({ authorityHost: authority, directory, issuer, codes, deviceCodes, graphResources }),
       ),
+      route('POST', '/:tenant/oauth2/v2.0/devicecode', deviceCodeEndpoint(directory, deviceCodes, authority)),
+      route('GET', deviceLoginPath, deviceLoginEndpoint(directory, deviceCodes, graphResources)),
+      route('POST', deviceLoginPath, deviceLoginEndpoint(directory, deviceCodes, graphResources)),
     ];
     serve = async (request, fault) => {
       const isGraph =

@@ -16,6 +16,7 @@ export function openIdConfiguration(authorityHost: string, directory: Directory)
       issuer: `${authorityHost}/${tenant?.id ?? '{tenantid}'}/v2.0`,
       authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
       token_endpoint: `${base}/oauth2/v2.0/token`,
+      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
       jwks_uri: `${base}/discovery/v2.0/keys`,
       response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],

@@ -1,19 +1,11 @@
 import type { Directory, SimApplication } from '../directory.js';
 import { graphAppId, graphAppRoleValue, roles } from '../graph/graph-permissions.js';
-import { readForm, type SimHandler, type SimRequest, type SimResponse } from '../http-kit.js';
+import type { SimHandler, SimResponse } from '../http-kit.js';
 import type { TenantState } from '../tenant/tenant-state.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
+import { consentDelegated, paramsOf, pickUser } from './delegated-consent.js';
 import { graphScopes } from './scopes.js';
 import { errorPage, redirect, signInPage } from './sign-in-page.js';
-
-const consentingRoles = [
-  roles.globalAdministrator,
-  roles.privilegedRoleAdministrator,
-  roles.applicationAdministrator,
-  roles.cloudApplicationAdministrator,
-];
-/** Delegated scopes a user may consent to alone; anything else needs an administrator. */
-const userConsentable = new Set(['User.Read', 'openid', 'profile', 'email', 'offline_access']);
 
 interface Resolved {
   app: SimApplication;
@@ -50,22 +42,12 @@ function resolve(directory: Directory, reference: string, params: URLSearchParam
   return { app, tenants: allowed, redirectUri };
 }
 
-function pickUser(form: URLSearchParams, tenants: TenantState[]) {
-  const [tenantId, userId] = (form.get('user') ?? '').split(':');
-  const tenant = tenants.find((candidate) => candidate.id === tenantId);
-  const user = tenant?.users.get(userId ?? '');
-  return tenant && user ? { tenant, user, wids: tenant.rolesOf(user.id) } : undefined;
-}
-
 function withQuery(base: string, values: Record<string, string | undefined>): string {
   const url = new URL(base);
   for (const [name, value] of Object.entries(values))
     if (value !== undefined) url.searchParams.set(name, value);
   return url.toString();
 }
-
-const paramsOf = (request: SimRequest) =>
-  request.method === 'POST' ? readForm(request) : request.url.searchParams;
 
 /**
  * `/{tenant}/oauth2/v2.0/authorize`: the sign-in and consent page (GET), and its answer (POST): a one-time code
@@ -111,14 +93,7 @@ export function authorizeEndpoint(
     const picked = pickUser(params, tenants);
     if (!picked)
       return errorPage(50034, 'The user account does not exist in the directory. Pick an account.');
-    const names = graphScopes(scopes, graphResources);
-    const isAdmin = picked.wids.some((role) =>
-      consentingRoles.includes(role as (typeof consentingRoles)[number]),
-    );
-    // An admin's consent is for the whole organisation; after it, anyone may sign in for those scopes.
-    const granted = picked.tenant.delegatedConsents.get(app.appId) ?? new Set<string>();
-    if (isAdmin) picked.tenant.delegatedConsents.set(app.appId, new Set([...granted, ...names]));
-    if (!isAdmin && names.some((name) => !userConsentable.has(name) && !granted.has(name))) {
+    if (!consentDelegated(picked, app, graphScopes(scopes, graphResources))) {
       return redirect(
         withQuery(redirectUri, {
           error: 'consent_required',
@@ -127,7 +102,6 @@ export function authorizeEndpoint(
         }),
       );
     }
-    picked.tenant.addServicePrincipal(app.appId, app.displayName);
     const code = codes.issue({
       clientId: app.appId,
       redirectUri,

@@ -2,9 +2,11 @@ import { constantTimeEqual } from '../../src/lib/security/constant-time-equal.js
 import { type Directory, emitsWids, type SimApplication } from '../directory.js';
 import { graphAppRoleValue } from '../graph/graph-permissions.js';
 import { json, readForm, type SimHandler, type SimRequest, type SimResponse } from '../http-kit.js';
+import type { SimUser } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
 import type { TokenIssuer } from '../token-issuer.js';
 import { type AuthorizationCodes, verifierMatches } from './authorization-codes.js';
+import type { DeviceCodes } from './device-codes.js';
 import { entraError } from './entra-error.js';
 import { graphScopes, oidcScopes } from './scopes.js';
 
@@ -15,6 +17,7 @@ interface TokenDeps {
   directory: Directory;
   issuer: TokenIssuer;
   codes: AuthorizationCodes;
+  deviceCodes: DeviceCodes;
   /** Resource identifiers meaning Microsoft Graph: https://graph.microsoft.com and the simulator's endpoint. */
   graphResources: readonly string[];
 }
@@ -69,14 +72,132 @@ function authenticateClient(
   return app;
 }
 
+/** The access token (v1.0, as Graph takes) and ID token a signed-in user's grant gives its app. */
+async function userTokens(
+  deps: TokenDeps,
+  input: { app: SimApplication; tenant: TenantState; user: SimUser; scopes: string[]; nonce?: string },
+): Promise<SimResponse> {
+  const { authorityHost, issuer, graphResources } = deps;
+  const { app, tenant, user } = input;
+  const wids = tenant.rolesOf(user.id);
+  const scp = graphScopes(input.scopes, graphResources);
+  const iss = `${authorityHost}/${tenant.id}/v2.0`;
+  const accessToken = await issuer.sign(
+    {
+      aud: graphResources[0],
+      iss: `https://sts.windows.net/${tenant.id}/`,
+      tid: tenant.id,
+      oid: user.id,
+      sub: user.id,
+      appid: app.appId,
+      idtyp: 'user',
+      scp: scp.join(' '),
+      ...(emitsWids(app) ? { wids } : {}),
+      upn: user.userPrincipalName,
+      name: user.displayName,
+      ver: '1.0',
+    },
+    accessTokenLifetimeSeconds,
+  );
+  const idToken = await issuer.sign(
+    {
+      aud: app.appId,
+      iss,
+      tid: tenant.id,
+      oid: user.id,
+      sub: user.id,
+      name: user.displayName,
+      preferred_username: user.userPrincipalName,
+      ...(emitsWids(app) ? { wids } : {}),
+      ver: '2.0',
+      ...(input.nonce ? { nonce: input.nonce } : {}),
+    },
+    accessTokenLifetimeSeconds,
+  );
+  return json(200, {
+    token_type: 'Bearer',
+    scope: [
+      ...scp,
+      ...input.scopes.filter((scope) => oidcScopes.has(scope) && scope !== 'offline_access'),
+    ].join(' '),
+    expires_in: accessTokenLifetimeSeconds,
+    ext_expires_in: accessTokenLifetimeSeconds,
+    access_token: accessToken,
+    id_token: idToken,
+    client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: tenant.id })).toString('base64url'),
+  });
+}
+
+/**
+ * The device code grant type: Microsoft's protocol page names the RFC 8628 URN, MSAL sends `device_code`; Entra
+ * takes both.
+ */
+const deviceCodeGrants = new Set(['urn:ietf:params:oauth:grant-type:device_code', 'device_code']);
+
+/**
+ * The device code grant, polled by the client: `authorization_pending` until the person approves on the device
+ * login page, then the tokens once; `authorization_declined`, `expired_token` or `bad_verification_code` otherwise.
+ * A confidential client must still authenticate; a public client sends no secret.
+ * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#authenticating-the-user
+ */
+async function redeemDeviceCode(
+  deps: TokenDeps,
+  form: URLSearchParams,
+  clientId: string,
+  secret: string,
+  anyTenant: boolean,
+  reference: string,
+): Promise<SimResponse> {
+  const { directory, deviceCodes } = deps;
+  const grant = deviceCodes.find(form.get('device_code') ?? form.get('code') ?? '');
+  if (!grant || grant.clientId !== clientId || grant.state === 'redeemed') {
+    return entraError(400, 'bad_verification_code', 70019, 'The device code was not recognized.');
+  }
+  if (
+    !anyTenant &&
+    directory.resolveTenant(reference)?.id !== directory.resolveTenant(grant.tenantReference)?.id
+  )
+    return entraError(400, 'bad_verification_code', 70019, 'The device code was issued for another tenant.');
+  if (grant.expiresAt <= Date.now())
+    return entraError(400, 'expired_token', 70020, 'The device code has expired. Start the sign-in again.');
+  if (grant.state === 'declined')
+    return entraError(400, 'authorization_declined', 70000, 'The user declined the authorization request.');
+  if (grant.state === 'pending') {
+    return entraError(
+      400,
+      'authorization_pending',
+      70016,
+      'The provided request has not yet been authorized by the user. The user must input their code.',
+    );
+  }
+  const app = directory.applications.get(grant.clientId);
+  const tenant = directory.tenants.get(grant.tenantId ?? '');
+  const user = tenant?.users.get(grant.userId ?? '');
+  if (!app || !tenant || !user)
+    return entraError(400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
+  if (!app.publicClient) {
+    if (!secret)
+      return entraError(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
+    const authenticated = authenticateClient(directory, tenant, clientId, secret);
+    if ('status' in authenticated) return authenticated;
+  }
+  grant.state = 'redeemed';
+  return userTokens(deps, { app, tenant, user, scopes: grant.scopes });
+}
+
 /**
  * `POST /{tenant}/oauth2/v2.0/token`: client credentials with a secret, and the authorization code (with PKCE)
- * redeemed by a confidential client.
+ * redeemed by a confidential client, and the device code a public client polls with.
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#redeem-a-code-for-an-access-token
  */
 export function tokenEndpoint(deps: TokenDeps): SimHandler {
-  const { authorityHost, directory, issuer, codes, graphResources } = deps;
+  const { directory, codes, graphResources, issuer } = deps;
 
   return async (request): Promise<SimResponse> => {
     const form = readForm(request);
@@ -142,55 +263,11 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
       const user = tenant.users.get(grant.userId);
       if (!user)
         return entraError(400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
-      const wids = tenant.rolesOf(user.id);
-      const scp = graphScopes(grant.scopes, graphResources);
-      const iss = `${authorityHost}/${tenant.id}/v2.0`;
-      // Microsoft Graph takes v1.0 access tokens (its manifest), whichever endpoint issued them.
-      const accessToken = await issuer.sign(
-        {
-          aud: graphResources[0],
-          iss: `https://sts.windows.net/${tenant.id}/`,
-          tid: tenant.id,
-          oid: user.id,
-          sub: user.id,
-          appid: app.appId,
-          idtyp: 'user',
-          scp: scp.join(' '),
-          ...(emitsWids(app) ? { wids } : {}),
-          upn: user.userPrincipalName,
-          name: user.displayName,
-          ver: '1.0',
-        },
-        accessTokenLifetimeSeconds,
-      );
-      const idToken = await issuer.sign(
-        {
-          aud: app.appId,
-          iss,
-          tid: tenant.id,
-          oid: user.id,
-          sub: user.id,
-          name: user.displayName,
-          preferred_username: user.userPrincipalName,
-          ...(emitsWids(app) ? { wids } : {}),
-          ver: '2.0',
-          ...(grant.nonce ? { nonce: grant.nonce } : {}),
-        },
-        accessTokenLifetimeSeconds,
-      );
-      return json(200, {
-        token_type: 'Bearer',
-        scope: [
-          ...scp,
-          ...grant.scopes.filter((scope) => oidcScopes.has(scope) && scope !== 'offline_access'),
-        ].join(' '),
-        expires_in: accessTokenLifetimeSeconds,
-        ext_expires_in: accessTokenLifetimeSeconds,
-        access_token: accessToken,
-        id_token: idToken,
-        client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: tenant.id })).toString('base64url'),
-      });
+      return userTokens(deps, { app, tenant, user, scopes: grant.scopes, nonce: grant.nonce });
     }
+
+    if (deviceCodeGrants.has(grantType ?? ''))
+      return redeemDeviceCode(deps, form, clientId, secret, anyTenant, reference);
 
     const tenant = directory.resolveTenant(reference);
     if (!tenant)

@@ -24,6 +24,8 @@ export function renderApplication(app: SimApplication) {
     createdDateTime: app.createdDateTime,
     requiredResourceAccess: app.requiredResourceAccess,
     web: { redirectUris: app.redirectUris },
+    groupMembershipClaims: app.groupMembershipClaims ?? null,
+    isFallbackPublicClient: app.publicClient ?? false,
     passwordCredentials: app.passwordCredentials.map(
       ({ keyId, displayName, hint, startDateTime, endDateTime }) => ({
         keyId,
@@ -103,6 +105,7 @@ export function applicationRoutes(): GraphRoute[] {
           withServicePrincipal: false,
           uniqueName: (request.params.name ?? '').replaceAll("''", "'"),
         });
+        applyChanges(app, body);
         if (caller.kind === 'user') app.ownerIds.push(caller.objectId);
         return json(201, renderApplication(app));
       },
@@ -127,6 +130,7 @@ export function applicationRoutes(): GraphRoute[] {
         redirectUris: body.web?.redirectUris ?? [],
         withServicePrincipal: false,
       });
+      applyChanges(app, body);
       if (caller.kind === 'user') app.ownerIds.push(caller.objectId);
       return json(201, renderApplication(app));
     }),

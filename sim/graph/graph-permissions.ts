@@ -38,6 +38,21 @@ export const graphAppRoles: { id: string; value: string }[] = [
   { id: derivedId('TeamsTelephoneNumber.ReadWrite.All'), value: 'TeamsTelephoneNumber.ReadWrite.All' },
 ];
 
+/**
+ * Graph's delegated permissions (`oauth2PermissionScopes`) the simulator knows, with the ids of Microsoft's
+ * permissions reference (https://learn.microsoft.com/graph/permissions-reference).
+ */
+export const graphDelegatedScopes: { id: string; value: string; type: 'User' | 'Admin' }[] = [
+  { id: '37f7f235-527c-4136-accd-4a02d197296e', value: 'openid', type: 'User' },
+  { id: '14dad69e-099b-42c9-810b-d002981feec1', value: 'profile', type: 'User' },
+  { id: '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0', value: 'email', type: 'User' },
+  { id: '7427e0e9-2fba-42fe-b0c0-848c9e6a8182', value: 'offline_access', type: 'User' },
+  { id: 'e1fe6dd8-ba31-4d61-89e7-88639da4683d', value: 'User.Read', type: 'User' },
+  { id: 'bdfbf15f-ee85-4955-8675-146e8e5296b5', value: 'Application.ReadWrite.All', type: 'Admin' },
+  { id: '84bccea3-f856-4a8a-967b-dbe0a3d53a64', value: 'AppRoleAssignment.ReadWrite.All', type: 'Admin' },
+  { id: 'd01b97e9-cbc0-49fe-810a-750afd5527a3', value: 'RoleManagement.ReadWrite.Directory', type: 'Admin' },
+];
+
 export const graphAppRoleValue = (id: string) => graphAppRoles.find((role) => role.id === id)?.value;
 export const graphAppRoleId = (value: string) => graphAppRoles.find((role) => role.value === value)?.id;
 

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { json } from '../http-kit.js';
 import type { SimServicePrincipal, TenantState } from '../tenant/tenant-state.js';
 import { badRequest, graphError, notFound } from './graph-error.js';
-import { graphAppId, graphAppRoles, readApplicationObjects, roles } from './graph-permissions.js';
+import {
+  graphAppId,
+  graphAppRoles,
+  graphDelegatedScopes,
+  readApplicationObjects,
+  roles,
+} from './graph-permissions.js';
 import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { parseEqFilter } from './odata.js';
 import { notYetReplicated } from './replication-delay.js';
@@ -37,6 +43,17 @@ function render(tenant: TenantState, principal: SimServicePrincipal) {
             allowedMemberTypes: ['Application'],
             isEnabled: true,
             origin: 'Application',
+          }))
+        : [],
+    oauth2PermissionScopes:
+      principal.appId === graphAppId
+        ? graphDelegatedScopes.map((scope) => ({
+            id: scope.id,
+            value: scope.value,
+            type: scope.type,
+            adminConsentDisplayName: scope.value,
+            adminConsentDescription: scope.value,
+            isEnabled: true,
           }))
         : [],
   };
