@@ -3,6 +3,7 @@ import { CliContext, type CliIo } from './cli-context.js';
 import { eventCommands } from './commands/event-commands.js';
 import { invitationCommands } from './commands/invitation-commands.js';
 import { replicationCommands } from './commands/replication-commands.js';
+import { setupCommands } from './commands/setup-commands.js';
 import { tenantCommands } from './commands/tenant-commands.js';
 import { CliError } from './connector-client.js';
 
@@ -22,7 +23,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   const cli = new CliContext(io, () => program.opts());
-  for (const commands of [invitationCommands, tenantCommands, replicationCommands, eventCommands])
+  for (const commands of [
+    invitationCommands,
+    tenantCommands,
+    replicationCommands,
+    eventCommands,
+    setupCommands,
+  ])
     commands(program, cli);
 
   try {

@@ -1,0 +1,65 @@
+import { type CloudName, cloudNames, clouds } from '../../src/lib/config/clouds.js';
+import { CliError } from '../connector-client.js';
+
+/** Where the operator's one-time setup works: their cloud and tenant, the connector's vault and public URL. */
+export interface SetupTarget {
+  cloud: CloudName;
+  authorityHost: string;
+  graphEndpoint: string;
+  /** The authority is not the cloud's own (the simulator): MSAL must not run instance discovery. */
+  customAuthority: boolean;
+  keyVaultUrl: string;
+  /** The operator's tenant (id or domain), or `organizations` to take it from the sign-in. */
+  tenant: string;
+}
+
+export interface SetupOptions {
+  vaultUrl?: string;
+  cloud?: string;
+  tenant?: string;
+}
+
+const trimmed = (url: string) => url.replace(/\/+$/, '');
+
+function httpsUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(`${name} must be an https:// URL, not ${JSON.stringify(value)}.`);
+  }
+  if (url.protocol !== 'https:') throw new CliError(`${name} must be an https:// URL.`);
+  return trimmed(value);
+}
+
+/**
+ * Options first, then the app settings' names in the environment (CLOUD, KEY_VAULT_URL, AUTHORITY_HOST,
+ * GRAPH_ENDPOINT, AZURE_TENANT_ID), so the values the Function App is given are the ones the setup uses.
+ */
+export function resolveSetupTarget(
+  options: SetupOptions,
+  env: Record<string, string | undefined>,
+): SetupTarget {
+  const cloudName = options.cloud || env.CLOUD || 'AzurePublic';
+  if (!(cloudNames as string[]).includes(cloudName))
+    throw new CliError(`--cloud (CLOUD) must be one of ${cloudNames.join(', ')}.`);
+  const cloud = cloudName as CloudName;
+  const vault = options.vaultUrl || env.KEY_VAULT_URL;
+  if (!vault)
+    throw new CliError(
+      'Missing --vault-url or KEY_VAULT_URL (the connector’s Key Vault, e.g. https://NAME.vault.azure.net).',
+    );
+  const authorityHost = env.AUTHORITY_HOST
+    ? httpsUrl('AUTHORITY_HOST', env.AUTHORITY_HOST)
+    : clouds[cloud].authorityHost;
+  return {
+    cloud,
+    authorityHost,
+    graphEndpoint: env.GRAPH_ENDPOINT
+      ? httpsUrl('GRAPH_ENDPOINT', env.GRAPH_ENDPOINT)
+      : clouds[cloud].graphEndpoint,
+    customAuthority: authorityHost !== clouds[cloud].authorityHost,
+    keyVaultUrl: httpsUrl('--vault-url', vault),
+    tenant: options.tenant || env.AZURE_TENANT_ID || 'organizations',
+  };
+}
