@@ -2,14 +2,20 @@ import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity'
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { Command } from 'commander';
 import { eventSigningSecretName, requestSigningSecretsName } from '../../src/lib/core-api/signing-secrets.js';
-import { GraphClient, GraphError } from '../../src/lib/graph/graph-client.js';
+import { GraphClient } from '../../src/lib/graph/graph-client.js';
 import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
 import { provisioningSecretName } from '../../src/lib/onboarding/automatic/provisioning-sign-in.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
 import { defaultSetupClientId, signInOperator } from '../setup/operator-sign-in.js';
 import { ProvisioningAppSetup, provisioningAppName } from '../setup/provisioning-app-setup.js';
-import { resolveSetupTarget, type SetupOptions, type SetupTarget } from '../setup/setup-target.js';
+import { explainingFailures } from '../setup/setup-failures.js';
+import {
+  resolvePublicBaseUrl,
+  resolveSetupTarget,
+  type SetupOptions,
+  type SetupTarget,
+} from '../setup/setup-target.js';
 import { ensureSigningSecrets } from '../setup/signing-secrets-setup.js';
 
 /**
@@ -29,36 +35,9 @@ function vaultClient(target: SetupTarget, env: Record<string, string | undefined
   });
 }
 
-/** A Graph refusal, as the operator can act on it. */
-async function explainingGraph<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (!(error instanceof GraphError)) throw error;
-    if (error.status === 403)
-      throw new CliError(
-        'Your account may not manage app registrations: sign in as an Application Administrator, a Cloud Application Administrator or a Global Administrator.',
-      );
-    throw new CliError(`Microsoft Graph refused: ${error.message}`);
-  }
-}
-
 const vaultName = (target: SetupTarget) => new URL(target.keyVaultUrl).hostname.split('.')[0];
 const showCommand = (target: SetupTarget, name: string) =>
   `az keyvault secret show --vault-name ${vaultName(target)} --name ${name} --query value -o tsv`;
-
-function publicBaseUrl(options: { publicBaseUrl?: string }, env: Record<string, string | undefined>): string {
-  const value = options.publicBaseUrl || env.PUBLIC_BASE_URL;
-  if (!value)
-    throw new CliError(
-      'Missing --public-base-url or PUBLIC_BASE_URL (where customer admins reach the connector, e.g. https://APP.azurewebsites.net).',
-    );
-  const url = URL.canParse(value) ? new URL(value) : undefined;
-  const local = url && ['localhost', '127.0.0.1'].includes(url.hostname);
-  if (!url || (url.protocol !== 'https:' && !local))
-    throw new CliError('--public-base-url must be an https:// URL (http only for this machine).');
-  return value.replace(/\/+$/, '');
-}
 
 const setupOptions = (command: Command) =>
   command
@@ -93,7 +72,7 @@ export function setupCommands(program: Command, cli: CliContext): void {
         options: SetupOptions & { publicBaseUrl?: string; clientId: string; rotateSecret?: boolean },
       ) => {
         const target = resolveSetupTarget(options, cli.io.env);
-        const baseUrl = publicBaseUrl(options, cli.io.env);
+        const baseUrl = resolvePublicBaseUrl(options, cli.io.env);
         const session = await signInOperator(
           target,
           options.clientId,
@@ -105,7 +84,7 @@ export function setupCommands(program: Command, cli: CliContext): void {
           secrets: vaultClient(target, cli.io.env),
           tokens: new AppTokenProvider(target),
         });
-        const report = await explainingGraph(() =>
+        const report = await explainingFailures(() =>
           setupApp.ensure({
             token: session.accessToken,
             tenantId: session.tenantId,
@@ -168,11 +147,13 @@ export function setupCommands(program: Command, cli: CliContext): void {
         if (options.rotate && options.retireOld)
           throw new CliError('--rotate and --retire-old are two steps: run one, then the other.');
         const target = resolveSetupTarget(options, cli.io.env);
-        const report = await ensureSigningSecrets(vaultClient(target, cli.io.env), {
-          rotate: options.rotate,
-          retire: options.retireOld,
-          rotateEventSecret: options.rotateEventSecret,
-        });
+        const report = await explainingFailures(() =>
+          ensureSigningSecrets(vaultClient(target, cli.io.env), {
+            rotate: options.rotate,
+            retire: options.retireOld,
+            rotateEventSecret: options.rotateEventSecret,
+          }),
+        );
         const { requestSecret, eventSecret, ...summary } = report;
         const values = options.reveal ? { requestSecret, eventSecret } : {};
         cli.print(

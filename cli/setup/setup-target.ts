@@ -63,3 +63,20 @@ export function resolveSetupTarget(
     tenant: options.tenant || env.AZURE_TENANT_ID || 'organizations',
   };
 }
+
+/** Where customer admins reach the connector: the option, else PUBLIC_BASE_URL (https, or http on this machine). */
+export function resolvePublicBaseUrl(
+  options: { publicBaseUrl?: string },
+  env: Record<string, string | undefined>,
+): string {
+  const value = options.publicBaseUrl || env.PUBLIC_BASE_URL;
+  if (!value)
+    throw new CliError(
+      'Missing --public-base-url or PUBLIC_BASE_URL (where customer admins reach the connector, e.g. https://APP.azurewebsites.net).',
+    );
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  const local = url && ['localhost', '127.0.0.1'].includes(url.hostname);
+  if (!url || (url.protocol !== 'https:' && !local))
+    throw new CliError('--public-base-url must be an https:// URL (http only for this machine).');
+  return value.replace(/\/+$/, '');
+}

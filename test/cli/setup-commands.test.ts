@@ -297,6 +297,23 @@ describe('npm run cli -- setup signing-secrets', () => {
     expect(accepted()).toEqual([current]);
   });
 
+  it('says what the operator needs when Key Vault refuses them, and writes nothing', async () => {
+    const stranger = simulator.directory.addApplication({
+      homeTenantId: operator.tenantId,
+      displayName: 'Not allowed on the vault',
+    });
+    const password = simulator.directory.addPassword(stranger.appId, { lifetimeDays: 1 });
+    const refused = await setup(['signing-secrets'], {
+      env: { AZURE_CLIENT_ID: stranger.appId, AZURE_CLIENT_SECRET: password.secretText },
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      'Key Vault refused access: your account needs Key Vault Secrets Officer on the vault',
+    );
+    expect(storedSecret(requestSigningSecretsName)).toBeUndefined();
+    expect(storedSecret(eventSigningSecretName)).toBeUndefined();
+  });
+
   it('replaces the event secret only when asked', async () => {
     await setup(['signing-secrets']);
     const event = storedSecret(eventSigningSecretName);
