@@ -1,8 +1,12 @@
 import type { SecretClient } from '@azure/keyvault-secrets';
+import {
+  addPasswordWithinPolicy,
+  removePassword,
+  secretLifetimesDays,
+} from '../../src/lib/graph/app-passwords.js';
 import { type GraphClient, GraphError } from '../../src/lib/graph/graph-client.js';
 import type { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
 import { CredentialProblem } from '../../src/lib/identity/credential-problem.js';
-import { secretLifetimesDays } from '../../src/lib/onboarding/automatic/app-registration.js';
 import {
   delegatedScopes,
   provisioningSecretName,
@@ -167,9 +171,7 @@ export class ProvisioningAppSetup {
       });
     } catch (error) {
       // Not stored, so of no use: leave no password behind that nobody holds.
-      await this.deps.graph
-        .post(token, `/applications/${app.id}/removePassword`, { keyId: added.keyId }, { idempotent: true })
-        .catch(() => undefined);
+      await removePassword(this.deps.graph, token, app.id, added.keyId).catch(() => undefined);
       throw error;
     }
     await this.waitUntilWorking(tenantId, app.appId, added.secretText);
@@ -180,25 +182,15 @@ export class ProvisioningAppSetup {
     };
   }
 
-  /** addPassword, shortening the lifetime while the tenant's app-management policy refuses it. */
   private async addPassword(token: string, appObjectId: string, now: Date) {
-    for (const days of secretLifetimesDays) {
-      try {
-        return await this.deps.graph.post<{ keyId: string; secretText: string; endDateTime: string }>(
-          token,
-          `/applications/${appObjectId}/addPassword`,
-          {
-            passwordCredential: {
-              displayName: provisioningSecretDisplayName,
-              endDateTime: new Date(now.getTime() + days * dayMs).toISOString(),
-            },
-          },
-        );
-      } catch (error) {
-        if (!(error instanceof GraphError && error.graphCode === 'CredentialInvalidLifetimeAsPerAppPolicy'))
-          throw error;
-      }
-    }
+    const added = await addPasswordWithinPolicy(
+      this.deps.graph,
+      token,
+      appObjectId,
+      provisioningSecretDisplayName,
+      now,
+    );
+    if (added) return added;
     throw new CliError(
       `Your tenant's app management policy refuses client secrets even for ${secretLifetimesDays.at(-1)} days. Allow them for this app, then run the command again.`,
     );

@@ -1,3 +1,4 @@
+import { addPasswordWithinPolicy, removePassword, secretLifetimesDays } from '../../graph/app-passwords.js';
 import { type GraphClient, GraphError } from '../../graph/graph-client.js';
 import type { AppTokenProvider } from '../../identity/app-token-provider.js';
 import { CredentialProblem } from '../../identity/credential-problem.js';
@@ -43,8 +44,6 @@ export interface AppRegistrationDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Lifetimes to try for a new secret, longest first; a tenant's app-management policy may refuse the longer ones. */
-export const secretLifetimesDays = [180, 90, 30, 7];
 /** How long to wait for a new secret to start working (AADSTS7000215 meanwhile), in all. */
 const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
 /** How long to retry a write that refers to the new service principal while Entra's replicas learn of it. */
@@ -326,17 +325,7 @@ export class AppRegistration {
     );
     for (const credential of app.passwordCredentials ?? [])
       if (pending.has(credential.displayName ?? ''))
-        await graph
-          .post(
-            token,
-            `/applications/${progress.entity.appObjectId}/removePassword`,
-            { keyId: credential.keyId },
-            { idempotent: true },
-          )
-          .catch((error: unknown) => {
-            // Removed already (an answer lost on the way back, then sent again).
-            if (!(error instanceof GraphError && error.status === 404)) throw error;
-          });
+        await removePassword(graph, token, progress.entity.appObjectId, credential.keyId);
   }
 
   private async save(progress: Progress, changes: Partial<ProvisioningProgress>): Promise<Progress> {
@@ -346,23 +335,14 @@ export class AppRegistration {
 
   /** addPassword, shortening the lifetime while the tenant's app-management policy refuses it. */
   private async addSecret(token: string, appObjectId: string, serviceId: string, now: Date) {
-    for (const days of secretLifetimesDays) {
-      try {
-        return await this.deps.graph.post<{ secretText: string; endDateTime: string }>(
-          token,
-          `/applications/${appObjectId}/addPassword`,
-          {
-            passwordCredential: {
-              displayName: secretName(serviceId),
-              endDateTime: new Date(now.getTime() + days * 86_400_000).toISOString(),
-            },
-          },
-        );
-      } catch (error) {
-        if (!(error instanceof GraphError && error.graphCode === 'CredentialInvalidLifetimeAsPerAppPolicy'))
-          throw error;
-      }
-    }
+    const added = await addPasswordWithinPolicy(
+      this.deps.graph,
+      token,
+      appObjectId,
+      secretName(serviceId),
+      now,
+    );
+    if (added) return added;
     throw new OnboardingRefused(
       'secret_lifetime_refused',
       `Your tenant's app management policy refuses client secrets even for ${secretLifetimesDays.at(-1)} days, so nothing was kept. Allow client secrets of at least that long for this app (or register the app yourself with another credential policy), then try again.`,
