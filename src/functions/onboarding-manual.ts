@@ -9,6 +9,7 @@ import {
   refusalResponse,
   resultResponse,
 } from '../lib/onboarding/browser/browser-responses.js';
+import { serviceSecretField } from '../lib/onboarding/manual/manual-onboarding.js';
 import { onboardingRoutes } from '../lib/onboarding/onboarding-urls.js';
 
 /**
@@ -29,7 +30,17 @@ export async function onboardingManual(
       'This form was not sent from the invitation page in this browser. Open the invitation link again.',
     );
     values = { tenantId: form.get('tenantId') ?? '', clientId: form.get('clientId') ?? '' };
-    const credentials = { ...values, clientSecret: form.get('clientSecret') ?? '', ip: clientIp(request) };
+    const serviceSecrets = Object.fromEntries(
+      [...form.keys()]
+        .filter((name) => name.startsWith(serviceSecretField('')))
+        .map((name) => [name.slice(serviceSecretField('').length), form.get(name) ?? '']),
+    );
+    const credentials = {
+      ...values,
+      clientSecret: form.get('clientSecret') ?? '',
+      serviceSecrets,
+      ip: clientIp(request),
+    };
     return resultResponse({ ...(await app.manualOnboarding.register(token, credentials)), token });
   } catch (error) {
     return (

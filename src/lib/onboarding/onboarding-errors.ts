@@ -8,6 +8,7 @@ export type RefusalCode =
   | 'invalid_tenant_id'
   | 'invalid_client_id'
   | 'secret_not_pasted'
+  | 'service_secret_invalid'
   | 'unexpected_tenant'
   | 'tenant_already_connected'
   | 'admin_lacks_application_administrator'

@@ -22,10 +22,15 @@ export class OnboardingRecord {
   ) {}
 
   /** The first validation report of a new registration (automatic DNS has its onboarding work still to do). */
-  validate(invitation: OpenInvitation, facts: RegistrationFacts): ValidationReport {
+  validate(
+    invitation: OpenInvitation,
+    facts: RegistrationFacts,
+    sharedSecrets?: readonly (readonly string[])[],
+  ): ValidationReport {
     return validateRegistration({
       automaticDns: invitation.record.automaticDns,
       dnsWorkPending: invitation.record.automaticDns,
+      ...(sharedSecrets ? { sharedSecrets } : {}),
       appRoleIds: facts.appRoleIds,
       grantedPermissions: facts.grantedPermissions,
       teamsApis: this.deps.teamsApis,

@@ -1,6 +1,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { registrationName } from '../onboarding/automatic/app-registration.js';
 import type { OpenInvitation } from '../onboarding/invitation-access.js';
+import { serviceSecretField } from '../onboarding/manual/manual-onboarding.js';
 import { onboardingPath, onboardingRoutes } from '../onboarding/onboarding-urls.js';
 import { directoryRoles } from '../validation/directory-roles.js';
 import { permissionsNeeded } from '../validation/required-permissions.js';
@@ -99,6 +100,24 @@ function manualField(input: LandingInput, field: Field, label: string, type: 'te
 <input type="${type}" id="${field}" name="${field}" required${value}>${problem}`;
 }
 
+function secretLabel(input: LandingInput): string {
+  const [first, ...others] = input.invitation.services;
+  return others.length > 0 && first ? `Client secret value for ${first.name}` : 'Client secret value';
+}
+
+/** With several services, a secret for each further one (left empty, it shares the first's: not recommended). */
+function serviceSecretFields(input: LandingInput): SafeHtml {
+  const others = input.invitation.services.slice(1);
+  if (others.length === 0) return html``;
+  return html`<p class="note">Each service should have a client secret of its own, so one can be rotated or removed
+without touching the others. Leave a field empty to use the first secret for that service too.</p>
+${others.map((service) => {
+  const field = serviceSecretField(service.id);
+  return html`<label for="${field}">Client secret value for ${service.name}</label>
+<input type="password" id="${field}" name="${field}">`;
+})}`;
+}
+
 function manualSection(input: LandingInput): SafeHtml {
   const formError =
     input.error && !input.error.field ? html`<p class="error" role="alert">${input.error.message}</p>` : '';
@@ -110,7 +129,8 @@ ${formError}
 <input type="hidden" name="form" value="${input.formToken}">
 ${manualField(input, 'tenantId', 'Directory (tenant) ID', 'text')}
 ${manualField(input, 'clientId', 'Application (client) ID', 'text')}
-${manualField(input, 'clientSecret', 'Client secret value', 'password')}
+${manualField(input, 'clientSecret', secretLabel(input), 'password')}
+${serviceSecretFields(input)}
 <p><button type="submit">Check and connect</button></p>
 </form>
 </section>`;

@@ -3,6 +3,7 @@ import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import { probeRegistration } from '../onboarding/probe-registration.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import { sharedSecretGroups } from '../validation/shared-secrets.js';
 import { type ValidationReport, validateRegistration } from '../validation/validate-registration.js';
 import { TenantNotFound } from './tenant-errors.js';
 import type { TenantView } from './tenant-record.js';
@@ -30,6 +31,16 @@ export class TenantValidation {
    * and the registry updated (an event when the verdict changes). Credentials that no longer work mark the tenant
    * and tell the core once.
    */
+  /** The services that share one secret, from Key Vault (a service without a stored secret is left out). */
+  private async sharedSecrets(tenantId: string, services: { id: string }[], first: string) {
+    const secrets = [{ serviceId: services[0]?.id ?? '', secret: first }];
+    for (const service of services.slice(1)) {
+      const stored = await this.deps.secrets.get(tenantId, service.id);
+      if (stored) secrets.push({ serviceId: service.id, secret: stored.secret });
+    }
+    return sharedSecretGroups(secrets);
+  }
+
   async revalidate(tenantId: string): Promise<Revalidation> {
     const { registry } = this.deps;
     const stored = await registry.get(tenantId);
@@ -48,6 +59,7 @@ export class TenantValidation {
       const report = validateRegistration({
         automaticDns: stored.entity.automaticDns,
         dnsWorkPending: stored.entity.dnsWorkPending,
+        sharedSecrets: await this.sharedSecrets(tenantId, services, credential.secret),
         appRoleIds: facts.appRoleIds,
         grantedPermissions: facts.grantedPermissions,
         teamsApis: this.deps.teamsApis,

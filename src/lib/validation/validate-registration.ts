@@ -14,6 +14,8 @@ export interface ValidationInput {
   grantedPermissions: readonly string[];
   /** The cloud's Graph has the Teams telephony endpoints (true when not said). */
   teamsApis?: boolean;
+  /** Groups of services that use one and the same client secret. */
+  sharedSecrets?: readonly (readonly string[])[];
 }
 
 export interface RoleReport {
@@ -48,7 +50,8 @@ export interface Warning {
     | 'role_not_needed'
     | 'permission_not_needed'
     | 'roles_unreadable'
-    | 'teams_not_in_cloud';
+    | 'teams_not_in_cloud'
+    | 'services_share_secret';
   message: string;
 }
 
@@ -249,6 +252,12 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
       message:
         'Microsoft Graph in this cloud has no Teams telephony endpoints, so the connector replicates users, groups and members only; Teams permissions are not needed.',
     });
+  for (const group of input.sharedSecrets ?? []) {
+    warnings.push({
+      code: 'services_share_secret',
+      message: `Services ${group.join(', ')} use one client secret: rotating or removing it affects all of them. Give each service a client secret of its own.`,
+    });
+  }
   const allNeeded = new Set<string>([
     ...replicationPermissions(teamsApis),
     ...requiredPermissions.selfRotation,

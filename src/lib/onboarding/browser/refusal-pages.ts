@@ -65,6 +65,7 @@ const pages: Record<PageCode, RefusalPage> = {
   invalid_tenant_id: { ...notRegistered, field: 'tenantId' },
   invalid_client_id: { ...notRegistered, field: 'clientId' },
   secret_not_pasted: { ...notRegistered, field: 'clientSecret' },
+  service_secret_invalid: signInFailed,
   unexpected_tenant: { ...notRegistered, field: 'tenantId' },
   tenant_already_connected: { ...notRegistered, status: 409 },
   admin_lacks_application_administrator: notRegistered,

@@ -4,6 +4,7 @@ import { CredentialProblem } from '../../identity/credential-problem.js';
 import { isTenantGuid } from '../../identity/resolve-tenant.js';
 import type { TenantSecretStore } from '../../secrets/tenant-secret-store.js';
 import type { TenantView } from '../../tenants/tenant-record.js';
+import { sharedSecretGroups } from '../../validation/shared-secrets.js';
 import type { ValidationReport } from '../../validation/validate-registration.js';
 import type { InvitationAccess, OpenInvitation } from '../invitation-access.js';
 import { OnboardingRefused } from '../onboarding-errors.js';
@@ -17,9 +18,15 @@ export const defaultSecretLifetimeDays = 180;
 export interface ManualCredentials {
   tenantId: string;
   clientId: string;
+  /** The first service's secret. */
   clientSecret: string;
+  /** Each further service's own secret by service id; one left out (or empty) uses the first service's. */
+  serviceSecrets?: Record<string, string>;
   ip?: string;
 }
+
+/** The manual form's field for a further service's secret (the first service's is `clientSecret`). */
+export const serviceSecretField = (serviceId: string) => `clientSecret-${serviceId}`;
 
 export interface ManualDeps {
   access: InvitationAccess;
@@ -76,10 +83,23 @@ export class ManualOnboarding {
       { tenantId, clientId, secret },
       { fresh: true },
     );
-    const report = this.deps.record.validate(invitation, facts);
+    const secrets = await this.serviceSecrets(
+      invitation,
+      tenantId,
+      clientId,
+      secret,
+      input.serviceSecrets ?? {},
+    );
+    const report = this.deps.record.validate(invitation, facts, sharedSecretGroups(secrets));
     const expiresOn = new Date(now.getTime() + defaultSecretLifetimeDays * 86_400_000);
-    for (const service of invitation.services) {
-      await this.deps.secrets.put({ tenantId, serviceId: service.id, clientId, secret, expiresOn });
+    for (const service of secrets) {
+      await this.deps.secrets.put({
+        tenantId,
+        serviceId: service.serviceId,
+        clientId,
+        secret: service.secret,
+        expiresOn,
+      });
     }
     const tenant = await this.deps.record.finish(
       invitation,
@@ -94,6 +114,36 @@ export class ManualOnboarding {
       now,
     );
     return { tenant, report };
+  }
+
+  /**
+   * Each service's secret: the first service's (already proven), and each further one given, proven with a fresh
+   * token of its own; a further service without one shares the first's (the report then says so).
+   */
+  private async serviceSecrets(
+    invitation: OpenInvitation,
+    tenantId: string,
+    clientId: string,
+    first: string,
+    given: Record<string, string>,
+  ): Promise<{ serviceId: string; secret: string }[]> {
+    const secrets: { serviceId: string; secret: string }[] = [];
+    for (const [index, service] of invitation.services.entries()) {
+      const own = index === 0 ? first : (given[service.id] ?? '').trim();
+      if (index > 0 && own && own !== first) {
+        try {
+          await this.deps.tokens.token(tenantId, clientId, own, { fresh: true });
+        } catch (error) {
+          if (!(error instanceof CredentialProblem)) throw error;
+          throw new OnboardingRefused(
+            'service_secret_invalid',
+            `The client secret for ${service.name} does not work: ${error.message}`,
+          );
+        }
+      }
+      secrets.push({ serviceId: service.id, secret: own || first });
+    }
+    return secrets;
   }
 }
 
