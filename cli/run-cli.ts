@@ -3,6 +3,7 @@ import { CliContext, type CliIo } from './cli-context.js';
 import { eventCommands } from './commands/event-commands.js';
 import { invitationCommands } from './commands/invitation-commands.js';
 import { replicationCommands } from './commands/replication-commands.js';
+import { serviceCommands } from './commands/service-commands.js';
 import { setupCommands } from './commands/setup-commands.js';
 import { tenantCommands } from './commands/tenant-commands.js';
 import { CliError } from './connector-client.js';
@@ -26,6 +27,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   for (const commands of [
     invitationCommands,
     tenantCommands,
+    serviceCommands,
     replicationCommands,
     eventCommands,
     setupCommands,

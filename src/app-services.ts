@@ -29,6 +29,8 @@ import { ReplicationScheduler } from './lib/replication/replication-scheduler.js
 import { type ReplicationJob, ReplicationWorker } from './lib/replication/replication-worker.js';
 import { CachedSecrets } from './lib/secrets/cached-secrets.js';
 import { TenantSecretStore } from './lib/secrets/tenant-secret-store.js';
+import { type ServiceSecretLink, ServiceSecretLinks } from './lib/services/service-secret-links.js';
+import { TenantServices } from './lib/services/tenant-services.js';
 import { queueNames, tableNames } from './lib/storage/storage-names.js';
 import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
 import { TenantRegistry } from './lib/tenants/tenant-registry.js';
@@ -55,6 +57,7 @@ export interface AppServices {
   replicationScheduler: ReplicationScheduler;
   deliverySwitch: DeliverySwitch;
   tenantValidation: TenantValidation;
+  tenantServices: TenantServices;
   /** What the cloud's Graph offers (its Teams telephony endpoints exist in the global service only). */
   cloud: { teamsApis: boolean };
 }
@@ -164,6 +167,16 @@ export function buildServices(deps: Dependencies): AppServices {
     }),
     deliverySwitch: new DeliverySwitch(dispatcherState, tenants, outbox, settings.coreWebhookUrl),
     tenantValidation: new TenantValidation({ registry, secrets: tenantSecrets, tokens, graph, teamsApis }),
+    tenantServices: new TenantServices({
+      registry,
+      progress: tenants,
+      links: new ServiceSecretLinks(storage.table<ServiceSecretLink>(tableNames.serviceSecretLinks)),
+      publicBaseUrl: settings.publicBaseUrl,
+      linkLifetimeDays: settings.invitationLifetimeDays,
+      secrets: tenantSecrets,
+      tokens,
+      graph,
+    }),
     cloud: { teamsApis },
   };
 }

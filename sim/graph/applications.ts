@@ -45,6 +45,18 @@ function mayManage(caller: Caller, app: SimApplication): boolean {
   return !ownedOnly || app.ownerIds.includes(caller.objectId);
 }
 
+/**
+ * An app holding only Application.ReadWrite.OwnedBy sees only the apps it owns: it "cannot update any apps that it
+ * is not an owner of" (permissions reference); whether a list hides the others or is refused, Microsoft does not
+ * say, so the simulator hides them and the connector handles both.
+ */
+function mayRead(caller: Caller, app: SimApplication): boolean {
+  const readsAll = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All'].some(
+    (permission) => caller.permissions.has(permission),
+  );
+  return caller.kind !== 'app' || readsAll || app.ownerIds.includes(caller.objectId);
+}
+
 function target({ request, tenant, directory, caller }: GraphContext) {
   const app = directory.applicationByObjectId(tenant.id, request.params.id ?? '');
   if (!app) return notFound(request.params.id ?? '');
@@ -134,13 +146,14 @@ export function applicationRoutes(): GraphRoute[] {
       if (caller.kind === 'user') app.ownerIds.push(caller.objectId);
       return json(201, renderApplication(app));
     }),
-    graphRoute('GET', '/applications', readApplicationObjects, ({ request, tenant, directory }) => {
+    graphRoute('GET', '/applications', readApplicationObjects, ({ request, tenant, directory, caller }) => {
       const filter = parseEqFilter(request);
       if (filter === 'invalid' || (filter && Object.keys(filter).some((name) => name !== 'appId'))) {
         return badRequest('Unsupported or invalid query filter clause specified.');
       }
       const value = [...directory.applications.values()]
         .filter((app) => app.homeTenantId === tenant.id && (!filter?.appId || app.appId === filter.appId))
+        .filter((app) => mayRead(caller, app))
         .map(renderApplication);
       return json(200, { value });
     }),

@@ -128,6 +128,32 @@ describe('operator CLI', () => {
     expect(err).toContain('/body/services/0/id');
   });
 
+  it('adds a service to a tenant and removes it again', async () => {
+    const tenantId = (connector.world.tenants[0] as { id: string }).id;
+    const { clientId, servicePrincipalId } = await onboardManually(connector, tenantId);
+    connector.simulator.directory.applications.get(clientId)?.ownerIds.push(servicePrincipalId);
+    const added = await cli([
+      'add-service',
+      tenantId,
+      'dr-paris=Direct Routing Paris',
+      '--licence',
+      'HostedPro',
+    ]);
+    expect(added.code, added.err).toBe(0);
+    expect(added.out).toMatch(
+      new RegExp(
+        `^Service dr-paris \\(Direct Routing Paris\\) is on tenant ${tenantId}; its secret expires \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}\\.\\n$`,
+      ),
+    );
+    const removed = await cli(['remove-service', tenantId, 'dr-paris']);
+    expect(removed.out).toBe(
+      `Service dr-paris is removed from tenant ${tenantId} and its secret from Key Vault.\nIts password is removed from the app registration.\n`,
+    );
+    const refused = await cli(['add-service', tenantId, 'dr.x=X', '--licence', 'HostedPro']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('/body/id');
+  });
+
   it('refuses a licence type it does not offer before calling', async () => {
     const { code, err } = await cli([...invite.slice(0, -1), 'HostedEssentials']);
     expect(code).not.toBe(0);

@@ -39,6 +39,8 @@ describe('OpenAPI document', () => {
         'POST /invitations',
         'POST /tenants/{tenantId}/replicate',
         'POST /tenants/{tenantId}/replication-runs/{runId}/release',
+        'POST /tenants/{tenantId}/services',
+        'DELETE /tenants/{tenantId}/services/{serviceId}',
         'POST /tenants/{tenantId}/validate',
         'PUT /event-delivery',
       ].sort(),

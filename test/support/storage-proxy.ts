@@ -9,6 +9,15 @@ export interface BatchSeen {
   body: string;
 }
 
+/** One single-entity write (insert, update, merge, delete) on its way to the table service. */
+export interface WriteSeen {
+  table: string;
+  method: string;
+  /** The request path: `Tenants` for an insert, `Tenants(PartitionKey='…',RowKey='…')` otherwise. */
+  path: string;
+  body: string;
+}
+
 /** What to do with a batch: let it through, or kill the host before it reaches storage or after it committed. */
 export type Verdict = 'forward' | 'kill-before' | 'kill-after';
 
@@ -28,6 +37,8 @@ export class StorageProxy {
   ) {}
 
   judge: (batch: BatchSeen) => Verdict = () => 'forward';
+  /** The same for single-entity writes (they are not transactions, so `judge` does not see them). */
+  judgeWrite: (write: WriteSeen) => Verdict = () => 'forward';
   kill: () => void = () => undefined;
 
   static async start(target: string): Promise<StorageProxy> {
@@ -66,9 +77,14 @@ export class StorageProxy {
     const body = Buffer.concat(chunks);
     if (this.dead) return undefined;
     let verdict: Verdict = 'forward';
-    if (incoming.method === 'POST' && incoming.url?.includes('$batch')) {
+    const method = incoming.method ?? 'GET';
+    if (method === 'POST' && incoming.url?.includes('$batch')) {
       const text = body.toString('utf8');
       verdict = this.judge({ table: operationLine.exec(text)?.[1] ?? '', body: text });
+    } else if (['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE'].includes(method)) {
+      const path = decodeURIComponent(incoming.url ?? '').replace(/^\/devstoreaccount1\//, '');
+      const table = /^[A-Za-z0-9]+/.exec(path)?.[0] ?? '';
+      verdict = this.judgeWrite({ table, method, path, body: body.toString('utf8') });
     }
     if (verdict === 'kill-before') {
       this.die();

@@ -28,6 +28,11 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   tenant_already_onboarded: { status: 409, title: 'This tenant is connected already.' },
   run_not_found: { status: 404, title: 'No such replication run.' },
   run_not_held: { status: 409, title: 'The run holds no removals.' },
+  service_not_found: { status: 404, title: 'No such service.' },
+  service_conflict: { status: 409, title: 'The service id is taken.' },
+  last_service: { status: 409, title: 'The tenant’s last service cannot be removed.' },
+  service_secret_refused: { status: 409, title: 'The tenant’s policy refuses a new client secret.' },
+  service_secret_pending: { status: 503, title: 'The new secret does not work yet.' },
   vault_unavailable: { status: 503, title: 'The connector cannot use its Key Vault now.' },
   identity_unavailable: { status: 503, title: 'Microsoft Entra is not answering now.' },
 };

@@ -17,6 +17,19 @@ export const eventCatalogue = {
   }),
   'tenant.validation_changed': z.object({ tenantId, verdict, previousVerdict: verdict.optional() }),
   'tenant.credentials_invalid': z.object({ tenantId, serviceId: z.string().optional(), reason: z.string() }),
+  'tenant.service_added': z.object({
+    tenantId,
+    serviceId: z.string(),
+    name: z.string(),
+    licenceType: z.string(),
+    secretExpiresAt: z.iso.datetime(),
+  }),
+  'tenant.service_removed': z.object({
+    tenantId,
+    serviceId: z.string(),
+    passwordRemoved: z.boolean(),
+    leftToCustomer: z.string().optional(),
+  }),
   'credentials.expiring': z.object({ tenantId, serviceId: z.string(), expiresAt: z.iso.datetime() }),
   'credentials.rotated': z.object({ tenantId, serviceId: z.string(), expiresAt: z.iso.datetime() }),
   'replication.completed': z.object({

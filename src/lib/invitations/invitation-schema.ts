@@ -10,7 +10,7 @@ export const methods = ['automatic', 'manual', 'either'] as const;
  * Text shown to people (page titles, the admin's consent screen): no control characters, which a page cannot
  * show, and no bidirectional formatting characters, which can make text read other than it is.
  */
-const shownText = (max: number) =>
+export const shownText = (max: number) =>
   z
     .string()
     .trim()

@@ -15,6 +15,8 @@ export const onboardingRoutes = {
   signInCallback: 'onboarding/callback',
   /** Microsoft's redirect after admin consent for the new app (the new app's redirect URI). */
   adminConsentCallback: 'onboarding/consent-callback',
+  /** A customer's admin gives a new service of an onboarded tenant its secret. */
+  serviceSecret: 'service-secrets/{token}',
 } as const;
 
 type Route = (typeof onboardingRoutes)[keyof typeof onboardingRoutes];
@@ -24,6 +26,10 @@ export function onboardingPath(route: Route, token?: string): string {
   if (route.includes('{token}') && token === undefined) throw new RangeError(`${route} needs a token`);
   return `/api/${route.replace('{token}', encodeURIComponent(token ?? ''))}`;
 }
+
+/** The link a customer's admin receives to give a new service its secret. */
+export const serviceSecretUrl = (publicBaseUrl: string, token: string) =>
+  `${publicBaseUrl}${onboardingPath(onboardingRoutes.serviceSecret, token)}`;
 
 /** The invitation link as the customer's admin receives it. */
 export const invitationUrl = (publicBaseUrl: string, token: string) =>

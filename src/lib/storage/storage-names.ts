@@ -8,6 +8,8 @@ export const tableNames = {
   coreDelivery: 'CoreDelivery',
   audit: 'Audit',
   signInStates: 'SignInStates',
+  /** Links for a customer's admin to give a new service its secret (by the token's hash). */
+  serviceSecretLinks: 'ServiceSecretLinks',
   /** The replica (users, groups, members, voice, numbers), over a few hundred partitions per tenant. */
   replica: 'Replica',
   /** The replica's change feed, one partition per tenant. */

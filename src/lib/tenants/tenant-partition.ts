@@ -2,6 +2,7 @@ import type { OutboxRow } from '../events/outbox.js';
 import type { ProvisioningProgress } from '../onboarding/automatic/app-registration.js';
 import type { ReplicationRunRecord, ReplicationState } from '../replication/replication-run.js';
 import type { SavedIdsKind, SavedIdsRow } from '../replication/run-saved-ids.js';
+import type { ServiceProgress } from '../services/service-progress.js';
 import { type EntityTable, rowKey } from '../storage/entity-table.js';
 import type { LeaseRow } from '../storage/partition-lease.js';
 import type { TenantRecord } from './tenant-record.js';
@@ -22,6 +23,7 @@ import type { TenantRecord } from './tenant-record.js';
  * | `listed\|{runId}\|{phase}\|{page}`   | what a whole list showed so far in a run                | RunSavedIds           |
  * | `deferred\|{runId}\|{phase}\|{page}` | removals a phase holds back until it ends              | RunSavedIds           |
  * | `provisioning\|{invitationId}`     | how far automatic registration got for an invitation      | AppRegistration       |
+ * | `service\|{serviceId}`             | how far adding or removing a service got                  | TenantServices        |
  */
 export type TenantPartitionRow =
   | TenantRecord
@@ -30,7 +32,8 @@ export type TenantPartitionRow =
   | ReplicationRunRecord
   | ReplicationState
   | SavedIdsRow
-  | ProvisioningProgress;
+  | ProvisioningProgress
+  | ServiceProgress;
 
 /** The `Tenants` table, opened once with every row kind it holds. */
 export type TenantTable = EntityTable<TenantPartitionRow>;
@@ -46,6 +49,8 @@ export const tenantRows = {
   savedIds: (kind: SavedIdsKind, runId: string, phase: string, page: number) =>
     rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|${String(page).padStart(8, '0')}`),
   provisioning: (invitationId: string) => rowKey<ProvisioningProgress>(`provisioning|${invitationId}`),
+  /** Keyed by the lower-cased id: service ids are unique in a tenant whatever their case. */
+  service: (serviceId: string) => rowKey<ServiceProgress>(`service|${serviceId.toLowerCase()}`),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */

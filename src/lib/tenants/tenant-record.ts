@@ -43,7 +43,7 @@ export const tenantViewSchema = z.object({
   method: z.enum(['automatic', 'manual']),
   clientId: z.string(),
   customer: z.object({ reference: z.string(), name: z.string() }),
-  services: z.array(z.object({ id: z.string(), name: z.string() })),
+  services: z.array(z.object({ id: z.string(), name: z.string(), licenceType: z.string().optional() })),
   licenceType: z.string(),
   automaticDns: z.boolean(),
   verdict: z.enum(['ready', 'action_required', 'blocked']).optional(),
@@ -72,6 +72,15 @@ export function toTenantView(tenantId: string, record: TenantRecord): TenantView
     statusChangedAt: record.statusChangedAt,
   };
 }
+
+/** A service as the tenant row lists it: onboarding's have the tenant's licence type, later ones their own. */
+export interface TenantService {
+  id: string;
+  name: string;
+  licenceType?: string;
+}
+
+export const servicesOf = (record: TenantRecord): TenantService[] => JSON.parse(record.services);
 
 export function lastReport(record: TenantRecord): ValidationReport | undefined {
   return record.validation ? (JSON.parse(record.validation) as ValidationReport) : undefined;

@@ -1,12 +1,19 @@
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
 import type { CredentialProblemCode } from '../identity/credential-problem.js';
+import type { TableTransaction } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import type { ValidationReport } from '../validation/validate-registration.js';
 import { TenantAlreadyOnboarded, TenantNotFound } from './tenant-errors.js';
 import { type TenantTable, tenantRows } from './tenant-partition.js';
-import { statusForVerdict, type TenantRecord, type TenantView, toTenantView } from './tenant-record.js';
+import {
+  statusForVerdict,
+  type TenantRecord,
+  type TenantService,
+  type TenantView,
+  toTenantView,
+} from './tenant-record.js';
 
 export interface Onboarding {
   tenantId: string;
@@ -151,6 +158,37 @@ export class TenantRegistry {
     await transaction.commit();
     if (changed) await this.outbox.kick(tenantId);
     return toTenantView(tenantId, record);
+  }
+
+  /**
+   * Replaces the tenant's services, in one transaction with what the caller writes alongside (its own rows in the
+   * partition) and the events that report the change. Fails when the tenant changed since `etag`.
+   */
+  async changeServices(
+    tenantId: string,
+    change: {
+      services: TenantService[];
+      etag: string;
+      alongside: (transaction: TableTransaction) => void;
+      events: DomainEvent[];
+    },
+    now = new Date(),
+  ): Promise<void> {
+    const stored = await this.get(tenantId);
+    if (!stored) throw new TenantNotFound(tenantId);
+    const transaction = this.table.transaction(tenantId).update(
+      {
+        ...stored.entity,
+        rowKey: tenantRows.tenant,
+        services: JSON.stringify(change.services),
+        updatedAt: now.toISOString(),
+      },
+      change.etag,
+    );
+    change.alongside(transaction);
+    this.outbox.stage(transaction, change.events, now);
+    await transaction.commit();
+    await this.outbox.kick(tenantId);
   }
 
   /** Marks the tenant's credentials as not working and tells the core, once (not again while still invalid). */

@@ -1,0 +1,48 @@
+import { type Command, Option } from 'commander';
+import { licenceTypes } from '../../src/lib/invitations/invitation-schema.js';
+import type { ServiceRemovalView, ServiceView } from '../../src/lib/services/service-schema.js';
+import { type CliContext, day } from '../cli-context.js';
+import { CliError } from '../connector-client.js';
+
+/** `add-service`, `remove-service`: Day Two services on an onboarded tenant. */
+export function serviceCommands(program: Command, cli: CliContext): void {
+  program
+    .command('add-service <tenantId> <id=name>')
+    .description('add a Direct Routing service to a tenant, with a new secret of its own')
+    .addOption(
+      new Option('--licence <type>', 'the service licence').choices([...licenceTypes]).makeOptionMandatory(),
+    )
+    .action(async (tenantId: string, service: string, options: { licence: string }) => {
+      const [id, ...name] = service.split('=');
+      if (!id || name.length === 0)
+        throw new CliError(`The service is id=name, e.g. dr-paris="Direct Routing Paris" (got ${service}).`);
+      const added = await cli.call<ServiceView>('POST', `/tenants/${encodeURIComponent(tenantId)}/services`, {
+        id,
+        name: name.join('='),
+        licenceType: options.licence,
+      });
+      cli.print(added, () =>
+        added.secretLink
+          ? `Service ${added.service.id} waits for the customer's admin to give its secret at (until ${day(added.secretLink.expiresAt)}):\n${added.secretLink.url}`
+          : `Service ${added.service.id} (${added.service.name}) is on tenant ${added.tenantId}; its secret expires ${day(added.service.secretExpiresAt ?? '')}.`,
+      );
+    });
+
+  program
+    .command('remove-service <tenantId> <serviceId>')
+    .description('remove a service: its password from the app where possible, and its secret')
+    .action(async (tenantId: string, serviceId: string) => {
+      const removed = await cli.call<ServiceRemovalView>(
+        'DELETE',
+        `/tenants/${encodeURIComponent(tenantId)}/services/${encodeURIComponent(serviceId)}`,
+      );
+      cli.print(removed, () =>
+        [
+          `Service ${removed.serviceId} is removed from tenant ${removed.tenantId} and its secret from Key Vault.`,
+          removed.passwordRemoved
+            ? 'Its password is removed from the app registration.'
+            : `Left to the customer: ${removed.leftToCustomer}`,
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,476 @@
+import type { DomainEvent } from '../events/event-catalogue.js';
+import { addPasswordWithinPolicy, removePassword, secretLifetimesDays } from '../graph/app-passwords.js';
+import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.js';
+import { CredentialProblem, credentialProblemText } from '../identity/credential-problem.js';
+import { secretName } from '../onboarding/automatic/app-registration.js';
+import { serviceSecretUrl } from '../onboarding/onboarding-urls.js';
+import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import type { Stored } from '../storage/entity-table.js';
+import { EntityExistsError } from '../storage/storage-errors.js';
+import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
+import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
+import { servicesOf, type TenantRecord, type TenantService } from '../tenants/tenant-record.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import {
+  LastServiceRemoval,
+  ServiceConflict,
+  ServiceLinkUnavailable,
+  ServiceNeedsCustomer,
+  ServiceNotFound,
+  ServiceSecretPending,
+  ServiceSecretRefused,
+} from './service-errors.js';
+import type { ServiceProgress } from './service-progress.js';
+import type { AddService, ServiceRemovalView, ServiceView } from './service-schema.js';
+import type { ServiceSecretLinks } from './service-secret-links.js';
+
+/** How long a new secret is given to start working (AADSTS7000215 meanwhile), in all: about a minute. */
+const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
+/** Either lets an app add passwords to itself (OwnedBy only while it owns itself). */
+const selfManagement = ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'];
+
+export interface TenantServicesDeps {
+  registry: TenantRegistry;
+  links: ServiceSecretLinks;
+  publicBaseUrl: string;
+  /** How long a customer's link to give a service its secret works (as invitations do). */
+  linkLifetimeDays: number;
+  /** The `Tenants` table: each service's progress is kept in its tenant's partition. */
+  progress: TenantTable;
+  secrets: TenantSecretStore;
+  tokens: AppTokenProvider;
+  graph: GraphClient;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type Progress = Stored<ServiceProgress>;
+
+export interface ServiceAddition {
+  outcome: 'added' | 'unchanged' | 'awaiting_customer';
+  view: ServiceView;
+}
+
+/** What the customer's link page shows. */
+export interface ServiceLinkView {
+  tenantId: string;
+  serviceId: string;
+  serviceName: string;
+  clientId: string;
+  customer: string;
+  expiresAt: string;
+}
+
+/** A secret the customer's admin gives is taken to last this long (Microsoft recommends under 12 months). */
+const customerSecretLifetimeDays = 180;
+interface OwnApp {
+  id: string;
+  passwordCredentials: { keyId: string; displayName?: string | null }[];
+}
+
+const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Day Two services on an onboarded tenant, each with a secret of its own. The connector adds one to a
+ * registration that manages itself (it owns itself and holds Application.ReadWrite.OwnedBy): a new password with
+ * the app's own token, its secret straight to Key Vault, proven with a token, then recorded with
+ * tenant.service_added. Every step is recorded first (`service|{id}`), so the same request after a crash resumes
+ * at the step it stopped at and never leaves a second password behind.
+ */
+export class TenantServices {
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: TenantServicesDeps) {
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /**
+   * Adds a service: `added` with its secret proven, `unchanged` when the same request had done so, or
+   * `awaiting_customer` with a link for the customer's admin when the registration cannot add the secret itself.
+   */
+  async add(tenantId: string, request: AddService, now = new Date()): Promise<ServiceAddition> {
+    const tenant = await this.usableTenant(tenantId);
+    const key = tenantRows.service(request.id);
+    let progress = await this.deps.progress.get(tenantId, key);
+    if (progress && !this.sameRequest(progress.entity, request)) throw new ServiceConflict(request.id);
+    const listed = servicesOf(tenant.entity).find((service) => sameId(service.id, request.id));
+    if (listed) {
+      if (progress?.entity.state === 'active')
+        return { outcome: 'unchanged', view: viewOf(tenantId, progress.entity) };
+      throw new ServiceConflict(request.id);
+    }
+    if (progress?.entity.state === 'awaiting_customer')
+      return this.awaitCustomer(tenantId, request, progress, now);
+    if (progress?.entity.state !== 'stored') {
+      let selfManaging: { credential: TenantCredential; token: AppToken; app: OwnApp };
+      try {
+        const { credential, token } = await this.selfManagingToken(tenantId, tenant.entity);
+        selfManaging = { credential, token, app: await this.ownApp(token, credential.clientId) };
+      } catch (error) {
+        if (error instanceof ServiceNeedsCustomer)
+          return this.awaitCustomer(tenantId, request, progress, now);
+        throw error;
+      }
+      const { credential, token, app } = selfManaging;
+      progress ??= await this.begin(tenantId, request, 'adding', now);
+      progress = await this.addPassword(tenantId, credential.clientId, token, app, progress, now);
+    }
+    await this.proveAndRecord(tenantId, tenant.entity.clientId, progress, now);
+    return { outcome: 'added', view: viewOf(tenantId, progress.entity) };
+  }
+
+  /** What a customer's link stands for, while it works: the service, the tenant's app, until when. */
+  async describeLink(token: string, now = new Date()): Promise<ServiceLinkView> {
+    const { link, progress, tenant } = await this.openLink(token, now);
+    return {
+      tenantId: link.tenantId,
+      serviceId: progress.entity.serviceId,
+      serviceName: progress.entity.name,
+      clientId: tenant.entity.clientId,
+      customer: JSON.parse(tenant.entity.customer).name,
+      expiresAt: progress.entity.linkExpiresAt ?? '',
+    };
+  }
+
+  /**
+   * The customer's admin gave the service its secret: proven with a fresh token for the tenant's app (a
+   * CredentialProblem says what to fix, and nothing is stored), then stored and recorded like any other.
+   */
+  async completeWithCustomerSecret(token: string, secret: string, now = new Date()): Promise<ServiceView> {
+    const { link, progress } = await this.openLink(token, now);
+    const tenant = await this.usableTenant(link.tenantId);
+    const clientId = tenant.entity.clientId;
+    const value = secret.trim();
+    if (!value) throw new CredentialProblem('invalid_secret');
+    await this.deps.tokens.token(link.tenantId, clientId, value, { fresh: true });
+    const expiresOn = new Date(now.getTime() + customerSecretLifetimeDays * 86_400_000);
+    await this.deps.secrets.put({
+      tenantId: link.tenantId,
+      serviceId: progress.entity.serviceId,
+      clientId,
+      secret: value,
+      expiresOn,
+    });
+    const stored = await this.save(progress, {
+      state: 'stored',
+      secretExpiresAt: expiresOn.toISOString(),
+      updatedAt: now.toISOString(),
+    });
+    await this.proveAndRecord(link.tenantId, clientId, stored, now);
+    return viewOf(link.tenantId, stored.entity);
+  }
+
+  /**
+   * Removes a service: its password from the app (when the connector can, and knows which one is the service's
+   * alone), its Key Vault secret, and the service from the tenant (tenant.service_removed says what the customer's
+   * admin must still remove). The last service cannot be removed this way.
+   */
+  async remove(tenantId: string, serviceId: string, now = new Date()): Promise<ServiceRemovalView> {
+    const tenant = await this.deps.registry.get(tenantId);
+    if (!tenant || tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    const services = servicesOf(tenant.entity);
+    const service = services.find((candidate) => sameId(candidate.id, serviceId));
+    if (!service) throw new ServiceNotFound(serviceId);
+    const remaining = services.filter((candidate) => candidate !== service);
+    if (remaining.length === 0) throw new LastServiceRemoval();
+    const progress = await this.deps.progress.get(tenantId, tenantRows.service(service.id));
+    const passwordRemoved = await this.removeServicePassword(
+      tenantId,
+      tenant.entity,
+      remaining,
+      service,
+      progress,
+    );
+    await this.deps.secrets.delete(tenantId, service.id);
+    const leftToCustomer = passwordRemoved
+      ? undefined
+      : `Remove the client secret of service ${service.id} from the app registration ${tenant.entity.clientId} (the connector cannot tell it apart or may not change the app).`;
+    const removed: ServiceRemovalView = {
+      tenantId,
+      serviceId: service.id,
+      passwordRemoved,
+      ...(leftToCustomer ? { leftToCustomer } : {}),
+    };
+    await this.deps.registry.changeServices(
+      tenantId,
+      {
+        services: remaining,
+        etag: tenant.etag,
+        alongside: (transaction) => {
+          if (progress) transaction.deleteUnconditionally(tenantRows.service(service.id));
+        },
+        events: [{ type: 'tenant.service_removed', data: removed }],
+      },
+      now,
+    );
+    return removed;
+  }
+
+  /** Records that the customer's admin must give the secret, and gives them a link (a new one on each request). */
+  private async awaitCustomer(
+    tenantId: string,
+    request: AddService,
+    existing: Progress | undefined,
+    now: Date,
+  ): Promise<ServiceAddition> {
+    const fresh = new Date(now.getTime() + this.deps.linkLifetimeDays * 86_400_000).toISOString();
+    let progress = existing ?? (await this.begin(tenantId, request, 'awaiting_customer', now, fresh));
+    const expired =
+      !progress.entity.linkExpiresAt || Date.parse(progress.entity.linkExpiresAt) <= now.getTime();
+    if (progress.entity.state !== 'awaiting_customer' || expired)
+      progress = await this.save(progress, {
+        state: 'awaiting_customer',
+        linkExpiresAt: fresh,
+        updatedAt: now.toISOString(),
+      });
+    const token = await this.deps.links.issue({ tenantId, serviceId: progress.entity.serviceId });
+    return {
+      outcome: 'awaiting_customer',
+      view: {
+        ...viewOf(tenantId, progress.entity),
+        secretLink: {
+          url: serviceSecretUrl(this.deps.publicBaseUrl, token),
+          expiresAt: progress.entity.linkExpiresAt ?? fresh,
+        },
+      },
+    };
+  }
+
+  private async openLink(token: string, now: Date) {
+    const link = await this.deps.links.find(token);
+    if (!link) throw new ServiceLinkUnavailable('unknown');
+    const [progress, tenant] = await Promise.all([
+      this.deps.progress.get(link.tenantId, tenantRows.service(link.serviceId)),
+      this.deps.registry.get(link.tenantId),
+    ]);
+    if (!progress || !tenant || tenant.entity.status === 'offboarded')
+      throw new ServiceLinkUnavailable('unknown');
+    if (progress.entity.state === 'active' || progress.entity.state === 'stored')
+      throw new ServiceLinkUnavailable('done');
+    if (
+      progress.entity.state !== 'awaiting_customer' ||
+      Date.parse(progress.entity.linkExpiresAt ?? '') <= now.getTime()
+    )
+      throw new ServiceLinkUnavailable('expired');
+    return { link, progress, tenant };
+  }
+
+  private async usableTenant(tenantId: string): Promise<Stored<TenantRecord>> {
+    const tenant = await this.deps.registry.get(tenantId);
+    if (!tenant || tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    if (tenant.entity.status === 'credentials_invalid')
+      throw new TenantNotReady('its credentials no longer work; reconnect it first');
+    return tenant;
+  }
+
+  private sameRequest(progress: ServiceProgress, request: AddService): boolean {
+    return (
+      sameId(progress.serviceId, request.id) &&
+      progress.name === request.name &&
+      progress.licenceType === request.licenceType
+    );
+  }
+
+  /** A token of the tenant's app (with its first service's secret) that may add passwords to the app itself. */
+  private async selfManagingToken(
+    tenantId: string,
+    tenant: TenantRecord,
+    services: TenantService[] = servicesOf(tenant),
+  ): Promise<{ credential: TenantCredential; token: AppToken }> {
+    const credential = await this.deps.secrets.get(tenantId, services[0]?.id ?? '');
+    if (!credential)
+      throw new TenantNotReady('its credentials are missing from Key Vault; reconnect it first');
+    let token: AppToken;
+    try {
+      token = await this.deps.tokens.token(tenantId, credential.clientId, credential.secret);
+    } catch (error) {
+      if (!(error instanceof CredentialProblem)) throw error;
+      throw new TenantNotReady(credentialProblemText[error.code]);
+    }
+    if (!selfManagement.some((permission) => token.roles.includes(permission)))
+      throw new ServiceNeedsCustomer(
+        `it does not hold ${selfManagement[0]}, so a new secret must come from the customer's admin.`,
+      );
+    return { credential, token };
+  }
+
+  /** The app registration itself, as its own token sees it (only an owned app is visible to it). */
+  private async ownApp(token: AppToken, clientId: string): Promise<OwnApp> {
+    try {
+      const found = await this.deps.graph.get<{ value: OwnApp[] }>(
+        token.accessToken,
+        `/applications?$filter=appId eq '${clientId}'&$select=id,passwordCredentials`,
+      );
+      const app = found.value[0];
+      if (app) return app;
+    } catch (error) {
+      if (!(error instanceof GraphError && error.status === 403)) throw error;
+    }
+    throw new ServiceNeedsCustomer('the app registration does not own itself, so it may not change itself.');
+  }
+
+  private async begin(
+    tenantId: string,
+    request: AddService,
+    state: ServiceProgress['state'],
+    now: Date,
+    linkExpiresAt?: string,
+  ): Promise<Progress> {
+    const at = now.toISOString();
+    const row: ServiceProgress = {
+      serviceId: request.id,
+      name: request.name,
+      licenceType: request.licenceType,
+      state,
+      ...(linkExpiresAt ? { linkExpiresAt } : {}),
+      requestedAt: at,
+      updatedAt: at,
+    };
+    const key = tenantRows.service(request.id);
+    try {
+      await this.deps.progress.insert({ partitionKey: tenantId, rowKey: key, ...row });
+    } catch (error) {
+      if (!(error instanceof EntityExistsError)) throw error;
+    }
+    const stored = await this.deps.progress.get(tenantId, key);
+    if (!stored || !this.sameRequest(stored.entity, request)) throw new ServiceConflict(request.id);
+    return stored;
+  }
+
+  /**
+   * The service's password, its secret to Key Vault at once. A password of the service's name left by an attempt
+   * that stopped before its secret was recorded is removed first, so the app keeps one per service.
+   */
+  private async addPassword(
+    tenantId: string,
+    clientId: string,
+    token: AppToken,
+    app: OwnApp,
+    progress: Progress,
+    now: Date,
+  ): Promise<Progress> {
+    const { graph } = this.deps;
+    const name = secretName(progress.entity.serviceId);
+    for (const credential of app.passwordCredentials)
+      if (credential.displayName === name)
+        await removePassword(graph, token.accessToken, app.id, credential.keyId);
+    const added = await addPasswordWithinPolicy(graph, token.accessToken, app.id, name, now);
+    if (!added) throw new ServiceSecretRefused(secretLifetimesDays.at(-1) ?? 0);
+    try {
+      await this.deps.secrets.put({
+        tenantId,
+        serviceId: progress.entity.serviceId,
+        clientId,
+        secret: added.secretText,
+        expiresOn: new Date(added.endDateTime),
+      });
+    } catch (error) {
+      // Not stored, so of no use to anyone: leave no password behind.
+      await removePassword(graph, token.accessToken, app.id, added.keyId).catch(() => undefined);
+      throw error;
+    }
+    return this.save(progress, {
+      state: 'stored',
+      keyId: added.keyId,
+      secretExpiresAt: new Date(added.endDateTime).toISOString(),
+      updatedAt: now.toISOString(),
+    });
+  }
+
+  /** Proves the stored secret with a fresh token (waiting while it propagates), then records the service. */
+  private async proveAndRecord(
+    tenantId: string,
+    clientId: string,
+    progress: Progress,
+    now: Date,
+  ): Promise<void> {
+    const stored = await this.deps.secrets.get(tenantId, progress.entity.serviceId);
+    if (!stored) throw new ServiceSecretPending();
+    await this.waitUntilWorking(tenantId, clientId, stored.secret);
+    const tenant = await this.deps.registry.get(tenantId);
+    if (!tenant) throw new TenantNotFound(tenantId);
+    const { serviceId, name, licenceType, secretExpiresAt } = progress.entity;
+    const events: DomainEvent[] = [
+      {
+        type: 'tenant.service_added',
+        data: { tenantId, serviceId, name, licenceType, secretExpiresAt: secretExpiresAt ?? '' },
+      },
+    ];
+    await this.deps.registry.changeServices(
+      tenantId,
+      {
+        services: [...servicesOf(tenant.entity), { id: serviceId, name, licenceType }],
+        etag: tenant.etag,
+        alongside: (transaction) =>
+          transaction.update(
+            { ...progress.entity, state: 'active', updatedAt: now.toISOString() },
+            progress.etag,
+          ),
+        events,
+      },
+      now,
+    );
+    progress.entity.state = 'active';
+  }
+
+  private async waitUntilWorking(tenantId: string, clientId: string, secret: string): Promise<void> {
+    for (const wait of [0, ...propagationWaitsMs]) {
+      if (wait) await this.sleep(wait);
+      try {
+        await this.deps.tokens.token(tenantId, clientId, secret, { fresh: true });
+        return;
+      } catch (error) {
+        if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
+      }
+    }
+    throw new ServiceSecretPending();
+  }
+
+  /**
+   * The service's own password, removed when the connector may change the app and knows it is this service's
+   * alone: the one it added (`keyId`), or the one onboarding named for the service. Manual onboarding's secrets
+   * carry no such name (and may be shared), so they stay for the customer's admin.
+   */
+  private async removeServicePassword(
+    tenantId: string,
+    tenant: TenantRecord,
+    remaining: TenantService[],
+    service: TenantService,
+    progress: Progress | undefined,
+  ): Promise<boolean> {
+    let token: AppToken;
+    let app: OwnApp;
+    try {
+      ({ token } = await this.selfManagingToken(tenantId, tenant, remaining));
+      app = await this.ownApp(token, tenant.clientId);
+    } catch (error) {
+      if (error instanceof ServiceNeedsCustomer || error instanceof TenantNotReady) return false;
+      throw error;
+    }
+    const name = secretName(service.id);
+    const password = app.passwordCredentials.find(
+      (credential) => credential.keyId === progress?.entity.keyId || credential.displayName === name,
+    );
+    if (!password) return tenant.method === 'automatic' || Boolean(progress?.entity.keyId);
+    await removePassword(this.deps.graph, token.accessToken, app.id, password.keyId);
+    return true;
+  }
+
+  private async save(progress: Progress, changes: Partial<ServiceProgress>): Promise<Progress> {
+    const entity = { ...progress.entity, ...changes };
+    return { entity, etag: await this.deps.progress.update(entity, progress.etag) };
+  }
+}
+
+function viewOf(tenantId: string, progress: ServiceProgress): ServiceView {
+  return {
+    tenantId,
+    status: progress.state === 'awaiting_customer' ? 'awaiting_customer' : 'active',
+    service: {
+      id: progress.serviceId,
+      name: progress.name,
+      licenceType: progress.licenceType as ServiceView['service']['licenceType'],
+      ...(progress.secretExpiresAt ? { secretExpiresAt: progress.secretExpiresAt } : {}),
+    },
+  };
+}

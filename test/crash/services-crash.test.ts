@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { SimApplication } from '../../sim/directory.js';
+import { secretName } from '../../src/lib/onboarding/automatic/app-registration.js';
+import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
+import { eventually } from '../support/eventually.js';
+import { onboardManually } from '../support/onboard-manually.js';
+import type { Verdict } from '../support/storage-proxy.js';
+import { useConnector } from '../support/use-connector.js';
+
+const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
+const paris = { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedPro' };
+const ofService = /service(%7C|\|)dr-paris/i;
+
+/** The storage writes of adding a service, in order: its progress recorded, then updated, then the service recorded. */
+type Step = 'recorded' | 'stored' | 'activated';
+
+interface KillPoint {
+  name: string;
+  step: Step;
+  verdict: Exclude<Verdict, 'forward'>;
+}
+
+const killPoints: KillPoint[] = [
+  { name: 'before the request is first recorded', step: 'recorded', verdict: 'kill-before' },
+  { name: 'once it is recorded, before the password is added', step: 'recorded', verdict: 'kill-after' },
+  {
+    name: 'after the password and its secret, before that is recorded',
+    step: 'stored',
+    verdict: 'kill-before',
+  },
+  { name: 'once that is recorded, before the secret is proven', step: 'stored', verdict: 'kill-after' },
+  {
+    name: 'as the service and its event are recorded on the tenant',
+    step: 'activated',
+    verdict: 'kill-before',
+  },
+  { name: 'once they are recorded, before the answer', step: 'activated', verdict: 'kill-after' },
+];
+
+let seed = 700;
+
+async function selfManagedTenant() {
+  const tenant = connector.simulator.control.generateTenant({
+    displayName: `Crash services ${seed}`,
+    domain: `crash-services-${seed}.example`,
+    seed: ++seed,
+    sizes: { users: 2, groups: 1 },
+  });
+  const onboarded = await onboardManually(connector, tenant.id);
+  const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
+  app.ownerIds.push(onboarded.servicePrincipalId);
+  // Onboarding's events delivered first: a host killed while it delivers holds the tenant's stream for the
+  // dispatch lease (2 minutes), which is not what these tests are about.
+  await eventually(
+    () =>
+      connector.standIn.events.some(
+        (event) => event.type === 'tenant.validation_changed' && event.data.tenantId === tenant.id,
+      ),
+    30_000,
+  );
+  return { tenantId: tenant.id, app };
+}
+
+/** Kills the host at `point` while it adds the service; resolves once the host is dead. */
+function killAt(point: KillPoint): Promise<void> {
+  const proxy = connector.storageProxy;
+  if (!proxy) throw new Error('the crash tests need the host process');
+  return new Promise((killed) => {
+    const strike = (): Verdict => {
+      proxy.judge = () => 'forward';
+      proxy.judgeWrite = () => 'forward';
+      setImmediate(killed);
+      return point.verdict;
+    };
+    proxy.judgeWrite = (write) => {
+      if (write.table !== 'Tenants') return 'forward';
+      const step =
+        write.method === 'POST' && ofService.test(write.body)
+          ? 'recorded'
+          : ofService.test(write.path)
+            ? 'stored'
+            : undefined;
+      return step === point.step ? strike() : 'forward';
+    };
+    proxy.judge = (batch) =>
+      batch.table === 'Tenants' && point.step === 'activated' && ofService.test(batch.body)
+        ? strike()
+        : 'forward';
+  });
+}
+
+const addParis = (tenantId: string) =>
+  connector.call('POST', `/tenants/${tenantId}/services`, { body: paris }).catch((error: Error) => ({
+    status: 0,
+    body: { lost: error.message },
+  }));
+
+describe('adding a service through host crashes (SIGKILL of the host process at each storage write)', () => {
+  for (const point of killPoints) {
+    it(`resumes without a second password or event when killed ${point.name}`, async () => {
+      const { tenantId, app } = await selfManagedTenant();
+      const killed = killAt(point);
+      const interrupted = addParis(tenantId);
+      await killed;
+      expect((await interrupted).status).toBe(0);
+      await connector.restartHost();
+
+      const resumed = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+      expect([200, 201]).toContain(resumed.status);
+      const passwords = app.passwordCredentials.filter(
+        (credential) => credential.displayName === secretName('dr-paris'),
+      );
+      expect(passwords).toHaveLength(1);
+      const vault = connector.simulator.vaults.get('connector')?.vault;
+      const stored = vault?.secrets
+        .get(tenantSecretName(tenantId, 'dr-paris').toLowerCase())
+        ?.versions.at(-1);
+      expect(stored?.value).toBe(passwords[0]?.secretText);
+      const view = await connector.call('GET', `/tenants/${tenantId}`);
+      expect(view.body.services.map((service: { id: string }) => service.id)).toEqual([
+        'dr-london',
+        'dr-paris',
+      ]);
+      const added = () =>
+        connector.standIn.events.filter(
+          (event) => event.type === 'tenant.service_added' && event.data.tenantId === tenantId,
+        );
+      // An event whose nudge died with the host is found by the sweep, which runs every minute.
+      await eventually(() => added().length > 0, 150_000);
+      expect(added()).toHaveLength(1);
+      expect((await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris })).status).toBe(
+        200,
+      );
+    }, 180_000);
+  }
+});

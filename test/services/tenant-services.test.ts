@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import type { SimApplication } from '../../sim/directory.js';
+import { secretName } from '../../src/lib/onboarding/automatic/app-registration.js';
+import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
+import { eventually } from '../support/eventually.js';
+import { onboardManually } from '../support/onboard-manually.js';
+import { useConnector } from '../support/use-connector.js';
+
+const connector = useConnector();
+
+let seed = 300;
+const paris = { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedPro' };
+
+/** A customer tenant of its own for each test, onboarded manually, its app made its own owner. */
+async function onboardedTenant() {
+  const tenant = connector.simulator.control.generateTenant({
+    displayName: `Services ${Math.random().toString(36).slice(2, 8)}`,
+    domain: `services-${Math.random().toString(36).slice(2, 10)}.example`,
+    seed: ++seed,
+    sizes: { users: 3, groups: 1 },
+  });
+  const onboarded = await onboardManually(connector, tenant.id);
+  const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
+  app.ownerIds.push(onboarded.servicePrincipalId);
+  return { tenantId: tenant.id, app, ...onboarded };
+}
+
+const vaultSecret = (name: string) =>
+  connector.simulator.vaults.get('connector')?.vault.secrets.get(name.toLowerCase())?.versions.at(-1);
+
+const servicePasswords = (app: SimApplication, serviceId: string) =>
+  app.passwordCredentials.filter((credential) => credential.displayName === secretName(serviceId));
+
+const eventsOf = (tenantId: string, type: string) =>
+  connector.standIn.events.filter((event) => event.type === type && event.data.tenantId === tenantId);
+
+describe('POST /api/tenants/{tenantId}/services', () => {
+  it('gives a new service a password of its own on the app, its secret in Key Vault, proven, and tells the core', async () => {
+    const { tenantId, app } = await onboardedTenant();
+    const added = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({
+      tenantId,
+      status: 'active',
+      service: { id: 'dr-paris', licenceType: 'HostedPro' },
+    });
+    expect(added.body.secretLink).toBeUndefined();
+    expect(app.passwordCredentials).toHaveLength(2);
+    const [password] = servicePasswords(app, 'dr-paris');
+    const stored = vaultSecret(tenantSecretName(tenantId, 'dr-paris'));
+    expect(stored?.value).toBe(password?.secretText);
+    expect(stored?.tags).toMatchObject({ tenant: tenantId, service: 'dr-paris', client: app.appId });
+    expect(added.body.service.secretExpiresAt).toBe(password?.endDateTime.toISOString());
+    const token = await fetch(`${connector.simulator.authorityHost}/${tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: app.appId,
+        client_secret: stored?.value ?? '',
+        scope: `${connector.simulator.graphEndpoint}/.default`,
+      }),
+    });
+    expect(token.status).toBe(200);
+    const view = await connector.call('GET', `/tenants/${tenantId}`);
+    expect(view.body.services).toEqual([
+      { id: 'dr-london', name: 'Direct Routing London' },
+      { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedPro' },
+    ]);
+    await eventually(() => eventsOf(tenantId, 'tenant.service_added').length === 1);
+    expect(eventsOf(tenantId, 'tenant.service_added')[0]?.data).toEqual({
+      tenantId,
+      serviceId: 'dr-paris',
+      name: 'Direct Routing Paris',
+      licenceType: 'HostedPro',
+      secretExpiresAt: added.body.service.secretExpiresAt,
+    });
+    const everything = JSON.stringify([
+      connector.standIn.events,
+      connector.logs,
+      await connector.rows('Tenants'),
+    ]);
+    expect(everything).not.toContain(stored?.value);
+  });
+
+  it('answers a repeated request with the same result, and refuses the same id with other details', async () => {
+    const { tenantId, app } = await onboardedTenant();
+    const first = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    const again = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(app.passwordCredentials).toHaveLength(2);
+    const other = await connector.call('POST', `/tenants/${tenantId}/services`, {
+      body: { ...paris, name: 'Paris Two' },
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.type).toContain('service_conflict');
+    const initial = await connector.call('POST', `/tenants/${tenantId}/services`, {
+      body: { id: 'DR-LONDON', name: 'Direct Routing London', licenceType: 'HostedPro' },
+    });
+    expect(initial.status).toBe(409);
+    expect(app.passwordCredentials).toHaveLength(2);
+    await eventually(() => eventsOf(tenantId, 'tenant.service_added').length === 1);
+  });
+
+  it('refuses bad input with a problem naming each field, and changes nothing', async () => {
+    const { tenantId, app } = await onboardedTenant();
+    const refused = await connector.call('POST', `/tenants/${tenantId}/services`, {
+      body: { id: 'dr.p', name: '', licenceType: 'Basic', extra: 1 },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.map((error: { pointer: string }) => error.pointer).sort()).toEqual([
+      '/body/extra',
+      '/body/id',
+      '/body/licenceType',
+      '/body/name',
+    ]);
+    for (const id of ['ab', 'a-very-long-service-id', 'dr paris', 'dr/paris']) {
+      const bad = await connector.call('POST', `/tenants/${tenantId}/services`, { body: { ...paris, id } });
+      expect(bad.status, id).toBe(400);
+    }
+    const unknown = await connector.call('POST', '/tenants/00000000-0000-4000-8000-000000000000/services', {
+      body: paris,
+    });
+    expect(unknown.status).toBe(404);
+    expect(app.passwordCredentials).toHaveLength(1);
+    expect(
+      (await connector.rows('Tenants')).filter((row) => String(row.rowKey).startsWith('service|')),
+    ).toEqual(expect.not.arrayContaining([expect.objectContaining({ partitionKey: tenantId })]));
+  });
+
+  it('takes the longest lifetime the tenant’s policy allows, and adds nothing when it refuses them all', async () => {
+    const { tenantId, app } = await onboardedTenant();
+    connector.simulator.directory.tenant(tenantId).policies.maxSecretLifetimeDays = 40;
+    const added = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    expect(added.status).toBe(201);
+    const days = (Date.parse(added.body.service.secretExpiresAt) - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(30);
+    connector.simulator.directory.tenant(tenantId).policies.maxSecretLifetimeDays = 1;
+    const refused = await connector.call('POST', `/tenants/${tenantId}/services`, {
+      body: { ...paris, id: 'dr-rome', name: 'Rome' },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toContain('service_secret_refused');
+    expect(app.passwordCredentials).toHaveLength(2);
+  });
+
+  it('waits while a new secret propagates', async () => {
+    const { tenantId } = await onboardedTenant();
+    connector.simulator.directory.tenant(tenantId).policies.secretPropagationMs = 2500;
+    const added = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    expect(added.status).toBe(201);
+  }, 20_000);
+
+  it('leaves one password per service when an answer is lost or Key Vault fails, and finishes on the same request', async () => {
+    const { tenantId, app } = await onboardedTenant();
+    connector.simulator.faults.add({
+      path: '/addPassword$',
+      method: 'POST',
+      afterWrite: true,
+      reset: true,
+      count: 1,
+    });
+    const lost = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    expect(lost.status).toBe(500);
+    expect(servicePasswords(app, 'dr-paris')).toHaveLength(1);
+    const vaultDown = connector.simulator.faults.add({
+      path: '/secrets/tenant-',
+      method: 'PUT',
+      status: 503,
+    });
+    const failed = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    expect(failed.status).toBe(503);
+    expect(servicePasswords(app, 'dr-paris')).toHaveLength(0);
+    connector.simulator.faults.remove(vaultDown);
+    const done = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    expect(done.status).toBe(201);
+    expect(servicePasswords(app, 'dr-paris')).toHaveLength(1);
+    expect(vaultSecret(tenantSecretName(tenantId, 'dr-paris'))?.value).toBe(
+      servicePasswords(app, 'dr-paris')[0]?.secretText,
+    );
+  });
+});
+
+describe('DELETE /api/tenants/{tenantId}/services/{serviceId}', () => {
+  it('removes the service’s own password and its secret, keeps the others working, and tells the core', async () => {
+    const { tenantId, app, secret } = await onboardedTenant();
+    await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toEqual({ tenantId, serviceId: 'dr-paris', passwordRemoved: true });
+    expect(servicePasswords(app, 'dr-paris')).toHaveLength(0);
+    expect(app.passwordCredentials.map((credential) => credential.secretText)).toEqual([secret]);
+    expect(
+      connector.simulator.vaults
+        .get('connector')
+        ?.vault.secrets.get(tenantSecretName(tenantId, 'dr-paris').toLowerCase())?.deleted,
+    ).toBeDefined();
+    const view = await connector.call('GET', `/tenants/${tenantId}`);
+    expect(view.body.services.map((service: { id: string }) => service.id)).toEqual(['dr-london']);
+    expect((await connector.call('POST', `/tenants/${tenantId}/validate`)).body.report).toBeDefined();
+    await eventually(() => eventsOf(tenantId, 'tenant.service_removed').length === 1);
+    expect((await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`)).status).toBe(404);
+    const again = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    expect(again.status).toBe(201);
+  });
+
+  it('leaves a manual secret it cannot tell apart to the customer, and never removes the last service', async () => {
+    const { tenantId, app } = await onboardedTenant();
+    await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
+    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-london`);
+    expect(removed.body.passwordRemoved).toBe(false);
+    expect(removed.body.leftToCustomer).toContain('dr-london');
+    expect(app.passwordCredentials).toHaveLength(2);
+    const last = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`);
+    expect(last.status).toBe(409);
+    expect(last.body.detail).toContain('offboard');
+  });
+});
