@@ -2,6 +2,9 @@ import { type AuditEntry, AuditLog } from './lib/audit/audit-log.js';
 import { coreEndpoints } from './lib/core-api/core-endpoint.js';
 import { ReplayGuard, type SeenRequest } from './lib/core-api/replay-guard.js';
 import { eventSigningSecret } from './lib/core-api/signing-secrets.js';
+import { CredentialCheck, type RotationJob } from './lib/credentials/credential-check.js';
+import { CredentialRotation } from './lib/credentials/credential-rotation.js';
+import { type ServiceCredentialView, serviceCredentials } from './lib/credentials/credential-view.js';
 import { type Dependencies, dependencies } from './lib/dependencies.js';
 import { deliverEvent } from './lib/events/core-delivery.js';
 import { DeliverySwitch } from './lib/events/delivery-state.js';
@@ -33,6 +36,7 @@ import { type ServiceSecretLink, ServiceSecretLinks } from './lib/services/servi
 import { TenantServices } from './lib/services/tenant-services.js';
 import { queueNames, tableNames } from './lib/storage/storage-names.js';
 import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
+import type { TenantRecord } from './lib/tenants/tenant-record.js';
 import { TenantRegistry } from './lib/tenants/tenant-registry.js';
 import { TenantValidation } from './lib/tenants/tenant-validation.js';
 
@@ -58,6 +62,10 @@ export interface AppServices {
   deliverySwitch: DeliverySwitch;
   tenantValidation: TenantValidation;
   tenantServices: TenantServices;
+  credentialRotation: CredentialRotation;
+  credentialCheck: CredentialCheck;
+  /** Each service's secret of a tenant: expiry, who renews it, its rotation. */
+  serviceCredentials: (tenantId: string, tenant: TenantRecord) => Promise<ServiceCredentialView[]>;
   /** What the cloud's Graph offers (its Teams telephony endpoints exist in the global service only). */
   cloud: { teamsApis: boolean };
 }
@@ -89,7 +97,30 @@ export function buildServices(deps: Dependencies): AppServices {
   const admission = new TenantAdmission({ authorityHost: settings.authorityHost, registry });
   const { teamsApis } = settings;
   const record = new OnboardingRecord({ registry, invitations, audit, teamsApis });
+  const credentialRotation = new CredentialRotation({
+    registry,
+    tenants,
+    outbox,
+    secrets: tenantSecrets,
+    tokens,
+    graph,
+    secretCacheMs: settings.secretCacheSeconds * 1000,
+  });
   return {
+    credentialRotation,
+    credentialCheck: new CredentialCheck({
+      tenants,
+      secrets: tenantSecrets,
+      rotation: credentialRotation,
+      queue: storage.queue<RotationJob>(queueNames.credentialRotations),
+      rotateBeforeDays: settings.rotateBeforeDays,
+    }),
+    serviceCredentials: (tenantId, tenant) =>
+      serviceCredentials(
+        { secrets: tenantSecrets, tokens, graph, rotation: credentialRotation },
+        tenantId,
+        tenant,
+      ),
     secrets,
     replayGuard: new ReplayGuard(
       storage.table<SeenRequest>(tableNames.coreRequestIds),

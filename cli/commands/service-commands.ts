@@ -1,10 +1,11 @@
 import { type Command, Option } from 'commander';
+import type { ServiceCredentialView } from '../../src/lib/credentials/credential-view.js';
 import { licenceTypes } from '../../src/lib/invitations/invitation-schema.js';
 import type { ServiceRemovalView, ServiceView } from '../../src/lib/services/service-schema.js';
 import { type CliContext, day } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
 
-/** `add-service`, `remove-service`: Day Two services on an onboarded tenant. */
+/** `add-service`, `remove-service`, `rotate`: Day Two services on an onboarded tenant and their secrets. */
 export function serviceCommands(program: Command, cli: CliContext): void {
   program
     .command('add-service <tenantId> <id=name>')
@@ -43,6 +44,21 @@ export function serviceCommands(program: Command, cli: CliContext): void {
             ? 'Its password is removed from the app registration.'
             : `Left to the customer: ${removed.leftToCustomer}`,
         ].join('\n'),
+      );
+    });
+
+  program
+    .command('rotate <tenantId> <serviceId>')
+    .description("rotate a service's secret now (the connector renews it without downtime)")
+    .action(async (tenantId: string, serviceId: string) => {
+      const started = await cli.call<ServiceCredentialView>(
+        'POST',
+        `/tenants/${encodeURIComponent(tenantId)}/services/${encodeURIComponent(serviceId)}/rotate`,
+      );
+      cli.print(
+        started,
+        () =>
+          `Rotation of ${started.serviceId}'s secret started; follow it with: npm run cli -- tenant ${tenantId}`,
       );
     });
 }

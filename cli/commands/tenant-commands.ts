@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import type { ServiceCredentialView } from '../../src/lib/credentials/credential-view.js';
 import { type TenantView, tenantStatuses } from '../../src/lib/tenants/tenant-record.js';
 import type { TenantValidationView } from '../../src/lib/validation/validation-report-schema.js';
 import { type CliContext, day, queryOf } from '../cli-context.js';
@@ -18,6 +19,16 @@ function describeValidation(validation: TenantValidationView): string {
   }
   for (const warning of validation.report.warnings) lines.push(`  warning: ${warning.message}`);
   return lines.join('\n');
+}
+
+function describeCredential(credential: ServiceCredentialView): string {
+  const expiry = credential.expiresAt
+    ? `expires ${day(credential.expiresAt)} (${credential.daysLeft} days)`
+    : 'not in Key Vault';
+  const rotation = credential.rotation
+    ? `; rotation ${credential.rotation.state}${credential.rotation.failure ? `: ${credential.rotation.failure}` : ''}`
+    : '';
+  return `${expiry}, renewed by the ${credential.renewal}${rotation}`;
 }
 
 /** `tenants`, `tenant`, `validate`. */
@@ -52,7 +63,10 @@ export function tenantCommands(program: Command, cli: CliContext): void {
     .description("one tenant's connection and its last validation")
     .action(async (tenantId: string) => {
       const id = encodeURIComponent(tenantId);
-      const tenant = await cli.call<TenantView>('GET', `/tenants/${id}`);
+      const tenant = await cli.call<TenantView & { credentials?: ServiceCredentialView[] }>(
+        'GET',
+        `/tenants/${id}`,
+      );
       const validation = await cli.call<TenantValidationView>('GET', `/tenants/${id}/validation`);
       cli.print(
         { ...tenant, validation },
@@ -66,6 +80,10 @@ export function tenantCommands(program: Command, cli: CliContext): void {
               ['app (client id)', tenant.clientId],
               ['method', tenant.method],
               ['services', tenant.services.map((s) => s.id).join(', ')],
+              ...(tenant.credentials ?? []).map((credential) => [
+                `secret of ${credential.serviceId}`,
+                describeCredential(credential),
+              ]),
             ],
           )}\n\n${describeValidation(validation)}`,
       );

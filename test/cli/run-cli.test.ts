@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { functionKey, newWebhookSecret } from '../support/connector-fixture.js';
+import { until } from '../support/eventually.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -128,7 +129,7 @@ describe('operator CLI', () => {
     expect(err).toContain('/body/services/0/id');
   });
 
-  it('adds a service to a tenant and removes it again', async () => {
+  it('adds a service to a tenant, rotates its secret and removes it again', async () => {
     const tenantId = (connector.world.tenants[0] as { id: string }).id;
     const { clientId, servicePrincipalId } = await onboardManually(connector, tenantId);
     connector.simulator.directory.applications.get(clientId)?.ownerIds.push(servicePrincipalId);
@@ -145,6 +146,20 @@ describe('operator CLI', () => {
         `^Service dr-paris \\(Direct Routing Paris\\) is on tenant ${tenantId}; its secret expires \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}\\.\\n$`,
       ),
     );
+    const shown = await cli(['tenant', tenantId]);
+    expect(shown.out).toMatch(
+      /secret of dr-paris\s+expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(\d+ days\), renewed by the connector/,
+    );
+    const rotating = await cli(['rotate', tenantId, 'dr-paris']);
+    expect(rotating.out).toBe(
+      `Rotation of dr-paris's secret started; follow it with: npm run cli -- tenant ${tenantId}\n`,
+    );
+    expect((await cli(['rotate', tenantId, 'dr-paris'])).err).toContain('A rotation of service dr-paris');
+    await until(
+      async () => (await cli(['tenant', tenantId])).out,
+      (out) => /rotation done/.test(out),
+      40_000,
+    );
     const removed = await cli(['remove-service', tenantId, 'dr-paris']);
     expect(removed.out).toBe(
       `Service dr-paris is removed from tenant ${tenantId} and its secret from Key Vault.\nIts password is removed from the app registration.\n`,
@@ -152,7 +167,7 @@ describe('operator CLI', () => {
     const refused = await cli(['add-service', tenantId, 'dr.x=X', '--licence', 'HostedPro']);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('/body/id');
-  });
+  }, 60_000);
 
   it('refuses a licence type it does not offer before calling', async () => {
     const { code, err } = await cli([...invite.slice(0, -1), 'HostedEssentials']);

@@ -40,6 +40,7 @@ describe('OpenAPI document', () => {
         'POST /tenants/{tenantId}/replicate',
         'POST /tenants/{tenantId}/replication-runs/{runId}/release',
         'POST /tenants/{tenantId}/services',
+        'POST /tenants/{tenantId}/services/{serviceId}/rotate',
         'DELETE /tenants/{tenantId}/services/{serviceId}',
         'POST /tenants/{tenantId}/validate',
         'PUT /event-delivery',

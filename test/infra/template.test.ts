@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/lib/project-root.js';
@@ -106,15 +106,22 @@ describe('the deployment template (infra/main.json)', () => {
   });
 
   it('sets every setting the connector requires, and none holds a secret', () => {
+    // A timer schedule named as %SETTING% needs the setting, or the Functions host does not index the function.
+    const scheduled = readdirSync(join(root, 'src', 'functions')).flatMap((file) =>
+      [...readFileSync(join(root, 'src', 'functions', file), 'utf8').matchAll(/'%([A-Z_]+)%'/g)].map(
+        (match) => match[1] as string,
+      ),
+    );
+    expect(scheduled).toEqual(expect.arrayContaining(['REPLICATION_SCHEDULE', 'CREDENTIAL_CHECK_SCHEDULE']));
     for (const name of [
       'KEY_VAULT_URL',
       'PUBLIC_BASE_URL',
       'CLOUD',
       'CORE_WEBHOOK_URL',
       'PROVISIONING_CLIENT_ID',
-      'REPLICATION_SCHEDULE',
+      ...scheduled,
     ])
-      expect(appSettings.has(name)).toBe(true);
+      expect(appSettings.has(name), name).toBe(true);
     for (const [name, value] of appSettings) {
       expect(name).not.toMatch(/SECRET|PASSWORD|ACCOUNTKEY/i);
       expect(value).not.toMatch(/AccountKey=|listKeys|SharedAccessSignature|whsec_/i);

@@ -111,6 +111,7 @@ export class ConnectorFixture {
       CORE_WEBHOOK_URL: this.standIn.eventsUrl,
       SECRET_CACHE_SECONDS: '0',
       REPLICATION_SCHEDULE: '0 0 2 * * *',
+      CREDENTIAL_CHECK_SCHEDULE: '0 0 6 * * *',
       ...values,
     };
     Object.assign(process.env, settings);

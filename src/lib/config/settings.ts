@@ -48,6 +48,10 @@ export interface Settings {
   replicationRetryHorizonHours: number;
   /** The term of a tenant's replication lease (renewed while a worker works): how long a dead worker holds it. */
   replicationLeaseSeconds: number;
+  /** NCRONTAB of the daily credential check (the timer reads it as %CREDENTIAL_CHECK_SCHEDULE%). */
+  credentialCheckSchedule: string;
+  /** A secret the connector can renew is rotated when fewer days than this are left. */
+  rotateBeforeDays: number;
 }
 
 export class SettingsError extends ConnectorError {
@@ -107,6 +111,12 @@ const schema = z.object({
       .regex(/^\S+( \S+){5}$/, { error: 'must be a six-field NCRONTAB expression, e.g. 0 0 2 * * *' }),
   ),
   REPLICATION_WINDOW_MINUTES: optional(wholeNumber(1, 24 * 60)),
+  CREDENTIAL_CHECK_SCHEDULE: optional(
+    z
+      .string()
+      .regex(/^\S+( \S+){5}$/, { error: 'must be a six-field NCRONTAB expression, e.g. 0 0 6 * * *' }),
+  ),
+  ROTATE_BEFORE_DAYS: optional(wholeNumber(1, 170)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
   REPLICATION_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 72)),
@@ -159,6 +169,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     replicationDeleteThreshold: values.REPLICATION_DELETE_THRESHOLD ?? defaultDeletionThreshold,
     replicationRetryHorizonHours: values.REPLICATION_RETRY_HORIZON_HOURS ?? 6,
     replicationLeaseSeconds: values.REPLICATION_LEASE_SECONDS ?? 120,
+    credentialCheckSchedule: values.CREDENTIAL_CHECK_SCHEDULE ?? '0 0 6 * * *',
+    rotateBeforeDays: values.ROTATE_BEFORE_DAYS ?? 30,
   });
 }
 

@@ -29,6 +29,8 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   run_not_found: { status: 404, title: 'No such replication run.' },
   run_not_held: { status: 409, title: 'The run holds no removals.' },
   service_not_found: { status: 404, title: 'No such service.' },
+  rotation_in_progress: { status: 409, title: 'A rotation of this secret is under way.' },
+  service_needs_customer: { status: 409, title: 'Only the customer’s admin can renew this secret.' },
   service_conflict: { status: 409, title: 'The service id is taken.' },
   last_service: { status: 409, title: 'The tenant’s last service cannot be removed.' },
   service_secret_refused: { status: 409, title: 'The tenant’s policy refuses a new client secret.' },

@@ -31,7 +31,20 @@ export const eventCatalogue = {
     leftToCustomer: z.string().optional(),
   }),
   'credentials.expiring': z.object({ tenantId, serviceId: z.string(), expiresAt: z.iso.datetime() }),
-  'credentials.rotated': z.object({ tenantId, serviceId: z.string(), expiresAt: z.iso.datetime() }),
+  'credentials.rotated': z.object({
+    tenantId,
+    serviceId: z.string(),
+    expiresAt: z.iso.datetime(),
+    oldSecretRemoved: z
+      .boolean()
+      .optional()
+      .describe(
+        'false: the connector could not tell the old password apart (or another service uses it too); the customer’s admin may remove it',
+      ),
+  }),
+  'credentials.rotation_failed': z
+    .object({ tenantId, serviceId: z.string(), reason: z.string() })
+    .describe('A rotation gave up: its new secret was removed and the old one is still in use.'),
   'replication.completed': z.object({
     tenantId,
     runId: z.string(),

@@ -10,14 +10,20 @@ export interface TenantCredential {
   clientId: string;
   secret: string;
   expiresOn: Date;
+  /** The app's password credential the secret is (its `keyId`), when the connector knows it. */
+  keyId?: string;
 }
 
 /**
  * Key Vault name of a tenant's secret for a service: `tenant-{tenantId}-{serviceId}` (a GUID and a service id of
  * letters, digits and dashes: within Key Vault's 127 characters of `0-9 a-z A-Z -`).
  */
-export function tenantSecretName(tenantId: string, serviceId: string): string {
-  const name = `tenant-${tenantId}-${serviceId}`;
+export function tenantSecretName(
+  tenantId: string,
+  serviceId: string,
+  stage: 'current' | 'next' = 'current',
+): string {
+  const name = `tenant-${tenantId}-${serviceId}${stage === 'next' ? '-next' : ''}`;
   if (!/^[0-9a-zA-Z-]{1,127}$/.test(name))
     throw new RangeError('A tenant or service id does not fit in a Key Vault secret name.');
   return name;
@@ -38,8 +44,12 @@ export class TenantSecretStore {
     private readonly cacheMs = 60_000,
   ) {}
 
-  async put(credential: TenantCredential): Promise<void> {
-    const name = tenantSecretName(credential.tenantId, credential.serviceId);
+  /**
+   * Stores a service's secret (a new version); `next` stages a rotation's new secret under its own name, which
+   * nothing reads as the service's credential until the rotation switches to it.
+   */
+  async put(credential: TenantCredential, stage: 'current' | 'next' = 'current'): Promise<void> {
+    const name = tenantSecretName(credential.tenantId, credential.serviceId, stage);
     const options = {
       contentType,
       expiresOn: credential.expiresOn,
@@ -48,6 +58,7 @@ export class TenantSecretStore {
         client: credential.clientId,
         service: credential.serviceId,
         expiry: credential.expiresOn.toISOString(),
+        ...(credential.keyId ? { keyId: credential.keyId } : {}),
       },
     };
     try {
@@ -70,9 +81,13 @@ export class TenantSecretStore {
    * The credential, or undefined when there is none. A secret disabled in Key Vault is the tenant's credential
    * problem (`secret_disabled`); any other refusal or failure of the vault is the connector's (VaultUnavailable).
    */
-  async get(tenantId: string, serviceId: string): Promise<TenantCredential | undefined> {
-    const name = tenantSecretName(tenantId, serviceId);
-    const cached = this.cache.get(name);
+  async get(
+    tenantId: string,
+    serviceId: string,
+    stage: 'current' | 'next' = 'current',
+  ): Promise<TenantCredential | undefined> {
+    const name = tenantSecretName(tenantId, serviceId, stage);
+    const cached = stage === 'current' ? this.cache.get(name) : undefined;
     if (cached && cached.until > Date.now()) return cached.credential;
     try {
       const secret = await this.client.getSecret(name);
@@ -82,6 +97,7 @@ export class TenantSecretStore {
         clientId: secret.properties.tags?.client ?? '',
         secret: secret.value ?? '',
         expiresOn: secret.properties.expiresOn ?? new Date(secret.properties.tags?.expiry ?? 0),
+        ...(secret.properties.tags?.keyId ? { keyId: secret.properties.tags.keyId } : {}),
       };
       this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
       return credential;
@@ -93,9 +109,14 @@ export class TenantSecretStore {
     }
   }
 
+  /** Forgets this instance's copy of a service's secret, so the next read is Key Vault's current version. */
+  forget(tenantId: string, serviceId: string): void {
+    this.cache.delete(tenantSecretName(tenantId, serviceId));
+  }
+
   /** Deletes (soft) a tenant's secret for a service, e.g. when the service or the tenant is removed. */
-  async delete(tenantId: string, serviceId: string): Promise<void> {
-    const name = tenantSecretName(tenantId, serviceId);
+  async delete(tenantId: string, serviceId: string, stage: 'current' | 'next' = 'current'): Promise<void> {
+    const name = tenantSecretName(tenantId, serviceId, stage);
     this.cache.delete(name);
     try {
       await (await this.client.beginDeleteSecret(name)).pollUntilDone();

@@ -1,11 +1,12 @@
+import { type OwnApp, type SelfManagedApp, selfManagedApp } from '../credentials/self-managed-app.js';
 import type { DomainEvent } from '../events/event-catalogue.js';
 import { addPasswordWithinPolicy, removePassword, secretLifetimesDays } from '../graph/app-passwords.js';
-import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import type { GraphClient } from '../graph/graph-client.js';
 import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.js';
-import { CredentialProblem, credentialProblemText } from '../identity/credential-problem.js';
+import { CredentialProblem } from '../identity/credential-problem.js';
 import { secretName } from '../onboarding/automatic/app-registration.js';
 import { serviceSecretUrl } from '../onboarding/onboarding-urls.js';
-import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { Stored } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
@@ -27,8 +28,6 @@ import type { ServiceSecretLinks } from './service-secret-links.js';
 
 /** How long a new secret is given to start working (AADSTS7000215 meanwhile), in all: about a minute. */
 const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
-/** Either lets an app add passwords to itself (OwnedBy only while it owns itself). */
-const selfManagement = ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'];
 
 export interface TenantServicesDeps {
   registry: TenantRegistry;
@@ -63,10 +62,6 @@ export interface ServiceLinkView {
 
 /** A secret the customer's admin gives is taken to last this long (Microsoft recommends under 12 months). */
 const customerSecretLifetimeDays = 180;
-interface OwnApp {
-  id: string;
-  passwordCredentials: { keyId: string; displayName?: string | null }[];
-}
 
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -102,10 +97,9 @@ export class TenantServices {
     if (progress?.entity.state === 'awaiting_customer')
       return this.awaitCustomer(tenantId, request, progress, now);
     if (progress?.entity.state !== 'stored') {
-      let selfManaging: { credential: TenantCredential; token: AppToken; app: OwnApp };
+      let selfManaging: SelfManagedApp;
       try {
-        const { credential, token } = await this.selfManagingToken(tenantId, tenant.entity);
-        selfManaging = { credential, token, app: await this.ownApp(token, credential.clientId) };
+        selfManaging = await selfManagedApp(this.deps, tenantId, servicesOf(tenant.entity)[0]?.id ?? '');
       } catch (error) {
         if (error instanceof ServiceNeedsCustomer)
           return this.awaitCustomer(tenantId, request, progress, now);
@@ -271,44 +265,6 @@ export class TenantServices {
     );
   }
 
-  /** A token of the tenant's app (with its first service's secret) that may add passwords to the app itself. */
-  private async selfManagingToken(
-    tenantId: string,
-    tenant: TenantRecord,
-    services: TenantService[] = servicesOf(tenant),
-  ): Promise<{ credential: TenantCredential; token: AppToken }> {
-    const credential = await this.deps.secrets.get(tenantId, services[0]?.id ?? '');
-    if (!credential)
-      throw new TenantNotReady('its credentials are missing from Key Vault; reconnect it first');
-    let token: AppToken;
-    try {
-      token = await this.deps.tokens.token(tenantId, credential.clientId, credential.secret);
-    } catch (error) {
-      if (!(error instanceof CredentialProblem)) throw error;
-      throw new TenantNotReady(credentialProblemText[error.code]);
-    }
-    if (!selfManagement.some((permission) => token.roles.includes(permission)))
-      throw new ServiceNeedsCustomer(
-        `it does not hold ${selfManagement[0]}, so a new secret must come from the customer's admin.`,
-      );
-    return { credential, token };
-  }
-
-  /** The app registration itself, as its own token sees it (only an owned app is visible to it). */
-  private async ownApp(token: AppToken, clientId: string): Promise<OwnApp> {
-    try {
-      const found = await this.deps.graph.get<{ value: OwnApp[] }>(
-        token.accessToken,
-        `/applications?$filter=appId eq '${clientId}'&$select=id,passwordCredentials`,
-      );
-      const app = found.value[0];
-      if (app) return app;
-    } catch (error) {
-      if (!(error instanceof GraphError && error.status === 403)) throw error;
-    }
-    throw new ServiceNeedsCustomer('the app registration does not own itself, so it may not change itself.');
-  }
-
   private async begin(
     tenantId: string,
     request: AddService,
@@ -363,6 +319,7 @@ export class TenantServices {
         clientId,
         secret: added.secretText,
         expiresOn: new Date(added.endDateTime),
+        keyId: added.keyId,
       });
     } catch (error) {
       // Not stored, so of no use to anyone: leave no password behind.
@@ -441,15 +398,18 @@ export class TenantServices {
     let token: AppToken;
     let app: OwnApp;
     try {
-      ({ token } = await this.selfManagingToken(tenantId, tenant, remaining));
-      app = await this.ownApp(token, tenant.clientId);
+      ({ token, app } = await selfManagedApp(this.deps, tenantId, remaining[0]?.id ?? ''));
     } catch (error) {
       if (error instanceof ServiceNeedsCustomer || error instanceof TenantNotReady) return false;
       throw error;
     }
     const name = secretName(service.id);
+    const storedKeyId = (await this.deps.secrets.get(tenantId, service.id))?.keyId;
     const password = app.passwordCredentials.find(
-      (credential) => credential.keyId === progress?.entity.keyId || credential.displayName === name,
+      (credential) =>
+        credential.keyId === storedKeyId ||
+        credential.keyId === progress?.entity.keyId ||
+        credential.displayName === name,
     );
     if (!password) return tenant.method === 'automatic' || Boolean(progress?.entity.keyId);
     await removePassword(this.deps.graph, token.accessToken, app.id, password.keyId);

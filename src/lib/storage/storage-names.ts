@@ -17,6 +17,10 @@ export const tableNames = {
 } as const;
 
 /** The connector's queues (a function's poison queue is `{name}-poison`). */
-export const queueNames = { coreEvents: 'core-events', replicationJobs: 'replication-jobs' } as const;
+export const queueNames = {
+  coreEvents: 'core-events',
+  replicationJobs: 'replication-jobs',
+  credentialRotations: 'credential-rotations',
+} as const;
 
 export const poisonQueue = (name: string) => `${name}-poison`;

@@ -1,3 +1,4 @@
+import type { RotationProgress } from '../credentials/rotation-progress.js';
 import type { OutboxRow } from '../events/outbox.js';
 import type { ProvisioningProgress } from '../onboarding/automatic/app-registration.js';
 import type { ReplicationRunRecord, ReplicationState } from '../replication/replication-run.js';
@@ -23,7 +24,9 @@ import type { TenantRecord } from './tenant-record.js';
  * | `listed\|{runId}\|{phase}\|{page}`   | what a whole list showed so far in a run                | RunSavedIds           |
  * | `deferred\|{runId}\|{phase}\|{page}` | removals a phase holds back until it ends              | RunSavedIds           |
  * | `provisioning\|{invitationId}`     | how far automatic registration got for an invitation      | AppRegistration       |
- * | `service\|{serviceId}`             | how far adding or removing a service got                  | TenantServices        |
+ * | `service\|{serviceId}`             | how far adding a service got                              | TenantServices        |
+ * | `rotation\|{serviceId}`            | a service's secret rotation (the last one stays)          | CredentialRotation    |
+ * | `rotation-lease\|{serviceId}`      | the lease that keeps two rotations of a service apart     | CredentialRotation    |
  */
 export type TenantPartitionRow =
   | TenantRecord
@@ -33,7 +36,8 @@ export type TenantPartitionRow =
   | ReplicationState
   | SavedIdsRow
   | ProvisioningProgress
-  | ServiceProgress;
+  | ServiceProgress
+  | RotationProgress;
 
 /** The `Tenants` table, opened once with every row kind it holds. */
 export type TenantTable = EntityTable<TenantPartitionRow>;
@@ -51,6 +55,8 @@ export const tenantRows = {
   provisioning: (invitationId: string) => rowKey<ProvisioningProgress>(`provisioning|${invitationId}`),
   /** Keyed by the lower-cased id: service ids are unique in a tenant whatever their case. */
   service: (serviceId: string) => rowKey<ServiceProgress>(`service|${serviceId.toLowerCase()}`),
+  rotation: (serviceId: string) => rowKey<RotationProgress>(`rotation|${serviceId.toLowerCase()}`),
+  rotationLease: (serviceId: string) => rowKey<LeaseRow>(`rotation-lease|${serviceId.toLowerCase()}`),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
@@ -60,4 +66,5 @@ export const tenantRowPrefixes = {
   savedIds: (kind: SavedIdsKind) => rowKey<SavedIdsRow>(`${kind}|`),
   savedIdsOf: (kind: SavedIdsKind, runId: string, phase: string) =>
     rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|`),
+  rotations: rowKey<RotationProgress>('rotation|'),
 };

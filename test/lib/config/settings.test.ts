@@ -42,6 +42,8 @@ describe('parseSettings', () => {
       replicationDeleteThreshold: { kind: 'count', objects: 500 },
       replicationRetryHorizonHours: 6,
       replicationLeaseSeconds: 120,
+      credentialCheckSchedule: '0 0 6 * * *',
+      rotateBeforeDays: 30,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
@@ -220,6 +222,16 @@ describe('parseSettings', () => {
       'a fractional window',
       { CORE_REPLAY_WINDOW_HOURS: '1.5' },
       'CORE_REPLAY_WINDOW_HOURS: must be a whole number',
+    ],
+    [
+      'a five-field schedule',
+      { CREDENTIAL_CHECK_SCHEDULE: '0 6 * * *' },
+      'CREDENTIAL_CHECK_SCHEDULE: must be a six-field',
+    ],
+    [
+      'a rotation lead past any secret’s life',
+      { ROTATE_BEFORE_DAYS: '200' },
+      'ROTATE_BEFORE_DAYS: must be at most 170',
     ],
   ])('names the setting when %s is wrong', (_, change, expected) => {
     const problems = problemsOf({ ...valid, ...change });

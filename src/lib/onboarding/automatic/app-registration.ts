@@ -228,7 +228,7 @@ export class AppRegistration {
     if (resumed) await this.removeUnstoredSecrets(admin.accessToken, progress, invitation, done);
     for (const service of invitation.services) {
       if (done.has(service.id)) continue;
-      let added: { secretText: string; endDateTime: string };
+      let added: { secretText: string; endDateTime: string; keyId: string };
       try {
         added = await this.addSecret(admin.accessToken, progress.entity.appObjectId, service.id, now);
       } catch (error) {
@@ -253,6 +253,7 @@ export class AppRegistration {
         clientId: progress.entity.appId,
         secret: added.secretText,
         expiresOn: new Date(added.endDateTime),
+        keyId: added.keyId,
       });
       done.add(service.id);
       progress = await this.save(progress, { servicesDone: JSON.stringify([...done]) });

@@ -1,0 +1,14 @@
+import type { InvocationContext } from '@azure/functions';
+import { services } from '../app-services.js';
+import { functions } from '../lib/hosting/function-registry.js';
+import { invocationLogger } from '../lib/hosting/logger.js';
+
+/** The daily credential check: secrets near their end rotated, unfinished rotations taken up again. */
+export async function credentialCheck(_timer: unknown, context: InvocationContext): Promise<void> {
+  const result = await services().credentialCheck.run(invocationLogger(context));
+  context.log(
+    `credential check: ${result.checked} secrets, ${result.rotating} rotating, ${result.resumed} resumed`,
+  );
+}
+
+functions.timer('credential-check', { schedule: '%CREDENTIAL_CHECK_SCHEDULE%', handler: credentialCheck });

@@ -1,0 +1,351 @@
+import { ulid } from 'ulid';
+import type { DomainEvent } from '../events/event-catalogue.js';
+import type { Outbox } from '../events/outbox.js';
+import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
+import type { GraphClient } from '../graph/graph-client.js';
+import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import { CredentialProblem } from '../identity/credential-problem.js';
+import { secretName } from '../onboarding/automatic/app-registration.js';
+import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import { ServiceNotFound } from '../services/service-errors.js';
+import type { Stored } from '../storage/entity-table.js';
+import { PartitionLease } from '../storage/partition-lease.js';
+import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
+import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
+import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
+import { servicesOf } from '../tenants/tenant-record.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { RotationInProgress } from './rotation-errors.js';
+import { type RotationProgress, rotationRunning } from './rotation-progress.js';
+import { type OwnApp, type SelfManagedApp, selfManagedApp } from './self-managed-app.js';
+
+export interface CredentialRotationDeps {
+  registry: TenantRegistry;
+  /** The `Tenants` table: a rotation's progress and its lease are in the tenant's partition. */
+  tenants: TenantTable;
+  outbox: Outbox;
+  secrets: TenantSecretStore;
+  tokens: AppTokenProvider;
+  graph: GraphClient;
+  /** How long an instance may keep a secret it read (SECRET_CACHE_SECONDS): the old password outlives the switch by it. */
+  secretCacheMs: number;
+  /** How long a new secret may take to work before the rotation gives up on it. */
+  propagationLimitMs?: number;
+}
+
+/** What the caller does next: nothing (the rotation ended), or come back after `waitMs`. */
+export type RotationStep = { state: RotationProgress['state']; waitMs?: number };
+
+type Progress = Stored<RotationProgress>;
+
+/** Beyond the cache term, for token requests already in flight with the old secret. */
+const switchMarginMs = 10_000;
+const proofRetryMs = 15_000;
+/** Renewed every quarter while a rotation advances, so a dead worker holds its service up for at most this long. */
+const leaseTtlMs = 30_000;
+
+/**
+ * Rotating one service's secret without downtime, for a registration that manages itself. Each step is recorded
+ * before the next begins, so a crash resumes at the step it stopped at: a new password, its secret staged in Key
+ * Vault under the service's `-next` name (nothing uses it yet), proven with a token (retried while it propagates),
+ * made the service's current secret, then the old password removed once no instance can still hold it. The old
+ * secret is never removed before the new one is proven and current; a lease keeps two rotations of one service
+ * from running at once.
+ */
+export class CredentialRotation {
+  constructor(private readonly deps: CredentialRotationDeps) {}
+
+  private get switchWaitMs(): number {
+    return this.deps.secretCacheMs + switchMarginMs;
+  }
+
+  /** Starts a rotation (RotationInProgress while one runs); the caller then has it advanced. */
+  async start(
+    tenantId: string,
+    serviceId: string,
+    reason: RotationProgress['reason'],
+    now = new Date(),
+  ): Promise<RotationProgress> {
+    const tenant = await this.deps.registry.get(tenantId);
+    if (!tenant || tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    if (tenant.entity.status === 'credentials_invalid')
+      throw new TenantNotReady('its credentials no longer work; reconnect it first');
+    const service = servicesOf(tenant.entity).find(
+      (candidate) => candidate.id.toLowerCase() === serviceId.toLowerCase(),
+    );
+    if (!service) throw new ServiceNotFound(serviceId);
+    const key = tenantRows.rotation(service.id);
+    const previous = await this.deps.tenants.get(tenantId, key);
+    if (rotationRunning(previous?.entity)) throw new RotationInProgress(service.id);
+    const { credential, app } = await selfManagedApp(this.deps, tenantId, service.id);
+    // A password another service uses too stays: removing it would break that service.
+    const shared = await this.sharedWithOthers(
+      tenantId,
+      servicesOf(tenant.entity),
+      service.id,
+      credential.secret,
+    );
+    const oldKeyId = shared ? undefined : currentKeyId(credential, app, service.id);
+    const at = now.toISOString();
+    const row: RotationProgress = {
+      serviceId: service.id,
+      rotationId: ulid(now.getTime()),
+      state: 'started',
+      reason,
+      ...(oldKeyId ? { oldKeyId } : {}),
+      startedAt: at,
+      updatedAt: at,
+    };
+    try {
+      if (previous)
+        await this.deps.tenants.update({ partitionKey: tenantId, rowKey: key, ...row }, previous.etag);
+      else await this.deps.tenants.insert({ partitionKey: tenantId, rowKey: key, ...row });
+    } catch (error) {
+      if (error instanceof EntityExistsError || error instanceof ConcurrencyError)
+        throw new RotationInProgress(service.id);
+      throw error;
+    }
+    return row;
+  }
+
+  private async sharedWithOthers(
+    tenantId: string,
+    services: { id: string }[],
+    serviceId: string,
+    secret: string,
+  ): Promise<boolean> {
+    for (const other of services) {
+      if (other.id === serviceId) continue;
+      if ((await this.deps.secrets.get(tenantId, other.id))?.secret === secret) return true;
+    }
+    return false;
+  }
+
+  async progress(tenantId: string, serviceId: string): Promise<RotationProgress | undefined> {
+    return (await this.deps.tenants.get(tenantId, tenantRows.rotation(serviceId)))?.entity;
+  }
+
+  /** Takes the rotation as far as it can go now; `waitMs` when it must wait (propagation, the switch's term). */
+  async advance(tenantId: string, serviceId: string, now = new Date()): Promise<RotationStep> {
+    const lease = new PartitionLease(
+      this.deps.tenants,
+      tenantId,
+      tenantRows.rotationLease(serviceId),
+      leaseTtlMs,
+    );
+    if (!(await lease.acquire(now))) {
+      const state = (await this.progress(tenantId, serviceId))?.state ?? 'started';
+      return { state, waitMs: Math.max(1_000, (lease.heldUntil?.getTime() ?? 0) - Date.now()) };
+    }
+    lease.keepRenewed();
+    try {
+      let progress = await this.deps.tenants.get(tenantId, tenantRows.rotation(serviceId));
+      for (;;) {
+        if (!progress || !rotationRunning(progress.entity))
+          return { state: progress?.entity.state ?? 'done' };
+        const step = await this.step(tenantId, progress, new Date(Math.max(now.getTime(), Date.now())));
+        if ('waitMs' in step) return { state: progress.entity.state, waitMs: step.waitMs };
+        progress = step.next;
+      }
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async step(
+    tenantId: string,
+    progress: Progress,
+    now: Date,
+  ): Promise<{ next: Progress } | { waitMs: number }> {
+    const { serviceId } = progress.entity;
+    switch (progress.entity.state) {
+      case 'started':
+        return { next: await this.stage(tenantId, progress, now) };
+      case 'staged':
+        return this.prove(tenantId, progress, now);
+      case 'proven': {
+        const next = await this.deps.secrets.get(tenantId, serviceId, 'next');
+        if (!next)
+          return { next: await this.save(progress, { state: 'started', updatedAt: now.toISOString() }) };
+        await this.deps.secrets.put(next);
+        this.deps.secrets.forget(tenantId, serviceId);
+        return {
+          next: await this.save(progress, {
+            state: 'switched',
+            switchedAt: now.toISOString(),
+            updatedAt: now.toISOString(),
+          }),
+        };
+      }
+      case 'switched': {
+        const due = Date.parse(progress.entity.switchedAt ?? '') + this.switchWaitMs;
+        if (now.getTime() < due) return { waitMs: due - now.getTime() };
+        return { next: await this.finish(tenantId, progress, now) };
+      }
+      default:
+        return { waitMs: 0 };
+    }
+  }
+
+  /** A new password and its secret staged under `-next`; one an earlier attempt left unstaged is removed first. */
+  private async stage(tenantId: string, progress: Progress, now: Date): Promise<Progress> {
+    const { serviceId, oldKeyId } = progress.entity;
+    const { credential, token, app } = await this.selfManaged(tenantId, serviceId);
+    const staged = await this.deps.secrets.get(tenantId, serviceId, 'next');
+    const adoptable =
+      staged?.keyId && staged.keyId !== oldKeyId && hasPassword(app, staged.keyId) ? staged : undefined;
+    if (adoptable) return this.staged(progress, adoptable, now);
+    const name = secretName(serviceId);
+    // Only while the password in use is known can a same-named one be told apart as an earlier attempt's.
+    const inUse = oldKeyId ?? credential.keyId;
+    if (inUse)
+      for (const password of app.passwordCredentials)
+        if (password.displayName === name && password.keyId !== inUse && password.keyId !== credential.keyId)
+          await removePassword(this.deps.graph, token.accessToken, app.id, password.keyId);
+    const added = await addPasswordWithinPolicy(this.deps.graph, token.accessToken, app.id, name, now);
+    if (!added)
+      return this.fail(
+        tenantId,
+        progress,
+        'the tenant’s app management policy refuses new client secrets',
+        now,
+      );
+    const next: TenantCredential = {
+      tenantId,
+      serviceId,
+      clientId: credential.clientId,
+      secret: added.secretText,
+      expiresOn: new Date(added.endDateTime),
+      keyId: added.keyId,
+    };
+    try {
+      await this.deps.secrets.put(next, 'next');
+    } catch (error) {
+      await removePassword(this.deps.graph, token.accessToken, app.id, added.keyId).catch(() => undefined);
+      throw error;
+    }
+    return this.staged(progress, next, now);
+  }
+
+  private staged(progress: Progress, next: TenantCredential, now: Date): Promise<Progress> {
+    return this.save(progress, {
+      state: 'staged',
+      newKeyId: next.keyId ?? '',
+      newExpiresAt: next.expiresOn.toISOString(),
+      stagedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
+  }
+
+  /** A fresh token with the staged secret; while it propagates, come back; past the limit, give up on it. */
+  private async prove(
+    tenantId: string,
+    progress: Progress,
+    now: Date,
+  ): Promise<{ next: Progress } | { waitMs: number }> {
+    const next = await this.deps.secrets.get(tenantId, progress.entity.serviceId, 'next');
+    if (!next) return { next: await this.save(progress, { state: 'started', updatedAt: now.toISOString() }) };
+    try {
+      await this.deps.tokens.token(tenantId, next.clientId, next.secret, { fresh: true });
+    } catch (error) {
+      if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
+      const limit = this.deps.propagationLimitMs ?? 30 * 60_000;
+      if (now.getTime() - Date.parse(progress.entity.stagedAt ?? '') < limit) return { waitMs: proofRetryMs };
+      return { next: await this.fail(tenantId, progress, 'the new secret never started to work', now) };
+    }
+    return { next: await this.save(progress, { state: 'proven', updatedAt: now.toISOString() }) };
+  }
+
+  /** The old password removed, the staged copy deleted, and the rotation recorded with credentials.rotated. */
+  private async finish(tenantId: string, progress: Progress, now: Date): Promise<Progress> {
+    const { serviceId, oldKeyId, newKeyId } = progress.entity;
+    if (oldKeyId && oldKeyId !== newKeyId) {
+      const { token, app } = await this.selfManaged(tenantId, serviceId);
+      await removePassword(this.deps.graph, token.accessToken, app.id, oldKeyId);
+    }
+    await this.deps.secrets.delete(tenantId, serviceId, 'next');
+    return this.end(
+      tenantId,
+      progress,
+      { state: 'done' },
+      [
+        {
+          type: 'credentials.rotated',
+          data: {
+            tenantId,
+            serviceId,
+            expiresAt: progress.entity.newExpiresAt ?? '',
+            oldSecretRemoved: Boolean(oldKeyId && oldKeyId !== newKeyId),
+          },
+        },
+      ],
+      now,
+    );
+  }
+
+  /** Gives up: the new password (if any) removed and its staged secret deleted; the old one stays in use. */
+  private async fail(tenantId: string, progress: Progress, failure: string, now: Date): Promise<Progress> {
+    const { serviceId, newKeyId } = progress.entity;
+    if (newKeyId) {
+      const { token, app } = await this.selfManaged(tenantId, serviceId);
+      await removePassword(this.deps.graph, token.accessToken, app.id, newKeyId);
+    }
+    await this.deps.secrets.delete(tenantId, serviceId, 'next');
+    return this.end(
+      tenantId,
+      progress,
+      { state: 'failed', failure },
+      [{ type: 'credentials.rotation_failed', data: { tenantId, serviceId, reason: failure } }],
+      now,
+    );
+  }
+
+  private async end(
+    tenantId: string,
+    progress: Progress,
+    changes: Partial<RotationProgress>,
+    events: DomainEvent[],
+    now: Date,
+  ): Promise<Progress> {
+    const entity = {
+      ...progress.entity,
+      ...changes,
+      finishedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const transaction = this.deps.tenants.transaction(tenantId).update(entity, progress.etag);
+    // Stamped when written: an event is never due later than it is made.
+    this.deps.outbox.stage(transaction, events);
+    await transaction.commit();
+    await this.deps.outbox.kick(tenantId);
+    return { entity, etag: '' };
+  }
+
+  /** The registration reached with the service's current secret (or, mid-rotation, whichever works). */
+  private selfManaged(tenantId: string, serviceId: string): Promise<SelfManagedApp> {
+    return selfManagedApp(this.deps, tenantId, serviceId);
+  }
+
+  private async save(progress: Progress, changes: Partial<RotationProgress>): Promise<Progress> {
+    const entity = { ...progress.entity, ...changes };
+    return { entity, etag: await this.deps.tenants.update(entity, progress.etag) };
+  }
+}
+
+const hasPassword = (app: OwnApp, keyId: string) =>
+  app.passwordCredentials.some((password) => password.keyId === keyId);
+
+/**
+ * The password the service's current secret is: its recorded `keyId`, else the one named for the service, else
+ * the one whose hint (a secret's first characters) matches, when exactly one does. Undefined when it cannot tell:
+ * the old password is then left for the customer's admin.
+ */
+function currentKeyId(credential: TenantCredential, app: OwnApp, serviceId: string): string | undefined {
+  if (credential.keyId && hasPassword(app, credential.keyId)) return credential.keyId;
+  const named = app.passwordCredentials.filter((password) => password.displayName === secretName(serviceId));
+  if (named.length === 1) return named[0]?.keyId;
+  const hinted = app.passwordCredentials.filter(
+    (password) => password.hint && credential.secret.startsWith(password.hint),
+  );
+  return hinted.length === 1 ? hinted[0]?.keyId : undefined;
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { ConnectorError } from '../errors/connector-error.js';
+import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
+import type { CredentialRotation } from './credential-rotation.js';
+import { rotationRunning } from './rotation-progress.js';
+import { type SelfManagedAppDeps, selfManagedApp } from './self-managed-app.js';
+
+export const serviceCredentialSchema = z.object({
+  serviceId: z.string(),
+  expiresAt: z.iso
+    .datetime()
+    .optional()
+    .describe('When the service’s secret expires (none: no secret stored)'),
+  daysLeft: z.number().int().optional(),
+  renewal: z
+    .enum(['connector', 'customer'])
+    .describe(
+      'connector: rotated automatically before it expires; customer: the customer’s admin must renew it',
+    ),
+  rotation: z
+    .object({
+      state: z.enum(['started', 'staged', 'proven', 'switched', 'done', 'failed']),
+      reason: z.enum(['requested', 'expiring']),
+      startedAt: z.iso.datetime(),
+      finishedAt: z.iso.datetime().optional(),
+      failure: z.string().optional(),
+    })
+    .optional()
+    .describe('The rotation under way, or the last one'),
+});
+export type ServiceCredentialView = z.infer<typeof serviceCredentialSchema>;
+
+/** Each service's secret as the tenant's view shows it: its expiry, who renews it, its rotation. */
+export async function serviceCredentials(
+  deps: SelfManagedAppDeps & { rotation: CredentialRotation },
+  tenantId: string,
+  tenant: TenantRecord,
+  now = new Date(),
+): Promise<ServiceCredentialView[]> {
+  const services = servicesOf(tenant);
+  const renewal = await selfManagedApp(deps, tenantId, services[0]?.id ?? '').then(
+    () => 'connector' as const,
+    (error: unknown) => {
+      if (error instanceof ConnectorError) return 'customer' as const;
+      throw error;
+    },
+  );
+  return Promise.all(
+    services.map(async (service) => {
+      const [credential, rotation] = await Promise.all([
+        deps.secrets.get(tenantId, service.id),
+        deps.rotation.progress(tenantId, service.id),
+      ]);
+      return {
+        serviceId: service.id,
+        ...(credential
+          ? {
+              expiresAt: credential.expiresOn.toISOString(),
+              daysLeft: Math.floor((credential.expiresOn.getTime() - now.getTime()) / 86_400_000),
+            }
+          : {}),
+        renewal,
+        ...(rotation
+          ? {
+              rotation: {
+                state: rotation.state,
+                reason: rotation.reason,
+                startedAt: rotation.startedAt,
+                ...(rotation.finishedAt && !rotationRunning(rotation)
+                  ? { finishedAt: rotation.finishedAt }
+                  : {}),
+                ...(rotation.failure ? { failure: rotation.failure } : {}),
+              },
+            }
+          : {}),
+      };
+    }),
+  );
+}

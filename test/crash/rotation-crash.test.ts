@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { SimApplication } from '../../sim/directory.js';
+import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
+import { eventually, until } from '../support/eventually.js';
+import { onboardManually } from '../support/onboard-manually.js';
+import type { Verdict } from '../support/storage-proxy.js';
+import { useConnector } from '../support/use-connector.js';
+
+const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
+const ofRotation = /rotation(%7C|\|)dr-london/i;
+
+/** The storage writes of a rotation, in order: started, staged, proven, switched, then done with its event. */
+type Step = 'started' | 'staged' | 'proven' | 'switched' | 'done';
+const steps: Step[] = ['started', 'staged', 'proven', 'switched', 'done'];
+
+let seed = 1500;
+
+async function selfManagedTenant() {
+  const tenant = connector.simulator.control.generateTenant({
+    displayName: `Crash rotation ${seed}`,
+    domain: `crash-rotation-${seed}.example`,
+    seed: ++seed,
+    sizes: { users: 2, groups: 1 },
+  });
+  const onboarded = await onboardManually(connector, tenant.id);
+  const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
+  app.ownerIds.push(onboarded.servicePrincipalId);
+  await eventually(
+    () =>
+      connector.standIn.events.some(
+        (event) => event.type === 'tenant.validation_changed' && event.data.tenantId === tenant.id,
+      ),
+    30_000,
+  );
+  return { tenantId: tenant.id, app, ...onboarded };
+}
+
+/** Kills the host as it writes the rotation's `step` (before or after storage took it); resolves once dead. */
+function killAt(step: Step, verdict: Exclude<Verdict, 'forward'>): Promise<void> {
+  const proxy = connector.storageProxy;
+  if (!proxy) throw new Error('the crash tests need the host process');
+  return new Promise((killed) => {
+    const strike = (): Verdict => {
+      proxy.judge = () => 'forward';
+      proxy.judgeWrite = () => 'forward';
+      setImmediate(killed);
+      return verdict;
+    };
+    proxy.judgeWrite = (write) =>
+      write.table === 'Tenants' &&
+      (ofRotation.test(write.path) || ofRotation.test(write.body)) &&
+      write.body.includes(`"state":"${step}"`)
+        ? strike()
+        : 'forward';
+    proxy.judge = (batch) =>
+      batch.table === 'Tenants' && ofRotation.test(batch.body) && batch.body.includes(`"state":"${step}"`)
+        ? strike()
+        : 'forward';
+  });
+}
+
+const rotationState = async (tenantId: string) =>
+  (await connector.call('GET', `/tenants/${tenantId}`)).body.credentials?.[0]?.rotation?.state as
+    | string
+    | undefined;
+
+describe('rotating a secret through host crashes (SIGKILL of the host process at each storage write)', () => {
+  for (const step of steps)
+    for (const verdict of ['kill-before', 'kill-after'] as const) {
+      it(`finishes with one new password and one event when killed ${verdict === 'kill-before' ? 'before' : 'after'} it records ${step}`, async () => {
+        const { tenantId, app, clientId, secret: old } = await selfManagedTenant();
+        const killed = killAt(step, verdict);
+        const started = connector
+          .call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)
+          .catch(() => ({ status: 0 }));
+        await killed;
+        const answer = await started;
+        await connector.restartHost();
+        if (answer.status === 0) {
+          // The request itself died: the core sends it again (a rotation that did start is nudged, 409).
+          const again = await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`);
+          expect([202, 409]).toContain(again.status);
+        }
+        const state = await until(
+          () => rotationState(tenantId),
+          (value) => value === 'done',
+          90_000,
+        );
+        expect(state).toBe('done');
+        expect(app.passwordCredentials).toHaveLength(1);
+        const vault = connector.simulator.vaults.get('connector')?.vault;
+        const current = vault?.secrets
+          .get(tenantSecretName(tenantId, 'dr-london').toLowerCase())
+          ?.versions.at(-1);
+        expect(current?.value).toBe(app.passwordCredentials[0]?.secretText);
+        expect(current?.value).not.toBe(old);
+        const rotated = () =>
+          connector.standIn.events.filter(
+            (event) => event.type === 'credentials.rotated' && event.data.tenantId === tenantId,
+          );
+        await eventually(() => rotated().length > 0, 150_000);
+        expect(rotated()).toHaveLength(1);
+        expect(clientId).toBe(app.appId);
+      }, 300_000);
+    }
+});
