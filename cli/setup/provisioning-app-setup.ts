@@ -6,7 +6,7 @@ import {
 } from '../../src/lib/graph/app-passwords.js';
 import { type GraphClient, GraphError } from '../../src/lib/graph/graph-client.js';
 import type { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
-import { CredentialProblem } from '../../src/lib/identity/credential-problem.js';
+import { secretStartsWorking } from '../../src/lib/identity/secret-propagation.js';
 import {
   delegatedScopes,
   provisioningSecretName,
@@ -23,7 +23,6 @@ export const provisioningSecretDisplayName = 'M365 Tenant Connector (setup)';
 /** A stored secret with less left than this is replaced. */
 const renewBeforeDays = 30;
 const dayMs = 86_400_000;
-const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
 
 /** The scopes the connector's sign-in asks customer admins for, in the order it asks. */
 export const provisioningScopes = ['openid', 'profile', ...delegatedScopes];
@@ -198,18 +197,10 @@ export class ProvisioningAppSetup {
 
   /** A new secret takes seconds (sometimes minutes) to work everywhere: prove it before reporting success. */
   private async waitUntilWorking(tenantId: string, clientId: string, secret: string): Promise<void> {
-    for (const wait of [0, ...propagationWaitsMs]) {
-      if (wait) await this.sleep(wait);
-      try {
-        await this.deps.tokens.token(tenantId, clientId, secret, { fresh: true });
-        return;
-      } catch (error) {
-        if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
-      }
-    }
-    throw new CliError(
-      'The new secret is in Key Vault but Microsoft does not accept it yet. Wait a few minutes, then run the command again (it keeps a working secret).',
-    );
+    if (!(await secretStartsWorking(this.deps.tokens, { tenantId, clientId, secret }, this.sleep)))
+      throw new CliError(
+        'The new secret is in Key Vault but Microsoft does not accept it yet. Wait a few minutes, then run the command again (it keeps a working secret).',
+      );
   }
 }
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { SimApplication } from '../../sim/directory.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually, until } from '../support/eventually.js';
-import { onboardManually } from '../support/onboard-manually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import type { Verdict } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -12,28 +11,6 @@ const ofRotation = /rotation(%7C|\|)dr-london/i;
 /** The storage writes of a rotation, in order: started, staged, proven, switched, then done with its event. */
 type Step = 'started' | 'staged' | 'proven' | 'switched' | 'done';
 const steps: Step[] = ['started', 'staged', 'proven', 'switched', 'done'];
-
-let seed = 1500;
-
-async function selfManagedTenant() {
-  const tenant = connector.simulator.control.generateTenant({
-    displayName: `Crash rotation ${seed}`,
-    domain: `crash-rotation-${seed}.example`,
-    seed: ++seed,
-    sizes: { users: 2, groups: 1 },
-  });
-  const onboarded = await onboardManually(connector, tenant.id);
-  const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
-  app.ownerIds.push(onboarded.servicePrincipalId);
-  await eventually(
-    () =>
-      connector.standIn.events.some(
-        (event) => event.type === 'tenant.validation_changed' && event.data.tenantId === tenant.id,
-      ),
-    30_000,
-  );
-  return { tenantId: tenant.id, app, ...onboarded };
-}
 
 /** Kills the host as it writes the rotation's `step` (before or after storage took it); resolves once dead. */
 function killAt(step: Step, verdict: Exclude<Verdict, 'forward'>): Promise<void> {
@@ -68,7 +45,7 @@ describe('rotating a secret through host crashes (SIGKILL of the host process at
   for (const step of steps)
     for (const verdict of ['kill-before', 'kill-after'] as const) {
       it(`finishes with one new password and one event when killed ${verdict === 'kill-before' ? 'before' : 'after'} it records ${step}`, async () => {
-        const { tenantId, app, clientId, secret: old } = await selfManagedTenant();
+        const { tenantId, app, clientId, secret: old } = await selfManagedTenant(connector, { quiet: true });
         const killed = killAt(step, verdict);
         const started = connector
           .call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)

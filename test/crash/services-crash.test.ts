@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { SimApplication } from '../../sim/directory.js';
 import { secretName } from '../../src/lib/onboarding/automatic/app-registration.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually } from '../support/eventually.js';
-import { onboardManually } from '../support/onboard-manually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import type { Verdict } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -36,30 +35,6 @@ const killPoints: KillPoint[] = [
   },
   { name: 'once they are recorded, before the answer', step: 'activated', verdict: 'kill-after' },
 ];
-
-let seed = 700;
-
-async function selfManagedTenant() {
-  const tenant = connector.simulator.control.generateTenant({
-    displayName: `Crash services ${seed}`,
-    domain: `crash-services-${seed}.example`,
-    seed: ++seed,
-    sizes: { users: 2, groups: 1 },
-  });
-  const onboarded = await onboardManually(connector, tenant.id);
-  const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
-  app.ownerIds.push(onboarded.servicePrincipalId);
-  // Onboarding's events delivered first: a host killed while it delivers holds the tenant's stream for the
-  // dispatch lease (2 minutes), which is not what these tests are about.
-  await eventually(
-    () =>
-      connector.standIn.events.some(
-        (event) => event.type === 'tenant.validation_changed' && event.data.tenantId === tenant.id,
-      ),
-    30_000,
-  );
-  return { tenantId: tenant.id, app };
-}
 
 /** Kills the host at `point` while it adds the service; resolves once the host is dead. */
 function killAt(point: KillPoint): Promise<void> {
@@ -98,7 +73,7 @@ const addParis = (tenantId: string) =>
 describe('adding a service through host crashes (SIGKILL of the host process at each storage write)', () => {
   for (const point of killPoints) {
     it(`resumes without a second password or event when killed ${point.name}`, async () => {
-      const { tenantId, app } = await selfManagedTenant();
+      const { tenantId, app } = await selfManagedTenant(connector, { quiet: true });
       const killed = killAt(point);
       const interrupted = addParis(tenantId);
       await killed;

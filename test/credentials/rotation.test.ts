@@ -6,24 +6,11 @@ import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { masterKey } from '../support/connector-fixture.js';
 import { eventually, until } from '../support/eventually.js';
 import { onboardManually } from '../support/onboard-manually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector();
 let seed = 1200;
-
-/** A manually onboarded tenant whose app owns itself, so the connector may rotate its secret. */
-async function selfManagedTenant(options: { owner?: boolean } = {}) {
-  const tenant = connector.simulator.control.generateTenant({
-    displayName: `Rotation ${seed}`,
-    domain: `rotation-${seed}.example`,
-    seed: ++seed,
-    sizes: { users: 2, groups: 1 },
-  });
-  const onboarded = await onboardManually(connector, tenant.id);
-  const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
-  if (options.owner !== false) app.ownerIds.push(onboarded.servicePrincipalId);
-  return { tenantId: tenant.id, app, ...onboarded };
-}
 
 const vault = () => connector.simulator.vaults.get('connector')?.vault;
 const current = (tenantId: string, stage = '') =>
@@ -54,7 +41,7 @@ const eventsOf = (tenantId: string, type: string) =>
 
 describe('rotating a service’s secret', () => {
   it('replaces it with no failed token request before, during or after, and removes the old one last', async () => {
-    const { tenantId, app, clientId, secret: old } = await selfManagedTenant();
+    const { tenantId, app, clientId, secret: old } = await selfManagedTenant(connector);
     const before = await connector.call('GET', `/tenants/${tenantId}`);
     expect(before.body.credentials).toEqual([
       expect.objectContaining({ serviceId: 'dr-london', renewal: 'connector', daysLeft: 179 }),
@@ -104,7 +91,7 @@ describe('rotating a service’s secret', () => {
   }, 60_000);
 
   it('gives up on a secret that never starts to work: removes it, keeps the old one, tells the core once', async () => {
-    const { tenantId, app, clientId, secret: old } = await selfManagedTenant();
+    const { tenantId, app, clientId, secret: old } = await selfManagedTenant(connector);
     connector.simulator.directory.tenant(tenantId).policies.secretPropagationMs = 24 * 3600_000;
     await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`);
     await until(
@@ -156,7 +143,7 @@ describe('rotating a service’s secret', () => {
   }, 60_000);
 
   it('refuses what it cannot do: a registration that does not own itself, an unknown service or tenant', async () => {
-    const { tenantId, app } = await selfManagedTenant({ owner: false });
+    const { tenantId, app } = await selfManagedTenant(connector, { owner: false });
     const refused = await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`);
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toContain('does not own itself');
@@ -172,8 +159,8 @@ describe('rotating a service’s secret', () => {
   });
 
   it('rotates on the daily check a secret with fewer than ROTATE_BEFORE_DAYS left, and only that one', async () => {
-    const soon = await selfManagedTenant();
-    const later = await selfManagedTenant();
+    const soon = await selfManagedTenant(connector);
+    const later = await selfManagedTenant(connector);
     const stored = current(soon.tenantId)?.versions.at(-1);
     vault()?.put(tenantSecretName(soon.tenantId, 'dr-london'), {
       value: stored?.value ?? '',

@@ -1,28 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { SimApplication } from '../../sim/directory.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { PageSession } from '../support/browserless.js';
 import { eventually } from '../support/eventually.js';
-import { onboardManually } from '../support/onboard-manually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector();
 const paris = { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedEssentialsPlus' };
-let seed = 500;
 
 /** A manually onboarded tenant whose app does not own itself: the connector cannot add secrets to it. */
-async function customerManagedTenant(permissions?: readonly string[]) {
-  const tenant = connector.simulator.control.generateTenant({
-    displayName: `Link Co ${seed}`,
-    domain: `link-co-${seed}.example`,
-    seed: ++seed,
-    sizes: { users: 2, groups: 1 },
-  });
-  const onboarded = await onboardManually(connector, tenant.id, undefined, permissions);
-  const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
-  return { tenantId: tenant.id, app, ...onboarded };
-}
+const customerManagedTenant = (permissions?: readonly string[]) =>
+  selfManagedTenant(connector, { owner: false, ...(permissions ? { permissions } : {}) });
 
 const vaultValue = (tenantId: string, serviceId: string) =>
   connector.simulator.vaults

@@ -3,27 +3,12 @@ import type { SimApplication } from '../../sim/directory.js';
 import { secretName } from '../../src/lib/onboarding/automatic/app-registration.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually } from '../support/eventually.js';
-import { onboardManually } from '../support/onboard-manually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector();
 
-let seed = 300;
 const paris = { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedPro' };
-
-/** A customer tenant of its own for each test, onboarded manually, its app made its own owner. */
-async function onboardedTenant() {
-  const tenant = connector.simulator.control.generateTenant({
-    displayName: `Services ${Math.random().toString(36).slice(2, 8)}`,
-    domain: `services-${Math.random().toString(36).slice(2, 10)}.example`,
-    seed: ++seed,
-    sizes: { users: 3, groups: 1 },
-  });
-  const onboarded = await onboardManually(connector, tenant.id);
-  const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
-  app.ownerIds.push(onboarded.servicePrincipalId);
-  return { tenantId: tenant.id, app, ...onboarded };
-}
 
 const vaultSecret = (name: string) =>
   connector.simulator.vaults.get('connector')?.vault.secrets.get(name.toLowerCase())?.versions.at(-1);
@@ -36,7 +21,7 @@ const eventsOf = (tenantId: string, type: string) =>
 
 describe('POST /api/tenants/{tenantId}/services', () => {
   it('gives a new service a password of its own on the app, its secret in Key Vault, proven, and tells the core', async () => {
-    const { tenantId, app } = await onboardedTenant();
+    const { tenantId, app } = await selfManagedTenant(connector);
     const added = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({
@@ -83,7 +68,7 @@ describe('POST /api/tenants/{tenantId}/services', () => {
   });
 
   it('answers a repeated request with the same result, and refuses the same id with other details', async () => {
-    const { tenantId, app } = await onboardedTenant();
+    const { tenantId, app } = await selfManagedTenant(connector);
     const first = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
     const again = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
     expect(again.status).toBe(200);
@@ -103,7 +88,7 @@ describe('POST /api/tenants/{tenantId}/services', () => {
   });
 
   it('refuses bad input with a problem naming each field, and changes nothing', async () => {
-    const { tenantId, app } = await onboardedTenant();
+    const { tenantId, app } = await selfManagedTenant(connector);
     const refused = await connector.call('POST', `/tenants/${tenantId}/services`, {
       body: { id: 'dr.p', name: '', licenceType: 'Basic', extra: 1 },
     });
@@ -129,7 +114,7 @@ describe('POST /api/tenants/{tenantId}/services', () => {
   });
 
   it('takes the longest lifetime the tenant’s policy allows, and adds nothing when it refuses them all', async () => {
-    const { tenantId, app } = await onboardedTenant();
+    const { tenantId, app } = await selfManagedTenant(connector);
     connector.simulator.directory.tenant(tenantId).policies.maxSecretLifetimeDays = 40;
     const added = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
     expect(added.status).toBe(201);
@@ -145,14 +130,14 @@ describe('POST /api/tenants/{tenantId}/services', () => {
   });
 
   it('waits while a new secret propagates', async () => {
-    const { tenantId } = await onboardedTenant();
+    const { tenantId } = await selfManagedTenant(connector);
     connector.simulator.directory.tenant(tenantId).policies.secretPropagationMs = 2500;
     const added = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
     expect(added.status).toBe(201);
   }, 20_000);
 
   it('leaves one password per service when an answer is lost or Key Vault fails, and finishes on the same request', async () => {
-    const { tenantId, app } = await onboardedTenant();
+    const { tenantId, app } = await selfManagedTenant(connector);
     connector.simulator.faults.add({
       path: '/addPassword$',
       method: 'POST',
@@ -183,7 +168,7 @@ describe('POST /api/tenants/{tenantId}/services', () => {
 
 describe('DELETE /api/tenants/{tenantId}/services/{serviceId}', () => {
   it('removes the service’s own password and its secret, keeps the others working, and tells the core', async () => {
-    const { tenantId, app, secret } = await onboardedTenant();
+    const { tenantId, app, secret } = await selfManagedTenant(connector);
     await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
     const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`);
     expect(removed.status).toBe(200);
@@ -205,7 +190,7 @@ describe('DELETE /api/tenants/{tenantId}/services/{serviceId}', () => {
   });
 
   it('leaves a manual secret it cannot tell apart to the customer, and never removes the last service', async () => {
-    const { tenantId, app } = await onboardedTenant();
+    const { tenantId, app } = await selfManagedTenant(connector);
     await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
     const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-london`);
     expect(removed.body.passwordRemoved).toBe(false);

@@ -4,6 +4,7 @@ import { addPasswordWithinPolicy, removePassword, secretLifetimesDays } from '..
 import type { GraphClient } from '../graph/graph-client.js';
 import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
+import { secretStartsWorking } from '../identity/secret-propagation.js';
 import { secretName } from '../onboarding/automatic/app-registration.js';
 import { serviceSecretUrl } from '../onboarding/onboarding-urls.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
@@ -25,9 +26,6 @@ import {
 import type { ServiceProgress } from './service-progress.js';
 import type { AddService, ServiceRemovalView, ServiceView } from './service-schema.js';
 import type { ServiceSecretLinks } from './service-secret-links.js';
-
-/** How long a new secret is given to start working (AADSTS7000215 meanwhile), in all: about a minute. */
-const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
 
 export interface TenantServicesDeps {
   registry: TenantRegistry;
@@ -371,16 +369,8 @@ export class TenantServices {
   }
 
   private async waitUntilWorking(tenantId: string, clientId: string, secret: string): Promise<void> {
-    for (const wait of [0, ...propagationWaitsMs]) {
-      if (wait) await this.sleep(wait);
-      try {
-        await this.deps.tokens.token(tenantId, clientId, secret, { fresh: true });
-        return;
-      } catch (error) {
-        if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
-      }
-    }
-    throw new ServiceSecretPending();
+    if (!(await secretStartsWorking(this.deps.tokens, { tenantId, clientId, secret }, this.sleep)))
+      throw new ServiceSecretPending();
   }
 
   /**
