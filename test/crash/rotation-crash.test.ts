@@ -16,24 +16,16 @@ const steps: Step[] = ['started', 'staged', 'proven', 'switched', 'done'];
 function killAt(step: Step, verdict: Exclude<Verdict, 'forward'>): Promise<void> {
   const proxy = connector.storageProxy;
   if (!proxy) throw new Error('the crash tests need the host process');
-  return new Promise((killed) => {
-    const strike = (): Verdict => {
-      proxy.judge = () => 'forward';
-      proxy.judgeWrite = () => 'forward';
-      setImmediate(killed);
-      return verdict;
-    };
-    proxy.judgeWrite = (write) =>
-      write.table === 'Tenants' &&
-      (ofRotation.test(write.path) || ofRotation.test(write.body)) &&
-      write.body.includes(`"state":"${step}"`)
-        ? strike()
-        : 'forward';
-    proxy.judge = (batch) =>
-      batch.table === 'Tenants' && ofRotation.test(batch.body) && batch.body.includes(`"state":"${step}"`)
-        ? strike()
-        : 'forward';
-  });
+  const records = (text: string) => ofRotation.test(text) && text.includes(`"state":"${step}"`);
+  return proxy.killAtFirst(
+    {
+      write: (write) =>
+        write.table === 'Tenants' &&
+        (records(write.body) || (ofRotation.test(write.path) && write.body.includes(`"state":"${step}"`))),
+      batch: (batch) => batch.table === 'Tenants' && records(batch.body),
+    },
+    verdict,
+  );
 }
 
 const rotationState = async (tenantId: string) =>

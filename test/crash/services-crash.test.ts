@@ -3,7 +3,7 @@ import { secretName } from '../../src/lib/onboarding/automatic/app-registration.
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
-import type { Verdict } from '../support/storage-proxy.js';
+import type { Verdict, WriteSeen } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
@@ -40,28 +40,18 @@ const killPoints: KillPoint[] = [
 function killAt(point: KillPoint): Promise<void> {
   const proxy = connector.storageProxy;
   if (!proxy) throw new Error('the crash tests need the host process');
-  return new Promise((killed) => {
-    const strike = (): Verdict => {
-      proxy.judge = () => 'forward';
-      proxy.judgeWrite = () => 'forward';
-      setImmediate(killed);
-      return point.verdict;
-    };
-    proxy.judgeWrite = (write) => {
-      if (write.table !== 'Tenants') return 'forward';
-      const step =
-        write.method === 'POST' && ofService.test(write.body)
-          ? 'recorded'
-          : ofService.test(write.path)
-            ? 'stored'
-            : undefined;
-      return step === point.step ? strike() : 'forward';
-    };
-    proxy.judge = (batch) =>
-      batch.table === 'Tenants' && point.step === 'activated' && ofService.test(batch.body)
-        ? strike()
-        : 'forward';
-  });
+  const stepOf = (write: WriteSeen): Step | undefined => {
+    if (write.table !== 'Tenants') return undefined;
+    if (write.method === 'POST' && ofService.test(write.body)) return 'recorded';
+    return ofService.test(write.path) ? 'stored' : undefined;
+  };
+  return proxy.killAtFirst(
+    {
+      write: (write) => stepOf(write) === point.step,
+      batch: (batch) => batch.table === 'Tenants' && point.step === 'activated' && ofService.test(batch.body),
+    },
+    point.verdict,
+  );
 }
 
 const addParis = (tenantId: string) =>

@@ -63,6 +63,26 @@ export class StorageProxy {
     return proxy;
   }
 
+  /**
+   * Kills the host once, at the first write or transaction that matches (before storage takes it, or after),
+   * then lets everything through again; resolves once the host is dead.
+   */
+  killAtFirst(
+    match: { write?: (write: WriteSeen) => boolean; batch?: (batch: BatchSeen) => boolean },
+    verdict: Exclude<Verdict, 'forward'>,
+  ): Promise<void> {
+    return new Promise((killed) => {
+      const strike = (): Verdict => {
+        this.judge = () => 'forward';
+        this.judgeWrite = () => 'forward';
+        setImmediate(killed);
+        return verdict;
+      };
+      this.judgeWrite = (write) => (match.write?.(write) ? strike() : 'forward');
+      this.judge = (batch) => (match.batch?.(batch) ? strike() : 'forward');
+    });
+  }
+
   /** A new host is up: its requests go through again. */
   revive(): void {
     this.dead = false;
