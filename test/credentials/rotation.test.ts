@@ -116,7 +116,7 @@ describe('rotating a service’s secret', () => {
     expect(eventsOf(tenantId, 'credentials.rotated')).toEqual([]);
   });
 
-  it('keeps a password another service uses too, and says so', async () => {
+  it('keeps a password another service uses too, says so, and removes a service only between rotations', async () => {
     const tenant = connector.simulator.control.generateTenant({
       displayName: 'Shared secret',
       domain: 'shared-secret.example',
@@ -130,6 +130,9 @@ describe('rotating a service’s secret', () => {
     const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
     app.ownerIds.push(onboarded.servicePrincipalId);
     await connector.call('POST', `/tenants/${tenant.id}/services/dr-london/rotate`);
+    const midway = await connector.call('DELETE', `/tenants/${tenant.id}/services/dr-london`);
+    expect(midway.status).toBe(409);
+    expect(midway.body.type).toContain('rotation_in_progress');
     await until(
       () => rotationOf(tenant.id),
       (rotation) => rotation?.state === 'done',
@@ -140,6 +143,14 @@ describe('rotating a service’s secret', () => {
     expect(await tokenStatus(tenant.id, onboarded.clientId, onboarded.secret)).toBe(200);
     await eventually(() => eventsOf(tenant.id, 'credentials.rotated').length === 1);
     expect(eventsOf(tenant.id, 'credentials.rotated')[0]?.data.oldSecretRemoved).toBe(false);
+    const removed = await connector.call('DELETE', `/tenants/${tenant.id}/services/dr-london`);
+    expect(removed.body.passwordRemoved).toBe(true);
+    expect(app.passwordCredentials.map((password) => password.secretText)).toEqual([onboarded.secret]);
+    const rows = await connector.rows('Tenants');
+    const rotations = rows.filter(
+      (row) => row.partitionKey === tenant.id && String(row.rowKey).startsWith('rotation'),
+    );
+    expect(rotations).toEqual([]);
   }, 60_000);
 
   it('refuses what it cannot do: a registration that does not own itself, an unknown service or tenant', async () => {

@@ -1,3 +1,5 @@
+import { RotationInProgress } from '../credentials/rotation-errors.js';
+import { rotationRunning } from '../credentials/rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from '../credentials/self-managed-app.js';
 import type { DomainEvent } from '../events/event-catalogue.js';
 import { addPasswordWithinPolicy, removePassword, secretLifetimesDays } from '../graph/app-passwords.js';
@@ -166,6 +168,8 @@ export class TenantServices {
     const remaining = services.filter((candidate) => candidate !== service);
     if (remaining.length === 0) throw new LastServiceRemoval();
     const progress = await this.deps.progress.get(tenantId, tenantRows.service(service.id));
+    const rotation = await this.deps.progress.get(tenantId, tenantRows.rotation(service.id));
+    if (rotationRunning(rotation?.entity)) throw new RotationInProgress(service.id);
     const passwordRemoved = await this.removeServicePassword(
       tenantId,
       tenant.entity,
@@ -190,6 +194,7 @@ export class TenantServices {
         etag: tenant.etag,
         alongside: (transaction) => {
           if (progress) transaction.deleteUnconditionally(tenantRows.service(service.id));
+          if (rotation) transaction.deleteUnconditionally(tenantRows.rotation(service.id));
         },
         events: [{ type: 'tenant.service_removed', data: removed }],
       },
@@ -394,7 +399,18 @@ export class TenantServices {
       throw error;
     }
     const name = secretName(service.id);
-    const storedKeyId = (await this.deps.secrets.get(tenantId, service.id))?.keyId;
+    const stored = await this.deps.secrets.get(tenantId, service.id);
+    for (const other of remaining) {
+      const theirs = await this.deps.secrets.get(tenantId, other.id);
+      // Another service uses the same secret: its password must stay.
+      if (
+        theirs &&
+        stored &&
+        (theirs.secret === stored.secret || (theirs.keyId && theirs.keyId === stored.keyId))
+      )
+        return false;
+    }
+    const storedKeyId = stored?.keyId;
     const password = app.passwordCredentials.find(
       (credential) =>
         credential.keyId === storedKeyId ||
