@@ -4,7 +4,7 @@ import { consentDelegated, paramsOf, pickUser } from './delegated-consent.js';
 import { type DeviceCodes, deviceCodeLifetimeSeconds } from './device-codes.js';
 import { entraError } from './entra-error.js';
 import { graphScopes } from './scopes.js';
-import { errorPage, signInPage } from './sign-in-page.js';
+import { errorPage, escapeHtml, signInPage } from './sign-in-page.js';
 
 /** Where a person enters the code: Entra's device page (microsoft.com/devicelogin leads there). */
 export const deviceLoginPath = '/common/oauth2/deviceauth';
@@ -55,20 +55,21 @@ export function deviceCodeEndpoint(
   };
 }
 
+/** A plain page; `title` and `text` are text, escaped here. */
 function page(title: string, text: string, status = 200): SimResponse {
+  const body = text ? `<p>${escapeHtml(text)}</p>` : '';
   return {
     status,
     headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
-    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><p>Microsoft 365 simulator: no real account is involved.</p><h1>${title}</h1>${text}</body></html>`,
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><p>Microsoft 365 simulator: no real account is involved.</p><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
   };
 }
 
-const enterCodePage = (problem?: string) =>
-  page(
-    'Enter code',
-    `${problem ? `<p role="alert">${problem}</p>` : ''}<p>Enter the code displayed on your app or device.</p><form method="post"><label>Code <input name="otc" autocomplete="off" required></label> <button type="submit">Next</button></form>`,
-    problem ? 400 : 200,
-  );
+function enterCodePage(problem?: string): SimResponse {
+  const answer = page('Enter code', '', problem ? 400 : 200);
+  const form = `${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ''}<p>Enter the code displayed on your app or device.</p><form method="post"><label>Code <input name="otc" autocomplete="off" required></label> <button type="submit">Next</button></form>`;
+  return { ...answer, body: String(answer.body).replace('</body>', `${form}</body>`) };
+}
 
 /**
  * The device login page: enter the code (GET shows the form), then sign in and consent as on the sign-in page
@@ -120,8 +121,8 @@ export function deviceLoginEndpoint(
     }
     Object.assign(grant, { state: 'approved', tenantId: picked.tenant.id, userId: picked.user.id });
     return page(
-      `${app.displayName}`,
-      `<p>You have signed in to ${app.displayName} on your device as ${picked.user.userPrincipalName}. You may now close this window.</p>`,
+      app.displayName,
+      `You have signed in to ${app.displayName} on your device as ${picked.user.userPrincipalName}. You may now close this window.`,
     );
   };
 }

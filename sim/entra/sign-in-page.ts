@@ -2,7 +2,7 @@ import type { SimResponse } from '../http-kit.js';
 import type { SimUser } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
 
-const escapeHtml = (value: string) =>
+export const escapeHtml = (value: string) =>
   value.replace(
     /[&<>"']/g,
     (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string,
