@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { type CloudName, cloudNames, clouds } from '../../src/lib/config/clouds.js';
+import { httpsUrl as httpsUrlSchema, publicUrl } from '../../src/lib/config/settings.js';
 import { CliError } from '../connector-client.js';
 
 /** Where the operator's one-time setup works: their cloud and tenant, the connector's vault and public URL. */
@@ -19,18 +21,16 @@ export interface SetupOptions {
   tenant?: string;
 }
 
-const trimmed = (url: string) => url.replace(/\/+$/, '');
-
-function httpsUrl(name: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new CliError(`${name} must be an https:// URL, not ${JSON.stringify(value)}.`);
-  }
-  if (url.protocol !== 'https:') throw new CliError(`${name} must be an https:// URL.`);
-  return trimmed(value);
+/** A value the settings schema's rule accepts (as the Function App would), or an error naming the option. */
+function checked(schema: z.ZodType<string>, name: string, value: string): string {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new CliError(
+    `${name} ${result.error.issues[0]?.message ?? 'is not valid'}, not ${JSON.stringify(value)}.`,
+  );
 }
+
+const httpsUrl = (name: string, value: string) => checked(httpsUrlSchema, name, value);
 
 /**
  * Options first, then the app settings' names in the environment (CLOUD, KEY_VAULT_URL, AUTHORITY_HOST,
@@ -74,9 +74,5 @@ export function resolvePublicBaseUrl(
     throw new CliError(
       'Missing --public-base-url or PUBLIC_BASE_URL (where customer admins reach the connector, e.g. https://APP.azurewebsites.net).',
     );
-  const url = URL.canParse(value) ? new URL(value) : undefined;
-  const local = url && ['localhost', '127.0.0.1'].includes(url.hostname);
-  if (!url || (url.protocol !== 'https:' && !local))
-    throw new CliError('--public-base-url must be an https:// URL (http only for this machine).');
-  return value.replace(/\/+$/, '');
+  return checked(publicUrl, '--public-base-url', value);
 }

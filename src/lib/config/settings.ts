@@ -63,11 +63,13 @@ export class SettingsError extends ConnectorError {
 
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 
-const httpsUrl = z
+/** An https URL without its trailing slashes (also the operator CLI's check of the same values). */
+export const httpsUrl = z
   .url({ protocol: /^https$/, error: 'must be an https:// URL' })
   .transform((value) => value.replace(/\/+$/, ''));
 
-const publicUrl = z
+/** Where people reach the app: https, or http on this machine; without trailing slashes. */
+export const publicUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
   .refine((value) => new URL(value).protocol === 'https:' || isLoopback(new URL(value)), {
     error: 'must use https:// unless it points at this machine',

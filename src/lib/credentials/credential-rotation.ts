@@ -29,8 +29,6 @@ export interface CredentialRotationDeps {
   graph: GraphClient;
   /** How long an instance may keep a secret it read (SECRET_CACHE_SECONDS): the old password outlives the switch by it. */
   secretCacheMs: number;
-  /** How long a new secret may take to work before the rotation gives up on it. */
-  propagationLimitMs?: number;
 }
 
 /** What the caller does next: nothing (the rotation ended), or come back after `waitMs`. */
@@ -41,6 +39,8 @@ type Progress = Stored<RotationProgress>;
 /** Beyond the cache term, for token requests already in flight with the old secret. */
 const switchMarginMs = 10_000;
 const proofRetryMs = 15_000;
+/** How long a new secret may take to work before the rotation gives up on it. */
+const propagationLimitMs = 30 * 60_000;
 /** Renewed every quarter while a rotation advances, so a dead worker holds its service up for at most this long. */
 const leaseTtlMs = 30_000;
 
@@ -249,8 +249,8 @@ export class CredentialRotation {
       await this.deps.tokens.token(tenantId, next.clientId, next.secret, { fresh: true });
     } catch (error) {
       if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
-      const limit = this.deps.propagationLimitMs ?? 30 * 60_000;
-      if (now.getTime() - Date.parse(progress.entity.stagedAt ?? '') < limit) return { waitMs: proofRetryMs };
+      if (now.getTime() - Date.parse(progress.entity.stagedAt ?? '') < propagationLimitMs)
+        return { waitMs: proofRetryMs };
       return { next: await this.fail(tenantId, progress, 'the new secret never started to work', now) };
     }
     return { next: await this.save(progress, { state: 'proven', updatedAt: now.toISOString() }) };

@@ -74,7 +74,7 @@ export class TenantSecretStore {
       if (isRestError(error)) throw new VaultUnavailable({ cause: error });
       throw error;
     }
-    this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
+    if (stage === 'current') this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
   }
 
   /**
@@ -99,7 +99,7 @@ export class TenantSecretStore {
         expiresOn: secret.properties.expiresOn ?? new Date(secret.properties.tags?.expiry ?? 0),
         ...(secret.properties.tags?.keyId ? { keyId: secret.properties.tags.keyId } : {}),
       };
-      this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
+      if (stage === 'current') this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
       return credential;
     } catch (error) {
       const { status, inner } = vaultErrorCodes(error);

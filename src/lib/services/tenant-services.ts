@@ -150,7 +150,8 @@ export class TenantServices {
       secretExpiresAt: expiresOn.toISOString(),
       updatedAt: now.toISOString(),
     });
-    await this.proveAndRecord(link.tenantId, clientId, stored, now);
+    // Proven just above with a fresh token: recorded at once.
+    await this.record(link.tenantId, stored, now);
     return viewOf(link.tenantId, stored.entity);
   }
 
@@ -347,6 +348,11 @@ export class TenantServices {
     const stored = await this.deps.secrets.get(tenantId, progress.entity.serviceId);
     if (!stored) throw new ServiceSecretPending();
     await this.waitUntilWorking(tenantId, clientId, stored.secret);
+    await this.record(tenantId, progress, now);
+  }
+
+  /** The service recorded on the tenant, its progress made active and the core told, in one transaction. */
+  private async record(tenantId: string, progress: Progress, now: Date): Promise<void> {
     const tenant = await this.deps.registry.get(tenantId);
     if (!tenant) throw new TenantNotFound(tenantId);
     const { serviceId, name, licenceType, secretExpiresAt } = progress.entity;
