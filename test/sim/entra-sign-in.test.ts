@@ -102,10 +102,10 @@ describe('authorization code with PKCE through msal-node', () => {
   it('refuses a redirect_uri other than the one the code was issued to', async () => {
     simulator.directory.applications
       .get(world.provisioningApp.clientId)
-      ?.redirectUris.push('http://localhost:7071/other');
+      ?.redirectUris.push('https://connector.invalid/other');
     const { verifier, challenge } = pkce();
     const code = await codeFor(gail().admin.userPrincipalName, challenge);
-    await expect(redeem(code, verifier, 'http://localhost:7071/other')).rejects.toMatchObject({
+    await expect(redeem(code, verifier, 'https://connector.invalid/other')).rejects.toMatchObject({
       errorMessage: expect.stringContaining('AADSTS70000'),
     });
   });
