@@ -26,14 +26,16 @@ import { ManualOnboarding } from './lib/onboarding/manual/manual-onboarding.js';
 import { OnboardingRecord } from './lib/onboarding/onboarding-record.js';
 import { type SignInStateRecord, SignInStates } from './lib/onboarding/sign-in-state.js';
 import { TenantAdmission } from './lib/onboarding/tenant-admission.js';
+import { CustomerLinks, type RoleGuidanceLink, type ServiceSecretLink } from './lib/pages/customer-links.js';
 import { ChangeFeed } from './lib/replication/change-feed.js';
 import { ReplicaStore } from './lib/replication/replica-store.js';
 import { ReplicationScheduler } from './lib/replication/replication-scheduler.js';
 import { type ReplicationJob, ReplicationWorker } from './lib/replication/replication-worker.js';
 import { CachedSecrets } from './lib/secrets/cached-secrets.js';
 import { TenantSecretStore } from './lib/secrets/tenant-secret-store.js';
-import { type ServiceSecretLink, ServiceSecretLinks } from './lib/services/service-secret-links.js';
 import { TenantServices } from './lib/services/tenant-services.js';
+import { SiteRoleCheck } from './lib/sites/site-roles.js';
+import { type SiteJob, TenantSites } from './lib/sites/tenant-sites.js';
 import { queueNames, tableNames } from './lib/storage/storage-names.js';
 import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
 import type { TenantRecord } from './lib/tenants/tenant-record.js';
@@ -64,6 +66,8 @@ export interface AppServices {
   tenantServices: TenantServices;
   credentialRotation: CredentialRotation;
   credentialCheck: CredentialCheck;
+  tenantSites: TenantSites;
+  siteRoles: SiteRoleCheck;
   /** Each service's secret of a tenant: expiry, who renews it, its rotation. */
   serviceCredentials: (tenantId: string, tenant: TenantRecord) => Promise<ServiceCredentialView[]>;
   /** What the cloud's Graph offers (its Teams telephony endpoints exist in the global service only). */
@@ -106,8 +110,44 @@ export function buildServices(deps: Dependencies): AppServices {
     graph,
     secretCacheMs: settings.secretCacheSeconds * 1000,
   });
+  const tenantValidation = new TenantValidation({
+    registry,
+    secrets: tenantSecrets,
+    tokens,
+    graph,
+    teamsApis,
+  });
+  const siteRoles = new SiteRoleCheck({
+    registry,
+    secrets: tenantSecrets,
+    tokens,
+    graph,
+    links: new CustomerLinks(storage.table<RoleGuidanceLink>(tableNames.roleGuidanceLinks), [
+      'tenantId',
+      'expiresAt',
+    ]),
+    publicBaseUrl: settings.publicBaseUrl,
+    linkLifetimeDays: settings.invitationLifetimeDays,
+    teamsApis,
+  });
   return {
     credentialRotation,
+    siteRoles,
+    tenantSites: new TenantSites({
+      registry,
+      tenants,
+      outbox,
+      secrets: tenantSecrets,
+      tokens,
+      graph,
+      queue: storage.queue<SiteJob>(queueNames.siteWork),
+      roles: siteRoles,
+      revalidate: (tenantId) => tenantValidation.revalidate(tenantId),
+      sbcBaseDomain: settings.sbcBaseDomain,
+      sbcDnsTarget: settings.sbcDnsTarget,
+      verifyHours: settings.siteDnsVerifyHours,
+      activationHours: settings.siteActivationHours,
+    }),
     credentialCheck: new CredentialCheck({
       tenants,
       secrets: tenantSecrets,
@@ -197,11 +237,14 @@ export function buildServices(deps: Dependencies): AppServices {
       retryHorizonHours: settings.eventRetryHorizonHours,
     }),
     deliverySwitch: new DeliverySwitch(dispatcherState, tenants, outbox, settings.coreWebhookUrl),
-    tenantValidation: new TenantValidation({ registry, secrets: tenantSecrets, tokens, graph, teamsApis }),
+    tenantValidation,
     tenantServices: new TenantServices({
       registry,
       progress: tenants,
-      links: new ServiceSecretLinks(storage.table<ServiceSecretLink>(tableNames.serviceSecretLinks)),
+      links: new CustomerLinks(storage.table<ServiceSecretLink>(tableNames.serviceSecretLinks), [
+        'tenantId',
+        'serviceId',
+      ]),
       publicBaseUrl: settings.publicBaseUrl,
       linkLifetimeDays: settings.invitationLifetimeDays,
       secrets: tenantSecrets,

@@ -95,6 +95,21 @@ export function controlRoutes(simulator: Simulator): SimRoute[] {
     ),
     route(
       'POST',
+      '/_sim/tenants/:tenant/domains',
+      handle((r, body) => control.addVerifiedDomain(p(r, 'tenant'), String(body.id)), 201),
+    ),
+    route(
+      'PUT',
+      '/_sim/tenants/:tenant/skus/:sku',
+      handle((r, body) =>
+        control.setSkuSeats(p(r, 'tenant'), p(r, 'sku'), {
+          enabled: Number(body.enabled),
+          ...(body.consumed === undefined ? {} : { consumed: Number(body.consumed) }),
+        }),
+      ),
+    ),
+    route(
+      'POST',
       '/_sim/tenants/:tenant/revoke-consent',
       handle((r, body) => control.revokeConsent(p(r, 'tenant'), String(body.appId))),
     ),

@@ -4,7 +4,7 @@ import type { FaultRule } from '../faults.js';
 import type { GraphConfig } from '../graph/graph-config.js';
 import type { Simulator } from '../server.js';
 import { generateTenant, type TenantSpec } from '../tenant/generate-tenant.js';
-import { newUser, type SimGroup, type SimUser } from '../tenant/model.js';
+import { newUser, type SimDomain, type SimGroup, type SimUser } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
 
 export interface TenantSummary {
@@ -212,10 +212,34 @@ export class SimControl {
     Object.assign(this.simulator.graph.config, config);
   }
 
+  /** A domain verified in the tenant already (as if its admin had added it), e.g. to claim it from others. */
+  addVerifiedDomain(tenantId: string, id: string): SimDomain {
+    const domain: SimDomain = {
+      id: id.toLowerCase(),
+      isVerified: true,
+      isDefault: false,
+      isInitial: false,
+      authenticationType: 'Managed',
+      supportedServices: ['Email', 'OfficeCommunicationsOnline'],
+      verificationCode: '',
+    };
+    this.tenant(tenantId).domains.set(domain.id, domain);
+    return domain;
+  }
+
+  /** A SKU's seats: how many the tenant bought (`enabled`) and, optionally, how many are in use. */
+  setSkuSeats(tenantId: string, skuId: string, seats: { enabled: number; consumed?: number }): void {
+    const sku = this.tenant(tenantId).subscribedSkus.find((candidate) => candidate.skuId === skuId);
+    if (!sku) throw new ControlError(404, `No SKU ${skuId} in the tenant.`);
+    sku.prepaidUnits.enabled = seats.enabled;
+    if (seats.consumed !== undefined) sku.consumedUnits = seats.consumed;
+  }
+
   /** Stands in for public DNS: a TXT record that domain verification will find. */
   publishDnsTxt(domain: string, text: string): void {
-    const records = this.simulator.graph.world.dnsTxtRecords.get(domain.toLowerCase()) ?? new Set<string>();
-    records.add(text);
+    const records =
+      this.simulator.graph.world.dnsTxtRecords.get(domain.toLowerCase()) ?? new Map<string, number>();
+    records.set(text, Date.now());
     this.simulator.graph.world.dnsTxtRecords.set(domain.toLowerCase(), records);
   }
 

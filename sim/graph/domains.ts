@@ -27,6 +27,18 @@ const txtRecord = (domain: SimDomain) => ({
 });
 
 /**
+ * Suffixes Microsoft keeps for itself: adding a domain under one fails with a 500 (as Microsoft documents it
+ * happens for protected DNS suffixes).
+ */
+const protectedSuffixes = ['onmicrosoft.com', 'microsoft.com', 'microsoftonline.com', 'azurewebsites.net'];
+
+/** Microsoft documents no exact wording for these two refusals of `verify`; each is one constant. */
+export const verifiedElsewhereMessage =
+  'Domain verification failed: the domain is already verified in another directory.';
+export const recordNotFoundMessage = (domain: string) =>
+  `Domain verification failed for ${domain}: the TXT record was not found in DNS.`;
+
+/**
  * Custom domains: create, read, the TXT record to publish, verify. Verification succeeds once the TXT record
  * is "published" through the control API (the simulator's stand-in for public DNS).
  * https://learn.microsoft.com/graph/api/resources/domain
@@ -37,6 +49,9 @@ export function domainRoutes(): GraphRoute[] {
       const id = readBody<{ id?: string }>(request)?.id?.toLowerCase();
       if (!id || !/^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(id)) {
         return badRequest('Domain name is invalid.');
+      }
+      if (protectedSuffixes.some((suffix) => id === suffix || id.endsWith(`.${suffix}`))) {
+        return graphError(500, 'InternalServerError', 'An internal server error occurred.');
       }
       if (tenant.domains.has(id)) {
         return graphError(
@@ -74,21 +89,28 @@ export function domainRoutes(): GraphRoute[] {
       if (!domain) return notFound(request.params.id ?? '');
       return json(200, { value: domain.isVerified ? [] : [txtRecord(domain)] });
     }),
-    graphRoute('POST', '/domains/:id/verify', writeDomains, ({ request, tenant, world }) => {
-      const domain = tenant.domains.get((request.params.id ?? '').toLowerCase());
-      if (!domain) return notFound(request.params.id ?? '');
-      if (!domain.isVerified) {
-        const published = world.dnsTxtRecords.get(domain.id);
-        if (!published?.has(`MS=${domain.verificationCode}`)) {
-          return badRequest(
-            `Domain verification failed for ${domain.id}: the TXT record was not found in DNS.`,
+    graphRoute(
+      'POST',
+      '/domains/:id/verify',
+      writeDomains,
+      ({ request, tenant, world, directory, config }) => {
+        const domain = tenant.domains.get((request.params.id ?? '').toLowerCase());
+        if (!domain) return notFound(request.params.id ?? '');
+        if (!domain.isVerified) {
+          const elsewhere = [...directory.tenants.values()].some(
+            (other) => other.id !== tenant.id && other.domains.get(domain.id)?.isVerified,
           );
+          if (elsewhere) return badRequest(verifiedElsewhereMessage);
+          const publishedAt = world.dnsTxtRecords.get(domain.id)?.get(`MS=${domain.verificationCode}`);
+          if (publishedAt === undefined || Date.now() - publishedAt < config.dnsPropagationMs) {
+            return badRequest(recordNotFoundMessage(domain.id));
+          }
+          domain.isVerified = true;
+          domain.supportedServices = ['Email', 'OfficeCommunicationsOnline'];
         }
-        domain.isVerified = true;
-        domain.supportedServices = ['Email', 'OfficeCommunicationsOnline'];
-      }
-      const { verificationCode: _, ...visible } = domain;
-      return json(200, visible);
-    }),
+        const { verificationCode: _, ...visible } = domain;
+        return json(200, visible);
+      },
+    ),
   ];
 }

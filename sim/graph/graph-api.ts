@@ -30,7 +30,7 @@ interface BatchRequest {
 export class GraphApi {
   readonly config: GraphConfig = { ...defaultGraphConfig };
   readonly throttle = new ResourceUnitThrottle();
-  readonly world = { dnsTxtRecords: new Map<string, Set<string>>() };
+  readonly world = { dnsTxtRecords: new Map<string, Map<string, number>>() };
   private readonly routes: GraphRoute[];
   private readonly authenticator: GraphAuthenticator;
 

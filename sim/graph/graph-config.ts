@@ -33,6 +33,13 @@ export interface GraphConfig {
   teamsApis: boolean;
   /** Whether a full (initial) delta round lists soft-deleted objects as `@removed` too, as Graph may. */
   initialRoundRemovals: boolean;
+  /** How long a published TXT record takes to be seen by domain verification (public DNS propagation). */
+  dnsPropagationMs: number;
+  /**
+   * How long after a licence with Teams Phone (service plan MCOEV) the user's `MicrosoftCommunicationsOnline`
+   * provisioned plan stays `PendingInput` before it turns `Success` (Microsoft: up to 24 hours).
+   */
+  teamsProvisioningMs: number;
 }
 
 export const defaultGraphConfig: GraphConfig = {
@@ -49,4 +56,6 @@ export const defaultGraphConfig: GraphConfig = {
   directoryReplicationMs: 0,
   teamsApis: true,
   initialRoundRemovals: true,
+  dnsPropagationMs: 0,
+  teamsProvisioningMs: 0,
 };

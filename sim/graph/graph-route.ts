@@ -12,8 +12,8 @@ export interface GraphContext {
   config: GraphConfig;
   /** The Graph endpoint, without the version (e.g. https://127.0.0.1:7443/graph). */
   baseUrl: string;
-  /** Values the simulator keeps outside the directory, e.g. DNS records published by a test. */
-  world: { dnsTxtRecords: Map<string, Set<string>> };
+  /** Values the simulator keeps outside the directory: the TXT records published by a test, by domain, with when. */
+  world: { dnsTxtRecords: Map<string, Map<string, number>> };
 }
 
 export interface GraphRoute {

@@ -5,7 +5,7 @@ import type { TenantState } from '../tenant/tenant-state.js';
 import { deltaQuery } from './delta.js';
 import type { GraphConfig } from './graph-config.js';
 import { badRequest, notFound } from './graph-error.js';
-import { roles } from './graph-permissions.js';
+import { phoneSystemPlan, roles } from './graph-permissions.js';
 import { type GraphContext, type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { listPage } from './list-page.js';
 import { parseEqFilter, project, selectFields } from './odata.js';
@@ -65,6 +65,29 @@ function createUser({ request, tenant }: GraphContext) {
   return json(201, { '@odata.context': `${request.url.origin}/$metadata#users/$entity`, ...user });
 }
 
+/**
+ * What `$select=provisionedPlans` shows: with a Teams Phone licence, the `MicrosoftCommunicationsOnline` plan,
+ * `PendingInput` until Teams has provisioned the user (`teamsProvisioningMs` after the licence), then `Success`.
+ */
+function provisionedPlans(tenant: TenantState, config: GraphConfig, user: SimUser) {
+  const teamsPhone = user.assignedLicenses.some(
+    (license) =>
+      !license.disabledPlans.includes(phoneSystemPlan.servicePlanId) &&
+      tenant.subscribedSkus
+        .find((sku) => sku.skuId === license.skuId)
+        ?.servicePlans.some((plan) => plan.servicePlanId === phoneSystemPlan.servicePlanId),
+  );
+  if (!teamsPhone) return [];
+  const licensedAt = tenant.teamsLicensedAt.get(user.id) ?? 0;
+  return [
+    {
+      capabilityStatus: 'Enabled',
+      provisioningStatus: Date.now() - licensedAt >= config.teamsProvisioningMs ? 'Success' : 'PendingInput',
+      service: 'MicrosoftCommunicationsOnline',
+    },
+  ];
+}
+
 interface AssignLicense {
   addLicenses?: { skuId?: string; disabledPlans?: string[] }[];
   removeLicenses?: string[];
@@ -97,6 +120,8 @@ function assignLicense({ request, tenant }: GraphContext) {
     const before = user.assignedLicenses.some((license) => license.skuId === sku.skuId);
     const after = assigned.some((license) => license.skuId === sku.skuId);
     sku.consumedUnits += Number(after) - Number(before);
+    const teamsPhone = sku.servicePlans.some((plan) => plan.servicePlanId === phoneSystemPlan.servicePlanId);
+    if (teamsPhone && after && !before) tenant.teamsLicensedAt.set(user.id, Date.now());
   }
   tenant.updateUser(user.id, { assignedLicenses: assigned });
   return json(200, user);
@@ -121,7 +146,13 @@ export function userRoutes(config: GraphConfig, baseUrl: string): GraphRoute[] {
     }),
     graphRoute('GET', '/users/:id', readUsers, ({ request, tenant }) => {
       const user = findUser(tenant, request.params.id ?? '');
-      return user ? json(200, project(user, selectFields(request))) : notFound(request.params.id ?? '');
+      if (!user) return notFound(request.params.id ?? '');
+      const fields = selectFields(request);
+      // Like Graph, provisionedPlans only when selected.
+      const shown = fields?.includes('provisionedPlans')
+        ? { ...user, provisionedPlans: provisionedPlans(tenant, config, user) }
+        : user;
+      return json(200, project(shown, fields));
     }),
     graphRoute(
       'POST',

@@ -49,6 +49,8 @@ export class TenantState {
   readonly numberAssignments = new Map<string, SimNumberAssignment>();
   readonly domains = new Map<string, SimDomain>();
   readonly subscribedSkus: SimSubscribedSku[] = [];
+  /** When each user got a Teams Phone licence through `assignLicense` (Teams provisions them from then on). */
+  readonly teamsLicensedAt = new Map<string, number>();
   readonly roleAssignments = new Map<string, SimRoleAssignment>();
   /** Delegated scopes an admin consented to for the whole organisation, per client app id. */
   readonly delegatedConsents = new Map<string, Set<string>>();

@@ -52,6 +52,14 @@ export interface Settings {
   credentialCheckSchedule: string;
   /** A secret the connector can renew is rotated when fewer days than this are left. */
   rotateBeforeDays: number;
+  /** The operator's SBC base domain: each site is one sub-domain of it. Sites are refused while unset. */
+  sbcBaseDomain: string | undefined;
+  /** The SBC's public IPv4 address: each site's sub-domain gets an A record to it. */
+  sbcDnsTarget: string | undefined;
+  /** How long a site's domain verification is retried before the site fails. */
+  siteDnsVerifyHours: number;
+  /** How long the connector waits for a site's activation before the site fails. */
+  siteActivationHours: number;
 }
 
 export class SettingsError extends ConnectorError {
@@ -86,6 +94,11 @@ const wholeNumber = (min: number, max: number) =>
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
 
+const dnsName = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const ipv4 = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+/** Domains of Microsoft's own, which a tenant cannot add (Microsoft answers a protected suffix with a 500). */
+const microsoftSuffixes = ['onmicrosoft.com', 'microsoft.com', 'microsoftonline.com', 'azurewebsites.net'];
+
 const schema = z.object({
   CLOUD: optional(z.enum(cloudNames, { error: `must be one of ${cloudNames.join(', ')}` })),
   AUTHORITY_HOST: optional(httpsUrl),
@@ -119,6 +132,24 @@ const schema = z.object({
       .regex(/^\S+( \S+){5}$/, { error: 'must be a six-field NCRONTAB expression, e.g. 0 0 6 * * *' }),
   ),
   ROTATE_BEFORE_DAYS: optional(wholeNumber(1, 170)),
+  SBC_BASE_DOMAIN: optional(
+    z
+      .string()
+      .transform((value) => value.toLowerCase().replace(/\.$/, ''))
+      .pipe(z.string().regex(dnsName, { error: 'must be a DNS name, e.g. customers.example.net' }))
+      .refine(
+        (value) => !microsoftSuffixes.some((suffix) => value === suffix || value.endsWith(`.${suffix}`)),
+        {
+          error: 'must be a domain of the operator’s own: Microsoft keeps its domains for itself',
+        },
+      ),
+  ),
+  // An A record: a CNAME may not share its name with the verification TXT record (RFC 1034).
+  SBC_DNS_TARGET: optional(
+    z.string().regex(ipv4, { error: 'must be the SBC’s public IPv4 address (the sub-domain’s A record)' }),
+  ),
+  SITE_DNS_VERIFY_HOURS: optional(wholeNumber(1, 24 * 30)),
+  SITE_ACTIVATION_HOURS: optional(wholeNumber(1, 24 * 14)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
   REPLICATION_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 72)),
@@ -145,7 +176,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   const given = parsed.success ? parsed.data : present(env);
   const storage = storageConnection(given, given.CLOUD ?? 'AzurePublic');
   if (Array.isArray(storage)) problems.push(...storage);
-  if (!parsed.success || Array.isArray(storage)) throw new SettingsError(problems);
+  if (given.SBC_BASE_DOMAIN && !given.SBC_DNS_TARGET)
+    problems.push('SBC_DNS_TARGET: is required with SBC_BASE_DOMAIN (where the sites’ sub-domains point)');
+  if (!parsed.success || Array.isArray(storage) || problems.length > 0) throw new SettingsError(problems);
   const values = parsed.data;
   const cloud = values.CLOUD ?? 'AzurePublic';
   const authorityHost = values.AUTHORITY_HOST ?? clouds[cloud].authorityHost;
@@ -173,6 +206,10 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     replicationLeaseSeconds: values.REPLICATION_LEASE_SECONDS ?? 120,
     credentialCheckSchedule: values.CREDENTIAL_CHECK_SCHEDULE ?? '0 0 6 * * *',
     rotateBeforeDays: values.ROTATE_BEFORE_DAYS ?? 30,
+    sbcBaseDomain: values.SBC_BASE_DOMAIN,
+    sbcDnsTarget: values.SBC_DNS_TARGET,
+    siteDnsVerifyHours: values.SITE_DNS_VERIFY_HOURS ?? 72,
+    siteActivationHours: values.SITE_ACTIVATION_HOURS ?? 48,
   });
 }
 

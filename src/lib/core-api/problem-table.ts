@@ -35,6 +35,12 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   last_service: { status: 409, title: 'The tenant’s last service cannot be removed.' },
   service_secret_refused: { status: 409, title: 'The tenant’s policy refuses a new client secret.' },
   service_secret_pending: { status: 503, title: 'The new secret does not work yet.' },
+  site_not_found: { status: 404, title: 'No such site.' },
+  site_conflict: { status: 409, title: 'The site id or its sub-domain is taken.' },
+  sites_not_configured: { status: 409, title: 'Sites are not configured on this connector.' },
+  site_domain_invalid: { status: 400, title: 'The site’s sub-domain is not one Microsoft takes.' },
+  site_roles_missing: { status: 409, title: 'The app registration lacks what a site needs.' },
+  site_not_awaiting_dns: { status: 409, title: 'The site is not awaiting DNS.' },
   vault_unavailable: { status: 503, title: 'The connector cannot use its Key Vault now.' },
   identity_unavailable: { status: 503, title: 'Microsoft Entra is not answering now.' },
 };
@@ -55,5 +61,6 @@ export function problemFor(error: unknown): Problem {
     status: known.status,
     ...(error.message ? { detail: error.message } : {}),
     ...(error instanceof CoreRequestRefused && error.fields ? { errors: error.fields } : {}),
+    ...error.extensions,
   };
 }

@@ -6,6 +6,8 @@
  */
 export abstract class ConnectorError extends Error {
   abstract readonly code: string;
+  /** Members a problem document carries beside its detail (RFC 9457 extensions); never a secret. */
+  readonly extensions?: Record<string, unknown>;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dnsRecordSchema } from '../sites/site-schema.js';
 
 const tenantId = z.string().describe('The customer tenant (Entra tenant GUID).');
 const verdict = z.enum(['ready', 'action_required', 'blocked']);
@@ -66,13 +67,24 @@ export const eventCatalogue = {
       'A run found more removals than the threshold allows and stored none of them: release the run (POST …/replication-runs/{runId}/release) to store them. Sent once when a hold begins.',
     ),
   'replication.failed': z.object({ tenantId, runId: z.string(), reason: z.string() }),
-  'site.dns_record_required': z.object({
-    tenantId,
-    siteId: z.string(),
-    domain: z.string(),
-    record: z.object({ type: z.literal('TXT'), name: z.string(), value: z.string(), ttl: z.number().int() }),
-  }),
-  'site.activated': z.object({ tenantId, siteId: z.string(), domain: z.string() }),
+  'site.dns_record_required': z
+    .object({
+      tenantId,
+      siteId: z.string(),
+      domain: z.string(),
+      records: z.array(dnsRecordSchema),
+    })
+    .describe(
+      'Publish these records (the TXT that proves the sub-domain, the A record to the SBC), then POST …/sites/{siteId}/verify.',
+    ),
+  'site.activated': z
+    .object({ tenantId, siteId: z.string(), domain: z.string() })
+    .describe('Teams takes the sub-domain now: voice routing may use it.'),
+  'site.failed': z
+    .object({ tenantId, siteId: z.string(), domain: z.string(), reason: z.string() })
+    .describe(
+      'The site stopped at a step; the reason says what to fix, then the same POST /sites request resumes it.',
+    ),
   'tenant.offboarded': z.object({ tenantId }),
 } as const;
 

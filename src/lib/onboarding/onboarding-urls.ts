@@ -17,6 +17,8 @@ export const onboardingRoutes = {
   adminConsentCallback: 'onboarding/consent-callback',
   /** A customer's admin gives a new service of an onboarded tenant its secret. */
   serviceSecret: 'service-secrets/{token}',
+  /** A customer's admin sees which roles a new site needs, and checks again once they are assigned. */
+  roleGuidance: 'role-guidance/{token}',
 } as const;
 
 type Route = (typeof onboardingRoutes)[keyof typeof onboardingRoutes];
@@ -30,6 +32,10 @@ export function onboardingPath(route: Route, token?: string): string {
 /** The link a customer's admin receives to give a new service its secret. */
 export const serviceSecretUrl = (publicBaseUrl: string, token: string) =>
   `${publicBaseUrl}${onboardingPath(onboardingRoutes.serviceSecret, token)}`;
+
+/** The link a customer's admin receives to see the roles a site needs. */
+export const roleGuidanceUrl = (publicBaseUrl: string, token: string) =>
+  `${publicBaseUrl}${onboardingPath(onboardingRoutes.roleGuidance, token)}`;
 
 /** The invitation link as the customer's admin receives it. */
 export const invitationUrl = (publicBaseUrl: string, token: string) =>

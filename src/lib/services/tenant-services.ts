@@ -9,6 +9,7 @@ import { CredentialProblem } from '../identity/credential-problem.js';
 import { secretStartsWorking } from '../identity/secret-propagation.js';
 import { secretName } from '../onboarding/automatic/app-registration.js';
 import { serviceSecretUrl } from '../onboarding/onboarding-urls.js';
+import type { CustomerLinks, ServiceSecretLink } from '../pages/customer-links.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { Stored } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
@@ -27,11 +28,10 @@ import {
 } from './service-errors.js';
 import type { ServiceProgress } from './service-progress.js';
 import type { AddService, ServiceRemovalView, ServiceView } from './service-schema.js';
-import type { ServiceSecretLinks } from './service-secret-links.js';
 
 export interface TenantServicesDeps {
   registry: TenantRegistry;
-  links: ServiceSecretLinks;
+  links: CustomerLinks<ServiceSecretLink>;
   publicBaseUrl: string;
   /** How long a customer's link to give a service its secret works (as invitations do). */
   linkLifetimeDays: number;

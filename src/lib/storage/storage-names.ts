@@ -10,6 +10,8 @@ export const tableNames = {
   signInStates: 'SignInStates',
   /** Links for a customer's admin to give a new service its secret (by the token's hash). */
   serviceSecretLinks: 'ServiceSecretLinks',
+  /** Links for a customer's admin to the roles a site needs (by the token's hash). */
+  roleGuidanceLinks: 'RoleGuidanceLinks',
   /** The replica (users, groups, members, voice, numbers), over a few hundred partitions per tenant. */
   replica: 'Replica',
   /** The replica's change feed, one partition per tenant. */
@@ -21,6 +23,7 @@ export const queueNames = {
   coreEvents: 'core-events',
   replicationJobs: 'replication-jobs',
   credentialRotations: 'credential-rotations',
+  siteWork: 'site-work',
 } as const;
 
 export const poisonQueue = (name: string) => `${name}-poison`;

@@ -4,6 +4,7 @@ import type { ProvisioningProgress } from '../onboarding/automatic/app-registrat
 import type { ReplicationRunRecord, ReplicationState } from '../replication/replication-run.js';
 import type { SavedIdsKind, SavedIdsRow } from '../replication/run-saved-ids.js';
 import type { ServiceProgress } from '../services/service-progress.js';
+import type { SiteProgress } from '../sites/site-progress.js';
 import { type EntityTable, rowKey } from '../storage/entity-table.js';
 import type { LeaseRow } from '../storage/partition-lease.js';
 import type { TenantRecord } from './tenant-record.js';
@@ -27,6 +28,8 @@ import type { TenantRecord } from './tenant-record.js';
  * | `service\|{serviceId}`             | how far adding a service got                              | TenantServices        |
  * | `rotation\|{serviceId}`            | a service's secret rotation (the last one stays)          | CredentialRotation    |
  * | `rotation-lease\|{serviceId}`      | the lease that keeps two rotations of a service apart     | CredentialRotation    |
+ * | `site\|{siteId}`                   | a site: its sub-domain, activation user, step             | TenantSites           |
+ * | `site-lease\|{siteId}`             | the lease that keeps two workers off one site             | TenantSites           |
  */
 export type TenantPartitionRow =
   | TenantRecord
@@ -37,7 +40,8 @@ export type TenantPartitionRow =
   | SavedIdsRow
   | ProvisioningProgress
   | ServiceProgress
-  | RotationProgress;
+  | RotationProgress
+  | SiteProgress;
 
 /** The `Tenants` table, opened once with every row kind it holds. */
 export type TenantTable = EntityTable<TenantPartitionRow>;
@@ -57,6 +61,9 @@ export const tenantRows = {
   service: (serviceId: string) => rowKey<ServiceProgress>(`service|${serviceId.toLowerCase()}`),
   rotation: (serviceId: string) => rowKey<RotationProgress>(`rotation|${serviceId.toLowerCase()}`),
   rotationLease: (serviceId: string) => rowKey<LeaseRow>(`rotation-lease|${serviceId.toLowerCase()}`),
+  /** Keyed by the lower-cased id, as services are. */
+  site: (siteId: string) => rowKey<SiteProgress>(`site|${siteId.toLowerCase()}`),
+  siteLease: (siteId: string) => rowKey<LeaseRow>(`site-lease|${siteId.toLowerCase()}`),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
@@ -67,4 +74,5 @@ export const tenantRowPrefixes = {
   savedIdsOf: (kind: SavedIdsKind, runId: string, phase: string) =>
     rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|`),
   rotations: rowKey<RotationProgress>('rotation|'),
+  sites: rowKey<SiteProgress>('site|'),
 };

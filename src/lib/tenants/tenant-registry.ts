@@ -191,6 +191,34 @@ export class TenantRegistry {
     await this.outbox.kick(tenantId);
   }
 
+  /**
+   * Whether automatic DNS has work to do now (a site under way), which makes its roles needed now; a tenant with a
+   * site uses automatic DNS from then on. With `alongside`, in one transaction with the caller's own rows, and
+   * only if the tenant did not change since `etag`.
+   */
+  async changeDnsWork(
+    tenantId: string,
+    change: { pending: boolean; etag?: string; alongside?: (transaction: TableTransaction) => void },
+    now = new Date(),
+  ): Promise<void> {
+    const stored = await this.get(tenantId);
+    if (!stored) throw new TenantNotFound(tenantId);
+    if (!change.alongside && stored.entity.dnsWorkPending === change.pending && stored.entity.automaticDns)
+      return;
+    const transaction = this.table.transaction(tenantId).update(
+      {
+        ...stored.entity,
+        rowKey: tenantRows.tenant,
+        automaticDns: true,
+        dnsWorkPending: change.pending,
+        updatedAt: now.toISOString(),
+      },
+      change.etag ?? stored.etag,
+    );
+    change.alongside?.(transaction);
+    await transaction.commit();
+  }
+
   /** Marks the tenant's credentials as not working and tells the core, once (not again while still invalid). */
   async markCredentialsInvalid(
     tenantId: string,

@@ -1,0 +1,48 @@
+import { hashInvitationToken, newInvitationToken } from '../invitations/invitation-token.js';
+import type { EntityTable } from '../storage/entity-table.js';
+import { EntityExistsError } from '../storage/storage-errors.js';
+
+const linkRow = 'link';
+
+/**
+ * Links for a customer's admin (a page to give a service its secret, a page of roles to assign), each in a table
+ * of its own keyed by the token's hash as invitation tokens are: only the hash is stored. A link only points at
+ * what it is for (`T`); whether it still works is that thing's to say.
+ */
+export class CustomerLinks<T extends Record<string, string>> {
+  constructor(
+    private readonly table: EntityTable<T>,
+    private readonly fields: readonly (keyof T & string)[],
+  ) {}
+
+  async issue(link: T): Promise<string> {
+    for (;;) {
+      const token = newInvitationToken();
+      try {
+        await this.table.insert({ partitionKey: hashInvitationToken(token), rowKey: linkRow, ...link });
+        return token;
+      } catch (error) {
+        if (!(error instanceof EntityExistsError)) throw error;
+      }
+    }
+  }
+
+  async find(token: string): Promise<T | undefined> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+    const stored = await this.table.get(hashInvitationToken(token), linkRow);
+    if (!stored) return undefined;
+    return Object.fromEntries(this.fields.map((field) => [field, stored.entity[field]])) as unknown as T;
+  }
+}
+
+/** A link for a customer's admin to give one service its secret. */
+export interface ServiceSecretLink extends Record<string, string> {
+  tenantId: string;
+  serviceId: string;
+}
+
+/** A link for a customer's admin to the roles a site needs, until `expiresAt`. */
+export interface RoleGuidanceLink extends Record<string, string> {
+  tenantId: string;
+  expiresAt: string;
+}

@@ -1,0 +1,91 @@
+import type { GraphClient } from '../graph/graph-client.js';
+import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import { CredentialProblem } from '../identity/credential-problem.js';
+import { roleGuidanceUrl } from '../onboarding/onboarding-urls.js';
+import { probeRegistration } from '../onboarding/probe-registration.js';
+import type { CustomerLinks, RoleGuidanceLink } from '../pages/customer-links.js';
+import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import { TenantNotReady } from '../tenants/tenant-errors.js';
+import { servicesOf } from '../tenants/tenant-record.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { validateRegistration } from '../validation/validate-registration.js';
+import { RoleGuidanceUnavailable, SiteRolesMissing } from './site-errors.js';
+
+export interface MissingForSites {
+  roles: string[];
+  permissions: string[];
+}
+
+export interface SiteRoleCheckDeps {
+  registry: TenantRegistry;
+  secrets: TenantSecretStore;
+  tokens: AppTokenProvider;
+  graph: GraphClient;
+  links: CustomerLinks<RoleGuidanceLink>;
+  publicBaseUrl: string;
+  linkLifetimeDays: number;
+  teamsApis: boolean;
+}
+
+/**
+ * What a site's work needs of the app registration now (Domain Name Administrator and User Administrator, and
+ * the Graph permissions of automatic DNS), read fresh from Entra as the validator reads it; and the page that
+ * shows the customer's admin what to assign.
+ */
+export class SiteRoleCheck {
+  constructor(private readonly deps: SiteRoleCheckDeps) {}
+
+  /** What is missing for sites now (nothing: both lists empty). */
+  async missing(tenantId: string): Promise<MissingForSites> {
+    const tenant = await this.deps.registry.get(tenantId);
+    const serviceId = tenant ? servicesOf(tenant.entity)[0]?.id : undefined;
+    const credential = serviceId ? await this.deps.secrets.get(tenantId, serviceId) : undefined;
+    if (!credential)
+      throw new TenantNotReady('its credentials are missing from Key Vault; reconnect it first');
+    try {
+      const facts = await probeRegistration(
+        this.deps.tokens,
+        this.deps.graph,
+        { tenantId, clientId: credential.clientId, secret: credential.secret },
+        { fresh: true },
+      );
+      const report = validateRegistration({
+        automaticDns: true,
+        dnsWorkPending: true,
+        appRoleIds: facts.appRoleIds,
+        grantedPermissions: facts.grantedPermissions,
+        teamsApis: this.deps.teamsApis,
+      });
+      const dns = report.requirements.find((requirement) => requirement.id === 'automatic_dns');
+      return { roles: dns?.missingRoles ?? [], permissions: dns?.missingPermissions ?? [] };
+    } catch (error) {
+      if (error instanceof CredentialProblem)
+        throw new TenantNotReady('its credentials no longer work; reconnect it first');
+      throw error;
+    }
+  }
+
+  /** SiteRolesMissing, with a new guidance link, when anything is missing. */
+  async assertReady(tenantId: string, now = new Date()): Promise<void> {
+    const missing = await this.missing(tenantId);
+    if (missing.roles.length === 0 && missing.permissions.length === 0) return;
+    const expiresAt = new Date(now.getTime() + this.deps.linkLifetimeDays * 86_400_000).toISOString();
+    const token = await this.deps.links.issue({ tenantId, expiresAt });
+    throw new SiteRolesMissing(missing, roleGuidanceUrl(this.deps.publicBaseUrl, token));
+  }
+
+  /** What the guidance page shows: the tenant's app, and what it still lacks (checked now). */
+  async guidance(token: string, now = new Date()) {
+    const link = await this.deps.links.find(token);
+    if (!link) throw new RoleGuidanceUnavailable('unknown');
+    if (Date.parse(link.expiresAt) <= now.getTime()) throw new RoleGuidanceUnavailable('expired');
+    const tenant = await this.deps.registry.get(link.tenantId);
+    if (!tenant || tenant.entity.status === 'offboarded') throw new RoleGuidanceUnavailable('unknown');
+    return {
+      tenantId: link.tenantId,
+      clientId: tenant.entity.clientId,
+      customer: (JSON.parse(tenant.entity.customer) as { name: string }).name,
+      missing: await this.missing(link.tenantId),
+    };
+  }
+}

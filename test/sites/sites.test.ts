@@ -1,0 +1,310 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
+import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
+import { PageSession } from '../support/browserless.js';
+import { eventually } from '../support/eventually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
+import { useConnector } from '../support/use-connector.js';
+
+const base = 'customers.example.net';
+const sbc = '203.0.113.10';
+const connector = useConnector({ SBC_BASE_DOMAIN: base, SBC_DNS_TARGET: sbc });
+const phoneSku = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd';
+
+const allPermissions = [
+  ...requiredPermissions.replication,
+  ...requiredPermissions.selfRotation,
+  ...requiredPermissions.automaticDns,
+];
+
+beforeAll(() => {
+  connector.simulator.control.setGraphConfig({ teamsProvisioningMs: 2_000 });
+});
+
+/** A tenant whose app holds what sites need: the automatic DNS permissions and both DNS roles. */
+async function siteReadyTenant() {
+  const tenant = await selfManagedTenant(connector, { permissions: allPermissions });
+  for (const role of [r.domainNameAdministrator.id, r.userAdministrator.id])
+    connector.simulator.control.assignRole(tenant.tenantId, tenant.servicePrincipalId, role);
+  return tenant;
+}
+
+const eventsOf = (tenantId: string, type?: string) =>
+  connector.standIn.events.filter(
+    (event) => event.data.tenantId === tenantId && (!type || event.type === type),
+  );
+
+const simTenant = (tenantId: string) => connector.simulator.directory.tenant(tenantId);
+
+const roleReport = async (tenantId: string, roleId: string) => {
+  const validation = await connector.call('GET', `/tenants/${tenantId}/validation`);
+  return validation.body.report.roles.find((role: { id: string }) => role.id === roleId);
+};
+
+async function awaitingDns(tenantId: string, siteId: string) {
+  await eventually(() => eventsOf(tenantId, 'site.dns_record_required').length > 0, 30_000);
+  const site = await connector.call('GET', `/tenants/${tenantId}/sites/${siteId}`);
+  expect(site.body.state).toBe('awaiting_dns');
+  return site.body;
+}
+
+function publish(records: { type: string; name: string; value: string }[]) {
+  for (const record of records.filter((candidate) => candidate.type === 'TXT'))
+    connector.simulator.control.publishDnsTxt(record.name, record.value);
+}
+
+describe('sites with automatic DNS', () => {
+  it('takes a site from the request to site.activated: domain, records, verification, activation user, licence', async () => {
+    const { tenantId } = await siteReadyTenant();
+    const seatsBefore = simTenant(tenantId).subscribedSkus[0]?.consumedUnits ?? 0;
+    const started = await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'site-1', label: 'Acme1', usageLocation: 'GB' },
+    });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({
+      tenantId,
+      siteId: 'site-1',
+      domain: `acme1.${base}`,
+      state: 'requested',
+      activationUser: { userPrincipalName: `ump-activation-user@acme1.${base}` },
+    });
+    const site = await awaitingDns(tenantId, 'site-1');
+    const domain = simTenant(tenantId).domains.get(`acme1.${base}`);
+    expect(domain?.isVerified).toBe(false);
+    const [event] = eventsOf(tenantId, 'site.dns_record_required');
+    expect(event?.data).toEqual({
+      tenantId,
+      siteId: 'site-1',
+      domain: `acme1.${base}`,
+      records: [
+        {
+          type: 'TXT',
+          name: `acme1.${base}`,
+          value: `MS=${domain?.verificationCode}`,
+          ttl: 3600,
+          purpose: 'verification',
+        },
+        { type: 'A', name: `acme1.${base}`, value: sbc, ttl: 3600, purpose: 'sbc' },
+      ],
+    });
+    expect(site.dnsRecords).toEqual(event?.data.records);
+    expect(await roleReport(tenantId, r.domainNameAdministrator.id)).toMatchObject({
+      held: true,
+      neededNow: true,
+      removableNow: false,
+    });
+
+    publish(site.dnsRecords);
+    const verified = await connector.call('POST', `/tenants/${tenantId}/sites/site-1/verify`);
+    expect(verified.status).toBe(200);
+    expect(['activating', 'activated']).toContain(verified.body.state);
+    expect(domain?.isVerified).toBe(true);
+    const users = [...simTenant(tenantId).users.values()].filter(
+      (user) => user.userPrincipalName === `ump-activation-user@acme1.${base}`,
+    );
+    expect(users).toHaveLength(1);
+    expect(users[0]).toMatchObject({ usageLocation: 'GB', assignedLicenses: [{ skuId: phoneSku }] });
+    expect(simTenant(tenantId).subscribedSkus[0]?.consumedUnits).toBe(seatsBefore + 1);
+
+    await eventually(() => eventsOf(tenantId, 'site.activated').length === 1, 40_000);
+    const done = await connector.call('GET', `/tenants/${tenantId}/sites/site-1`);
+    expect(done.body).toMatchObject({
+      state: 'activated',
+      activationUser: { id: users[0]?.id, skuId: phoneSku },
+    });
+    expect(done.body.activatedAt).toBeDefined();
+    expect(done.body.nextAttemptAt).toBeUndefined();
+    const siteEvents = eventsOf(tenantId).filter((candidate) => candidate.type.startsWith('site.'));
+    expect(siteEvents.map((candidate) => candidate.type)).toEqual([
+      'site.dns_record_required',
+      'site.activated',
+    ]);
+    await eventually(
+      async () => (await roleReport(tenantId, r.domainNameAdministrator.id))?.removableNow === true,
+    );
+    expect(await roleReport(tenantId, r.userAdministrator.id)).toMatchObject({
+      neededNow: false,
+      removableNow: true,
+    });
+
+    const listed = await connector.call('GET', `/tenants/${tenantId}/sites`);
+    expect(listed.body.value.map((entry: { siteId: string }) => entry.siteId)).toEqual(['site-1']);
+  });
+
+  it('answers the same request with the site as it is, and refuses the id or the sub-domain with other details', async () => {
+    const { tenantId } = await siteReadyTenant();
+    const body = { siteId: 'dup', label: 'dupe', usageLocation: 'FR' };
+    expect((await connector.call('POST', `/tenants/${tenantId}/sites`, { body })).status).toBe(202);
+    const again = await connector.call('POST', `/tenants/${tenantId}/sites`, { body });
+    expect(again.status).toBe(200);
+    expect(again.body.siteId).toBe('dup');
+    const other = await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { ...body, usageLocation: 'DE' },
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.type).toMatch(/site_conflict$/);
+    const sameDomain = await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { ...body, siteId: 'dup-2' },
+    });
+    expect(sameDomain.status).toBe(409);
+    expect(sameDomain.body.detail).toContain('has dupe.customers.example.net already');
+    const elsewhere = await siteReadyTenant();
+    const taken = await connector.call('POST', `/tenants/${elsewhere.tenantId}/sites`, { body });
+    expect(taken.status).toBe(409);
+    expect(taken.body.detail).toContain('another tenant');
+    expect((await connector.call('GET', `/tenants/${elsewhere.tenantId}/sites`)).body.value).toEqual([]);
+  });
+
+  it('refuses a site while the app lacks the DNS roles, with a page for the customer’s admin that checks again', async () => {
+    const { tenantId, servicePrincipalId } = await selfManagedTenant(connector, {
+      permissions: allPermissions,
+    });
+    const refused = await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'site-x', label: 'nodns', usageLocation: 'GB' },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      type: expect.stringMatching(/site_roles_missing$/),
+      missingRoles: [r.domainNameAdministrator.name, r.userAdministrator.name],
+      missingPermissions: [],
+    });
+    expect((await connector.call('GET', `/tenants/${tenantId}/sites`)).body.value).toEqual([]);
+    expect(simTenant(tenantId).domains.has(`nodns.${base}`)).toBe(false);
+    expect(refused.body.guidanceUrl.startsWith(connector.publicBaseUrl)).toBe(true);
+
+    const session = new PageSession(connector.publicBaseUrl);
+    const page = await session.get(new URL(refused.body.guidanceUrl).pathname);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(r.domainNameAdministrator.name);
+    expect(page.html).toContain(r.userAdministrator.name);
+    expect(page.html).toContain('Check again');
+
+    connector.simulator.control.assignRole(tenantId, servicePrincipalId, r.domainNameAdministrator.id);
+    const half = await session.get(new URL(refused.body.guidanceUrl).pathname);
+    expect(half.html).not.toContain(`<li>${r.domainNameAdministrator.name}</li>`);
+    expect(half.html).toContain(`<li>${r.userAdministrator.name}</li>`);
+    connector.simulator.control.assignRole(tenantId, servicePrincipalId, r.userAdministrator.id);
+    const ready = await session.get(new URL(refused.body.guidanceUrl).pathname);
+    expect(ready.html).toContain('Everything a site needs is in place');
+    const unknown = await session.get('/api/role-guidance/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(unknown.status).toBe(404);
+
+    const started = await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'site-x', label: 'nodns', usageLocation: 'GB' },
+    });
+    expect(started.status).toBe(202);
+  });
+
+  it('names the permissions a site needs when consent for them is missing', async () => {
+    const { tenantId } = await selfManagedTenant(connector);
+    const refused = await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'site-p', label: 'noperm', usageLocation: 'GB' },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.missingPermissions).toEqual(
+      expect.arrayContaining([
+        'Domain.ReadWrite.All',
+        'User.ReadWrite.All',
+        'LicenseAssignment.ReadWrite.All',
+      ]),
+    );
+  });
+
+  it('keeps a site awaiting DNS while Microsoft does not see the record, with the last attempt and the next', async () => {
+    const { tenantId } = await siteReadyTenant();
+    await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'late', label: 'late', usageLocation: 'GB' },
+    });
+    await awaitingDns(tenantId, 'late');
+    const before = Date.now();
+    const tried = await connector.call('POST', `/tenants/${tenantId}/sites/late/verify`);
+    expect(tried.status).toBe(200);
+    expect(tried.body.state).toBe('awaiting_dns');
+    expect(tried.body.lastError).toContain('TXT record was not found');
+    expect(Date.parse(tried.body.lastAttemptAt)).toBeGreaterThanOrEqual(before - 1_000);
+    expect(Date.parse(tried.body.nextAttemptAt)).toBeGreaterThan(Date.parse(tried.body.lastAttemptAt));
+    expect(simTenant(tenantId).domains.get(`late.${base}`)?.isVerified).toBe(false);
+    expect(eventsOf(tenantId, 'site.failed')).toEqual([]);
+  });
+
+  it('fails a site whose sub-domain another tenant has verified, once, with the reason', async () => {
+    const { tenantId } = await siteReadyTenant();
+    const other = connector.simulator.control.generateTenant({
+      displayName: 'Other owner',
+      domain: `other-owner-${process.pid}.example`,
+      seed: 4242,
+      sizes: { users: 1, groups: 1 },
+    });
+    connector.simulator.control.addVerifiedDomain(other.id, `claimed.${base}`);
+    await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'claimed', label: 'claimed', usageLocation: 'GB' },
+    });
+    const site = await awaitingDns(tenantId, 'claimed');
+    publish(site.dnsRecords);
+    const tried = await connector.call('POST', `/tenants/${tenantId}/sites/claimed/verify`);
+    expect(tried.body.state).toBe('failed');
+    expect(tried.body.failure).toContain('verified in another tenant');
+    await eventually(() => eventsOf(tenantId, 'site.failed').length === 1);
+    expect(eventsOf(tenantId, 'site.failed')[0]?.data).toMatchObject({
+      siteId: 'claimed',
+      reason: expect.stringContaining('verified in another tenant'),
+    });
+    const again = await connector.call('POST', `/tenants/${tenantId}/sites/claimed/verify`);
+    expect(again.status).toBe(409);
+    expect(again.body.type).toMatch(/site_not_awaiting_dns$/);
+  });
+
+  it('fails a site when no licence with Teams Phone has a free seat, naming them, and resumes on the same request', async () => {
+    const { tenantId } = await siteReadyTenant();
+    const sku = simTenant(tenantId).subscribedSkus[0];
+    connector.simulator.control.setSkuSeats(tenantId, phoneSku, { enabled: sku?.consumedUnits ?? 0 });
+    const body = { siteId: 'full', label: 'full', usageLocation: 'GB' };
+    await connector.call('POST', `/tenants/${tenantId}/sites`, { body });
+    publish((await awaitingDns(tenantId, 'full')).dnsRecords);
+    const tried = await connector.call('POST', `/tenants/${tenantId}/sites/full/verify`);
+    expect(tried.body.state).toBe('failed');
+    expect(tried.body.failure).toContain('No free seat of a licence with Teams Phone: MCOEV has none left');
+    await eventually(() => eventsOf(tenantId, 'site.failed').length === 1);
+
+    connector.simulator.control.setSkuSeats(tenantId, phoneSku, { enabled: (sku?.consumedUnits ?? 0) + 1 });
+    const resumed = await connector.call('POST', `/tenants/${tenantId}/sites`, { body });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.state).toBe('user_created');
+    await eventually(() => eventsOf(tenantId, 'site.activated').length === 1, 40_000);
+    const users = [...simTenant(tenantId).users.values()].filter((user) =>
+      user.userPrincipalName.endsWith(`@full.${base}`),
+    );
+    expect(users).toHaveLength(1);
+    expect(eventsOf(tenantId, 'site.failed')).toHaveLength(1);
+  });
+
+  it('refuses bad input with a problem document and writes nothing', async () => {
+    const { tenantId } = await siteReadyTenant();
+    const post = (body: object) => connector.call('POST', `/tenants/${tenantId}/sites`, { body });
+    const cases: [object, number, RegExp][] = [
+      [{ siteId: 's1', label: 'two.labels', usageLocation: 'GB' }, 400, /invalid_request$/],
+      [{ siteId: 's1', label: '-dash', usageLocation: 'GB' }, 400, /invalid_request$/],
+      [{ siteId: 's1', label: '1digit', usageLocation: 'GB' }, 400, /invalid_request$/],
+      [{ siteId: 's1', label: 'ok', usageLocation: 'gb' }, 400, /invalid_request$/],
+      [{ siteId: 's 1', label: 'ok', usageLocation: 'GB' }, 400, /invalid_request$/],
+      [{ siteId: 's1', label: 'ok', usageLocation: 'GB', extra: 1 }, 400, /invalid_request$/],
+      [{ siteId: 's1', label: 'a'.repeat(40), usageLocation: 'GB' }, 400, /site_domain_invalid$/],
+    ];
+    for (const [body, status, type] of cases) {
+      const answer = await post(body);
+      expect(answer.status, JSON.stringify(body)).toBe(status);
+      expect(answer.body.type).toMatch(type);
+    }
+    expect((await connector.call('GET', `/tenants/${tenantId}/sites`)).body.value).toEqual([]);
+    const unknownTenant = '00000000-0000-4000-8000-000000000000';
+    expect(
+      (
+        await connector.call('POST', `/tenants/${unknownTenant}/sites`, {
+          body: { siteId: 's1', label: 'ok', usageLocation: 'GB' },
+        })
+      ).status,
+    ).toBe(404);
+    expect((await connector.call('GET', `/tenants/${tenantId}/sites/nope`)).status).toBe(404);
+    expect((await connector.call('POST', `/tenants/${tenantId}/sites/nope/verify`)).status).toBe(404);
+  });
+});
