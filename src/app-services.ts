@@ -100,16 +100,6 @@ export function buildServices(deps: Dependencies): AppServices {
   const invitationAccess = new InvitationAccess(invitations, registry);
   const admission = new TenantAdmission({ authorityHost: settings.authorityHost, registry });
   const { teamsApis } = settings;
-  const record = new OnboardingRecord({ registry, invitations, audit, teamsApis });
-  const credentialRotation = new CredentialRotation({
-    registry,
-    tenants,
-    outbox,
-    secrets: tenantSecrets,
-    tokens,
-    graph,
-    secretCacheMs: settings.secretCacheSeconds * 1000,
-  });
   const tenantValidation = new TenantValidation({
     registry,
     secrets: tenantSecrets,
@@ -130,24 +120,41 @@ export function buildServices(deps: Dependencies): AppServices {
     linkLifetimeDays: settings.invitationLifetimeDays,
     teamsApis,
   });
+  const tenantSites = new TenantSites({
+    registry,
+    tenants,
+    outbox,
+    secrets: tenantSecrets,
+    tokens,
+    graph,
+    queue: storage.queue<SiteJob>(queueNames.siteWork),
+    roles: siteRoles,
+    revalidate: (tenantId) => tenantValidation.revalidate(tenantId),
+    sbcBaseDomain: settings.sbcBaseDomain,
+    sbcDnsTarget: settings.sbcDnsTarget,
+    verifyHours: settings.siteDnsVerifyHours,
+    activationHours: settings.siteActivationHours,
+  });
+  const record = new OnboardingRecord({
+    registry,
+    invitations,
+    audit,
+    teamsApis,
+    startSite: (tenantId, site) => tenantSites.add(tenantId, site, { checkRoles: false }),
+  });
+  const credentialRotation = new CredentialRotation({
+    registry,
+    tenants,
+    outbox,
+    secrets: tenantSecrets,
+    tokens,
+    graph,
+    secretCacheMs: settings.secretCacheSeconds * 1000,
+  });
   return {
     credentialRotation,
     siteRoles,
-    tenantSites: new TenantSites({
-      registry,
-      tenants,
-      outbox,
-      secrets: tenantSecrets,
-      tokens,
-      graph,
-      queue: storage.queue<SiteJob>(queueNames.siteWork),
-      roles: siteRoles,
-      revalidate: (tenantId) => tenantValidation.revalidate(tenantId),
-      sbcBaseDomain: settings.sbcBaseDomain,
-      sbcDnsTarget: settings.sbcDnsTarget,
-      verifyHours: settings.siteDnsVerifyHours,
-      activationHours: settings.siteActivationHours,
-    }),
+    tenantSites,
     credentialCheck: new CredentialCheck({
       tenants,
       secrets: tenantSecrets,

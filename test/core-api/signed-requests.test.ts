@@ -12,6 +12,7 @@ const invitation = {
   services: [{ id: 'dr-london', name: 'Direct Routing London' }],
   licenceType: 'HostedPro',
   automaticDns: true,
+  site: { siteId: 'site-1', label: 'contoso', usageLocation: 'GB' },
   method: 'either',
 };
 

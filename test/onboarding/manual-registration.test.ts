@@ -52,7 +52,11 @@ async function submit(
 
 describe('manual registration', () => {
   it('shows a landing page with the roles and permissions the options need, under strict headers', async () => {
-    const { path } = await invite({ automaticDns: true, method: 'either' });
+    const { path } = await invite({
+      automaticDns: true,
+      site: { siteId: 'site-1', label: 'contoso', usageLocation: 'GB' },
+      method: 'either',
+    });
     const page = await new PageSession(connector.host.url).get(path);
     expect(page.status).toBe(200);
     expect(page.html).toContain('Connect Contoso Telecom Customer to the Live Platform');

@@ -3,6 +3,7 @@ import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { PageSession } from '../support/browserless.js';
 import { eventually } from '../support/eventually.js';
+import { onboardManually } from '../support/onboard-manually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -276,6 +277,38 @@ describe('sites with automatic DNS', () => {
     );
     expect(users).toHaveLength(1);
     expect(eventsOf(tenantId, 'site.failed')).toHaveLength(1);
+  });
+
+  it('starts the initial site of an invitation with automatic DNS once the tenant is onboarded', async () => {
+    const tenant = connector.simulator.control.generateTenant({
+      displayName: 'Initial site',
+      domain: `initial-site-${process.pid}.example`,
+      seed: 777,
+      sizes: { users: 2, groups: 1 },
+    });
+    await onboardManually(connector, tenant.id, undefined, allPermissions, {
+      automaticDns: true,
+      site: { siteId: 'hq', label: 'initial', usageLocation: 'US' },
+    });
+    expect((await connector.call('GET', `/tenants/${tenant.id}`)).body).toMatchObject({
+      automaticDns: true,
+      dnsWorkPending: true,
+    });
+    await eventually(() => eventsOf(tenant.id, 'site.dns_record_required').length === 1, 30_000);
+    const sites = await connector.call('GET', `/tenants/${tenant.id}/sites`);
+    expect(sites.body.value).toMatchObject([
+      { siteId: 'hq', domain: `initial.${base}`, state: 'awaiting_dns' },
+    ]);
+    const noSite = await connector.call('POST', '/invitations', {
+      body: {
+        customer: { reference: 'C-X', name: 'X' },
+        services: [{ id: 'dr-x', name: 'X' }],
+        licenceType: 'HostedPro',
+        automaticDns: true,
+      },
+    });
+    expect(noSite.status).toBe(400);
+    expect(noSite.body.errors).toEqual([expect.objectContaining({ pointer: '/body/site' })]);
   });
 
   it('refuses bad input with a problem document and writes nothing', async () => {

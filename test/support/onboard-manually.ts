@@ -10,6 +10,7 @@ export async function onboardManually(
   tenantId: string,
   services = [{ id: 'dr-london', name: 'Direct Routing London' }],
   permissions: readonly string[] = [...requiredPermissions.replication, ...requiredPermissions.selfRotation],
+  invitation: Record<string, unknown> = {},
 ) {
   const created = await connector.call('POST', '/invitations', {
     body: {
@@ -17,6 +18,7 @@ export async function onboardManually(
       services,
       licenceType: 'HostedPro',
       method: 'manual',
+      ...invitation,
     },
   });
   const path = new URL(created.body.url).pathname;

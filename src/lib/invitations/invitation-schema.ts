@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addSiteSchema } from '../sites/site-schema.js';
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const domain = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -48,6 +49,9 @@ export const createInvitationSchema = z
         'must be HostedEssentialsPlus or HostedPro: the connector is offered only for Hosted Essentials Plus and Hosted Pro services',
     }),
     automaticDns: z.boolean().default(false),
+    site: addSiteSchema
+      .optional()
+      .describe('With automaticDns: the initial site, set up once the tenant is onboarded'),
     method: z.enum(methods).default('either'),
     expectedTenant: z
       .string()
@@ -57,7 +61,12 @@ export const createInvitationSchema = z
       })
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((invitation) => invitation.automaticDns === Boolean(invitation.site), {
+    path: ['site'],
+    error:
+      'automaticDns: true needs the initial site ({siteId, label, usageLocation}), and a site needs automaticDns',
+  });
 
 export type CreateInvitation = z.infer<typeof createInvitationSchema>;
 
@@ -71,6 +80,7 @@ export const invitationViewSchema = z.object({
   services: z.array(serviceSchema),
   licenceType: z.enum(licenceTypes),
   automaticDns: z.boolean(),
+  site: addSiteSchema.optional(),
   method: z.enum(methods),
   expectedTenant: z.string().optional(),
   createdAt: z.iso.datetime(),

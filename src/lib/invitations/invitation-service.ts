@@ -13,6 +13,8 @@ export interface InvitationRecord {
   services: string;
   licenceType: string;
   automaticDns: boolean;
+  /** JSON of the initial site (automatic DNS). */
+  site?: string;
   method: string;
   expectedTenant?: string;
   createdAt: string;
@@ -45,6 +47,7 @@ export function toView(id: string, record: InvitationRecord, now: Date): Invitat
     services: JSON.parse(record.services),
     licenceType: record.licenceType as InvitationView['licenceType'],
     automaticDns: record.automaticDns,
+    ...(record.site ? { site: JSON.parse(record.site) } : {}),
     method: record.method as InvitationView['method'],
     ...(record.expectedTenant ? { expectedTenant: record.expectedTenant } : {}),
     createdAt: record.createdAt,
@@ -74,6 +77,7 @@ export class InvitationService {
       services: JSON.stringify(input.services),
       licenceType: input.licenceType,
       automaticDns: input.automaticDns,
+      ...(input.site ? { site: JSON.stringify(input.site) } : {}),
       method: input.method,
       ...(input.expectedTenant ? { expectedTenant: input.expectedTenant } : {}),
       createdAt: now.toISOString(),

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { errorCode } from '../errors/connector-error.js';
 import type { InvitationService } from '../invitations/invitation-service.js';
+import type { AddSite } from '../sites/site-schema.js';
 import type { TenantView } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { type ValidationReport, validateRegistration } from '../validation/validate-registration.js';
@@ -18,6 +19,8 @@ export class OnboardingRecord {
       audit: AuditLog;
       /** The cloud's Graph has the Teams telephony endpoints. */
       teamsApis: boolean;
+      /** Starts the invitation's initial site (automatic DNS) once the tenant is onboarded. */
+      startSite: (tenantId: string, site: AddSite) => Promise<unknown>;
     },
   ) {}
 
@@ -66,6 +69,8 @@ export class OnboardingRecord {
       now,
     );
     await this.deps.invitations.complete(invitation.id, outcome.tenantId, now);
+    if (invitation.record.site)
+      await this.startSite(outcome.tenantId, invitation, JSON.parse(invitation.record.site));
     await this.deps.audit.record(
       {
         actor: 'tenant-admin',
@@ -79,6 +84,26 @@ export class OnboardingRecord {
       now,
     );
     return tenant;
+  }
+
+  /**
+   * The initial site starts without the roles check of a Day Two site (the report just made shows what is
+   * missing, and a site without its roles fails with site.failed, which the same site request resumes). A
+   * refreshed callback starts it again, which finds it started.
+   */
+  private async startSite(tenantId: string, invitation: OpenInvitation, site: AddSite): Promise<void> {
+    try {
+      await this.deps.startSite(tenantId, site);
+    } catch (error) {
+      await this.deps.audit.record({
+        actor: 'connector',
+        action: 'site.initial',
+        tenantId,
+        invitationId: invitation.id,
+        outcome: 'refused',
+        detail: `${site.siteId}: ${errorCode(error) ?? 'error'}`,
+      });
+    }
   }
 
   /** Audits a refused onboarding: who, which invitation and tenant (when known), and the refusal's code. */

@@ -113,6 +113,13 @@ export function resultPage(input: ResultInput): HttpResponseInit {
   const body = html`<h1>${tenant.customer.name}: connection ${report.verdict === 'ready' ? 'ready' : 'made, with steps left'}</h1>
 <p>Tenant <code>${tenant.tenantId}</code>, app registration <code>${tenant.clientId}</code>.</p>
 ${input.nextSteps ?? ''}
+${
+  tenant.automaticDns && tenant.dnsWorkPending
+    ? html`<p>Automatic DNS is under way: the connector adds your site’s sub-domain to your tenant and, once your
+service provider has published its DNS records, a user on it with a Teams Phone licence. Domain Name Administrator and
+User Administrator are needed until that is done; you may remove them afterwards.</p>`
+    : ''
+}
 ${reportMarkup(report)}
 ${input.checkAgain ? checkAgainForm(input.checkAgain) : ''}`;
   return page(200, `${tenant.customer.name}: connection`, body);

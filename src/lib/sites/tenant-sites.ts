@@ -89,7 +89,12 @@ export class TenantSites {
   constructor(private readonly deps: TenantSitesDeps) {}
 
   /** Starts a site (or finds it started, or resumes one that failed); the work goes on through the queue. */
-  async add(tenantId: string, request: AddSite, now = new Date()): Promise<SiteAddition> {
+  async add(
+    tenantId: string,
+    request: AddSite,
+    options: { checkRoles?: boolean } = {},
+    now = new Date(),
+  ): Promise<SiteAddition> {
     const base = this.deps.sbcBaseDomain;
     if (!base || !this.deps.sbcDnsTarget) throw new SitesNotConfigured();
     const tenant = await this.usableTenant(tenantId);
@@ -101,7 +106,7 @@ export class TenantSites {
     const existing = await this.deps.tenants.get(tenantId, tenantRows.site(request.siteId));
     if (existing) return this.again(tenantId, existing, request, now);
     await this.refuseTakenDomain(tenantId, domain);
-    await this.deps.roles.assertReady(tenantId);
+    if (options.checkRoles !== false) await this.deps.roles.assertReady(tenantId);
     const at = now.toISOString();
     const site: SiteProgress = {
       siteId: request.siteId,

@@ -46,6 +46,9 @@ export const tenantViewSchema = z.object({
   services: z.array(z.object({ id: z.string(), name: z.string(), licenceType: z.string().optional() })),
   licenceType: z.string(),
   automaticDns: z.boolean(),
+  dnsWorkPending: z
+    .boolean()
+    .describe('A site is under way: Domain Name Administrator and User Administrator are needed now'),
   verdict: z.enum(['ready', 'action_required', 'blocked']).optional(),
   validatedAt: z.iso.datetime().optional(),
   createdAt: z.iso.datetime(),
@@ -65,6 +68,7 @@ export function toTenantView(tenantId: string, record: TenantRecord): TenantView
     services: JSON.parse(record.services),
     licenceType: record.licenceType,
     automaticDns: record.automaticDns,
+    dnsWorkPending: record.dnsWorkPending,
     ...(record.verdict ? { verdict: record.verdict } : {}),
     ...(record.validatedAt ? { validatedAt: record.validatedAt } : {}),
     createdAt: record.createdAt,
