@@ -5,6 +5,7 @@ import { invitationCommands } from './commands/invitation-commands.js';
 import { replicationCommands } from './commands/replication-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import { setupCommands } from './commands/setup-commands.js';
+import { siteCommands } from './commands/site-commands.js';
 import { tenantCommands } from './commands/tenant-commands.js';
 import { CliError } from './connector-client.js';
 
@@ -28,6 +29,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     invitationCommands,
     tenantCommands,
     serviceCommands,
+    siteCommands,
     replicationCommands,
     eventCommands,
     setupCommands,

@@ -30,6 +30,11 @@ export function invitationCommands(program: Command, cli: CliContext): void {
         .default('either'),
     )
     .option('--automatic-dns', 'create the DNS sub-domain and activation user automatically', false)
+    .option(
+      '--site <siteId=label>',
+      'with --automatic-dns: the initial site, its sub-domain <label>.SBC_BASE_DOMAIN',
+    )
+    .option('--usage-location <country>', 'with --site: the activation user’s country (e.g. GB)')
     .option('--expected-tenant <tenant>', 'the tenant (GUID or domain) the admin must sign in to')
     .action(async (options) => {
       const created = await cli.call<CreatedInvitation>('POST', '/invitations', {
@@ -38,6 +43,7 @@ export function invitationCommands(program: Command, cli: CliContext): void {
         licenceType: options.licence,
         method: options.method,
         automaticDns: options.automaticDns,
+        ...(options.site ? { site: siteOf(options.site, options.usageLocation) } : {}),
         ...(options.expectedTenant ? { expectedTenant: options.expectedTenant } : {}),
       });
       cli.print(created, () =>
@@ -107,4 +113,12 @@ export function invitationCommands(program: Command, cli: CliContext): void {
       const invitation = await cli.call<InvitationView>('DELETE', `/invitations/${encodeURIComponent(id)}`);
       cli.print(invitation, () => `Invitation ${invitation.id} is ${invitation.status}.`);
     });
+}
+
+function siteOf(site: string, usageLocation: string | undefined) {
+  const [siteId, label] = site.split('=');
+  if (!siteId || !label) throw new CliError(`The site is siteId=label, e.g. hq=contoso (got ${site}).`);
+  if (!usageLocation)
+    throw new CliError('A site needs --usage-location (the activation user’s country, e.g. GB).');
+  return { siteId, label, usageLocation };
 }

@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
+import { directoryRoles } from '../../src/lib/validation/directory-roles.js';
+import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { functionKey, newWebhookSecret } from '../support/connector-fixture.js';
 import { until } from '../support/eventually.js';
 import { onboardManually } from '../support/onboard-manually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
 
-const connector = useConnector();
+const connector = useConnector({ SBC_BASE_DOMAIN: 'sites.example.net', SBC_DNS_TARGET: '198.51.100.7' });
 const emptyDir = mkdtempSync(join(tmpdir(), 'cli-'));
 
 async function cli(args: string[], env: Record<string, string> = {}) {
@@ -167,6 +170,36 @@ describe('operator CLI', () => {
     const refused = await cli(['add-service', tenantId, 'dr.x=X', '--licence', 'HostedPro']);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('/body/id');
+  }, 60_000);
+
+  it('adds a site, shows the records to publish and verifies it', async () => {
+    const { tenantId, servicePrincipalId } = await selfManagedTenant(connector, {
+      permissions: [
+        ...requiredPermissions.replication,
+        ...requiredPermissions.selfRotation,
+        ...requiredPermissions.automaticDns,
+      ],
+    });
+    for (const role of [directoryRoles.domainNameAdministrator.id, directoryRoles.userAdministrator.id])
+      connector.simulator.control.assignRole(tenantId, servicePrincipalId, role);
+    const added = await cli(['add-site', tenantId, 'hq', 'Contoso', '--usage-location', 'GB']);
+    expect(added.code, added.err).toBe(0);
+    expect(added.out).toBe('Site hq: contoso.sites.example.net, requested.\n');
+    const shown = await until(
+      async () => (await cli(['site', tenantId, 'hq'])).out,
+      (out) => out.includes('awaiting_dns'),
+      30_000,
+    );
+    const txt = /contoso\.sites\.example\.net 3600 IN TXT (\S+) {3}\(verification\)/.exec(shown);
+    expect(shown).toContain('contoso.sites.example.net 3600 IN A 198.51.100.7   (sbc)');
+    connector.simulator.control.publishDnsTxt('contoso.sites.example.net', txt?.[1] ?? '');
+    const verified = await cli(['verify-site', tenantId, 'hq']);
+    expect(verified.out).toMatch(/^Site hq: contoso\.sites\.example\.net, (activating|activated)\./);
+    const listed = await cli(['sites', tenantId]);
+    expect(listed.out).toMatch(/hq\s+contoso\.sites\.example\.net\s+activat/);
+    const refused = await cli(['add-site', tenantId, 'bad', 'two.labels', '--usage-location', 'GB']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('/body/label');
   }, 60_000);
 
   it('refuses a licence type it does not offer before calling', async () => {

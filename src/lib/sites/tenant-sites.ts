@@ -62,7 +62,8 @@ export interface TenantSitesDeps {
 export type SiteAddition = { outcome: 'started' | 'unchanged' | 'resumed'; view: SiteView };
 
 type Progress = Stored<SiteProgress>;
-type Step = { next: Progress } | { waitMs: number };
+/** The next state; or the attempt made and the wait till the next one; or nothing due yet (another message waits). */
+type Step = { next: Progress } | { waitMs: number } | { notDue: true };
 
 /** The activation user's name on each site's sub-domain (the product's own name for it). */
 const activationAlias = 'ump-activation-user';
@@ -74,6 +75,7 @@ const maxDomainLength = 48;
 /** Transient failures of `POST /domains` in a row before the site fails (Microsoft answers a protected suffix with 500). */
 const addDomainAttempts = 5;
 const leaseTtlMs = 30_000;
+const dueSlackMs = 5_000;
 const verifyRetryMs = (attempts: number) => Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 const activationRetryMs = (attempts: number) => Math.min(10_000 * 2 ** Math.max(0, attempts - 1), 1_800_000);
 const transientRetryMs = (attempts: number) => Math.min(15_000 * 2 ** Math.max(0, attempts - 1), 900_000);
@@ -233,7 +235,10 @@ export class TenantSites {
     });
   }
 
-  /** Advances a site from the queue; comes back on the queue when it has to wait. */
+  /**
+   * Advances a site from the queue; comes back on the queue when it has to wait. Only the message that made an
+   * attempt schedules the next, so nudges (a repeated request, verify, the sweep) never pile up.
+   */
   async work(job: SiteJob): Promise<SiteState> {
     const step = await this.advance(job.tenantId, job.siteId);
     if (step.waitMs !== undefined) await this.enqueue(job, step.waitMs);
@@ -267,6 +272,8 @@ export class TenantSites {
   async advance(tenantId: string, siteId: string): Promise<{ state: SiteState; waitMs?: number }> {
     const lease = new PartitionLease(this.deps.tenants, tenantId, tenantRows.siteLease(siteId), leaseTtlMs);
     if (!(await lease.acquire())) {
+      // Back when the lease ends, in case its holder died: if it did not, the site is not due then and this
+      // message ends.
       const state = (await this.deps.tenants.get(tenantId, tenantRows.site(siteId)))?.entity.state;
       return {
         state: state ?? 'requested',
@@ -276,11 +283,18 @@ export class TenantSites {
     lease.keepRenewed();
     try {
       let progress = await this.deps.tenants.get(tenantId, tenantRows.site(siteId));
+      let moved = false;
       for (;;) {
         if (!progress || !siteWorking(progress.entity)) return { state: progress?.entity.state ?? 'failed' };
         const step = await this.guarded(tenantId, progress, new Date());
+        if ('notDue' in step) {
+          // Having moved the site on, this message is the one to come back when the next attempt is due.
+          const due = Date.parse(progress.entity.nextAttemptAt ?? '') - Date.now();
+          return moved ? { state: progress.entity.state, waitMs: due } : { state: progress.entity.state };
+        }
         if ('waitMs' in step) return { state: progress.entity.state, waitMs: step.waitMs };
         progress = step.next;
+        moved = true;
       }
     } finally {
       await lease.release();
@@ -336,8 +350,9 @@ export class TenantSites {
 
   private async step(tenantId: string, progress: Progress, now: Date): Promise<Step> {
     const site = progress.entity;
-    const waiting = Date.parse(site.nextAttemptAt ?? '') - now.getTime();
-    if (waiting > 0) return { waitMs: waiting };
+    // The message that scheduled the next attempt arrives then; an early one (a nudge, a repeat) is dropped, so
+    // messages never multiply. A few seconds early is the queue's clock, not a duplicate.
+    if (Date.parse(site.nextAttemptAt ?? '') - now.getTime() > dueSlackMs) return { notDue: true };
     const token = async () => (await this.tokenFor(tenantId)).accessToken;
     switch (site.state) {
       case 'requested': {

@@ -44,6 +44,10 @@ describe('parseSettings', () => {
       replicationLeaseSeconds: 120,
       credentialCheckSchedule: '0 0 6 * * *',
       rotateBeforeDays: 30,
+      sbcBaseDomain: undefined,
+      sbcDnsTarget: undefined,
+      siteDnsVerifyHours: 72,
+      siteActivationHours: 48,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
@@ -173,6 +177,21 @@ describe('parseSettings', () => {
     });
   });
 
+  it('reads the sites’ base domain (lower case, without a final dot) and the SBC address', () => {
+    const settings = parseSettings({
+      ...valid,
+      SBC_BASE_DOMAIN: 'Customers.Example.NET.',
+      SBC_DNS_TARGET: '203.0.113.10',
+    });
+    expect(settings).toMatchObject({
+      sbcBaseDomain: 'customers.example.net',
+      sbcDnsTarget: '203.0.113.10',
+      siteDnsVerifyHours: 72,
+      siteActivationHours: 48,
+    });
+    expect(parseSettings(valid).sbcBaseDomain).toBeUndefined();
+  });
+
   it('treats an empty value like a missing one', () => {
     expect(parseSettings({ ...valid, CLOUD: '', AUTHORITY_HOST: '' }).cloud).toBe('AzurePublic');
   });
@@ -232,6 +251,26 @@ describe('parseSettings', () => {
       'a rotation lead past any secret’s life',
       { ROTATE_BEFORE_DAYS: '200' },
       'ROTATE_BEFORE_DAYS: must be at most 170',
+    ],
+    [
+      'a base domain of Microsoft’s own',
+      { SBC_BASE_DOMAIN: 'sbc.contoso.onmicrosoft.com', SBC_DNS_TARGET: '203.0.113.1' },
+      'SBC_BASE_DOMAIN: must be a domain of the operator’s own',
+    ],
+    [
+      'a base domain that is no DNS name',
+      { SBC_BASE_DOMAIN: 'customers', SBC_DNS_TARGET: '203.0.113.1' },
+      'SBC_BASE_DOMAIN: must be a DNS name',
+    ],
+    [
+      'a base domain without its SBC address',
+      { SBC_BASE_DOMAIN: 'customers.example.net' },
+      'SBC_DNS_TARGET: is required with SBC_BASE_DOMAIN',
+    ],
+    [
+      'an SBC host name where an address is needed',
+      { SBC_BASE_DOMAIN: 'customers.example.net', SBC_DNS_TARGET: 'sbc.example.net' },
+      'SBC_DNS_TARGET: must be the SBC’s public IPv4 address',
     ],
   ])('names the setting when %s is wrong', (_, change, expected) => {
     const problems = problemsOf({ ...valid, ...change });
