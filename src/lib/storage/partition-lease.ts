@@ -47,7 +47,8 @@ export class PartitionLease<T extends object> {
       this.etag = await this.table.update(row, existing.etag);
       return true;
     } catch (error) {
-      if (error instanceof ConcurrencyError || error instanceof EntityExistsError) {
+      // Taken or released (deleted) by another between the read and the write: theirs stands for now.
+      if (error instanceof ConcurrencyError || error instanceof EntityExistsError || isNotFound(error)) {
         this.heldUntil = new Date(now.getTime() + this.ttlMs);
         return false;
       }
