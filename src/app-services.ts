@@ -5,6 +5,7 @@ import { eventSigningSecret } from './lib/core-api/signing-secrets.js';
 import { CredentialCheck, type RotationJob } from './lib/credentials/credential-check.js';
 import { CredentialRotation } from './lib/credentials/credential-rotation.js';
 import { type ServiceCredentialView, serviceCredentials } from './lib/credentials/credential-view.js';
+import { ExpiryWarnings } from './lib/credentials/expiry-warnings.js';
 import { type Dependencies, dependencies } from './lib/dependencies.js';
 import { deliverEvent } from './lib/events/core-delivery.js';
 import { DeliverySwitch } from './lib/events/delivery-state.js';
@@ -158,7 +159,10 @@ export function buildServices(deps: Dependencies): AppServices {
     credentialCheck: new CredentialCheck({
       tenants,
       secrets: tenantSecrets,
+      tokens,
+      graph,
       rotation: credentialRotation,
+      warnings: new ExpiryWarnings({ tenants, outbox }),
       queue: storage.queue<RotationJob>(queueNames.credentialRotations),
       rotateBeforeDays: settings.rotateBeforeDays,
     }),

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import type { ListedCredential } from '../../src/lib/credentials/credential-listing.js';
 import type { ServiceCredentialView } from '../../src/lib/credentials/credential-view.js';
 import { type TenantView, tenantStatuses } from '../../src/lib/tenants/tenant-record.js';
 import type { TenantValidationView } from '../../src/lib/validation/validation-report-schema.js';
@@ -31,7 +32,7 @@ function describeCredential(credential: ServiceCredentialView): string {
   return `${expiry}, renewed by the ${credential.renewal}${rotation}`;
 }
 
-/** `tenants`, `tenant`, `validate`. */
+/** `tenants`, `tenant`, `credentials`, `validate`. */
 export function tenantCommands(program: Command, cli: CliContext): void {
   program
     .command('tenants')
@@ -86,6 +87,31 @@ export function tenantCommands(program: Command, cli: CliContext): void {
               ]),
             ],
           )}\n\n${describeValidation(validation)}`,
+      );
+    });
+
+  program
+    .command('credentials')
+    .description("every tenant's service secrets, soonest to end first")
+    .action(async () => {
+      const { value } = await cli.call<{ value: ListedCredential[] }>('GET', '/credentials');
+      cli.print(value, () =>
+        value.length === 0
+          ? 'No secrets.'
+          : textTable(
+              ['EXPIRES', 'DAYS', 'TENANT', 'CUSTOMER', 'SERVICE', 'RENEWAL', 'ROTATION'],
+              value.map((c) => [
+                c.expiresAt ? day(c.expiresAt) : undefined,
+                c.daysLeft === undefined ? undefined : String(c.daysLeft),
+                c.tenantId,
+                `${c.customer.name} (${c.customer.reference})`,
+                c.serviceId,
+                c.unavailable ? `unknown: ${c.unavailable}` : c.renewal,
+                c.rotation
+                  ? `${c.rotation.state}${c.rotation.failure ? `: ${c.rotation.failure}` : ''}`
+                  : undefined,
+              ]),
+            ),
       );
     });
 

@@ -229,8 +229,8 @@ export function applicationRoutes(): GraphRoute[] {
       return { status: 204 };
     }),
     graphRoute('GET', '/applications/:id/owners', readApplicationObjects, (context) => {
-      const app = target(context);
-      if ('status' in app) return app;
+      const app = context.directory.applicationByObjectId(context.tenant.id, context.request.params.id ?? '');
+      if (!app || !mayRead(context.caller, app)) return notFound(context.request.params.id ?? '');
       const value = app.ownerIds.map((id) =>
         context.tenant.users.has(id)
           ? { '@odata.type': '#microsoft.graph.user', id }

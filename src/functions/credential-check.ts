@@ -3,11 +3,11 @@ import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import { invocationLogger } from '../lib/hosting/logger.js';
 
-/** The daily credential check: secrets near their end rotated, unfinished rotations taken up again. */
+/** The daily credential check: secrets near their end rotated or warned of, unfinished rotations taken up again. */
 export async function credentialCheck(_timer: unknown, context: InvocationContext): Promise<void> {
   const result = await services().credentialCheck.run(invocationLogger(context));
   context.log(
-    `credential check: ${result.checked} secrets, ${result.rotating} rotating, ${result.resumed} resumed`,
+    `credential check: ${result.checked} secrets, ${result.rotating} rotating, ${result.resumed} resumed, ${result.warned} warned, ${result.corrected} expiries corrected from Entra`,
   );
 }
 

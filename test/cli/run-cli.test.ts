@@ -85,6 +85,11 @@ describe('operator CLI', () => {
     expect(one.out).toContain(
       'ok   Daily replication of users, groups, members and Teams telephony settings (Teams Administrator)',
     );
+    const credentials = await cli(['credentials']);
+    expect(credentials.out.split('\n')[0]).toMatch(
+      /^EXPIRES\s+DAYS\s+TENANT\s+CUSTOMER\s+SERVICE\s+RENEWAL\s+ROTATION$/,
+    );
+    expect(credentials.out).toMatch(new RegExp(`\\s179\\s+${tenantId}\\s.*dr-london\\s+customer`));
     const validated = await cli(['validate', tenantId]);
     expect(validated.code).toBe(0);
     expect(validated.out).toContain('Verdict: ready');

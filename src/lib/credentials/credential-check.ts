@@ -6,7 +6,10 @@ import { tableFilter } from '../storage/table-filters.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
 import type { CredentialRotation } from './credential-rotation.js';
+import type { ExpiryWarnings } from './expiry-warnings.js';
+import { passwordOfSecret } from './password-of-secret.js';
 import { rotationRunning } from './rotation-progress.js';
+import { type OwnAppView, ownAppView, type SelfManagedAppDeps } from './self-managed-app.js';
 
 /** One rotation to advance: a message on the `credential-rotations` queue. */
 export interface RotationJob {
@@ -14,54 +17,102 @@ export interface RotationJob {
   serviceId: string;
 }
 
-export interface CredentialCheckDeps {
+export interface CredentialCheckDeps extends SelfManagedAppDeps {
   tenants: TenantTable;
   secrets: TenantSecretStore;
   rotation: CredentialRotation;
+  warnings: ExpiryWarnings;
   queue: MessageQueue<RotationJob>;
   rotateBeforeDays: number;
 }
 
+export interface CredentialCheckResult {
+  checked: number;
+  rotating: number;
+  resumed: number;
+  warned: number;
+  /** Services whose Key Vault expiry was corrected to what Entra says. */
+  corrected: number;
+}
+
+/** Key Vault's expiry differing from Entra's by more than this is corrected. */
+const expiryToleranceMs = 60_000;
+
 /**
- * The daily look at every service's secret: one the connector can renew (the registration manages itself) with
- * fewer than `rotateBeforeDays` left is rotated; a rotation a lost message left unfinished is taken up again.
+ * The daily look at every service's secret. Its end is what Entra says of the app's password when the registration
+ * can read itself (Key Vault's copy is corrected to it), else Key Vault's. A secret the connector can renew (the
+ * registration changes itself) with fewer than `rotateBeforeDays` left is rotated; one only the customer can renew
+ * (or whose last rotation failed) gets the expiry warnings; a rotation a lost message left is taken up again.
  */
 export class CredentialCheck {
   constructor(private readonly deps: CredentialCheckDeps) {}
 
-  async run(log: Logger, now = new Date()): Promise<{ checked: number; rotating: number; resumed: number }> {
-    let checked = 0;
-    let rotating = 0;
-    let resumed = 0;
+  async run(log: Logger, now = new Date()): Promise<CredentialCheckResult> {
+    const result: CredentialCheckResult = { checked: 0, rotating: 0, resumed: 0, warned: 0, corrected: 0 };
     for await (const { entity } of this.deps.tenants.query<TenantRecord>(
       tableFilter.rowKey(tenantRows.tenant),
     )) {
       if (entity.status !== 'active' && entity.status !== 'action_required') continue;
-      const tenantId = entity.partitionKey;
       for (const service of servicesOf(entity)) {
-        checked += 1;
-        const progress = await this.deps.rotation.progress(tenantId, service.id);
-        if (rotationRunning(progress)) {
-          await this.deps.queue.send({ tenantId, serviceId: service.id });
-          resumed += 1;
-          continue;
-        }
-        const credential = await this.deps.secrets.get(tenantId, service.id);
-        if (!credential) continue;
-        const daysLeft = (credential.expiresOn.getTime() - now.getTime()) / 86_400_000;
-        if (daysLeft >= this.deps.rotateBeforeDays) continue;
+        result.checked += 1;
         try {
-          await this.deps.rotation.start(tenantId, service.id, 'expiring', now);
-          await this.deps.queue.send({ tenantId, serviceId: service.id });
-          rotating += 1;
+          await this.checkService(entity.partitionKey, service.id, result, now);
         } catch (error) {
-          // Not the connector's to renew (or the tenant cannot be reached now): the next check looks again.
+          // The tenant cannot be reached now (its credentials, Key Vault): the next check looks again.
           if (!(error instanceof ConnectorError)) throw error;
-          log.info(`credential check: ${tenantId}/${service.id} not rotated: ${error.code}`);
+          log.info(`credential check: ${entity.partitionKey}/${service.id} not checked: ${error.code}`);
         }
       }
     }
-    return { checked, rotating, resumed };
+    return result;
+  }
+
+  private async checkService(
+    tenantId: string,
+    serviceId: string,
+    result: CredentialCheckResult,
+    now: Date,
+  ): Promise<void> {
+    const progress = await this.deps.rotation.progress(tenantId, serviceId);
+    if (rotationRunning(progress)) {
+      await this.deps.queue.send({ tenantId, serviceId });
+      result.resumed += 1;
+      return;
+    }
+    const own = await ownAppView(this.deps, tenantId, serviceId);
+    const expiresOn = await this.expiry(own, serviceId, result);
+    const daysLeft = (expiresOn.getTime() - now.getTime()) / 86_400_000;
+    let refused = false;
+    if (own.canChange && daysLeft < this.deps.rotateBeforeDays) {
+      try {
+        await this.deps.rotation.start(tenantId, serviceId, 'expiring', now);
+        await this.deps.queue.send({ tenantId, serviceId });
+        result.rotating += 1;
+      } catch (error) {
+        if (!(error instanceof ConnectorError)) throw error;
+        refused = true;
+      }
+    }
+    // The connector renews it, unless it may not or its last try failed: then the customer hears of it too.
+    if (own.canChange && !refused && progress?.state !== 'failed') return;
+    const warned = await this.deps.warnings.warnIfDue(
+      { tenantId, serviceId, clientId: own.credential.clientId, expiresOn },
+      now,
+    );
+    if (warned) result.warned += 1;
+  }
+
+  /** Entra's end of the service's password when the app can read itself (correcting Key Vault's), else Key Vault's. */
+  private async expiry(own: OwnAppView, serviceId: string, result: CredentialCheckResult): Promise<Date> {
+    const { credential } = own;
+    const password = own.app && passwordOfSecret(credential, own.app, serviceId);
+    if (!password?.endDateTime) return credential.expiresOn;
+    const entraEnd = new Date(password.endDateTime);
+    if (Math.abs(entraEnd.getTime() - credential.expiresOn.getTime()) > expiryToleranceMs) {
+      await this.deps.secrets.put({ ...credential, expiresOn: entraEnd, keyId: password.keyId });
+      result.corrected += 1;
+    }
+    return entraEnd;
   }
 
   enqueue(job: RotationJob): Promise<string> {

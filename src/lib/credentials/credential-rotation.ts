@@ -15,6 +15,7 @@ import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { passwordOfSecret } from './password-of-secret.js';
 import { RotationInProgress } from './rotation-errors.js';
 import { type RotationProgress, rotationRunning } from './rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from './self-managed-app.js';
@@ -85,7 +86,7 @@ export class CredentialRotation {
       service.id,
       credential.secret,
     );
-    const oldKeyId = shared ? undefined : currentKeyId(credential, app, service.id);
+    const oldKeyId = shared ? undefined : passwordOfSecret(credential, app, service.id)?.keyId;
     const at = now.toISOString();
     const row: RotationProgress = {
       serviceId: service.id,
@@ -334,18 +335,3 @@ export class CredentialRotation {
 
 const hasPassword = (app: OwnApp, keyId: string) =>
   app.passwordCredentials.some((password) => password.keyId === keyId);
-
-/**
- * The password the service's current secret is: its recorded `keyId`, else the one named for the service, else
- * the one whose hint (a secret's first characters) matches, when exactly one does. Undefined when it cannot tell:
- * the old password is then left for the customer's admin.
- */
-function currentKeyId(credential: TenantCredential, app: OwnApp, serviceId: string): string | undefined {
-  if (credential.keyId && hasPassword(app, credential.keyId)) return credential.keyId;
-  const named = app.passwordCredentials.filter((password) => password.displayName === secretName(serviceId));
-  if (named.length === 1) return named[0]?.keyId;
-  const hinted = app.passwordCredentials.filter(
-    (password) => password.hint && credential.secret.startsWith(password.hint),
-  );
-  return hinted.length === 1 ? hinted[0]?.keyId : undefined;
-}

@@ -25,6 +25,14 @@ export interface SelfManagedApp {
   app: OwnApp;
 }
 
+/** A tenant's registration as its own token sees it: `app` when the token may read it, `canChange` its passwords. */
+export interface OwnAppView {
+  credential: TenantCredential;
+  token: AppToken;
+  app?: OwnApp;
+  canChange: boolean;
+}
+
 export interface SelfManagedAppDeps {
   secrets: TenantSecretStore;
   tokens: AppTokenProvider;
@@ -32,15 +40,15 @@ export interface SelfManagedAppDeps {
 }
 
 /**
- * The tenant's app registration as its own token (with the secret of `serviceId`) sees it, when it may change its
- * own passwords. ServiceNeedsCustomer when it may not (no permission, or it does not own itself); TenantNotReady
- * when the secret is missing or does not work.
+ * The tenant's app registration as its own token (with the secret of `serviceId`) sees it. Reading it needs
+ * Application.Read.All (or a ReadWrite permission; OwnedBy sees it only while the app owns itself): without one,
+ * `app` is undefined. TenantNotReady when the secret is missing or does not work.
  */
-export async function selfManagedApp(
+export async function ownAppView(
   deps: SelfManagedAppDeps,
   tenantId: string,
   serviceId: string,
-): Promise<SelfManagedApp> {
+): Promise<OwnAppView> {
   const credential = await deps.secrets.get(tenantId, serviceId);
   if (!credential) throw new TenantNotReady('its credentials are missing from Key Vault; reconnect it first');
   let token: AppToken;
@@ -50,19 +58,55 @@ export async function selfManagedApp(
     if (!(error instanceof CredentialProblem)) throw error;
     throw new TenantNotReady(credentialProblemText[error.code]);
   }
-  if (!selfManagement.some((permission) => token.roles.includes(permission)))
-    throw new ServiceNeedsCustomer(
-      `it does not hold ${selfManagement[0]}, so a new secret must come from the customer's admin.`,
-    );
+  let app: OwnApp | undefined;
   try {
     const found = await deps.graph.get<{ value: OwnApp[] }>(
       token.accessToken,
       `/applications?$filter=appId eq '${credential.clientId}'&$select=id,passwordCredentials`,
     );
-    const app = found.value[0];
-    if (app) return { credential, token, app };
+    app = found.value[0];
   } catch (error) {
     if (!(error instanceof GraphError && error.status === 403)) throw error;
   }
-  throw new ServiceNeedsCustomer('the app registration does not own itself, so it may not change itself.');
+  if (!app) return { credential, token, canChange: false };
+  return { credential, token, app, canChange: await mayChange(deps.graph, token, app) };
+}
+
+/** ReadWrite.All changes any app; OwnedBy only one its service principal owns (a read permission may show others). */
+async function mayChange(graph: GraphClient, token: AppToken, app: OwnApp): Promise<boolean> {
+  if (token.roles.includes('Application.ReadWrite.All')) return true;
+  if (!token.roles.includes('Application.ReadWrite.OwnedBy')) return false;
+  const readsOthers = ['Application.Read.All', 'Directory.Read.All'].some((role) =>
+    token.roles.includes(role),
+  );
+  if (!readsOthers) return true;
+  try {
+    const owners = await graph.get<{ value: { id: string }[] }>(
+      token.accessToken,
+      `/applications/${app.id}/owners?$select=id`,
+    );
+    return owners.value.some((owner) => owner.id === token.servicePrincipalId);
+  } catch (error) {
+    if (error instanceof GraphError && (error.status === 403 || error.status === 404)) return false;
+    throw error;
+  }
+}
+
+/**
+ * The tenant's app registration, when it may change its own passwords. ServiceNeedsCustomer when it may not (no
+ * permission, or it does not own itself); TenantNotReady when the secret is missing or does not work.
+ */
+export async function selfManagedApp(
+  deps: SelfManagedAppDeps,
+  tenantId: string,
+  serviceId: string,
+): Promise<SelfManagedApp> {
+  const view = await ownAppView(deps, tenantId, serviceId);
+  if (!selfManagement.some((permission) => view.token.roles.includes(permission)))
+    throw new ServiceNeedsCustomer(
+      `it does not hold ${selfManagement[0]}, so a new secret must come from the customer's admin.`,
+    );
+  if (!view.app || !view.canChange)
+    throw new ServiceNeedsCustomer('the app registration does not own itself, so it may not change itself.');
+  return { credential: view.credential, token: view.token, app: view.app };
 }

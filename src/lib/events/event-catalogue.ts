@@ -31,7 +31,18 @@ export const eventCatalogue = {
     passwordRemoved: z.boolean(),
     leftToCustomer: z.string().optional(),
   }),
-  'credentials.expiring': z.object({ tenantId, serviceId: z.string(), expiresAt: z.iso.datetime() }),
+  'credentials.expiring': z
+    .object({
+      tenantId,
+      serviceId: z.string(),
+      clientId: z.string(),
+      expiresAt: z.iso.datetime(),
+      daysLeft: z.number().int().describe('Whole days left: the warning is sent at 30, 14, 7 and 1'),
+      action: z.string().describe('What the customer’s admin must do, in words to pass on'),
+    })
+    .describe(
+      'A secret only the customer’s admin can renew ends soon: sent once at each of 30, 14, 7 and 1 days before (not for secrets the connector rotates itself).',
+    ),
   'credentials.rotated': z.object({
     tenantId,
     serviceId: z.string(),

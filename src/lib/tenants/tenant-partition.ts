@@ -1,3 +1,4 @@
+import type { ExpiryWarningRow } from '../credentials/expiry-warning-row.js';
 import type { RotationProgress } from '../credentials/rotation-progress.js';
 import type { OutboxRow } from '../events/outbox.js';
 import type { ProvisioningProgress } from '../onboarding/automatic/app-registration.js';
@@ -28,6 +29,7 @@ import type { TenantRecord } from './tenant-record.js';
  * | `service\|{serviceId}`             | how far adding a service got                              | TenantServices        |
  * | `rotation\|{serviceId}`            | a service's secret rotation (the last one stays)          | CredentialRotation    |
  * | `rotation-lease\|{serviceId}`      | the lease that keeps two rotations of a service apart     | CredentialRotation    |
+ * | `expiry-warning\|{serviceId}`      | the last expiry warning sent for the service's secret     | ExpiryWarnings        |
  * | `site\|{siteId}`                   | a site: its sub-domain, activation user, step             | TenantSites           |
  * | `site-lease\|{siteId}`             | the lease that keeps two workers off one site             | TenantSites           |
  */
@@ -41,6 +43,7 @@ export type TenantPartitionRow =
   | ProvisioningProgress
   | ServiceProgress
   | RotationProgress
+  | ExpiryWarningRow
   | SiteProgress;
 
 /** The `Tenants` table, opened once with every row kind it holds. */
@@ -61,6 +64,7 @@ export const tenantRows = {
   service: (serviceId: string) => rowKey<ServiceProgress>(`service|${serviceId.toLowerCase()}`),
   rotation: (serviceId: string) => rowKey<RotationProgress>(`rotation|${serviceId.toLowerCase()}`),
   rotationLease: (serviceId: string) => rowKey<LeaseRow>(`rotation-lease|${serviceId.toLowerCase()}`),
+  expiryWarning: (serviceId: string) => rowKey<ExpiryWarningRow>(`expiry-warning|${serviceId.toLowerCase()}`),
   /** Keyed by the lower-cased id, as services are. */
   site: (siteId: string) => rowKey<SiteProgress>(`site|${siteId.toLowerCase()}`),
   siteLease: (siteId: string) => rowKey<LeaseRow>(`site-lease|${siteId.toLowerCase()}`),
