@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { ListedCredential } from '../../src/lib/credentials/credential-listing.js';
 import type { ServiceCredentialView } from '../../src/lib/credentials/credential-view.js';
+import { type CreatedInvitation, methods } from '../../src/lib/invitations/invitation-schema.js';
 import { type TenantView, tenantStatuses } from '../../src/lib/tenants/tenant-record.js';
 import type { TenantValidationView } from '../../src/lib/validation/validation-report-schema.js';
 import { type CliContext, day, queryOf } from '../cli-context.js';
@@ -32,7 +33,7 @@ function describeCredential(credential: ServiceCredentialView): string {
   return `${expiry}, renewed by the ${credential.renewal}${rotation}`;
 }
 
-/** `tenants`, `tenant`, `credentials`, `validate`. */
+/** `tenants`, `tenant`, `credentials`, `reconnect`, `validate`. */
 export function tenantCommands(program: Command, cli: CliContext): void {
   program
     .command('tenants')
@@ -112,6 +113,24 @@ export function tenantCommands(program: Command, cli: CliContext): void {
                   : undefined,
               ]),
             ),
+      );
+    });
+
+  program
+    .command('reconnect <tenantId>')
+    .description("a link for the tenant's admin to reconnect it (sign in again or enter new credentials)")
+    .addOption(
+      new Option('--method <method>', 'how the admin may reconnect').choices([...methods]).default('either'),
+    )
+    .action(async (tenantId: string, options) => {
+      const created = await cli.call<CreatedInvitation>(
+        'POST',
+        `/tenants/${encodeURIComponent(tenantId)}/reconnect`,
+        { method: options.method },
+      );
+      cli.print(
+        created,
+        () => `Reconnect link for ${tenantId} (until ${day(created.expiresAt)}):\n${created.url}`,
       );
     });
 

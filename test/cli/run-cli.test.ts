@@ -90,6 +90,11 @@ describe('operator CLI', () => {
       /^EXPIRES\s+DAYS\s+TENANT\s+CUSTOMER\s+SERVICE\s+RENEWAL\s+ROTATION$/,
     );
     expect(credentials.out).toMatch(new RegExp(`\\s179\\s+${tenantId}\\s.*dr-london\\s+customer`));
+    const reconnect = await cli(['reconnect', tenantId, '--method', 'manual']);
+    expect(reconnect.code).toBe(0);
+    expect(reconnect.out).toMatch(
+      new RegExp(`^Reconnect link for ${tenantId} \\(until .+\\):\\n.+/api/onboarding/\\S+\\n$`),
+    );
     const validated = await cli(['validate', tenantId]);
     expect(validated.code).toBe(0);
     expect(validated.out).toContain('Verdict: ready');

@@ -27,6 +27,7 @@ describe('OpenAPI document', () => {
     expect(operations.sort()).toEqual(
       [
         'DELETE /invitations/{id}',
+        'GET /credentials',
         'GET /event-delivery',
         'GET /events',
         'GET /invitations',
@@ -37,6 +38,7 @@ describe('OpenAPI document', () => {
         'GET /tenants/{tenantId}/replication-runs',
         'GET /tenants/{tenantId}/validation',
         'POST /invitations',
+        'POST /tenants/{tenantId}/reconnect',
         'POST /tenants/{tenantId}/replicate',
         'POST /tenants/{tenantId}/replication-runs/{runId}/release',
         'POST /tenants/{tenantId}/services',

@@ -17,6 +17,15 @@ export const eventCatalogue = {
     clientId: z.string(),
   }),
   'tenant.validation_changed': z.object({ tenantId, verdict, previousVerdict: verdict.optional() }),
+  'tenant.reconnected': z
+    .object({
+      tenantId,
+      invitationId: z.string(),
+      method: z.enum(['automatic', 'manual']),
+      clientId: z.string(),
+      previousStatus: z.string(),
+    })
+    .describe('A reconnect replaced the tenant’s stored credentials; replication goes on with them.'),
   'tenant.credentials_invalid': z.object({ tenantId, serviceId: z.string().optional(), reason: z.string() }),
   'tenant.service_added': z.object({
     tenantId,

@@ -73,8 +73,21 @@ export type CreateInvitation = z.infer<typeof createInvitationSchema>;
 export const invitationStatuses = ['pending', 'expired', 'revoked', 'completed'] as const;
 export type InvitationStatus = (typeof invitationStatuses)[number];
 
+export const reconnectSchema = z
+  .object({
+    method: z
+      .enum(methods)
+      .default('either')
+      .describe('automatic: the admin signs in again; manual: the admin enters a new client secret (or app)'),
+  })
+  .strict();
+export type Reconnect = z.infer<typeof reconnectSchema>;
+
 export const invitationViewSchema = z.object({
   id: z.string(),
+  purpose: z
+    .enum(['onboard', 'reconnect'])
+    .describe('reconnect: bound to an onboarded tenant, whose stored credentials it replaces'),
   status: z.enum(invitationStatuses),
   customer: z.object({ reference: z.string(), name: z.string() }),
   services: z.array(serviceSchema),

@@ -3,7 +3,7 @@ import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { InvitationCompleted, InvitationNotFound } from './invitation-errors.js';
-import type { CreateInvitation, InvitationStatus, InvitationView } from './invitation-schema.js';
+import type { CreateInvitation, InvitationStatus, InvitationView, Reconnect } from './invitation-schema.js';
 import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
 
 /** An invitation as stored: options as JSON, the token only as its hash. */
@@ -17,6 +17,8 @@ export interface InvitationRecord {
   site?: string;
   method: string;
   expectedTenant?: string;
+  /** Bound to the onboarded tenant `expectedTenant`: completing it replaces that tenant's stored credentials. */
+  reconnect?: boolean;
   createdAt: string;
   expiresAt: string;
   completedAt?: string;
@@ -42,6 +44,7 @@ export function statusOf(record: InvitationRecord, now: Date): InvitationStatus 
 export function toView(id: string, record: InvitationRecord, now: Date): InvitationView {
   return {
     id,
+    purpose: record.reconnect ? 'reconnect' : 'onboard',
     status: statusOf(record, now),
     customer: JSON.parse(record.customer),
     services: JSON.parse(record.services),
@@ -68,18 +71,59 @@ export class InvitationService {
   ) {}
 
   async create(input: CreateInvitation, now = new Date()): Promise<InvitationView & { url: string }> {
+    return this.store(
+      {
+        customer: JSON.stringify(input.customer),
+        services: JSON.stringify(input.services),
+        licenceType: input.licenceType,
+        automaticDns: input.automaticDns,
+        ...(input.site ? { site: JSON.stringify(input.site) } : {}),
+        method: input.method,
+        ...(input.expectedTenant ? { expectedTenant: input.expectedTenant } : {}),
+      },
+      now,
+    );
+  }
+
+  /**
+   * An invitation to reconnect an onboarded tenant: bound to it (the admin must sign in to, or register the app
+   * in, that tenant), with its customer, services and options.
+   */
+  async createReconnect(
+    tenant: {
+      tenantId: string;
+      customer: string;
+      services: string;
+      licenceType: string;
+      automaticDns: boolean;
+    },
+    input: Reconnect,
+    now = new Date(),
+  ): Promise<InvitationView & { url: string }> {
+    return this.store(
+      {
+        customer: tenant.customer,
+        services: tenant.services,
+        licenceType: tenant.licenceType,
+        automaticDns: tenant.automaticDns,
+        method: input.method,
+        expectedTenant: tenant.tenantId,
+        reconnect: true,
+      },
+      now,
+    );
+  }
+
+  private async store(
+    options: Omit<InvitationRecord, 'tokenHash' | 'createdAt' | 'expiresAt'>,
+    now: Date,
+  ): Promise<InvitationView & { url: string }> {
     const id = randomUUID();
     const token = newInvitationToken();
     const tokenHash = hashInvitationToken(token);
     const record: InvitationRecord = {
       tokenHash,
-      customer: JSON.stringify(input.customer),
-      services: JSON.stringify(input.services),
-      licenceType: input.licenceType,
-      automaticDns: input.automaticDns,
-      ...(input.site ? { site: JSON.stringify(input.site) } : {}),
-      method: input.method,
-      ...(input.expectedTenant ? { expectedTenant: input.expectedTenant } : {}),
+      ...options,
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.lifetimeDays * 86_400_000).toISOString(),
     };

@@ -1,7 +1,7 @@
 import { InvitationUnavailable } from '../invitations/invitation-errors.js';
 import type { InvitationRecord, InvitationService } from '../invitations/invitation-service.js';
 import { statusOf } from '../invitations/invitation-service.js';
-import { lastReport, type TenantView } from '../tenants/tenant-record.js';
+import { lastReport, servicesOf, type TenantView } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { ValidationReport } from '../validation/validate-registration.js';
 
@@ -11,6 +11,8 @@ export interface OpenInvitation {
   record: InvitationRecord;
   services: { id: string; name: string }[];
   customer: { reference: string; name: string };
+  /** A reconnect: the tenant's app registration as stored now (its services are the tenant's current ones). */
+  reconnect?: { tenantId: string; clientId: string; dnsWorkPending: boolean };
 }
 
 /** What an invitation link's token opens. */
@@ -26,11 +28,20 @@ export class InvitationAccess {
     if (!found) throw new InvitationUnavailable('unknown');
     const status = statusOf(found.record, now);
     if (status !== 'pending') throw new InvitationUnavailable(status);
-    return {
+    const invitation: OpenInvitation = {
       id: found.id,
       record: found.record,
       services: JSON.parse(found.record.services),
       customer: JSON.parse(found.record.customer),
+    };
+    const tenantId = found.record.expectedTenant;
+    if (!found.record.reconnect || !tenantId) return invitation;
+    const tenant = await this.registry.get(tenantId);
+    if (!tenant) return invitation;
+    return {
+      ...invitation,
+      services: servicesOf(tenant.entity),
+      reconnect: { tenantId, clientId: tenant.entity.clientId, dnsWorkPending: tenant.entity.dnsWorkPending },
     };
   }
 

@@ -11,6 +11,7 @@ export type RefusalCode =
   | 'service_secret_invalid'
   | 'unexpected_tenant'
   | 'tenant_already_connected'
+  | 'tenant_not_connected'
   | 'admin_lacks_application_administrator'
   | 'admin_roles_unreadable'
   | 'graph_missing'

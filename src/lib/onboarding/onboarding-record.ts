@@ -24,7 +24,10 @@ export class OnboardingRecord {
     },
   ) {}
 
-  /** The first validation report of a new registration (automatic DNS has its onboarding work still to do). */
+  /**
+   * The first validation report of a new registration (automatic DNS has its onboarding work still to do), or of
+   * a reconnected one (DNS work as the tenant has it now).
+   */
   validate(
     invitation: OpenInvitation,
     facts: RegistrationFacts,
@@ -32,7 +35,7 @@ export class OnboardingRecord {
   ): ValidationReport {
     return validateRegistration({
       automaticDns: invitation.record.automaticDns,
-      dnsWorkPending: invitation.record.automaticDns,
+      dnsWorkPending: invitation.reconnect?.dnsWorkPending ?? invitation.record.automaticDns,
       ...(sharedSecrets ? { sharedSecrets } : {}),
       appRoleIds: facts.appRoleIds,
       grantedPermissions: facts.grantedPermissions,
@@ -40,7 +43,7 @@ export class OnboardingRecord {
     });
   }
 
-  /** Registers the tenant (with its events), completes the invitation, and audits it. */
+  /** Registers the tenant, or its reconnect (with the events), completes the invitation, and audits it. */
   async finish(
     invitation: OpenInvitation,
     outcome: {
@@ -53,7 +56,8 @@ export class OnboardingRecord {
     },
     now = new Date(),
   ): Promise<TenantView> {
-    const tenant = await this.deps.registry.onboard(
+    const reconnect = Boolean(invitation.record.reconnect);
+    const tenant = await this.deps.registry[reconnect ? 'reconnect' : 'onboard'](
       {
         tenantId: outcome.tenantId,
         invitationId: invitation.id,
@@ -74,7 +78,7 @@ export class OnboardingRecord {
     await this.deps.audit.record(
       {
         actor: 'tenant-admin',
-        action: `onboarding.${outcome.method}`,
+        action: `${reconnect ? 'reconnect' : 'onboarding'}.${outcome.method}`,
         tenantId: outcome.tenantId,
         invitationId: invitation.id,
         ip: outcome.ip,

@@ -5,7 +5,7 @@ import { OnboardingRefused } from './onboarding-errors.js';
 
 /**
  * The checks a tenant must pass before anything is created in it or stored for it, on either path: it is the
- * tenant the invitation expects, and it is not connected through another invitation.
+ * tenant the invitation expects, and it is not connected through another invitation (a reconnect: it is).
  */
 export class TenantAdmission {
   constructor(private readonly deps: { authorityHost: string; registry: TenantRegistry }) {}
@@ -28,9 +28,20 @@ export class TenantAdmission {
     }
   }
 
-  /** Refuses a tenant already connected through another invitation (the manual path would overwrite its secrets). */
+  /**
+   * Refuses a tenant already connected through another invitation (the manual path would overwrite its secrets);
+   * a reconnect invitation, the other way round, needs its tenant connected.
+   */
   private async ensureNotConnected(invitation: OpenInvitation, tenantId: string): Promise<void> {
     const existing = await this.deps.registry.get(tenantId);
+    if (invitation.record.reconnect) {
+      if (!existing || existing.entity.status === 'offboarded')
+        throw new OnboardingRefused(
+          'tenant_not_connected',
+          'This Microsoft 365 tenant is no longer connected to the Live Platform, so there is nothing to reconnect. Ask your service provider for a new invitation.',
+        );
+      return;
+    }
     if (
       existing &&
       existing.entity.status !== 'offboarded' &&

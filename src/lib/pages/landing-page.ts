@@ -40,6 +40,13 @@ function rolesFor(invitation: OpenInvitation): RoleRule[] {
 }
 
 function introSection(invitation: OpenInvitation): SafeHtml {
+  if (invitation.reconnect)
+    return html`<h1>Reconnect ${invitation.customer.name} to the Live Platform</h1>
+<p>Your Microsoft 365 tenant's connection for Teams Direct Routing
+(${invitation.services.map((service) => service.name).join(', ')}) needs new credentials: its client secret stopped
+working or ends soon. Sign in again, or enter a new client secret of the app registration
+${invitation.reconnect.clientId} (or the details of a new app registration) below. This link reconnects only the
+tenant ${invitation.reconnect.tenantId}; the new secret is kept in Azure Key Vault, nowhere else.</p>`;
   return html`<h1>Connect ${invitation.customer.name} to the Live Platform</h1>
 <p>Your service provider invites you to connect your Microsoft 365 tenant for Teams Direct Routing
 (${invitation.services.map((service) => service.name).join(', ')}). The connection uses an app registration in your tenant,

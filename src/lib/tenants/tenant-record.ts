@@ -24,6 +24,9 @@ export interface TenantRecord {
   automaticDns: boolean;
   /** Automatic DNS has work to do (onboarding, or a new site): its roles are needed now. */
   dnsWorkPending: boolean;
+  /** The last reconnect: when, and through which invitation (a replayed completion changes nothing). */
+  reconnectedAt?: string;
+  reconnectInvitationId?: string;
   verdict?: Verdict;
   validation?: string;
   validatedAt?: string;
@@ -51,6 +54,7 @@ export const tenantViewSchema = z.object({
     .describe('A site is under way: Domain Name Administrator and User Administrator are needed now'),
   verdict: z.enum(['ready', 'action_required', 'blocked']).optional(),
   validatedAt: z.iso.datetime().optional(),
+  reconnectedAt: z.iso.datetime().optional().describe('When a reconnect last replaced its credentials'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   statusChangedAt: z.iso.datetime(),
@@ -71,6 +75,7 @@ export function toTenantView(tenantId: string, record: TenantRecord): TenantView
     dnsWorkPending: record.dnsWorkPending,
     ...(record.verdict ? { verdict: record.verdict } : {}),
     ...(record.validatedAt ? { validatedAt: record.validatedAt } : {}),
+    ...(record.reconnectedAt ? { reconnectedAt: record.reconnectedAt } : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     statusChangedAt: record.statusChangedAt,

@@ -116,6 +116,67 @@ export class TenantRegistry {
     return toTenantView(input.tenantId, record);
   }
 
+  /**
+   * Records a reconnect: the tenant's (possibly new) app registration, its validation and status, with
+   * invitation.completed, tenant.reconnected and, when the verdict changed, tenant.validation_changed. The same
+   * invitation again changes nothing (a replayed or refreshed callback).
+   */
+  async reconnect(input: Onboarding, now = new Date()): Promise<TenantView> {
+    const stored = await this.get(input.tenantId);
+    if (!stored || stored.entity.status === 'offboarded') throw new TenantNotFound(input.tenantId);
+    if (stored.entity.reconnectInvitationId === input.invitationId)
+      return toTenantView(input.tenantId, stored.entity);
+    const at = now.toISOString();
+    const previous = stored.entity;
+    const status = statusForVerdict(input.report.verdict);
+    const record: TenantRecord = {
+      ...previous,
+      status,
+      method: input.method,
+      clientId: input.clientId,
+      servicePrincipalId: input.servicePrincipalId,
+      reconnectedAt: at,
+      reconnectInvitationId: input.invitationId,
+      verdict: input.report.verdict,
+      validation: JSON.stringify(input.report),
+      validatedAt: at,
+      updatedAt: at,
+      statusChangedAt: status === previous.status ? previous.statusChangedAt : at,
+    };
+    const events: DomainEvent[] = [
+      { type: 'invitation.completed', data: { invitationId: input.invitationId, tenantId: input.tenantId } },
+      {
+        type: 'tenant.reconnected',
+        data: {
+          tenantId: input.tenantId,
+          invitationId: input.invitationId,
+          method: input.method,
+          clientId: input.clientId,
+          previousStatus: previous.status,
+        },
+      },
+      ...(previous.verdict !== input.report.verdict
+        ? [
+            {
+              type: 'tenant.validation_changed' as const,
+              data: {
+                tenantId: input.tenantId,
+                verdict: input.report.verdict,
+                ...(previous.verdict ? { previousVerdict: previous.verdict } : {}),
+              },
+            },
+          ]
+        : []),
+    ];
+    const transaction = this.table
+      .transaction(input.tenantId)
+      .update({ ...record, rowKey: tenantRows.tenant }, stored.etag);
+    this.outbox.stage(transaction, events, now);
+    await transaction.commit();
+    await this.outbox.kick(input.tenantId);
+    return toTenantView(input.tenantId, record);
+  }
+
   private sameInvitation(input: Onboarding, record: TenantRecord): TenantView {
     if (record.invitationId !== input.invitationId && record.status !== 'offboarded') {
       throw new TenantAlreadyOnboarded();

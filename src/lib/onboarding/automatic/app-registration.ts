@@ -96,6 +96,7 @@ export class AppRegistration {
     if (abilities.canGrantAndAssign)
       await this.grantAndAssign(invitation, admin, progress, graphPrincipal, permissionIds);
     const facts = await this.waitUntilWorking(admin.tenantId, progress.entity.appId, secret);
+    if (invitation.reconnect) await this.removeReplacedPasswords(invitation, admin, progress);
     return { clientId: progress.entity.appId, facts };
   }
 
@@ -143,6 +144,8 @@ export class AppRegistration {
     const key = tenantRows.provisioning(invitation.id);
     const existing = await this.deps.progress.get(admin.tenantId, key);
     if (existing) return { progress: existing, resumed: true };
+    const kept = await this.registrationToKeep(invitation, admin);
+    if (kept) return { progress: await this.recordApp(invitation, admin, kept), resumed: false };
     const { graph } = this.deps;
     const path = `/applications(uniqueName='${appUniqueName(invitation.id)}')`;
     const upserted = await graph.request<{ id: string; appId: string }>(
@@ -164,6 +167,28 @@ export class AppRegistration {
       upserted.status === 201
         ? upserted.body
         : await graph.get<{ id: string; appId: string }>(admin.accessToken, `${path}?$select=id,appId`);
+    return { progress: await this.recordApp(invitation, admin, app), resumed: upserted.status !== 201 };
+  }
+
+  /** A reconnect keeps the tenant's app registration while it still exists (new secrets are added to it). */
+  private async registrationToKeep(
+    invitation: OpenInvitation,
+    admin: SignedInAdmin,
+  ): Promise<{ id: string; appId: string } | undefined> {
+    if (!invitation.reconnect) return undefined;
+    const found = await this.deps.graph.get<{ value: { id: string; appId: string }[] }>(
+      admin.accessToken,
+      `/applications?$filter=appId eq '${invitation.reconnect.clientId}'&$select=id,appId`,
+    );
+    return found.value[0];
+  }
+
+  private async recordApp(
+    invitation: OpenInvitation,
+    admin: SignedInAdmin,
+    app: { id: string; appId: string },
+  ): Promise<Progress> {
+    const key = tenantRows.provisioning(invitation.id);
     await this.deps.progress.insert({
       partitionKey: admin.tenantId,
       rowKey: key,
@@ -174,7 +199,32 @@ export class AppRegistration {
     });
     const stored = await this.deps.progress.get(admin.tenantId, key);
     if (!stored) throw new Error('provisioning progress vanished');
-    return { progress: stored, resumed: upserted.status !== 201 };
+    return stored;
+  }
+
+  /**
+   * After a reconnect's new secrets work: the passwords they replace (named for the same services, not the ones
+   * now in Key Vault) are removed, so the app keeps one per service.
+   */
+  private async removeReplacedPasswords(
+    invitation: OpenInvitation,
+    admin: SignedInAdmin,
+    progress: Progress,
+  ): Promise<void> {
+    const current = new Set<string>();
+    for (const service of invitation.services) {
+      const keyId = (await this.deps.secrets.get(admin.tenantId, service.id))?.keyId;
+      if (keyId) current.add(keyId);
+    }
+    const names = new Set(invitation.services.map((service) => secretName(service.id)));
+    const { graph } = this.deps;
+    const app = await graph.get<{ passwordCredentials?: { keyId: string; displayName?: string }[] }>(
+      admin.accessToken,
+      `/applications/${progress.entity.appObjectId}?$select=passwordCredentials`,
+    );
+    for (const password of app.passwordCredentials ?? [])
+      if (names.has(password.displayName ?? '') && !current.has(password.keyId))
+        await removePassword(graph, admin.accessToken, progress.entity.appObjectId, password.keyId);
   }
 
   /** The app's service principal, and the app owned by it (so it can rotate its own secrets later). */
@@ -232,8 +282,9 @@ export class AppRegistration {
       try {
         added = await this.addSecret(admin.accessToken, progress.entity.appObjectId, service.id, now);
       } catch (error) {
-        if (error instanceof OnboardingRefused && done.size === 0) {
-          // Leave nothing half-made: an app no secret can be added to is removed again.
+        const ours = progress.entity.appId !== invitation.reconnect?.clientId;
+        if (error instanceof OnboardingRefused && done.size === 0 && ours) {
+          // Leave nothing half-made: an app no secret can be added to is removed again (one a reconnect keeps stays).
           await this.deps.graph.request(
             admin.accessToken,
             'DELETE',

@@ -68,6 +68,7 @@ const pages: Record<PageCode, RefusalPage> = {
   service_secret_invalid: signInFailed,
   unexpected_tenant: { ...notRegistered, field: 'tenantId' },
   tenant_already_connected: { ...notRegistered, status: 409 },
+  tenant_not_connected: { ...notRegistered, status: 409 },
   admin_lacks_application_administrator: notRegistered,
   admin_roles_unreadable: notRegistered,
   graph_missing: notRegistered,
