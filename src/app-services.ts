@@ -39,7 +39,7 @@ import { SiteRoleCheck } from './lib/sites/site-roles.js';
 import { type SiteJob, TenantSites } from './lib/sites/tenant-sites.js';
 import { queueNames, tableNames } from './lib/storage/storage-names.js';
 import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
-import type { TenantRecord } from './lib/tenants/tenant-record.js';
+import type { TenantService } from './lib/tenants/tenant-record.js';
 import { TenantRegistry } from './lib/tenants/tenant-registry.js';
 import { TenantValidation } from './lib/tenants/tenant-validation.js';
 
@@ -70,7 +70,10 @@ export interface AppServices {
   tenantSites: TenantSites;
   siteRoles: SiteRoleCheck;
   /** Each service's secret of a tenant: expiry, who renews it, its rotation. */
-  serviceCredentials: (tenantId: string, tenant: TenantRecord) => Promise<ServiceCredentialView[]>;
+  serviceCredentials: (
+    tenantId: string,
+    services: readonly TenantService[],
+  ) => Promise<ServiceCredentialView[]>;
   /** What the cloud's Graph offers (its Teams telephony endpoints exist in the global service only). */
   cloud: { teamsApis: boolean };
 }
@@ -166,11 +169,11 @@ export function buildServices(deps: Dependencies): AppServices {
       queue: storage.queue<RotationJob>(queueNames.credentialRotations),
       rotateBeforeDays: settings.rotateBeforeDays,
     }),
-    serviceCredentials: (tenantId, tenant) =>
+    serviceCredentials: (tenantId, tenantServices) =>
       serviceCredentials(
         { secrets: tenantSecrets, tokens, graph, rotation: credentialRotation },
         tenantId,
-        tenant,
+        tenantServices,
       ),
     secrets,
     replayGuard: new ReplayGuard(

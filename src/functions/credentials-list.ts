@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
 import { listCredentials, listedCredentialSchema } from '../lib/credentials/credential-listing.js';
-import { TenantNotFound } from '../lib/tenants/tenant-errors.js';
 
 coreEndpoint({
   name: 'credentials-list',
@@ -19,11 +18,7 @@ coreEndpoint({
   handler: async ({ services }) => ({
     status: 200,
     body: {
-      value: await listCredentials(services.registry, async (tenantId) => {
-        const stored = await services.registry.get(tenantId);
-        if (!stored) throw new TenantNotFound(tenantId);
-        return services.serviceCredentials(tenantId, stored.entity);
-      }),
+      value: await listCredentials(services.registry, services.serviceCredentials),
     },
   }),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
 import { serviceCredentialSchema } from '../lib/credentials/credential-view.js';
 import { RotationInProgress } from '../lib/credentials/rotation-errors.js';
+import { servicesOf } from '../lib/tenants/tenant-record.js';
 
 coreEndpoint({
   name: 'credentials-rotate',
@@ -34,7 +35,7 @@ coreEndpoint({
       });
     await services.credentialCheck.enqueue({ tenantId, serviceId: rotation.serviceId });
     const tenant = await services.registry.get(tenantId);
-    const views = tenant ? await services.serviceCredentials(tenantId, tenant.entity) : [];
+    const views = tenant ? await services.serviceCredentials(tenantId, servicesOf(tenant.entity)) : [];
     return { status: 202, body: views.find((view) => view.serviceId === rotation.serviceId) };
   },
 });

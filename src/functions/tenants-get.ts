@@ -26,13 +26,10 @@ coreEndpoint({
   handler: async ({ params, services }) => {
     const tenantId = params.tenantId.toLowerCase();
     const view = await services.registry.view(tenantId);
-    const stored = await services.registry.get(tenantId);
-    const credentials = stored
-      ? await services.serviceCredentials(tenantId, stored.entity).catch((error: unknown) => {
-          if (error instanceof ConnectorError) return undefined;
-          throw error;
-        })
-      : undefined;
+    const credentials = await services.serviceCredentials(tenantId, view.services).catch((error: unknown) => {
+      if (error instanceof ConnectorError) return undefined;
+      throw error;
+    });
     return { status: 200, body: { ...view, ...(credentials ? { credentials } : {}) } };
   },
 });

@@ -1,7 +1,7 @@
 import pMap from 'p-map';
 import { z } from 'zod';
 import { ConnectorError } from '../errors/connector-error.js';
-import { tenantStatuses } from '../tenants/tenant-record.js';
+import { type TenantService, tenantStatuses } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { type ServiceCredentialView, serviceCredentialSchema } from './credential-view.js';
 
@@ -25,7 +25,7 @@ const concurrency = 4;
  */
 export async function listCredentials(
   registry: TenantRegistry,
-  credentialsOf: (tenantId: string) => Promise<ServiceCredentialView[]>,
+  credentialsOf: (tenantId: string, services: readonly TenantService[]) => Promise<ServiceCredentialView[]>,
 ): Promise<ListedCredential[]> {
   const tenants = (await registry.list({ top: Number.MAX_SAFE_INTEGER })).filter(
     (tenant) => tenant.status !== 'offboarded',
@@ -35,7 +35,7 @@ export async function listCredentials(
     async (tenant): Promise<ListedCredential[]> => {
       const about = { tenantId: tenant.tenantId, customer: tenant.customer, tenantStatus: tenant.status };
       try {
-        const credentials = await credentialsOf(tenant.tenantId);
+        const credentials = await credentialsOf(tenant.tenantId, tenant.services);
         return credentials.map((credential) => ({ ...about, ...credential }));
       } catch (error) {
         if (!(error instanceof ConnectorError)) throw error;

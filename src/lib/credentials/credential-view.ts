@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConnectorError } from '../errors/connector-error.js';
-import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
+import type { TenantService } from '../tenants/tenant-record.js';
 import type { CredentialRotation } from './credential-rotation.js';
 import { rotationRunning } from './rotation-progress.js';
 import { type SelfManagedAppDeps, selfManagedApp } from './self-managed-app.js';
@@ -34,10 +34,9 @@ export type ServiceCredentialView = z.infer<typeof serviceCredentialSchema>;
 export async function serviceCredentials(
   deps: SelfManagedAppDeps & { rotation: CredentialRotation },
   tenantId: string,
-  tenant: TenantRecord,
+  services: readonly TenantService[],
   now = new Date(),
 ): Promise<ServiceCredentialView[]> {
-  const services = servicesOf(tenant);
   const renewal = await selfManagedApp(deps, tenantId, services[0]?.id ?? '').then(
     () => 'connector' as const,
     (error: unknown) => {

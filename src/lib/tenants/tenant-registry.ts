@@ -4,7 +4,7 @@ import type { CredentialProblemCode } from '../identity/credential-problem.js';
 import type { TableTransaction } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
-import type { ValidationReport } from '../validation/validate-registration.js';
+import type { ValidationReport, Verdict } from '../validation/validate-registration.js';
 import { TenantAlreadyOnboarded, TenantNotFound } from './tenant-errors.js';
 import { type TenantTable, tenantRows } from './tenant-partition.js';
 import {
@@ -128,20 +128,13 @@ export class TenantRegistry {
       return toTenantView(input.tenantId, stored.entity);
     const at = now.toISOString();
     const previous = stored.entity;
-    const status = statusForVerdict(input.report.verdict);
     const record: TenantRecord = {
-      ...previous,
-      status,
+      ...withValidation(previous, input.report, at),
       method: input.method,
       clientId: input.clientId,
       servicePrincipalId: input.servicePrincipalId,
       reconnectedAt: at,
       reconnectInvitationId: input.invitationId,
-      verdict: input.report.verdict,
-      validation: JSON.stringify(input.report),
-      validatedAt: at,
-      updatedAt: at,
-      statusChangedAt: status === previous.status ? previous.statusChangedAt : at,
     };
     const events: DomainEvent[] = [
       { type: 'invitation.completed', data: { invitationId: input.invitationId, tenantId: input.tenantId } },
@@ -155,18 +148,7 @@ export class TenantRegistry {
           previousStatus: previous.status,
         },
       },
-      ...(previous.verdict !== input.report.verdict
-        ? [
-            {
-              type: 'tenant.validation_changed' as const,
-              data: {
-                tenantId: input.tenantId,
-                verdict: input.report.verdict,
-                ...(previous.verdict ? { previousVerdict: previous.verdict } : {}),
-              },
-            },
-          ]
-        : []),
+      ...verdictChanged(input.tenantId, previous.verdict, input.report),
     ];
     const transaction = this.table
       .transaction(input.tenantId)
@@ -188,36 +170,14 @@ export class TenantRegistry {
   async recordValidation(tenantId: string, report: ValidationReport, now = new Date()): Promise<TenantView> {
     const stored = await this.get(tenantId);
     if (!stored) throw new TenantNotFound(tenantId);
-    const previous = stored.entity.verdict;
-    const at = now.toISOString();
-    const status = statusForVerdict(report.verdict);
-    const record: TenantRecord = {
-      ...stored.entity,
-      verdict: report.verdict,
-      validation: JSON.stringify(report),
-      validatedAt: at,
-      updatedAt: at,
-      status,
-      statusChangedAt: status === stored.entity.status ? stored.entity.statusChangedAt : at,
-    };
+    const record = withValidation(stored.entity, report, now.toISOString());
     const transaction = this.table
       .transaction(tenantId)
       .update({ ...record, rowKey: tenantRows.tenant }, stored.etag);
-    const changed = previous !== report.verdict;
-    if (changed) {
-      this.outbox.stage(
-        transaction,
-        [
-          {
-            type: 'tenant.validation_changed',
-            data: { tenantId, verdict: report.verdict, ...(previous ? { previousVerdict: previous } : {}) },
-          },
-        ],
-        now,
-      );
-    }
+    const events = verdictChanged(tenantId, stored.entity.verdict, report);
+    this.outbox.stage(transaction, events, now);
     await transaction.commit();
-    if (changed) await this.outbox.kick(tenantId);
+    if (events.length > 0) await this.outbox.kick(tenantId);
     return toTenantView(tenantId, record);
   }
 
@@ -313,4 +273,33 @@ export class TenantRegistry {
     await transaction.commit();
     await this.outbox.kick(tenantId);
   }
+}
+
+/** The tenant with a new validation: its verdict, the report, and the status the verdict leads to. */
+function withValidation(record: TenantRecord, report: ValidationReport, at: string): TenantRecord {
+  const status = statusForVerdict(report.verdict);
+  return {
+    ...record,
+    verdict: report.verdict,
+    validation: JSON.stringify(report),
+    validatedAt: at,
+    updatedAt: at,
+    status,
+    statusChangedAt: status === record.status ? record.statusChangedAt : at,
+  };
+}
+
+/** tenant.validation_changed when the verdict is not the one before; nothing otherwise. */
+function verdictChanged(
+  tenantId: string,
+  previous: Verdict | undefined,
+  report: ValidationReport,
+): DomainEvent[] {
+  if (previous === report.verdict) return [];
+  return [
+    {
+      type: 'tenant.validation_changed',
+      data: { tenantId, verdict: report.verdict, ...(previous ? { previousVerdict: previous } : {}) },
+    },
+  ];
 }
