@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { graphAppId, graphAppRoles } from './graph/graph-permissions.js';
 import { TenantState } from './tenant/tenant-state.js';
 
@@ -13,6 +13,24 @@ export interface SimPasswordCredential {
   usableFrom: Date;
 }
 
+/** A certificate on an app (`keyCredentials`): Entra keeps the public certificate only. */
+export interface SimKeyCredential {
+  keyId: string;
+  displayName: string;
+  type: 'AsymmetricX509Cert';
+  usage: 'Verify';
+  /** The certificate, DER. */
+  der: Buffer;
+  /** SHA-1 thumbprint, upper-case hex, as Entra sets `customKeyIdentifier`. */
+  customKeyIdentifier: string;
+  /** SHA-256 thumbprint, base64url: what `x5t#S256` names. */
+  thumbprintSha256: string;
+  startDateTime: Date;
+  endDateTime: Date;
+  /** A new certificate works only after it has propagated (AADSTS700027 before). */
+  usableFrom: Date;
+}
+
 export interface SimApplication {
   /** The application object's id in its home tenant. */
   id: string;
@@ -21,6 +39,7 @@ export interface SimApplication {
   displayName: string;
   signInAudience: 'AzureADMyOrg' | 'AzureADMultipleOrgs';
   passwordCredentials: SimPasswordCredential[];
+  keyCredentials: SimKeyCredential[];
   redirectUris: string[];
   requiredResourceAccess: {
     resourceAppId: string;
@@ -64,6 +83,7 @@ export class Directory {
       id: graphCommandLineTools.appId,
       signInAudience: 'AzureADMultipleOrgs',
       passwordCredentials: [],
+      keyCredentials: [],
       redirectUris: [],
       requiredResourceAccess: [],
       ownerIds: [],
@@ -118,6 +138,7 @@ export class Directory {
       displayName: input.displayName,
       signInAudience: input.signInAudience ?? 'AzureADMyOrg',
       passwordCredentials: [],
+      keyCredentials: [],
       redirectUris: input.redirectUris ?? [],
       requiredResourceAccess: input.requiredResourceAccess ?? [],
       ownerIds: [],
@@ -159,6 +180,31 @@ export class Directory {
     };
     app.passwordCredentials.push(credential);
     return credential;
+  }
+
+  /**
+   * A key credential from a certificate (DER), its dates and thumbprints taken from the certificate, as Entra does;
+   * `keyId` kept when given (an existing entry sent back in a PATCH).
+   */
+  keyCredential(
+    app: SimApplication,
+    input: { der: Buffer; displayName?: string; keyId?: string },
+  ): SimKeyCredential {
+    const certificate = new X509Certificate(input.der);
+    const existing = app.keyCredentials.find((credential) => credential.keyId === input.keyId);
+    const propagation = this.tenants.get(app.homeTenantId)?.policies.secretPropagationMs ?? 0;
+    return {
+      keyId: input.keyId ?? randomUUID(),
+      displayName: input.displayName ?? certificate.subject.replace(/^CN=/, ''),
+      type: 'AsymmetricX509Cert',
+      usage: 'Verify',
+      der: input.der,
+      customKeyIdentifier: createHash('sha1').update(input.der).digest('hex').toUpperCase(),
+      thumbprintSha256: createHash('sha256').update(input.der).digest('base64url'),
+      startDateTime: new Date(certificate.validFrom),
+      endDateTime: new Date(certificate.validTo),
+      usableFrom: existing?.usableFrom ?? new Date(Date.now() + propagation),
+    };
   }
 
   /** Admin consent to application permissions: grants Graph app roles to the app's service principal in a tenant. */

@@ -15,6 +15,7 @@ import { GraphApi } from './graph/graph-api.js';
 import { graphError } from './graph/graph-error.js';
 import { publicGraphResource } from './graph/graph-permissions.js';
 import { json, route, type SimRequest, type SimResponse, type SimRoute } from './http-kit.js';
+import { certificatesApi } from './keyvault/certificates-api.js';
 import { secretsApi } from './keyvault/secrets-api.js';
 import { SimVault } from './keyvault/vault.js';
 import { TokenIssuer } from './token-issuer.js';
@@ -91,7 +92,10 @@ export class Simulator {
           )
         : dispatch(routes, request),
     );
-    routes = secretsApi(vault, listener.url, this.authorityHost, this.issuer);
+    routes = [
+      ...secretsApi(vault, listener.url, this.authorityHost, this.issuer),
+      ...certificatesApi(vault, listener.url, this.authorityHost, this.issuer),
+    ];
     this.listeners.push(listener);
     this.vaults.set(vault.name, { vault, url: listener.url });
     return vault;

@@ -6,6 +6,7 @@ import type { SimUser } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
 import type { TokenIssuer } from '../token-issuer.js';
 import { type AuthorizationCodes, verifierMatches } from './authorization-codes.js';
+import { verifyCertificateJwt } from './certificate-jwt.js';
 import type { DeviceCodes } from './device-codes.js';
 import { entraError } from './entra-error.js';
 import { graphScopes, oidcScopes } from './scopes.js';
@@ -22,24 +23,92 @@ interface TokenDeps {
   graphResources: readonly string[];
 }
 
-/** client_secret_post or client_secret_basic. */
-function clientCredentials(request: SimRequest, form: URLSearchParams): { clientId: string; secret: string } {
+/** How a confidential client proves itself: a secret, or a client assertion signed with its certificate's key. */
+export type ClientProof =
+  | { secret: string; assertion?: undefined }
+  | { assertion: string; audiences: string[]; secret?: undefined };
+
+const jwtBearer = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** client_secret_post, client_secret_basic, or private_key_jwt (`client_assertion`). */
+function clientCredentials(
+  request: SimRequest,
+  form: URLSearchParams,
+  audiences: string[],
+): { clientId: string; proof: ClientProof } {
   const basic = /^Basic\s+(.+)$/i.exec(request.headers.authorization ?? '');
   if (basic) {
     const [id = '', secret = ''] = Buffer.from(basic[1] as string, 'base64')
       .toString('utf8')
       .split(':');
-    return { clientId: decodeURIComponent(id), secret: decodeURIComponent(secret) };
+    return { clientId: decodeURIComponent(id), proof: { secret: decodeURIComponent(secret) } };
   }
-  return { clientId: form.get('client_id') ?? '', secret: form.get('client_secret') ?? '' };
+  const assertion = form.get('client_assertion');
+  if (assertion && form.get('client_assertion_type') === jwtBearer)
+    return { clientId: form.get('client_id') ?? '', proof: { assertion, audiences } };
+  return { clientId: form.get('client_id') ?? '', proof: { secret: form.get('client_secret') ?? '' } };
 }
 
-/** Checks the app exists in the tenant and the secret is one of its current ones; an Entra error otherwise. */
+const hasProof = (proof: ClientProof) => Boolean(proof.assertion ?? proof.secret);
+
+/**
+ * A client assertion: signed by one of the app's registered certificates (found by `x5t#S256` or `x5t`), `aud`
+ * the token endpoint, `iss` and `sub` the client id, within its time.
+ * https://learn.microsoft.com/entra/identity-platform/certificate-credentials
+ */
+function authenticateAssertion(
+  app: SimApplication,
+  proof: { assertion: string; audiences: string[] },
+): SimApplication | SimResponse {
+  const verified = verifyCertificateJwt(proof.assertion, app.keyCredentials);
+  const now = Math.floor(Date.now() / 1000);
+  if (verified === 'malformed')
+    return entraError(400, 'invalid_request', 50027, 'JWT token is invalid or malformed.');
+  if (verified === 'bad_signature')
+    return entraError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.');
+  // A certificate just added is refused the same way for a while, as Entra's replicas learn of it.
+  if (verified === 'unknown_key' || verified.credential.usableFrom.getTime() > Date.now()) {
+    return entraError(
+      401,
+      'invalid_client',
+      700027,
+      'The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found.]',
+    );
+  }
+  const { payload, credential } = verified;
+  if (payload.iss !== app.appId || payload.sub !== app.appId)
+    return entraError(
+      401,
+      'invalid_client',
+      700021,
+      "Client assertion application identifier doesn't match 'client_id' parameter.",
+    );
+  if (!proof.audiences.includes(String(payload.aud)))
+    return entraError(
+      401,
+      'invalid_client',
+      700023,
+      'Client assertion audience claim does not match Realm issuer.',
+    );
+  const { exp, nbf } = payload;
+  if (typeof exp !== 'number' || exp <= now || (typeof nbf === 'number' && nbf > now + 300))
+    return entraError(401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.');
+  if (credential.endDateTime.getTime() <= Date.now())
+    return entraError(
+      401,
+      'invalid_client',
+      700027,
+      `The certificate used to sign the client assertion for app '${app.appId}' has expired.`,
+    );
+  return app;
+}
+
+/** Checks the app exists in the tenant and the secret or assertion is one of its current ones; an Entra error otherwise. */
 function authenticateClient(
   directory: Directory,
   tenant: TenantState,
   clientId: string,
-  secret: string,
+  proof: ClientProof,
 ): SimApplication | SimResponse {
   const app = directory.applications.get(clientId);
   if (!app || !tenant.servicePrincipalByAppId(app.appId)) {
@@ -50,8 +119,9 @@ function authenticateClient(
       `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
     );
   }
+  if (proof.assertion) return authenticateAssertion(app, proof);
   const matching = app.passwordCredentials.find((credential) =>
-    constantTimeEqual(credential.secretText, secret),
+    constantTimeEqual(credential.secretText, proof.secret ?? ''),
   );
   if (!matching || matching.usableFrom.getTime() > Date.now()) {
     return entraError(
@@ -144,7 +214,7 @@ async function redeemDeviceCode(
   deps: TokenDeps,
   form: URLSearchParams,
   clientId: string,
-  secret: string,
+  proof: ClientProof,
   anyTenant: boolean,
   reference: string,
 ): Promise<SimResponse> {
@@ -176,14 +246,14 @@ async function redeemDeviceCode(
   if (!app || !tenant || !user)
     return entraError(400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
   if (!app.publicClient) {
-    if (!secret)
+    if (!hasProof(proof))
       return entraError(
         401,
         'invalid_client',
         7000218,
         "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
       );
-    const authenticated = authenticateClient(directory, tenant, clientId, secret);
+    const authenticated = authenticateClient(directory, tenant, clientId, proof);
     if ('status' in authenticated) return authenticated;
   }
   grant.state = 'redeemed';
@@ -204,7 +274,12 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
     const reference = request.params.tenant ?? '';
     const anyTenant = ['organizations', 'common'].includes(reference.toLowerCase());
     const grantType = form.get('grant_type');
-    const { clientId, secret } = clientCredentials(request, form);
+    const resolved = directory.resolveTenant(reference);
+    const audiences = [reference, resolved?.id ?? reference].flatMap((segment) => [
+      `${deps.authorityHost}/${segment}/oauth2/v2.0/token`,
+      `${deps.authorityHost}/${segment}/v2.0`,
+    ]);
+    const { clientId, proof } = clientCredentials(request, form, audiences);
 
     if (grantType === 'authorization_code') {
       const grant = codes.find(form.get('code') ?? '');
@@ -225,7 +300,7 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
           'Provided Authorization Code is intended to use against other tenant, thus rejected.',
         );
       }
-      const app = authenticateClient(directory, tenant, clientId, secret);
+      const app = authenticateClient(directory, tenant, clientId, proof);
       if ('status' in app) return app;
       if (grant.redeemed) {
         return entraError(
@@ -267,7 +342,7 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
     }
 
     if (deviceCodeGrants.has(grantType ?? ''))
-      return redeemDeviceCode(deps, form, clientId, secret, anyTenant, reference);
+      return redeemDeviceCode(deps, form, clientId, proof, anyTenant, reference);
 
     const tenant = directory.resolveTenant(reference);
     if (!tenant)
@@ -285,7 +360,7 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
         `The app requested an unsupported grant type '${grantType}'.`,
       );
     }
-    const app = authenticateClient(directory, tenant, clientId, secret);
+    const app = authenticateClient(directory, tenant, clientId, proof);
     if ('status' in app) return app;
     const principal = tenant.servicePrincipalByAppId(app.appId);
     const scope = form.get('scope') ?? '';

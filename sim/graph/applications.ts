@@ -1,5 +1,6 @@
-import type { SimApplication } from '../directory.js';
-import { json } from '../http-kit.js';
+import type { SimApplication, SimKeyCredential } from '../directory.js';
+import { verifyCertificateJwt } from '../entra/certificate-jwt.js';
+import { json, type SimResponse } from '../http-kit.js';
 import type { Caller } from './caller.js';
 import { badRequest, forbidden, graphError, notFound } from './graph-error.js';
 import { readApplicationObjects, roles } from './graph-permissions.js';
@@ -14,7 +15,21 @@ const manageApps = {
 };
 const maxLifetimeMs = 2 * 365.25 * 24 * 3600 * 1000;
 
-export function renderApplication(app: SimApplication) {
+/** The certificate itself (`key`) is returned only on `$select=keyCredentials` of one app (keyCredential docs). */
+function renderKeyCredential(credential: SimKeyCredential, withKey: boolean) {
+  return {
+    keyId: credential.keyId,
+    displayName: credential.displayName,
+    type: credential.type,
+    usage: credential.usage,
+    customKeyIdentifier: credential.customKeyIdentifier,
+    startDateTime: credential.startDateTime.toISOString(),
+    endDateTime: credential.endDateTime.toISOString(),
+    key: withKey ? credential.der.toString('base64') : null,
+  };
+}
+
+export function renderApplication(app: SimApplication, options: { withKeys?: boolean } = {}) {
   return {
     id: app.id,
     appId: app.appId,
@@ -35,6 +50,9 @@ export function renderApplication(app: SimApplication) {
         endDateTime: endDateTime.toISOString(),
         secretText: null,
       }),
+    ),
+    keyCredentials: app.keyCredentials.map((credential) =>
+      renderKeyCredential(credential, options.withKeys ?? false),
     ),
   };
 }
@@ -69,6 +87,52 @@ interface NewApplication {
   requiredResourceAccess?: SimApplication['requiredResourceAccess'];
   web?: { redirectUris?: string[] };
   groupMembershipClaims?: SimApplication['groupMembershipClaims'];
+  keyCredentials?: KeyCredentialInput[];
+}
+
+interface KeyCredentialInput {
+  keyId?: string;
+  displayName?: string;
+  type?: string;
+  usage?: string;
+  key?: string | null;
+}
+
+/**
+ * Key credentials as sent (a PATCH replaces the whole collection, so existing ones must be sent back with their
+ * `key`); a message for the first one Entra would refuse.
+ */
+function keyCredentialsFrom(
+  context: GraphContext,
+  app: SimApplication,
+  inputs: KeyCredentialInput[],
+): SimKeyCredential[] | SimResponse {
+  const made: SimKeyCredential[] = [];
+  for (const input of inputs) {
+    if (input.type !== 'AsymmetricX509Cert' || input.usage !== 'Verify')
+      return badRequest('Key credential type AsymmetricX509Cert requires usage Verify.');
+    if (!input.key) return badRequest('Key credential key is required.');
+    let credential: SimKeyCredential;
+    try {
+      credential = context.directory.keyCredential(app, {
+        der: Buffer.from(input.key, 'base64'),
+        displayName: input.displayName,
+        keyId: input.keyId,
+      });
+    } catch {
+      return badRequest('Key credential key is not a valid certificate.');
+    }
+    const policyDays = context.tenant.policies.maxCertificateLifetimeDays;
+    const isNew = !app.keyCredentials.some((existing) => existing.keyId === credential.keyId);
+    const lifetime = credential.endDateTime.getTime() - credential.startDateTime.getTime();
+    if (isNew && policyDays !== undefined && lifetime > policyDays * 24 * 3600 * 1000) {
+      // The asymmetricKeyLifetime restriction; its refusal is assumed to read as the password one does.
+      const message = `Credential lifetime exceeds the max value allowed as per assigned policy '${context.tenant.id}'.`;
+      return graphError(400, 'CredentialInvalidLifetimeAsPerAppPolicy', message);
+    }
+    made.push(credential);
+  }
+  return made;
 }
 
 /** An update of the properties the simulator keeps (others are accepted and ignored). */
@@ -89,6 +153,30 @@ const findByUniqueName = ({ request, tenant, directory }: GraphContext) => {
     (candidate) => candidate.homeTenantId === tenant.id && candidate.uniqueName === name,
   );
 };
+
+const proofAudience = '00000002-0000-0000-c000-000000000000';
+
+/**
+ * addKey and removeKey need a proof of possession: a JWT signed by one of the app's current certificates, `aud`
+ * `00000002-0000-0000-c000-000000000000`, `iss` the app's object id, valid now and for at most 10 minutes
+ * (https://learn.microsoft.com/graph/application-rollkey-prooftoken). An app without a valid certificate cannot
+ * use them. The error's wording is not documented.
+ */
+function proofRefusal(app: SimApplication, proof: string | undefined) {
+  const now = Math.floor(Date.now() / 1000);
+  const current = app.keyCredentials.filter((credential) => credential.endDateTime.getTime() > Date.now());
+  if (current.length === 0)
+    return badRequest('The application has no valid certificate to prove possession of: update it instead.');
+  const verified = verifyCertificateJwt(proof ?? '', current);
+  if (typeof verified === 'string')
+    return badRequest(`Proof of possession is not valid (${verified.replace('_', ' ')}).`);
+  const { aud, iss, nbf, exp } = verified.payload;
+  if (aud !== proofAudience || iss !== app.id)
+    return badRequest('Proof of possession has the wrong audience or issuer.');
+  if (typeof nbf !== 'number' || typeof exp !== 'number' || nbf > now + 60 || exp <= now || exp - nbf > 600)
+    return badRequest('Proof of possession is expired or valid for longer than 10 minutes.');
+  return undefined;
+}
 
 export function applicationRoutes(): GraphRoute[] {
   return [
@@ -154,12 +242,50 @@ export function applicationRoutes(): GraphRoute[] {
       const value = [...directory.applications.values()]
         .filter((app) => app.homeTenantId === tenant.id && (!filter?.appId || app.appId === filter.appId))
         .filter((app) => mayRead(caller, app))
-        .map(renderApplication);
+        .map((app) => renderApplication(app));
       return json(200, { value });
     }),
     graphRoute('GET', '/applications/:id', readApplicationObjects, (context) => {
       const app = target(context);
-      return 'status' in app ? app : json(200, renderApplication(app));
+      if ('status' in app) return app;
+      const select = context.request.url.searchParams.get('$select') ?? '';
+      return json(200, renderApplication(app, { withKeys: /(^|,)keyCredentials(,|$)/.test(select) }));
+    }),
+    graphRoute('PATCH', '/applications/:id', manageApps, (context) => {
+      const app = target(context);
+      if ('status' in app) return app;
+      const body = readBody<NewApplication>(context.request);
+      if (!body) return badRequest('The request body is not valid JSON.');
+      if (body.keyCredentials) {
+        const keys = keyCredentialsFrom(context, app, body.keyCredentials);
+        if (!Array.isArray(keys)) return keys;
+        app.keyCredentials = keys;
+      }
+      applyChanges(app, body);
+      return { status: 204 };
+    }),
+    graphRoute('POST', '/applications/:id/addKey', manageApps, (context) => {
+      const app = target(context);
+      if ('status' in app) return app;
+      const body = readBody<{ keyCredential?: KeyCredentialInput; proof?: string }>(context.request) ?? {};
+      const refused = proofRefusal(app, body.proof);
+      if (refused) return refused;
+      const keys = keyCredentialsFrom(context, app, body.keyCredential ? [body.keyCredential] : []);
+      if (!Array.isArray(keys)) return keys;
+      if (!keys[0]) return badRequest("Property 'keyCredential' is required.");
+      app.keyCredentials.push(keys[0]);
+      return json(200, renderKeyCredential(keys[0], false));
+    }),
+    graphRoute('POST', '/applications/:id/removeKey', manageApps, (context) => {
+      const app = target(context);
+      if ('status' in app) return app;
+      const body = readBody<{ keyId?: string; proof?: string }>(context.request) ?? {};
+      const refused = proofRefusal(app, body.proof);
+      if (refused) return refused;
+      const index = app.keyCredentials.findIndex((credential) => credential.keyId === body.keyId);
+      if (index < 0) return notFound(body.keyId ?? '');
+      app.keyCredentials.splice(index, 1);
+      return { status: 204 };
     }),
     graphRoute('DELETE', '/applications/:id', manageApps, (context) => {
       const app = target(context);
@@ -179,6 +305,11 @@ export function applicationRoutes(): GraphRoute[] {
       const end = requested ? new Date(requested) : new Date(Date.now() + maxLifetimeMs);
       if (Number.isNaN(end.getTime()) || end.getTime() <= Date.now())
         return badRequest('Invalid value specified for property endDateTime.');
+      if (context.tenant.policies.passwordsForbidden) {
+        // The message is what Entra is reported to answer; the code is not documented.
+        const message = `Credential type not allowed as per assigned policy '${context.tenant.id}'.`;
+        return graphError(400, 'CredentialTypeNotAllowedAsPerAppPolicy', message);
+      }
       const policyDays = context.tenant.policies.maxSecretLifetimeDays;
       if (policyDays !== undefined && end.getTime() - Date.now() > policyDays * 24 * 3600 * 1000) {
         const message = `Credential lifetime exceeds the max value allowed as per assigned policy '${context.tenant.id}'.`;

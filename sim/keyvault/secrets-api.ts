@@ -1,23 +1,7 @@
-import {
-  bearerToken,
-  json,
-  readJson,
-  route,
-  type SimRequest,
-  type SimResponse,
-  type SimRoute,
-} from '../http-kit.js';
+import { json, readJson, route, type SimRequest, type SimResponse, type SimRoute } from '../http-kit.js';
 import type { TokenIssuer } from '../token-issuer.js';
 import type { SecretVersion, SimVault, VaultSecret } from './vault.js';
-
-/** The resource Key Vault tokens are issued for, whatever the vault's host. */
-export const keyVaultResource = 'https://vault.azure.net';
-const purgeAfterDays = 90;
-
-const vaultError = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
-  json(status, { error: { code, message } }, headers);
-
-const seconds = () => Math.floor(Date.now() / 1000);
+import { purgeAfterDays, seconds, vaultAccess, vaultError } from './vault-access.js';
 
 interface SecretSetBody {
   value?: unknown;
@@ -86,35 +70,9 @@ export function secretsApi(
     return json(200, { value: version.value, ...properties(name, version) });
   };
 
-  /** Runs `handler` when the caller holds a valid Key Vault token of an allowed app; answers the challenge otherwise. */
-  const authorized =
-    (handler: (request: SimRequest, name: string) => SimResponse) =>
-    async (request: SimRequest): Promise<SimResponse> => {
-      const challenge = {
-        'www-authenticate': `Bearer authorization="${authorityHost}/${vault.tenantId}", resource="${keyVaultResource}"`,
-      };
-      const token = bearerToken(request);
-      if (!token)
-        return vaultError(
-          401,
-          'Unauthorized',
-          'AKV10000: Request is missing a Bearer or PoP token.',
-          challenge,
-        );
-      const claims = await issuer.verify(token, keyVaultResource);
-      if (!claims)
-        return vaultError(401, 'Unauthorized', 'AKV10022: Invalid audience or expired token.', challenge);
-      if (claims.tid !== vault.tenantId || !vault.allowedAppIds.has(String(claims.appid))) {
-        return json(403, {
-          error: {
-            code: 'Forbidden',
-            message: `The user, group or application 'appid=${claims.appid}' does not have secrets permission on key vault '${vault.name}'.`,
-            innererror: { code: 'AccessDenied' },
-          },
-        });
-      }
-      return handler(request, request.params.name ?? '');
-    };
+  const access = vaultAccess(vault, authorityHost, issuer);
+  const authorized = (handler: (request: SimRequest, name: string) => SimResponse) =>
+    access('secrets', handler);
 
   const setSecret = (request: SimRequest, name: string): SimResponse => {
     if (!/^[0-9a-zA-Z-]{1,127}$/.test(name)) {

@@ -56,9 +56,14 @@ export class TenantState {
   readonly delegatedConsents = new Map<string, Set<string>>();
   readonly servicePrincipals = new Map<string, SimServicePrincipal>();
 
-  /** Tenant behaviour a test can change: app management policy, and how long a new secret takes to work. */
+  /**
+   * Tenant behaviour a test can change: app management policy (a secret's or certificate's longest lifetime, or no
+   * new passwords at all), and how long a new secret or certificate takes to work.
+   */
   readonly policies = {
     maxSecretLifetimeDays: undefined as number | undefined,
+    passwordsForbidden: false,
+    maxCertificateLifetimeDays: undefined as number | undefined,
     secretPropagationMs: 0,
   };
 

@@ -1,4 +1,7 @@
+import { constants, createHash, verify, X509Certificate } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
+import { CertificateClient } from '@azure/keyvault-certificates';
+import { CryptographyClient } from '@azure/keyvault-keys';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type OperatorSample, seedOperator } from '../../sim/sample-world.js';
@@ -126,5 +129,67 @@ describe('simulated Key Vault through the real SecretClient and ClientSecretCred
   it('surfaces a wrong client secret as the Entra error AADSTS7000215', async () => {
     const client = clientFor(operator.tenantId, operator.connectorIdentity.clientId, 'wrong-secret');
     await expect(client.getSecret('anything')).rejects.toThrow(/AADSTS7000215/);
+  });
+});
+
+describe('simulated Key Vault certificates and keys through the real CertificateClient and CryptographyClient', () => {
+  const identity = () =>
+    credential(
+      operator.tenantId,
+      operator.connectorIdentity.clientId,
+      operator.connectorIdentity.clientSecret,
+    );
+  const certificates = () =>
+    new CertificateClient(operator.keyVaultUrl, identity(), { disableChallengeResourceVerification: true });
+  const policy = {
+    issuerName: 'Self',
+    subject: 'CN=sim test',
+    keyType: 'RSA' as const,
+    keySize: 2048,
+    exportable: false,
+    validityInMonths: 6,
+  };
+
+  it('makes a self-signed certificate whose non-exportable key signs digests the certificate verifies', async () => {
+    const poller = await certificates().beginCreateCertificate('cert-a', policy, { intervalInMs: 20 });
+    const made = await poller.pollUntilDone();
+    expect(made.policy?.exportable).toBe(false);
+    const x509 = new X509Certificate(Buffer.from(made.cer ?? new Uint8Array()));
+    expect(x509.subject).toBe('CN=sim test');
+    expect(made.properties.expiresOn?.getTime()).toBe(new Date(x509.validTo).getTime());
+
+    const digest = createHash('sha256').update('signed in Key Vault').digest();
+    const signer = new CryptographyClient(made.keyId ?? '', identity(), {
+      disableChallengeResourceVerification: true,
+    });
+    for (const algorithm of ['PS256', 'RS256'] as const) {
+      const { result } = await signer.sign(algorithm, digest);
+      const valid = verify(
+        'sha256',
+        Buffer.from('signed in Key Vault'),
+        algorithm === 'PS256'
+          ? { key: x509.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+          : x509.publicKey,
+        Buffer.from(result),
+      );
+      expect(valid, algorithm).toBe(true);
+    }
+  });
+
+  it('answers a creation as pending for a while, refusing a second one meanwhile, and a deleted name until it is recovered', async () => {
+    const client = certificates();
+    const first = await client.beginCreateCertificate('cert-b', policy, { intervalInMs: 20 });
+    const second = await client
+      .beginCreateCertificate('cert-b', policy, { intervalInMs: 20 })
+      .catch((error: { statusCode?: number }) => error);
+    expect((second as { statusCode?: number }).statusCode).toBe(409);
+    await first.pollUntilDone();
+    await (await client.beginDeleteCertificate('cert-b', { intervalInMs: 20 })).pollUntilDone();
+    const reused = await client
+      .beginCreateCertificate('cert-b', policy)
+      .catch((error: { statusCode?: number; message?: string }) => error);
+    expect((reused as { statusCode?: number }).statusCode).toBe(409);
+    await (await client.beginRecoverDeletedCertificate('cert-b', { intervalInMs: 20 })).pollUntilDone();
+    expect((await client.getCertificate('cert-b')).properties.enabled).toBe(true);
   });
 });
