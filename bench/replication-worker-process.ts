@@ -125,11 +125,11 @@ process.once(
 
     if (scenario === 'fetch-only') {
       const token = (
-        await tokens.token(
-          services.tenantId,
-          (await secrets.get(services.tenantId, 'dr-1'))?.clientId ?? '',
-          (await secrets.get(services.tenantId, 'dr-1'))?.secret ?? '',
-        )
+        await tokens.token({
+          tenantId: services.tenantId,
+          clientId: (await secrets.get(services.tenantId, 'dr-1'))?.clientId ?? '',
+          secret: (await secrets.get(services.tenantId, 'dr-1'))?.secret ?? '',
+        })
       ).accessToken;
       const graph = new GraphClient({ endpoint: services.graphEndpoint });
       let pages = 0;

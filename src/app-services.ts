@@ -14,6 +14,7 @@ import { type DispatchMessage, Outbox } from './lib/events/outbox.js';
 import { GraphClient } from './lib/graph/graph-client.js';
 import { Housekeeping } from './lib/housekeeping/housekeeping.js';
 import { AppTokenProvider } from './lib/identity/app-token-provider.js';
+import { KeyVaultAssertions } from './lib/identity/key-vault-assertions.js';
 import {
   type InvitationRecord,
   InvitationService,
@@ -33,6 +34,7 @@ import { ReplicaStore } from './lib/replication/replica-store.js';
 import { ReplicationScheduler } from './lib/replication/replication-scheduler.js';
 import { type ReplicationJob, ReplicationWorker } from './lib/replication/replication-worker.js';
 import { CachedSecrets } from './lib/secrets/cached-secrets.js';
+import { TenantCertificates } from './lib/secrets/tenant-certificates.js';
 import { TenantSecretStore } from './lib/secrets/tenant-secret-store.js';
 import { TenantServices } from './lib/services/tenant-services.js';
 import { SiteRoleCheck } from './lib/sites/site-roles.js';
@@ -89,9 +91,13 @@ export function buildServices(deps: Dependencies): AppServices {
     settings.publicBaseUrl,
     settings.invitationLifetimeDays,
   );
-  const tokens = new AppTokenProvider(settings);
+  const assertions = new KeyVaultAssertions(deps.credential, {
+    disableChallengeResourceVerification: settings.customAuthority,
+  });
+  const tokens = new AppTokenProvider(settings, assertions);
   const graph = new GraphClient({ endpoint: settings.graphEndpoint });
-  const tenantSecrets = new TenantSecretStore(deps.secrets, settings.secretCacheSeconds * 1000);
+  const certificates = new TenantCertificates(deps.certificates);
+  const tenantSecrets = new TenantSecretStore(deps.secrets, settings.secretCacheSeconds * 1000, certificates);
   const registry = new TenantRegistry(tenants, outbox);
   const audit = new AuditLog(storage.table<AuditEntry>(tableNames.audit));
   const replica = new ReplicaStore(
@@ -151,6 +157,8 @@ export function buildServices(deps: Dependencies): AppServices {
     tenants,
     outbox,
     secrets: tenantSecrets,
+    certificates,
+    assertions,
     tokens,
     graph,
     secretCacheMs: settings.secretCacheSeconds * 1000,
@@ -197,6 +205,8 @@ export function buildServices(deps: Dependencies): AppServices {
         graph,
         tokens,
         secrets: tenantSecrets,
+        certificates,
+        assertions,
         progress: tenants,
         publicBaseUrl: settings.publicBaseUrl,
         teamsApis,
@@ -262,6 +272,8 @@ export function buildServices(deps: Dependencies): AppServices {
       publicBaseUrl: settings.publicBaseUrl,
       linkLifetimeDays: settings.invitationLifetimeDays,
       secrets: tenantSecrets,
+      certificates,
+      assertions,
       tokens,
       graph,
     }),

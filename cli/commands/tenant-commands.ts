@@ -83,7 +83,7 @@ export function tenantCommands(program: Command, cli: CliContext): void {
               ['method', tenant.method],
               ['services', tenant.services.map((s) => s.id).join(', ')],
               ...(tenant.credentials ?? []).map((credential) => [
-                `secret of ${credential.serviceId}`,
+                `${credential.kind ?? 'secret'} of ${credential.serviceId}`,
                 describeCredential(credential),
               ]),
             ],
@@ -93,20 +93,21 @@ export function tenantCommands(program: Command, cli: CliContext): void {
 
   program
     .command('credentials')
-    .description("every tenant's service secrets, soonest to end first")
+    .description("every tenant's service secrets and certificates, soonest to end first")
     .action(async () => {
       const { value } = await cli.call<{ value: ListedCredential[] }>('GET', '/credentials');
       cli.print(value, () =>
         value.length === 0
           ? 'No secrets.'
           : textTable(
-              ['EXPIRES', 'DAYS', 'TENANT', 'CUSTOMER', 'SERVICE', 'RENEWAL', 'ROTATION'],
+              ['EXPIRES', 'DAYS', 'TENANT', 'CUSTOMER', 'SERVICE', 'KIND', 'RENEWAL', 'ROTATION'],
               value.map((c) => [
                 c.expiresAt ? day(c.expiresAt) : undefined,
                 c.daysLeft === undefined ? undefined : String(c.daysLeft),
                 c.tenantId,
                 `${c.customer.name} (${c.customer.reference})`,
                 c.serviceId,
+                c.kind,
                 c.unavailable ? `unknown: ${c.unavailable}` : c.renewal,
                 c.rotation
                   ? `${c.rotation.state}${c.rotation.failure ? `: ${c.rotation.failure}` : ''}`

@@ -1,4 +1,5 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { CertificateClient } from '@azure/keyvault-certificates';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { type Settings, type StorageConnection, settings } from './config/settings.js';
 import { Storage } from './storage/storage-clients.js';
@@ -9,6 +10,8 @@ export interface Dependencies {
   credential: TokenCredential;
   storage: Storage;
   secrets: SecretClient;
+  /** The same vault's certificates (tenants that use a certificate instead of a secret). */
+  certificates: CertificateClient;
 }
 
 export function buildDependencies(appSettings: Settings): Dependencies {
@@ -16,13 +19,13 @@ export function buildDependencies(appSettings: Settings): Dependencies {
     authorityHost: appSettings.authorityHost,
     disableInstanceDiscovery: appSettings.customAuthority,
   });
+  const vaultOptions = { disableChallengeResourceVerification: appSettings.customAuthority };
   return {
     settings: appSettings,
     credential,
     storage: new Storage(appSettings.storage, storageCredential(appSettings.storage) ?? credential),
-    secrets: new SecretClient(appSettings.keyVaultUrl, credential, {
-      disableChallengeResourceVerification: appSettings.customAuthority,
-    }),
+    secrets: new SecretClient(appSettings.keyVaultUrl, credential, vaultOptions),
+    certificates: new CertificateClient(appSettings.keyVaultUrl, credential, vaultOptions),
   };
 }
 

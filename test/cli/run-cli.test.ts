@@ -87,9 +87,9 @@ describe('operator CLI', () => {
     );
     const credentials = await cli(['credentials']);
     expect(credentials.out.split('\n')[0]).toMatch(
-      /^EXPIRES\s+DAYS\s+TENANT\s+CUSTOMER\s+SERVICE\s+RENEWAL\s+ROTATION$/,
+      /^EXPIRES\s+DAYS\s+TENANT\s+CUSTOMER\s+SERVICE\s+KIND\s+RENEWAL\s+ROTATION$/,
     );
-    expect(credentials.out).toMatch(new RegExp(`\\s179\\s+${tenantId}\\s.*dr-london\\s+customer`));
+    expect(credentials.out).toMatch(new RegExp(`\\s179\\s+${tenantId}\\s.*dr-london\\s+secret\\s+customer`));
     const reconnect = await cli(['reconnect', tenantId, '--method', 'manual']);
     expect(reconnect.code).toBe(0);
     expect(reconnect.out).toMatch(

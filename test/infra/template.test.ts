@@ -28,6 +28,8 @@ const appSettings = new Map<string, string>(siteConfig.appSettings.map(({ name, 
 /** Built-in Azure roles by id (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles) and the resource each is meant for. */
 const builtInRoles: Record<string, { name: string; scope: string }> = {
   'b86a8fe4-44ce-4948-aee5-eccb2c155cd7': { name: 'Key Vault Secrets Officer', scope: 'vaultId' },
+  'a4417e6f-fecd-4de8-b567-7b0420556985': { name: 'Key Vault Certificates Officer', scope: 'vaultId' },
+  '12338af0-0e69-4776-bea7-57ae8d297424': { name: 'Key Vault Crypto User', scope: 'vaultId' },
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': { name: 'Storage Blob Data Owner', scope: 'storageId' },
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88': { name: 'Storage Queue Data Contributor', scope: 'storageId' },
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': { name: 'Storage Table Data Contributor', scope: 'storageId' },

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { ClientSecretCredential } from '@azure/identity';
+import { CertificateClient } from '@azure/keyvault-certificates';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SampleWorld } from '../../sim/sample-world.js';
 import type { Simulator } from '../../sim/server.js';
 import { GraphClient } from '../../src/lib/graph/graph-client.js';
 import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
+import { KeyVaultAssertions } from '../../src/lib/identity/key-vault-assertions.js';
 import { AppRegistration, registrationName } from '../../src/lib/onboarding/automatic/app-registration.js';
 import { delegatedScopes } from '../../src/lib/onboarding/automatic/provisioning-sign-in.js';
 import type { OpenInvitation } from '../../src/lib/onboarding/invitation-access.js';
 import { OnboardingRefused } from '../../src/lib/onboarding/onboarding-errors.js';
+import { TenantCertificates } from '../../src/lib/secrets/tenant-certificates.js';
 import { TenantSecretStore } from '../../src/lib/secrets/tenant-secret-store.js';
 import { EntityTable } from '../../src/lib/storage/entity-table.js';
 import type { TenantPartitionRow } from '../../src/lib/tenants/tenant-partition.js';
@@ -40,11 +43,16 @@ function registration() {
     world.connectorIdentity.clientSecret,
     { authorityHost: simulator.authorityHost, disableInstanceDiscovery: true },
   );
+  const vaultOptions = { disableChallengeResourceVerification: true };
+  const assertions = new KeyVaultAssertions(credential, vaultOptions);
   return new AppRegistration({
     graph: new GraphClient({ endpoint: simulator.graphEndpoint }),
-    tokens: new AppTokenProvider(settings),
-    secrets: new TenantSecretStore(
-      new SecretClient(world.keyVaultUrl, credential, { disableChallengeResourceVerification: true }),
+    tokens: new AppTokenProvider(settings, assertions),
+    assertions,
+    secrets: new TenantSecretStore(new SecretClient(world.keyVaultUrl, credential, vaultOptions)),
+    certificates: new TenantCertificates(
+      new CertificateClient(world.keyVaultUrl, credential, vaultOptions),
+      50,
     ),
     progress: new EntityTable<TenantPartitionRow>(
       TableClient.fromConnectionString(inject('storageConnectionString'), `reg${randomUUID().slice(0, 8)}`, {
@@ -93,5 +101,47 @@ describe('automatic registration while Entra replicates the new service principa
     expect(done.clientId).toBe(app?.appId);
     const principal = simulator.directory.tenant(tenant.id).servicePrincipalByAppId(app?.appId ?? '');
     expect(app?.ownerIds).toContain(principal?.id);
+  });
+});
+
+describe('automatic registration in a tenant whose policy forbids client secrets', () => {
+  it('gives each service a non-exportable Key Vault certificate on the app, proven with a Key Vault-signed assertion', async () => {
+    const tenant = world.tenants[0] as SampleWorld['tenants'][number];
+    const accessToken = await delegatedToken(simulator, world, tenant.admin.userPrincipalName, [
+      ...delegatedScopes,
+    ]);
+    const admin = { tenantId: tenant.id, userId: '', accessToken };
+    const abilities = { canCreateRegistration: true, canGrantAndAssign: true };
+    const open = {
+      ...invitation(),
+      services: [
+        { id: 'cert-1', name: 'One' },
+        { id: 'cert-2', name: 'Two' },
+      ],
+    };
+    simulator.control.setPolicies(tenant.id, { passwordsForbidden: true });
+    try {
+      const done = await registration().register(open, admin, abilities);
+      const app = simulator.directory.applications.get(done.clientId);
+      expect(app?.passwordCredentials).toHaveLength(0);
+      expect(app?.keyCredentials.map((key) => key.displayName)).toEqual([
+        'Live Platform service cert-1',
+        'Live Platform service cert-2',
+      ]);
+      expect(done.facts.grantedPermissions.length).toBeGreaterThan(0);
+      const vault = simulator.vaults.get('connector')?.vault;
+      for (const serviceId of ['cert-1', 'cert-2']) {
+        const certificate = vault?.certificates.get(`tenantcert-${tenant.id}-${serviceId}`);
+        expect(certificate?.versions).toHaveLength(1);
+        expect(certificate?.versions[0]?.policy.key_props?.exportable).toBe(false);
+        const entry = vault?.secrets.get(`tenant-${tenant.id}-${serviceId}`)?.versions.at(-1);
+        expect(entry?.contentType).toBe('application/vnd.m365-connector.certificate-ref+json');
+        expect(entry?.value).not.toMatch(/PRIVATE KEY/);
+        const registered = app?.keyCredentials.find((key) => key.displayName.endsWith(serviceId));
+        expect(registered?.der.equals(certificate?.versions[0]?.der ?? Buffer.alloc(0))).toBe(true);
+      }
+    } finally {
+      simulator.control.setPolicies(tenant.id, { passwordsForbidden: false });
+    }
   });
 });

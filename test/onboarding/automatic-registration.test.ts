@@ -287,18 +287,39 @@ describe('automatic registration', () => {
     expect(Math.round((expires - Date.now()) / 86_400_000)).toBe(30);
   });
 
-  it('removes the app again, and explains, when the policy refuses every lifetime', async () => {
+  it('gives the service a certificate instead when the policy refuses every secret lifetime the connector uses', async () => {
     const tenantId = tenantWithAdmin(connector, { name: 'Strict Co', alias: 'sue', seed: 6 }).id;
     connector.simulator.control.setPolicies(tenantId, { maxSecretLifetimeDays: 3 });
-    const { id, path } = await invite({ services: [{ id: 'dr-1', name: 'One' }] });
+    const { path } = await invite({ services: [{ id: 'dr-1', name: 'One' }] });
     const { page } = await signInAs(
       new PageSession(connector.publicBaseUrl),
       path,
       'sue@strictco.onmicrosoft.com',
     );
+    expect(page.status).toBe(200);
+    expect(registrations(tenantId)[0]?.passwordCredentials).toEqual([]);
+    expect(registrations(tenantId)[0]?.keyCredentials).toHaveLength(1);
+  });
+
+  it('removes the app and its certificate again, and explains, when the policy refuses secrets and the certificate', async () => {
+    const tenantId = tenantWithAdmin(connector, { name: 'Stricter Co', alias: 'sid', seed: 61 }).id;
+    connector.simulator.control.setPolicies(tenantId, {
+      passwordsForbidden: true,
+      maxCertificateLifetimeDays: 90,
+    });
+    const { id, path } = await invite({ services: [{ id: 'dr-1', name: 'One' }] });
+    const { page } = await signInAs(
+      new PageSession(connector.publicBaseUrl),
+      path,
+      'sid@stricterco.onmicrosoft.com',
+    );
     expect(page.status).toBe(403);
-    expect(page.html).toContain('app management policy refuses client secrets');
+    expect(page.html).toContain('refuses both client secrets and the connector');
     expect(registrations(tenantId)).toHaveLength(0);
+    const certificate = connector.simulator.vaults
+      .get('connector')
+      ?.vault.certificates.get(`tenantcert-${tenantId}-dr-1`);
+    expect(certificate?.deleted).toBeDefined();
     expect((await connector.call('GET', `/invitations/${id}`)).body.status).toBe('pending');
   });
 

@@ -113,7 +113,7 @@ describe('POST /api/tenants/{tenantId}/services', () => {
     ).toEqual(expect.not.arrayContaining([expect.objectContaining({ partitionKey: tenantId })]));
   });
 
-  it('takes the longest lifetime the tenant’s policy allows, and adds nothing when it refuses them all', async () => {
+  it('takes the longest lifetime the tenant’s policy allows, a certificate when it refuses every secret, and adds nothing when it refuses that too', async () => {
     const { tenantId, app } = await selfManagedTenant(connector);
     connector.simulator.directory.tenant(tenantId).policies.maxSecretLifetimeDays = 40;
     const added = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
@@ -121,12 +121,31 @@ describe('POST /api/tenants/{tenantId}/services', () => {
     const days = (Date.parse(added.body.service.secretExpiresAt) - Date.now()) / 86_400_000;
     expect(Math.round(days)).toBe(30);
     connector.simulator.directory.tenant(tenantId).policies.maxSecretLifetimeDays = 1;
-    const refused = await connector.call('POST', `/tenants/${tenantId}/services`, {
+    const certified = await connector.call('POST', `/tenants/${tenantId}/services`, {
       body: { ...paris, id: 'dr-rome', name: 'Rome' },
+    });
+    expect(certified.status).toBe(201);
+    expect(app.passwordCredentials).toHaveLength(2);
+    expect(app.keyCredentials.map((key) => key.displayName)).toEqual([secretName('dr-rome')]);
+    const view = await connector.call('GET', `/tenants/${tenantId}`);
+    expect(view.body.credentials).toEqual(
+      expect.arrayContaining([expect.objectContaining({ serviceId: 'dr-rome', kind: 'certificate' })]),
+    );
+    connector.simulator.directory.tenant(tenantId).policies.maxCertificateLifetimeDays = 30;
+    const refused = await connector.call('POST', `/tenants/${tenantId}/services`, {
+      body: { ...paris, id: 'dr-oslo', name: 'Oslo' },
     });
     expect(refused.status).toBe(409);
     expect(refused.body.type).toContain('service_secret_refused');
-    expect(app.passwordCredentials).toHaveLength(2);
+    expect(app.keyCredentials).toHaveLength(1);
+    expect(
+      connector.simulator.vaults.get('connector')?.vault.certificates.get(`tenantcert-${tenantId}-dr-oslo`)
+        ?.deleted,
+    ).toBeDefined();
+
+    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-rome`);
+    expect(removed.status).toBe(200);
+    expect(app.keyCredentials).toEqual([]);
   });
 
   it('waits while a new secret propagates', async () => {

@@ -33,7 +33,10 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   service_needs_customer: { status: 409, title: 'Only the customer’s admin can renew this secret.' },
   service_conflict: { status: 409, title: 'The service id is taken.' },
   last_service: { status: 409, title: 'The tenant’s last service cannot be removed.' },
-  service_secret_refused: { status: 409, title: 'The tenant’s policy refuses a new client secret.' },
+  service_secret_refused: {
+    status: 409,
+    title: 'The tenant’s policy refuses a new client secret and a certificate.',
+  },
   service_secret_pending: { status: 503, title: 'The new secret does not work yet.' },
   site_not_found: { status: 404, title: 'No such site.' },
   site_conflict: { status: 409, title: 'The site id or its sub-domain is taken.' },

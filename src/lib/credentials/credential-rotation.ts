@@ -1,11 +1,15 @@
 import { ulid } from 'ulid';
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
+import { addCertificateKey, removeCertificateKey } from '../graph/app-keys.js';
 import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
 import type { GraphClient } from '../graph/graph-client.js';
+import { proofIdentity } from '../identity/app-credential.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
-import { CredentialProblem } from '../identity/credential-problem.js';
+import { mayBePropagating } from '../identity/credential-problem.js';
+import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
 import { secretName } from '../onboarding/automatic/app-registration.js';
+import type { TenantCertificates } from '../secrets/tenant-certificates.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { ServiceNotFound } from '../services/service-errors.js';
 import type { Stored } from '../storage/entity-table.js';
@@ -15,7 +19,7 @@ import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
-import { passwordOfSecret } from './password-of-secret.js';
+import { keyIdOfCredential } from './password-of-secret.js';
 import { RotationInProgress } from './rotation-errors.js';
 import { type RotationProgress, rotationRunning } from './rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from './self-managed-app.js';
@@ -26,6 +30,8 @@ export interface CredentialRotationDeps {
   tenants: TenantTable;
   outbox: Outbox;
   secrets: TenantSecretStore;
+  certificates: TenantCertificates;
+  assertions: KeyVaultAssertions;
   tokens: AppTokenProvider;
   graph: GraphClient;
   /** How long an instance may keep a secret it read (SECRET_CACHE_SECONDS): the old password outlives the switch by it. */
@@ -84,9 +90,9 @@ export class CredentialRotation {
       tenantId,
       servicesOf(tenant.entity),
       service.id,
-      credential.secret,
+      proofIdentity(credential),
     );
-    const oldKeyId = shared ? undefined : passwordOfSecret(credential, app, service.id)?.keyId;
+    const oldKeyId = shared ? undefined : keyIdOfCredential(credential, app, service.id);
     const at = now.toISOString();
     const row: RotationProgress = {
       serviceId: service.id,
@@ -117,7 +123,8 @@ export class CredentialRotation {
   ): Promise<boolean> {
     for (const other of services) {
       if (other.id === serviceId) continue;
-      if ((await this.deps.secrets.get(tenantId, other.id))?.secret === secret) return true;
+      const theirs = await this.deps.secrets.get(tenantId, other.id);
+      if (theirs && proofIdentity(theirs) === secret) return true;
     }
     return false;
   }
@@ -188,44 +195,102 @@ export class CredentialRotation {
     }
   }
 
-  /** A new password and its secret staged under `-next`; one an earlier attempt left unstaged is removed first. */
+  /**
+   * A new credential staged under `-next`: a new password, or a new version of the service's Key Vault certificate
+   * added to the app (for a service on a certificate, or when the tenant's policy refuses new secrets). One an
+   * earlier attempt left unstaged is removed first.
+   */
   private async stage(tenantId: string, progress: Progress, now: Date): Promise<Progress> {
     const { serviceId, oldKeyId } = progress.entity;
     const { credential, token, app } = await this.selfManaged(tenantId, serviceId);
     const staged = await this.deps.secrets.get(tenantId, serviceId, 'next');
     const adoptable =
-      staged?.keyId && staged.keyId !== oldKeyId && hasPassword(app, staged.keyId) ? staged : undefined;
+      staged?.keyId && staged.keyId !== oldKeyId && hasCredential(app, staged.keyId) ? staged : undefined;
     if (adoptable) return this.staged(progress, adoptable, now);
     const name = secretName(serviceId);
-    // Only while the password in use is known can a same-named one be told apart as an earlier attempt's.
+    // Only while the credential in use is known can a same-named one be told apart as an earlier attempt's.
     const inUse = oldKeyId ?? credential.keyId;
-    if (inUse)
-      for (const password of app.passwordCredentials)
-        if (password.displayName === name && password.keyId !== inUse && password.keyId !== credential.keyId)
-          await removePassword(this.deps.graph, token.accessToken, app.id, password.keyId);
-    const added = await addPasswordWithinPolicy(this.deps.graph, token.accessToken, app.id, name, now);
-    if (!added)
-      return this.fail(
-        tenantId,
-        progress,
-        'the tenant’s app management policy refuses new client secrets',
-        now,
+    if (inUse) {
+      const leftover = (key: { keyId: string; displayName?: string | null }) =>
+        key.displayName === name && key.keyId !== inUse && key.keyId !== credential.keyId;
+      for (const password of app.passwordCredentials.filter(leftover))
+        await removePassword(this.deps.graph, token.accessToken, app.id, password.keyId);
+      if (credential.certificate)
+        for (const key of (app.keyCredentials ?? []).filter(leftover))
+          await removeCertificateKey(this.deps, token.accessToken, app, key.keyId, credential.certificate);
+    }
+    const next =
+      (credential.certificate
+        ? undefined
+        : await this.newPassword(credential, token.accessToken, app, now)) ??
+      (await this.newCertificate(credential, token.accessToken, app));
+    try {
+      await this.deps.secrets.put(next, 'next');
+    } catch (error) {
+      await this.removeCredential(token.accessToken, app, next.keyId ?? '', credential, next).catch(
+        () => undefined,
       );
-    const next: TenantCredential = {
-      tenantId,
-      serviceId,
+      throw error;
+    }
+    return this.staged(progress, next, now);
+  }
+
+  /** A new password within the tenant's policy; undefined when it refuses new secrets (a certificate instead). */
+  private async newPassword(
+    credential: TenantCredential,
+    token: string,
+    app: OwnApp,
+    now: Date,
+  ): Promise<TenantCredential | undefined> {
+    const name = secretName(credential.serviceId);
+    const added = await addPasswordWithinPolicy(this.deps.graph, token, app.id, name, now);
+    if (!added) return undefined;
+    return {
+      tenantId: credential.tenantId,
+      serviceId: credential.serviceId,
       clientId: credential.clientId,
       secret: added.secretText,
       expiresOn: new Date(added.endDateTime),
       keyId: added.keyId,
     };
-    try {
-      await this.deps.secrets.put(next, 'next');
-    } catch (error) {
-      await removePassword(this.deps.graph, token.accessToken, app.id, added.keyId).catch(() => undefined);
-      throw error;
-    }
-    return this.staged(progress, next, now);
+  }
+
+  /** A new version of the service's Key Vault certificate, put on the app (addKey, proven by the current one). */
+  private async newCertificate(
+    credential: TenantCredential,
+    token: string,
+    app: OwnApp,
+  ): Promise<TenantCredential> {
+    const made = await this.deps.certificates.create(
+      credential.tenantId,
+      credential.serviceId,
+      credential.clientId,
+    );
+    const keyId = await addCertificateKey(this.deps, token, app, {
+      certificate: made.certificate,
+      displayName: secretName(credential.serviceId),
+      proofBy: credential.certificate,
+    });
+    return { ...made, keyId };
+  }
+
+  /**
+   * Removes one of the app's credentials by key id: a password, or a certificate, proven by another current
+   * certificate among `holders` where there is one, else by itself.
+   */
+  private async removeCredential(
+    token: string,
+    app: OwnApp,
+    keyId: string,
+    ...holders: (TenantCredential | undefined)[]
+  ): Promise<void> {
+    if (app.passwordCredentials.some((password) => password.keyId === keyId))
+      return removePassword(this.deps.graph, token, app.id, keyId);
+    if (!(app.keyCredentials ?? []).some((key) => key.keyId === keyId)) return;
+    const withCertificate = holders.filter((holder) => holder?.certificate);
+    const proofBy = (withCertificate.find((holder) => holder?.keyId !== keyId) ?? withCertificate[0])
+      ?.certificate;
+    if (proofBy) await removeCertificateKey(this.deps, token, app, keyId, proofBy);
   }
 
   private staged(progress: Progress, next: TenantCredential, now: Date): Promise<Progress> {
@@ -247,9 +312,9 @@ export class CredentialRotation {
     const next = await this.deps.secrets.get(tenantId, progress.entity.serviceId, 'next');
     if (!next) return { next: await this.save(progress, { state: 'started', updatedAt: now.toISOString() }) };
     try {
-      await this.deps.tokens.token(tenantId, next.clientId, next.secret, { fresh: true });
+      await this.deps.tokens.token(next, { fresh: true });
     } catch (error) {
-      if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
+      if (!mayBePropagating(error)) throw error;
       if (now.getTime() - Date.parse(progress.entity.stagedAt ?? '') < propagationLimitMs)
         return { waitMs: proofRetryMs };
       return { next: await this.fail(tenantId, progress, 'the new secret never started to work', now) };
@@ -261,8 +326,8 @@ export class CredentialRotation {
   private async finish(tenantId: string, progress: Progress, now: Date): Promise<Progress> {
     const { serviceId, oldKeyId, newKeyId } = progress.entity;
     if (oldKeyId && oldKeyId !== newKeyId) {
-      const { token, app } = await this.selfManaged(tenantId, serviceId);
-      await removePassword(this.deps.graph, token.accessToken, app.id, oldKeyId);
+      const { credential, token, app } = await this.selfManaged(tenantId, serviceId);
+      await this.removeCredential(token.accessToken, app, oldKeyId, credential);
     }
     await this.deps.secrets.delete(tenantId, serviceId, 'next');
     return this.end(
@@ -288,8 +353,9 @@ export class CredentialRotation {
   private async fail(tenantId: string, progress: Progress, failure: string, now: Date): Promise<Progress> {
     const { serviceId, newKeyId } = progress.entity;
     if (newKeyId) {
-      const { token, app } = await this.selfManaged(tenantId, serviceId);
-      await removePassword(this.deps.graph, token.accessToken, app.id, newKeyId);
+      const { credential, token, app } = await this.selfManaged(tenantId, serviceId);
+      const staged = await this.deps.secrets.get(tenantId, serviceId, 'next');
+      await this.removeCredential(token.accessToken, app, newKeyId, credential, staged);
     }
     await this.deps.secrets.delete(tenantId, serviceId, 'next');
     return this.end(
@@ -333,5 +399,6 @@ export class CredentialRotation {
   }
 }
 
-const hasPassword = (app: OwnApp, keyId: string) =>
-  app.passwordCredentials.some((password) => password.keyId === keyId);
+const hasCredential = (app: OwnApp, keyId: string) =>
+  app.passwordCredentials.some((password) => password.keyId === keyId) ||
+  (app.keyCredentials ?? []).some((key) => key.keyId === keyId);

@@ -7,10 +7,16 @@ import { type SelfManagedAppDeps, selfManagedApp } from './self-managed-app.js';
 
 export const serviceCredentialSchema = z.object({
   serviceId: z.string(),
+  kind: z
+    .enum(['secret', 'certificate'])
+    .optional()
+    .describe(
+      'secret: a client secret; certificate: a Key Vault certificate whose key never leaves the vault (none: nothing stored)',
+    ),
   expiresAt: z.iso
     .datetime()
     .optional()
-    .describe('When the service’s secret expires (none: no secret stored)'),
+    .describe('When the service’s secret or certificate expires (none: nothing stored)'),
   daysLeft: z.number().int().optional(),
   renewal: z
     .enum(['connector', 'customer'])
@@ -30,7 +36,7 @@ export const serviceCredentialSchema = z.object({
 });
 export type ServiceCredentialView = z.infer<typeof serviceCredentialSchema>;
 
-/** Each service's secret as the tenant's view shows it: its expiry, who renews it, its rotation. */
+/** Each service's credential as the tenant's view shows it: its kind, expiry, who renews it, its rotation. */
 export async function serviceCredentials(
   deps: SelfManagedAppDeps & { rotation: CredentialRotation },
   tenantId: string,
@@ -54,6 +60,7 @@ export async function serviceCredentials(
         serviceId: service.id,
         ...(credential
           ? {
+              kind: credential.certificate ? ('certificate' as const) : ('secret' as const),
               expiresAt: credential.expiresOn.toISOString(),
               daysLeft: Math.floor((credential.expiresOn.getTime() - now.getTime()) / 86_400_000),
             }

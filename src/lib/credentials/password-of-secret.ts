@@ -1,4 +1,5 @@
 import { secretName } from '../onboarding/automatic/app-registration.js';
+import { certificateThumbprint } from '../secrets/tenant-certificates.js';
 import type { TenantCredential } from '../secrets/tenant-secret-store.js';
 import type { OwnApp } from './self-managed-app.js';
 
@@ -18,6 +19,28 @@ export function passwordOfSecret(
   if (recorded) return recorded;
   const named = passwords.filter((password) => password.displayName === secretName(serviceId));
   if (named.length === 1) return named[0];
-  const hinted = passwords.filter((password) => password.hint && credential.secret.startsWith(password.hint));
+  const hinted = passwords.filter(
+    (password) => password.hint && credential.secret?.startsWith(password.hint),
+  );
   return hinted.length === 1 ? hinted[0] : undefined;
+}
+
+export type AppKey = NonNullable<OwnApp['keyCredentials']>[number];
+
+/** The app's certificate a service's certificate is: its recorded `keyId`, else the one of its thumbprint. */
+export function keyOfCertificate(credential: TenantCredential, app: OwnApp): AppKey | undefined {
+  if (!credential.certificate) return undefined;
+  const keys = app.keyCredentials ?? [];
+  const thumbprint = certificateThumbprint(credential.certificate);
+  return (
+    keys.find((key) => credential.keyId && key.keyId === credential.keyId) ??
+    keys.find((key) => key.customKeyIdentifier?.toUpperCase() === thumbprint)
+  );
+}
+
+/** Which of the app's credentials (password or certificate) a service's stored credential is, by its key id. */
+export function keyIdOfCredential(credential: TenantCredential, app: OwnApp, serviceId: string) {
+  return credential.certificate
+    ? keyOfCertificate(credential, app)?.keyId
+    : passwordOfSecret(credential, app, serviceId)?.keyId;
 }

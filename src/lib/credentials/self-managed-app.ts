@@ -16,6 +16,13 @@ export interface OwnApp {
     hint?: string | null;
     endDateTime?: string;
   }[];
+  /** Its certificates; `customKeyIdentifier` is the SHA-1 thumbprint. */
+  keyCredentials?: {
+    keyId: string;
+    displayName?: string | null;
+    customKeyIdentifier?: string | null;
+    endDateTime?: string;
+  }[];
 }
 
 /** A tenant's registration reached with its own token, able to change its own passwords. */
@@ -53,7 +60,7 @@ export async function ownAppView(
   if (!credential) throw new TenantNotReady('its credentials are missing from Key Vault; reconnect it first');
   let token: AppToken;
   try {
-    token = await deps.tokens.token(tenantId, credential.clientId, credential.secret);
+    token = await deps.tokens.token(credential);
   } catch (error) {
     if (!(error instanceof CredentialProblem)) throw error;
     throw new TenantNotReady(credentialProblemText[error.code]);
@@ -62,7 +69,7 @@ export async function ownAppView(
   try {
     const found = await deps.graph.get<{ value: OwnApp[] }>(
       token.accessToken,
-      `/applications?$filter=appId eq '${credential.clientId}'&$select=id,passwordCredentials`,
+      `/applications?$filter=appId eq '${credential.clientId}'&$select=id,passwordCredentials,keyCredentials`,
     );
     app = found.value[0];
   } catch (error) {

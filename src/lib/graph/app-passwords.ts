@@ -10,9 +10,20 @@ export interface AddedPassword {
 }
 
 /**
+ * A tenant's app-management policy that forbids new passwords altogether. Entra is reported to answer "Credential
+ * type not allowed as per assigned policy"; Microsoft documents neither the message nor a code, so either the
+ * message or the code the simulator uses is taken.
+ */
+export const passwordsForbidden = (error: unknown): boolean =>
+  error instanceof GraphError &&
+  error.status === 400 &&
+  (error.graphCode === 'CredentialTypeNotAllowedAsPerAppPolicy' ||
+    /credential type not allowed as per assigned policy/i.test(error.message));
+
+/**
  * `addPassword` with the longest lifetime the tenant's app-management policy allows
  * (`CredentialInvalidLifetimeAsPerAppPolicy` for the longer ones); undefined when the policy refuses even the
- * shortest, so the caller can say what the tenant must allow.
+ * shortest, or any new password, so the caller can use a certificate or say what the tenant must allow.
  * https://learn.microsoft.com/graph/api/application-addpassword
  */
 export async function addPasswordWithinPolicy(
@@ -31,6 +42,7 @@ export async function addPasswordWithinPolicy(
         },
       });
     } catch (error) {
+      if (passwordsForbidden(error)) return undefined;
       if (!(error instanceof GraphError && error.graphCode === 'CredentialInvalidLifetimeAsPerAppPolicy'))
         throw error;
     }

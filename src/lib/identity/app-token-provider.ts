@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ConfidentialClientApplication } from '@azure/msal-node';
+import { type ClientAssertionCallback, ConfidentialClientApplication } from '@azure/msal-node';
 import type { Settings } from '../config/settings.js';
+import type { AppCredential } from './app-credential.js';
 import { appTokenFacts } from './app-token-facts.js';
 import { toCredentialProblem } from './credential-problem.js';
+import type { KeyVaultAssertions } from './key-vault-assertions.js';
 
 export interface AppToken {
   accessToken: string;
@@ -14,28 +16,33 @@ export interface AppToken {
 }
 
 /**
- * App-only Graph tokens for customer tenants' app registrations. One MSAL client per (tenant, client, secret),
- * kept and reused: MSAL's token cache lives in the client instance. Failures become CredentialProblems.
+ * App-only Graph tokens for customer tenants' app registrations. One MSAL client per (tenant, client, secret or
+ * certificate version), kept and reused: MSAL's token cache lives in the client instance. A certificate's client
+ * assertion is signed by Key Vault through MSAL's `clientAssertion` callback (MSAL's `clientCertificate` would
+ * need the private key here). Failures become CredentialProblems.
  */
 export class AppTokenProvider {
   private readonly clients = new Map<string, ConfidentialClientApplication>();
 
   constructor(
     private readonly settings: Pick<Settings, 'authorityHost' | 'graphEndpoint' | 'customAuthority'>,
+    private readonly assertions?: KeyVaultAssertions,
   ) {}
 
   get graphScope(): string {
     return `${this.settings.graphEndpoint}/.default`;
   }
 
-  private client(tenantId: string, clientId: string, secret: string): ConfidentialClientApplication {
-    const key = `${tenantId}|${clientId}|${createHash('sha256').update(secret).digest('hex')}`;
+  private client(credential: AppCredential): ConfidentialClientApplication {
+    const { tenantId, clientId } = credential;
+    const proof = credential.certificate?.keyUrl ?? credential.secret ?? '';
+    const key = `${tenantId}|${clientId}|${createHash('sha256').update(proof).digest('hex')}`;
     let client = this.clients.get(key);
     if (!client) {
       client = new ConfidentialClientApplication({
         auth: {
           clientId,
-          clientSecret: secret,
+          ...this.proof(credential),
           authority: `${this.settings.authorityHost}/${tenantId}`,
           ...(this.settings.customAuthority
             ? { knownAuthorities: [new URL(this.settings.authorityHost).host] }
@@ -47,16 +54,28 @@ export class AppTokenProvider {
     return client;
   }
 
-  /** A Graph token, from cache when one is still good; `fresh` skips the cache (to prove a new secret works). */
-  async token(
-    tenantId: string,
-    clientId: string,
-    secret: string,
-    options: { fresh?: boolean } = {},
-  ): Promise<AppToken> {
+  private proof(
+    credential: AppCredential,
+  ): { clientSecret: string } | { clientAssertion: ClientAssertionCallback } {
+    const { certificate, clientId } = credential;
+    if (!certificate) return { clientSecret: credential.secret };
+    const { assertions } = this;
+    if (!assertions) throw new Error('A certificate credential needs Key Vault to sign its assertions.');
+    return {
+      clientAssertion: ({ tokenEndpoint }) =>
+        assertions.clientAssertion(certificate, clientId, tokenEndpoint ?? this.tokenEndpoint(credential)),
+    };
+  }
+
+  private tokenEndpoint(credential: AppCredential): string {
+    return `${this.settings.authorityHost}/${credential.tenantId}/oauth2/v2.0/token`;
+  }
+
+  /** A Graph token, from cache when one is still good; `fresh` skips the cache (to prove a new credential works). */
+  async token(credential: AppCredential, options: { fresh?: boolean } = {}): Promise<AppToken> {
     let result: Awaited<ReturnType<ConfidentialClientApplication['acquireTokenByClientCredential']>>;
     try {
-      result = await this.client(tenantId, clientId, secret).acquireTokenByClientCredential({
+      result = await this.client(credential).acquireTokenByClientCredential({
         scopes: [this.graphScope],
         skipCache: options.fresh ?? false,
       });

@@ -4,6 +4,7 @@ import { entraUnavailable, IdentityUnavailable } from './identity-unavailable.js
 /** Why credentials do not work, in terms of what the tenant admin must fix. */
 export type CredentialProblemCode =
   | 'invalid_secret'
+  | 'invalid_certificate'
   | 'secret_expired'
   | 'app_not_found'
   | 'tenant_not_found'
@@ -15,6 +16,8 @@ export type CredentialProblemCode =
 export const credentialProblemText: Record<CredentialProblemCode, string> = {
   invalid_secret:
     "The client secret is not right. Copy the secret's Value (not its Secret ID) from the app's Certificates & secrets page; a new secret can take a minute to work.",
+  invalid_certificate:
+    "The app registration does not accept the connector's certificate: it is not (or no longer) among the app's certificates, or has expired; a new certificate can take a minute to work. Reconnect the tenant to register a new one.",
   secret_expired: 'The client secret has expired. Add a new secret to the app registration and use that one.',
   app_not_found:
     'No app with this client ID exists in that tenant. Check the Application (client) ID, and that the app was registered in this tenant.',
@@ -27,6 +30,11 @@ export const credentialProblemText: Record<CredentialProblemCode, string> = {
   blocked_by_conditional_access: 'A Conditional Access policy of the tenant blocks the app from signing in.',
   sign_in_failed: 'Microsoft refused the sign-in for a reason the connector does not recognise.',
 };
+
+/** A new secret or certificate is refused this way until Entra's replicas know it (seconds to minutes). */
+export const mayBePropagating = (error: unknown): boolean =>
+  error instanceof CredentialProblem &&
+  (error.code === 'invalid_secret' || error.code === 'invalid_certificate');
 
 /** A credential that does not work. Its message never holds the secret. */
 export class CredentialProblem extends ConnectorError {
@@ -67,6 +75,10 @@ export function toCredentialProblem(error: unknown): CredentialProblem {
       return new CredentialProblem('invalid_secret', aadsts);
     case '7000222':
       return new CredentialProblem('secret_expired', aadsts);
+    case '700027':
+    case '700024':
+    case '700023':
+      return new CredentialProblem('invalid_certificate', aadsts);
     case '700016':
     case '700011':
       return new CredentialProblem('app_not_found', aadsts);

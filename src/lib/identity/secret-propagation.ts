@@ -1,5 +1,6 @@
+import type { AppCredential } from './app-credential.js';
 import type { AppTokenProvider } from './app-token-provider.js';
-import { CredentialProblem } from './credential-problem.js';
+import { mayBePropagating } from './credential-problem.js';
 
 /** How long to wait for a new secret to start working (AADSTS7000215 meanwhile), in all: about a minute. */
 export const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
@@ -10,16 +11,16 @@ export const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
  */
 export async function secretStartsWorking(
   tokens: AppTokenProvider,
-  credential: { tenantId: string; clientId: string; secret: string },
+  credential: AppCredential,
   sleep: (ms: number) => Promise<void>,
 ): Promise<boolean> {
   for (const wait of [0, ...propagationWaitsMs]) {
     if (wait) await sleep(wait);
     try {
-      await tokens.token(credential.tenantId, credential.clientId, credential.secret, { fresh: true });
+      await tokens.token(credential, { fresh: true });
       return true;
     } catch (error) {
-      if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
+      if (!mayBePropagating(error)) throw error;
     }
   }
   return false;

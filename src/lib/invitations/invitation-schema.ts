@@ -6,6 +6,9 @@ const domain = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 
 export const licenceTypes = ['HostedEssentialsPlus', 'HostedPro'] as const;
 export const methods = ['automatic', 'manual', 'either'] as const;
+export const credentialKinds = ['secret', 'certificate'] as const;
+const credentialDescription =
+  'secret: a client secret per service; certificate: a Key Vault certificate per service (non-exportable key), for tenants whose policy forbids secrets. A certificate is made only when the admin signs in (method automatic). Either way, a tenant whose policy refuses new secrets gets certificates.';
 
 /**
  * Text shown to people (page titles, the admin's consent screen): no control characters, which a page cannot
@@ -53,6 +56,7 @@ export const createInvitationSchema = z
       .optional()
       .describe('With automaticDns: the initial site, set up once the tenant is onboarded'),
     method: z.enum(methods).default('either'),
+    credential: z.enum(credentialKinds).default('secret').describe(credentialDescription),
     expectedTenant: z
       .string()
       .trim()
@@ -66,6 +70,11 @@ export const createInvitationSchema = z
     path: ['site'],
     error:
       'automaticDns: true needs the initial site ({siteId, label, usageLocation}), and a site needs automaticDns',
+  })
+  .refine((invitation) => invitation.credential !== 'certificate' || invitation.method === 'automatic', {
+    path: ['method'],
+    error:
+      'credential: certificate needs method: automatic (the connector makes the certificate when the admin signs in)',
   });
 
 export type CreateInvitation = z.infer<typeof createInvitationSchema>;
@@ -95,6 +104,7 @@ export const invitationViewSchema = z.object({
   automaticDns: z.boolean(),
   site: addSiteSchema.optional(),
   method: z.enum(methods),
+  credential: z.enum(credentialKinds).describe(credentialDescription),
   expectedTenant: z.string().optional(),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),

@@ -16,6 +16,8 @@ export interface InvitationRecord {
   /** JSON of the initial site (automatic DNS). */
   site?: string;
   method: string;
+  /** `certificate`: the app gets a Key Vault certificate per service instead of a client secret. */
+  credential?: string;
   expectedTenant?: string;
   /** Bound to the onboarded tenant `expectedTenant`: completing it replaces that tenant's stored credentials. */
   reconnect?: boolean;
@@ -52,6 +54,7 @@ export function toView(id: string, record: InvitationRecord, now: Date): Invitat
     automaticDns: record.automaticDns,
     ...(record.site ? { site: JSON.parse(record.site) } : {}),
     method: record.method as InvitationView['method'],
+    credential: (record.credential ?? 'secret') as InvitationView['credential'],
     ...(record.expectedTenant ? { expectedTenant: record.expectedTenant } : {}),
     createdAt: record.createdAt,
     expiresAt: record.expiresAt,
@@ -79,6 +82,7 @@ export class InvitationService {
         automaticDns: input.automaticDns,
         ...(input.site ? { site: JSON.stringify(input.site) } : {}),
         method: input.method,
+        ...(input.credential === 'certificate' ? { credential: input.credential } : {}),
         ...(input.expectedTenant ? { expectedTenant: input.expectedTenant } : {}),
       },
       now,

@@ -16,7 +16,7 @@ export type RefusalCode =
   | 'admin_roles_unreadable'
   | 'graph_missing'
   | 'permission_unknown'
-  | 'secret_lifetime_refused'
+  | 'credential_refused'
   | 'directory_still_replicating';
 
 /** Something the admin entered or chose that the connector cannot accept; nothing was stored. */

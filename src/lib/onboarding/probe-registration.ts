@@ -1,5 +1,6 @@
 import type { GraphClient } from '../graph/graph-client.js';
 import { GraphError } from '../graph/graph-client.js';
+import type { AppCredential } from '../identity/app-credential.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 
 export interface RegistrationFacts {
@@ -17,10 +18,10 @@ export interface RegistrationFacts {
 export async function probeRegistration(
   tokens: AppTokenProvider,
   graph: GraphClient,
-  credential: { tenantId: string; clientId: string; secret: string },
+  credential: AppCredential,
   options: { fresh?: boolean } = {},
 ): Promise<RegistrationFacts> {
-  const token = await tokens.token(credential.tenantId, credential.clientId, credential.secret, options);
+  const token = await tokens.token(credential, options);
   const { servicePrincipalId } = token;
   let appRoleIds: string[] | null;
   try {

@@ -157,8 +157,7 @@ export class ReplicationWorker {
     try {
       const credential = await this.deps.secrets.get(job.tenantId, serviceId);
       if (!credential) throw new CredentialProblem('invalid_secret');
-      token = (await this.deps.tokens.token(job.tenantId, credential.clientId, credential.secret))
-        .accessToken;
+      token = (await this.deps.tokens.token(credential)).accessToken;
     } catch (error) {
       if (error instanceof VaultUnavailable)
         return this.waitOut(job, 'the connector could not use its Key Vault', log);

@@ -1,17 +1,21 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { SecretClient } from '@azure/keyvault-secrets';
+import type { AppCredential, VaultCertificate } from '../identity/app-credential.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
+import type { TenantCertificates } from './tenant-certificates.js';
 import { VaultUnavailable, vaultErrorCodes } from './vault-unavailable.js';
 
-/** One customer tenant's app registration credential for one Direct Routing service. */
-export interface TenantCredential {
-  tenantId: string;
+/** One customer tenant's app registration credential for one Direct Routing service: a secret or a certificate. */
+export type TenantCredential = AppCredential & {
   serviceId: string;
-  clientId: string;
-  secret: string;
   expiresOn: Date;
-  /** The app's password credential the secret is (its `keyId`), when the connector knows it. */
+  /** The app's password or key credential this is (its `keyId`), when the connector knows it. */
   keyId?: string;
+};
+
+function certificateRef(value: string | undefined): VaultCertificate {
+  const parsed = JSON.parse(value ?? '{}') as Partial<VaultCertificate>;
+  return { keyUrl: parsed.keyUrl ?? '', certificate: parsed.certificate ?? '' };
 }
 
 /**
@@ -30,11 +34,15 @@ export function tenantSecretName(
 }
 
 const contentType = 'application/vnd.m365-connector.client-secret';
+/** A certificate service's entry holds no secret: which certificate version (its key's URL) and its public part. */
+const certificateContentType = 'application/vnd.m365-connector.certificate-ref+json';
 
 /**
- * Client secrets of customer tenants, in Key Vault only: one secret per tenant per service, tagged with tenant,
- * client, service and expiry, its expiry set on the secret. Read through a short in-memory cache. Values never
- * leave this class except to the caller that asked for them.
+ * Customer tenants' credentials, in Key Vault only: one secret per tenant per service, tagged with tenant, client,
+ * service and expiry, its expiry set on the secret. A service with a certificate keeps there which version of its
+ * Key Vault certificate it uses (the key's URL and the public certificate; the private key stays in the vault's
+ * certificate), so a rotation stages and switches a certificate as it does a secret. Read through a short
+ * in-memory cache. Values never leave this class except to the caller that asked for them.
  */
 export class TenantSecretStore {
   private readonly cache = new Map<string, { credential: TenantCredential; until: number }>();
@@ -42,6 +50,8 @@ export class TenantSecretStore {
   constructor(
     private readonly client: SecretClient,
     private readonly cacheMs = 60_000,
+    /** The Key Vault certificates of services on certificates: deleted with the service's entry. */
+    private readonly certificates?: TenantCertificates,
   ) {}
 
   /**
@@ -50,8 +60,14 @@ export class TenantSecretStore {
    */
   async put(credential: TenantCredential, stage: 'current' | 'next' = 'current'): Promise<void> {
     const name = tenantSecretName(credential.tenantId, credential.serviceId, stage);
+    const value = credential.certificate
+      ? JSON.stringify({
+          keyUrl: credential.certificate.keyUrl,
+          certificate: credential.certificate.certificate,
+        })
+      : credential.secret;
     const options = {
-      contentType,
+      contentType: credential.certificate ? certificateContentType : contentType,
       expiresOn: credential.expiresOn,
       tags: {
         tenant: credential.tenantId,
@@ -63,12 +79,12 @@ export class TenantSecretStore {
     };
     try {
       try {
-        await this.client.setSecret(name, credential.secret, options);
+        await this.client.setSecret(name, value, options);
       } catch (error) {
         // A soft-deleted secret of the same name (an earlier offboarding) blocks the name: recover it, then write.
         if (!(isRestError(error) && error.statusCode === 409)) throw error;
         await (await this.client.beginRecoverDeletedSecret(name)).pollUntilDone();
-        await this.client.setSecret(name, credential.secret, options);
+        await this.client.setSecret(name, value, options);
       }
     } catch (error) {
       if (isRestError(error)) throw new VaultUnavailable({ cause: error });
@@ -78,8 +94,9 @@ export class TenantSecretStore {
   }
 
   /**
-   * The credential, or undefined when there is none. A secret disabled in Key Vault is the tenant's credential
-   * problem (`secret_disabled`); any other refusal or failure of the vault is the connector's (VaultUnavailable).
+   * The credential (the service's secret, or which certificate it uses), or undefined when there is none. A secret
+   * disabled in Key Vault is the tenant's credential problem (`secret_disabled`); any other refusal or failure of
+   * the vault is the connector's (VaultUnavailable).
    */
   async get(
     tenantId: string,
@@ -91,14 +108,18 @@ export class TenantSecretStore {
     if (cached && cached.until > Date.now()) return cached.credential;
     try {
       const secret = await this.client.getSecret(name);
-      const credential: TenantCredential = {
+      const { tags } = secret.properties;
+      const common = {
         tenantId,
         serviceId,
-        clientId: secret.properties.tags?.client ?? '',
-        secret: secret.value ?? '',
-        expiresOn: secret.properties.expiresOn ?? new Date(secret.properties.tags?.expiry ?? 0),
-        ...(secret.properties.tags?.keyId ? { keyId: secret.properties.tags.keyId } : {}),
+        clientId: tags?.client ?? '',
+        expiresOn: secret.properties.expiresOn ?? new Date(tags?.expiry ?? 0),
+        ...(tags?.keyId ? { keyId: tags.keyId } : {}),
       };
+      const credential: TenantCredential =
+        secret.properties.contentType === certificateContentType
+          ? { ...common, certificate: certificateRef(secret.value) }
+          : { ...common, secret: secret.value ?? '' };
       if (stage === 'current') this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
       return credential;
     } catch (error) {
@@ -114,10 +135,14 @@ export class TenantSecretStore {
     this.cache.delete(tenantSecretName(tenantId, serviceId));
   }
 
-  /** Deletes (soft) a tenant's secret for a service, e.g. when the service or the tenant is removed. */
+  /**
+   * Deletes (soft) a tenant's secret for a service (and its certificate, if it has one), e.g. when the service or
+   * the tenant is removed.
+   */
   async delete(tenantId: string, serviceId: string, stage: 'current' | 'next' = 'current'): Promise<void> {
     const name = tenantSecretName(tenantId, serviceId, stage);
     this.cache.delete(name);
+    if (stage === 'current') await this.certificates?.delete(tenantId, serviceId);
     try {
       await (await this.client.beginDeleteSecret(name)).pollUntilDone();
     } catch (error) {

@@ -35,9 +35,9 @@ export class ServiceNeedsCustomer extends ConnectorError {
 /** The tenant's policy refuses a new client secret of any lifetime the connector tries. */
 export class ServiceSecretRefused extends ConnectorError {
   readonly code = 'service_secret_refused';
-  constructor(shortestDays: number) {
+  constructor() {
     super(
-      `The tenant's app management policy refuses client secrets even for ${shortestDays} days, so nothing was added. The customer's admin must allow them for the app.`,
+      "The tenant's app management policy refuses both new client secrets and the connector's certificate, so nothing was added. The customer's admin must allow one of them for the app.",
     );
   }
 }

@@ -47,7 +47,7 @@ export const serviceRemovalSchema = z.object({
   passwordRemoved: z
     .boolean()
     .describe(
-      "The service's password was removed from the app registration (false: the customer's admin must)",
+      "The service's password or certificate was removed from the app registration (false: the customer's admin must)",
     ),
   leftToCustomer: z.string().optional(),
 });

@@ -1,16 +1,21 @@
+import { keyOfCertificate } from '../credentials/password-of-secret.js';
 import { RotationInProgress } from '../credentials/rotation-errors.js';
 import { rotationRunning } from '../credentials/rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from '../credentials/self-managed-app.js';
 import type { DomainEvent } from '../events/event-catalogue.js';
-import { addPasswordWithinPolicy, removePassword, secretLifetimesDays } from '../graph/app-passwords.js';
-import type { GraphClient } from '../graph/graph-client.js';
+import { addCertificateKey, removeCertificateKey } from '../graph/app-keys.js';
+import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
+import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import { type AppCredential, proofIdentity } from '../identity/app-credential.js';
 import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
+import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
 import { secretStartsWorking } from '../identity/secret-propagation.js';
 import { secretName } from '../onboarding/automatic/app-registration.js';
 import { serviceSecretUrl } from '../onboarding/onboarding-urls.js';
 import type { CustomerLinks, ServiceSecretLink } from '../pages/customer-links.js';
-import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import type { TenantCertificates } from '../secrets/tenant-certificates.js';
+import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { Stored } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
@@ -38,6 +43,8 @@ export interface TenantServicesDeps {
   /** The `Tenants` table: each service's progress is kept in its tenant's partition. */
   progress: TenantTable;
   secrets: TenantSecretStore;
+  certificates: TenantCertificates;
+  assertions: KeyVaultAssertions;
   tokens: AppTokenProvider;
   graph: GraphClient;
   sleep?: (ms: number) => Promise<void>;
@@ -107,7 +114,7 @@ export class TenantServices {
       }
       const { credential, token, app } = selfManaging;
       progress ??= await this.begin(tenantId, request, 'adding', now);
-      progress = await this.addPassword(tenantId, credential.clientId, token, app, progress, now);
+      progress = await this.addCredential(credential, token, app, progress, now);
     }
     await this.proveAndRecord(tenantId, tenant.entity.clientId, progress, now);
     return { outcome: 'added', view: viewOf(tenantId, progress.entity) };
@@ -136,7 +143,7 @@ export class TenantServices {
     const clientId = tenant.entity.clientId;
     const value = secret.trim();
     if (!value) throw new CredentialProblem('invalid_secret');
-    await this.deps.tokens.token(link.tenantId, clientId, value, { fresh: true });
+    await this.deps.tokens.token({ tenantId: link.tenantId, clientId, secret: value }, { fresh: true });
     const expiresOn = new Date(now.getTime() + customerSecretLifetimeDays * 86_400_000);
     await this.deps.secrets.put({
       tenantId: link.tenantId,
@@ -298,42 +305,73 @@ export class TenantServices {
   }
 
   /**
-   * The service's password, its secret to Key Vault at once. A password of the service's name left by an attempt
-   * that stopped before its secret was recorded is removed first, so the app keeps one per service.
+   * The service's credential, to Key Vault at once: a password, or a certificate of its own when the tenant's
+   * services use certificates or its policy refuses new secrets (put on the app with a proof by the certificate
+   * `current`, the tenant's first service's credential, holds). One of the service's name left by an attempt that
+   * stopped before its credential was recorded is removed first, so the app keeps one per service.
    */
-  private async addPassword(
-    tenantId: string,
-    clientId: string,
+  private async addCredential(
+    current: TenantCredential,
     token: AppToken,
     app: OwnApp,
     progress: Progress,
     now: Date,
   ): Promise<Progress> {
     const { graph } = this.deps;
-    const name = secretName(progress.entity.serviceId);
+    const { tenantId, clientId } = current;
+    const { serviceId } = progress.entity;
+    const name = secretName(serviceId);
     for (const credential of app.passwordCredentials)
       if (credential.displayName === name)
         await removePassword(graph, token.accessToken, app.id, credential.keyId);
-    const added = await addPasswordWithinPolicy(graph, token.accessToken, app.id, name, now);
-    if (!added) throw new ServiceSecretRefused(secretLifetimesDays.at(-1) ?? 0);
-    try {
-      await this.deps.secrets.put({
+    const added = current.certificate
+      ? undefined
+      : await addPasswordWithinPolicy(graph, token.accessToken, app.id, name, now);
+    let stored: TenantCredential;
+    if (added)
+      stored = {
         tenantId,
-        serviceId: progress.entity.serviceId,
+        serviceId,
         clientId,
         secret: added.secretText,
         expiresOn: new Date(added.endDateTime),
         keyId: added.keyId,
-      });
+      };
+    else {
+      const made = await this.deps.certificates.create(tenantId, serviceId, clientId);
+      let keyId: string;
+      try {
+        keyId = await addCertificateKey(this.deps, token.accessToken, app, {
+          certificate: made.certificate,
+          displayName: name,
+          proofBy: current.certificate,
+        });
+      } catch (error) {
+        if (!(error instanceof GraphError && error.status === 400)) throw error;
+        await this.deps.certificates.delete(tenantId, serviceId);
+        throw new ServiceSecretRefused();
+      }
+      stored = { ...made, keyId };
+    }
+    try {
+      await this.deps.secrets.put(stored);
     } catch (error) {
-      // Not stored, so of no use to anyone: leave no password behind.
-      await removePassword(graph, token.accessToken, app.id, added.keyId).catch(() => undefined);
+      // Not stored, so of no use to anyone: leave nothing behind.
+      if (stored.certificate)
+        await removeCertificateKey(
+          this.deps,
+          token.accessToken,
+          app,
+          stored.keyId ?? '',
+          stored.certificate,
+        ).catch(() => undefined);
+      else await removePassword(graph, token.accessToken, app.id, stored.keyId ?? '').catch(() => undefined);
       throw error;
     }
     return this.save(progress, {
       state: 'stored',
-      keyId: added.keyId,
-      secretExpiresAt: new Date(added.endDateTime).toISOString(),
+      keyId: stored.keyId ?? '',
+      secretExpiresAt: stored.expiresOn.toISOString(),
       updatedAt: now.toISOString(),
     });
   }
@@ -347,7 +385,7 @@ export class TenantServices {
   ): Promise<void> {
     const stored = await this.deps.secrets.get(tenantId, progress.entity.serviceId);
     if (!stored) throw new ServiceSecretPending();
-    await this.waitUntilWorking(tenantId, clientId, stored.secret);
+    await this.waitUntilWorking({ ...stored, tenantId, clientId });
     await this.record(tenantId, progress, now);
   }
 
@@ -379,8 +417,8 @@ export class TenantServices {
     progress.entity.state = 'active';
   }
 
-  private async waitUntilWorking(tenantId: string, clientId: string, secret: string): Promise<void> {
-    if (!(await secretStartsWorking(this.deps.tokens, { tenantId, clientId, secret }, this.sleep)))
+  private async waitUntilWorking(credential: AppCredential): Promise<void> {
+    if (!(await secretStartsWorking(this.deps.tokens, credential, this.sleep)))
       throw new ServiceSecretPending();
   }
 
@@ -398,8 +436,13 @@ export class TenantServices {
   ): Promise<boolean> {
     let token: AppToken;
     let app: OwnApp;
+    let theirCredential: TenantCredential;
     try {
-      ({ token, app } = await selfManagedApp(this.deps, tenantId, remaining[0]?.id ?? ''));
+      ({
+        token,
+        app,
+        credential: theirCredential,
+      } = await selfManagedApp(this.deps, tenantId, remaining[0]?.id ?? ''));
     } catch (error) {
       if (error instanceof ServiceNeedsCustomer || error instanceof TenantNotReady) return false;
       throw error;
@@ -412,11 +455,22 @@ export class TenantServices {
       if (
         theirs &&
         stored &&
-        (theirs.secret === stored.secret || (theirs.keyId && theirs.keyId === stored.keyId))
+        (proofIdentity(theirs) === proofIdentity(stored) || (theirs.keyId && theirs.keyId === stored.keyId))
       )
         return false;
     }
     const storedKeyId = stored?.keyId;
+    const key = stored && keyOfCertificate(stored, app);
+    if (key && stored?.certificate) {
+      await removeCertificateKey(
+        this.deps,
+        token.accessToken,
+        app,
+        key.keyId,
+        theirCredential.certificate ?? stored.certificate,
+      );
+      return true;
+    }
     const password = app.passwordCredentials.find(
       (credential) =>
         credential.keyId === storedKeyId ||

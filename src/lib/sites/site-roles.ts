@@ -43,12 +43,7 @@ export class SiteRoleCheck {
     if (!credential)
       throw new TenantNotReady('its credentials are missing from Key Vault; reconnect it first');
     try {
-      const facts = await probeRegistration(
-        this.deps.tokens,
-        this.deps.graph,
-        { tenantId, clientId: credential.clientId, secret: credential.secret },
-        { fresh: true },
-      );
+      const facts = await probeRegistration(this.deps.tokens, this.deps.graph, credential, { fresh: true });
       const report = validateRegistration({
         automaticDns: true,
         dnsWorkPending: true,

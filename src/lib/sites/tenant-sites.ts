@@ -572,7 +572,7 @@ export class TenantSites {
     const serviceId = tenant ? servicesOf(tenant.entity)[0]?.id : undefined;
     const credential = serviceId ? await this.deps.secrets.get(tenantId, serviceId) : undefined;
     if (!credential) throw new CredentialProblem('invalid_secret');
-    return this.deps.tokens.token(tenantId, credential.clientId, credential.secret);
+    return this.deps.tokens.token(credential);
   }
 
   private async knownTenant(tenantId: string): Promise<Stored<TenantRecord>> {

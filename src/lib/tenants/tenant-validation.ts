@@ -1,4 +1,5 @@
 import type { GraphClient } from '../graph/graph-client.js';
+import { proofIdentity } from '../identity/app-credential.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import { probeRegistration } from '../onboarding/probe-registration.js';
@@ -36,7 +37,7 @@ export class TenantValidation {
     const secrets = [{ serviceId: services[0]?.id ?? '', secret: first }];
     for (const service of services.slice(1)) {
       const stored = await this.deps.secrets.get(tenantId, service.id);
-      if (stored) secrets.push({ serviceId: service.id, secret: stored.secret });
+      if (stored) secrets.push({ serviceId: service.id, secret: proofIdentity(stored) });
     }
     return sharedSecretGroups(secrets);
   }
@@ -50,16 +51,11 @@ export class TenantValidation {
     const credential = await this.deps.secrets.get(tenantId, serviceId);
     try {
       if (!credential) throw new CredentialProblem('invalid_secret');
-      const facts = await probeRegistration(
-        this.deps.tokens,
-        this.deps.graph,
-        { tenantId, clientId: credential.clientId, secret: credential.secret },
-        { fresh: true },
-      );
+      const facts = await probeRegistration(this.deps.tokens, this.deps.graph, credential, { fresh: true });
       const report = validateRegistration({
         automaticDns: stored.entity.automaticDns,
         dnsWorkPending: stored.entity.dnsWorkPending,
-        sharedSecrets: await this.sharedSecrets(tenantId, services, credential.secret),
+        sharedSecrets: await this.sharedSecrets(tenantId, services, proofIdentity(credential)),
         appRoleIds: facts.appRoleIds,
         grantedPermissions: facts.grantedPermissions,
         teamsApis: this.deps.teamsApis,

@@ -1,8 +1,12 @@
-import { addPasswordWithinPolicy, removePassword, secretLifetimesDays } from '../../graph/app-passwords.js';
+import { addCertificateKey } from '../../graph/app-keys.js';
+import { addPasswordWithinPolicy, removePassword } from '../../graph/app-passwords.js';
 import { type GraphClient, GraphError } from '../../graph/graph-client.js';
+import type { AppCredential } from '../../identity/app-credential.js';
 import type { AppTokenProvider } from '../../identity/app-token-provider.js';
-import { CredentialProblem } from '../../identity/credential-problem.js';
-import type { TenantSecretStore } from '../../secrets/tenant-secret-store.js';
+import { CredentialProblem, mayBePropagating } from '../../identity/credential-problem.js';
+import type { KeyVaultAssertions } from '../../identity/key-vault-assertions.js';
+import type { TenantCertificate, TenantCertificates } from '../../secrets/tenant-certificates.js';
+import type { TenantCredential, TenantSecretStore } from '../../secrets/tenant-secret-store.js';
 import type { Stored } from '../../storage/entity-table.js';
 import { type TenantTable, tenantRows } from '../../tenants/tenant-partition.js';
 import { directoryRoles } from '../../validation/directory-roles.js';
@@ -36,6 +40,8 @@ export interface AppRegistrationDeps {
   graph: GraphClient;
   tokens: AppTokenProvider;
   secrets: TenantSecretStore;
+  certificates: TenantCertificates;
+  assertions: KeyVaultAssertions;
   /** The `Tenants` table: progress is kept in the tenant's partition. */
   progress: TenantTable;
   publicBaseUrl: string;
@@ -92,10 +98,10 @@ export class AppRegistration {
     const permissionIds = this.permissionIds(invitation, graphPrincipal);
     const { progress: made, resumed } = await this.ensureApp(invitation, admin, permissionIds);
     const progress = await this.ensureServicePrincipal(admin, made);
-    const secret = await this.addSecrets(invitation, admin, progress, resumed, now);
+    const credential = await this.addCredentials(invitation, admin, progress, resumed, now);
     if (abilities.canGrantAndAssign)
       await this.grantAndAssign(invitation, admin, progress, graphPrincipal, permissionIds);
-    const facts = await this.waitUntilWorking(admin.tenantId, progress.entity.appId, secret);
+    const facts = await this.waitUntilWorking(credential);
     if (invitation.reconnect) await this.removeReplacedPasswords(invitation, admin, progress);
     return { clientId: progress.entity.appId, facts };
   }
@@ -264,27 +270,35 @@ export class AppRegistration {
     return this.save(progress, { servicePrincipalId: principalId });
   }
 
-  /** A secret per service, each to Key Vault at once; returns one that works now (to prove the registration). */
-  private async addSecrets(
+  /**
+   * A credential per service, each to Key Vault at once: a secret, or a certificate when the invitation asks for
+   * one or the tenant's policy refuses new secrets. Returns one that works now (to prove the registration).
+   */
+  private async addCredentials(
     invitation: OpenInvitation,
     admin: SignedInAdmin,
     initial: Progress,
     resumed: boolean,
     now: Date,
-  ): Promise<string> {
+  ): Promise<AppCredential> {
     let progress = initial;
-    let lastSecret: string | undefined;
+    let last: TenantCredential | undefined;
+    let certificates = invitation.record.credential === 'certificate';
     const done = new Set<string>(JSON.parse(progress.entity.servicesDone));
     if (resumed) await this.removeUnstoredSecrets(admin.accessToken, progress, invitation, done);
     for (const service of invitation.services) {
       if (done.has(service.id)) continue;
-      let added: { secretText: string; endDateTime: string; keyId: string };
+      let credential: TenantCredential;
       try {
-        added = await this.addSecret(admin.accessToken, progress.entity.appObjectId, service.id, now);
+        const secret = certificates ? undefined : await this.addSecret(admin, progress, service.id, now);
+        certificates = !secret;
+        credential = secret ?? (await this.addCertificate(admin, progress, service.id));
       } catch (error) {
         const ours = progress.entity.appId !== invitation.reconnect?.clientId;
         if (error instanceof OnboardingRefused && done.size === 0 && ours) {
-          // Leave nothing half-made: an app no secret can be added to is removed again (one a reconnect keeps stays).
+          // Leave nothing half-made: an app no credential can be added to is removed again (one a reconnect keeps
+          // stays), and so is a certificate made for it.
+          if (certificates) await this.deps.certificates.delete(admin.tenantId, service.id);
           await this.deps.graph.request(
             admin.accessToken,
             'DELETE',
@@ -298,23 +312,13 @@ export class AppRegistration {
         }
         throw error;
       }
-      await this.deps.secrets.put({
-        tenantId: admin.tenantId,
-        serviceId: service.id,
-        clientId: progress.entity.appId,
-        secret: added.secretText,
-        expiresOn: new Date(added.endDateTime),
-        keyId: added.keyId,
-      });
+      await this.deps.secrets.put(credential);
       done.add(service.id);
       progress = await this.save(progress, { servicesDone: JSON.stringify([...done]) });
-      lastSecret = added.secretText;
+      last = credential;
     }
-    return (
-      lastSecret ??
-      (await this.deps.secrets.get(admin.tenantId, invitation.services[0]?.id ?? ''))?.secret ??
-      ''
-    );
+    const proof = last ?? (await this.deps.secrets.get(admin.tenantId, invitation.services[0]?.id ?? ''));
+    return proof ?? { tenantId: admin.tenantId, clientId: progress.entity.appId, secret: '' };
   }
 
   /** Grants the app its Graph permissions and assigns its directory roles (Privileged Role Administrator). */
@@ -385,39 +389,70 @@ export class AppRegistration {
     return { entity, etag: await this.deps.progress.update(entity, progress.etag) };
   }
 
-  /** addPassword, shortening the lifetime while the tenant's app-management policy refuses it. */
-  private async addSecret(token: string, appObjectId: string, serviceId: string, now: Date) {
+  /**
+   * addPassword, shortening the lifetime while the tenant's app-management policy refuses it; undefined when the
+   * policy refuses any new secret (then the service gets a certificate).
+   */
+  private async addSecret(
+    admin: SignedInAdmin,
+    progress: Progress,
+    serviceId: string,
+    now: Date,
+  ): Promise<TenantCredential | undefined> {
     const added = await addPasswordWithinPolicy(
       this.deps.graph,
-      token,
-      appObjectId,
+      admin.accessToken,
+      progress.entity.appObjectId,
       secretName(serviceId),
       now,
     );
-    if (added) return added;
-    throw new OnboardingRefused(
-      'secret_lifetime_refused',
-      `Your tenant's app management policy refuses client secrets even for ${secretLifetimesDays.at(-1)} days, so nothing was kept. Allow client secrets of at least that long for this app (or register the app yourself with another credential policy), then try again.`,
-    );
+    if (!added) return undefined;
+    return {
+      tenantId: admin.tenantId,
+      serviceId,
+      clientId: progress.entity.appId,
+      secret: added.secretText,
+      expiresOn: new Date(added.endDateTime),
+      keyId: added.keyId,
+    };
   }
 
-  /** A new secret can take a while to work: retry with backoff before declaring success or failure. */
-  private async waitUntilWorking(
-    tenantId: string,
-    clientId: string,
-    secret: string,
-  ): Promise<RegistrationFacts> {
+  /**
+   * A Key Vault certificate for the service, its public part added to the app's `keyCredentials` (one named for
+   * the service that an interrupted attempt left is replaced).
+   */
+  private async addCertificate(
+    admin: SignedInAdmin,
+    progress: Progress,
+    serviceId: string,
+  ): Promise<TenantCertificate> {
+    const made = await this.deps.certificates.create(admin.tenantId, serviceId, progress.entity.appId);
+    try {
+      const keyId = await addCertificateKey(
+        this.deps,
+        admin.accessToken,
+        { id: progress.entity.appObjectId },
+        { certificate: made.certificate, displayName: secretName(serviceId) },
+      );
+      return { ...made, keyId };
+    } catch (error) {
+      if (error instanceof GraphError && error.status === 400)
+        throw new OnboardingRefused(
+          'credential_refused',
+          `Your tenant refuses both client secrets and the connector's certificate for the app (${error.message}), so nothing was kept. Allow one of them for this app, then try again.`,
+        );
+      throw error;
+    }
+  }
+
+  /** A new secret or certificate can take a while to work: retry with backoff before declaring success or failure. */
+  private async waitUntilWorking(credential: AppCredential): Promise<RegistrationFacts> {
     for (const wait of [0, ...propagationWaitsMs]) {
       if (wait) await this.sleep(wait);
       try {
-        return await probeRegistration(
-          this.deps.tokens,
-          this.deps.graph,
-          { tenantId, clientId, secret },
-          { fresh: true },
-        );
+        return await probeRegistration(this.deps.tokens, this.deps.graph, credential, { fresh: true });
       } catch (error) {
-        if (!(error instanceof CredentialProblem && error.code === 'invalid_secret')) throw error;
+        if (!mayBePropagating(error)) throw error;
       }
     }
     throw new CredentialProblem('invalid_secret');

@@ -73,7 +73,7 @@ const pages: Record<PageCode, RefusalPage> = {
   admin_roles_unreadable: notRegistered,
   graph_missing: notRegistered,
   permission_unknown: notRegistered,
-  secret_lifetime_refused: notRegistered,
+  credential_refused: notRegistered,
   directory_still_replicating: { status: 503, title: 'Almost done', again: true },
   graph_request_failed: {
     status: 502,
@@ -87,6 +87,7 @@ const pages: Record<PageCode, RefusalPage> = {
   tenant_not_found: { ...signInFailed, field: 'tenantId' },
   consent_missing: signInFailed,
   secret_disabled: signInFailed,
+  invalid_certificate: signInFailed,
   vault_unavailable: {
     status: 503,
     title: 'Please try again later',

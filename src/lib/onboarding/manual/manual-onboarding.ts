@@ -132,7 +132,7 @@ export class ManualOnboarding {
       const own = index === 0 ? first : (given[service.id] ?? '').trim();
       if (index > 0 && own && own !== first) {
         try {
-          await this.deps.tokens.token(tenantId, clientId, own, { fresh: true });
+          await this.deps.tokens.token({ tenantId, clientId, secret: own }, { fresh: true });
         } catch (error) {
           if (!(error instanceof CredentialProblem)) throw error;
           throw new OnboardingRefused(
