@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
 import { createdInvitationSchema, reconnectSchema } from '../lib/invitations/invitation-schema.js';
 import { TenantNotFound } from '../lib/tenants/tenant-errors.js';
+import { servicesOf } from '../lib/tenants/tenant-record.js';
 
 coreEndpoint({
   name: 'tenants-reconnect',
@@ -24,9 +25,12 @@ coreEndpoint({
     const tenantId = params.tenantId.toLowerCase();
     const stored = await services.registry.get(tenantId);
     if (!stored || stored.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    const first = servicesOf(stored.entity)[0];
+    const current = first ? await services.tenantSecrets.get(tenantId, first.id) : undefined;
+    const credential = current?.certificate ? ('certificate' as const) : ('secret' as const);
     return {
       status: 201,
-      body: await services.invitations.createReconnect({ tenantId, ...stored.entity }, body),
+      body: await services.invitations.createReconnect({ tenantId, ...stored.entity, credential }, body),
     };
   },
 });

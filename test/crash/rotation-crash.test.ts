@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { tenantCertificateName } from '../../src/lib/secrets/tenant-certificates.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
+import { certificateTenant } from '../support/certificate-tenant.js';
 import { eventually, until } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import type { Verdict } from '../support/storage-proxy.js';
@@ -72,4 +74,55 @@ describe('rotating a secret through host crashes (SIGKILL of the host process at
         expect(clientId).toBe(app.appId);
       }, 300_000);
     }
+});
+
+describe('rotating a certificate through host crashes (SIGKILL after each storage write of the rotation)', () => {
+  for (const step of steps)
+    it(`finishes with one new certificate on the app, the current Key Vault version, and one event when killed after it records ${step}`, async () => {
+      const { tenantId, app } = await certificateTenant(connector);
+      await eventually(
+        () =>
+          connector.standIn.events.some(
+            (event) => event.type === 'tenant.validation_changed' && event.data.tenantId === tenantId,
+          ),
+        30_000,
+      );
+      const oldKey = app.keyCredentials[0]?.keyId;
+      const killed = killAt(step, 'kill-after');
+      const started = connector
+        .call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)
+        .catch(() => ({ status: 0 }));
+      await killed;
+      const answer = await started;
+      await connector.restartHost();
+      if (answer.status === 0) {
+        const again = await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`);
+        expect([202, 409]).toContain(again.status);
+      }
+      const state = await until(
+        () => rotationState(tenantId),
+        (value) => value === 'done',
+        90_000,
+      );
+      expect(state).toBe('done');
+      const certificate = connector.simulator.vaults
+        .get('connector')
+        ?.vault.certificates.get(tenantCertificateName(tenantId, 'dr-london'));
+      const inUse = connector.simulator.vaults
+        .get('connector')
+        ?.vault.secrets.get(tenantSecretName(tenantId, 'dr-london').toLowerCase())
+        ?.versions.at(-1);
+      const { keyUrl } = JSON.parse(inUse?.value ?? '{}') as { keyUrl?: string };
+      const version = certificate?.versions.find((candidate) => keyUrl?.endsWith(`/${candidate.version}`));
+      expect(app.keyCredentials).toHaveLength(1);
+      expect(app.keyCredentials[0]?.keyId).not.toBe(oldKey);
+      expect(version && app.keyCredentials[0]?.der.equals(version.der)).toBe(true);
+      expect(app.passwordCredentials).toEqual([]);
+      const rotated = () =>
+        connector.standIn.events.filter(
+          (event) => event.type === 'credentials.rotated' && event.data.tenantId === tenantId,
+        );
+      await eventually(() => rotated().length > 0, 150_000);
+      expect(rotated()).toHaveLength(1);
+    }, 300_000);
 });

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { SimApplication } from '../../sim/directory.js';
 import { tenantCertificateName } from '../../src/lib/secrets/tenant-certificates.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
-import { signIn } from '../sim/sim-fixture.js';
-import { PageSession } from '../support/browserless.js';
+import { certificateTenant, onboardBySignIn } from '../support/certificate-tenant.js';
 import { until } from '../support/eventually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -28,14 +28,7 @@ async function replicates(tenantId: string): Promise<string> {
   return run.status;
 }
 
-/** The admin's round trip through the invitation link. */
-async function onboard(path: string, upn: string) {
-  const session = new PageSession(connector.publicBaseUrl);
-  const start = await session.get(`${path}/sign-in`);
-  expect(start.status).toBe(302);
-  const back = await signIn(start.headers.get('location') as string, upn, 'accept');
-  return session.get(back.toString());
-}
+const onboard = (path: string, upn: string) => onboardBySignIn(connector, path, upn);
 
 const invite = (body: Record<string, unknown> = {}) =>
   connector.call('POST', '/invitations', {
@@ -120,18 +113,7 @@ describe('a tenant on certificates instead of client secrets', () => {
   }, 90_000);
 
   it('rotates a certificate with addKey: a new Key Vault version, proven, switched, the old one removed last, validation passing throughout', async () => {
-    const { id: tenantId, admin } = tenantWithAdmin(connector, {
-      name: 'Rolling Cert Co',
-      alias: 'rcc',
-      seed: ++seed,
-    });
-    const invitation = await invite({
-      credential: 'certificate',
-      services: [{ id: 'dr-london', name: 'L' }],
-    });
-    expect((await onboard(new URL(invitation.body.url).pathname, admin)).status).toBe(200);
-    const { clientId } = (await connector.call('GET', `/tenants/${tenantId}`)).body;
-    const app = connector.simulator.directory.applications.get(clientId) as SimApplication;
+    const { tenantId, app } = await certificateTenant(connector);
     const certificate = () => vault()?.certificates.get(tenantCertificateName(tenantId, 'dr-london'));
     const oldKey = app.keyCredentials[0]?.keyId;
 
@@ -163,6 +145,46 @@ describe('a tenant on certificates instead of client secrets', () => {
     );
     expect(await replicates(tenantId)).toBe('completed');
   }, 120_000);
+
+  it('reconnects by signing in again: the app is kept and the service gets a new certificate in place of the lost one', async () => {
+    const { tenantId, clientId, app } = await certificateTenant(connector);
+    app.keyCredentials.splice(0);
+    const invalid = await connector.call('POST', `/tenants/${tenantId}/validate`);
+    expect(invalid.body.status).toBe('credentials_invalid');
+    const link = await connector.call('POST', `/tenants/${tenantId}/reconnect`, {
+      body: { method: 'automatic' },
+    });
+    expect(link.status).toBe(201);
+    expect(link.body).toMatchObject({ purpose: 'reconnect', credential: 'certificate' });
+    const upn = [...connector.simulator.directory.tenant(tenantId).users.values()].find((user) =>
+      user.userPrincipalName.startsWith('cert'),
+    )?.userPrincipalName;
+    const page = await onboard(new URL(link.body.url).pathname, upn ?? '');
+    expect(page.status).toBe(200);
+    expect((await connector.call('GET', `/tenants/${tenantId}`)).body).toMatchObject({
+      status: 'active',
+      clientId,
+    });
+    expect(app.passwordCredentials).toEqual([]);
+    expect(app.keyCredentials).toHaveLength(1);
+    expect(vault()?.certificates.get(tenantCertificateName(tenantId, 'dr-london'))?.versions).toHaveLength(2);
+    expect(await replicates(tenantId)).toBe('completed');
+  }, 90_000);
+
+  it('moves a secret to a certificate when its rotation finds the policy now refuses new secrets', async () => {
+    const { tenantId, app } = await selfManagedTenant(connector, { quiet: true });
+    connector.simulator.control.setPolicies(tenantId, { passwordsForbidden: true });
+    expect((await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)).status).toBe(202);
+    const rotation = await until(
+      async () => (await connector.call('GET', `/tenants/${tenantId}`)).body.credentials[0],
+      (value) => value?.rotation?.state === 'done' || value?.rotation?.state === 'failed',
+      40_000,
+    );
+    expect(rotation).toMatchObject({ kind: 'certificate', rotation: { state: 'done' } });
+    expect(app.passwordCredentials).toEqual([]);
+    expect(app.keyCredentials).toHaveLength(1);
+    expect(await replicates(tenantId)).toBe('completed');
+  }, 60_000);
 
   it('refuses a certificate invitation the admin could complete by hand, creating nothing', async () => {
     const refused = await invite({ credential: 'certificate', method: 'either' });

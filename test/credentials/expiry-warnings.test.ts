@@ -116,7 +116,10 @@ describe('watching secrets the connector cannot renew', () => {
     const start = wholeSecondNow();
     // Entra's own end date rules (the registration reads itself): the password ends in 20 days.
     (app.passwordCredentials[0] as { endDateTime: Date }).endDateTime = new Date(start + 20 * dayMs);
-    connector.simulator.directory.tenant(tenantId).policies.maxSecretLifetimeDays = 1;
+    Object.assign(connector.simulator.directory.tenant(tenantId).policies, {
+      maxSecretLifetimeDays: 1,
+      maxCertificateLifetimeDays: 30,
+    });
     expect(await checkOn(start, 0)).toMatchObject({ rotating: 1 });
     const rotation = await until(
       async () => (await connector.call('GET', `/tenants/${tenantId}`)).body.credentials[0].rotation,

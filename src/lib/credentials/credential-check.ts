@@ -96,7 +96,13 @@ export class CredentialCheck {
     // The connector renews it, unless it may not or its last try failed: then the customer hears of it too.
     if (own.canChange && !refused && progress?.state !== 'failed') return;
     const warned = await this.deps.warnings.warnIfDue(
-      { tenantId, serviceId, clientId: own.credential.clientId, expiresOn },
+      {
+        tenantId,
+        serviceId,
+        clientId: own.credential.clientId,
+        expiresOn,
+        certificate: Boolean(own.credential.certificate),
+      },
       now,
     );
     if (warned) result.warned += 1;

@@ -3,7 +3,7 @@ import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
 import { addCertificateKey, removeCertificateKey } from '../graph/app-keys.js';
 import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
-import type { GraphClient } from '../graph/graph-client.js';
+import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import { proofIdentity } from '../identity/app-credential.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { mayBePropagating } from '../identity/credential-problem.js';
@@ -219,11 +219,22 @@ export class CredentialRotation {
         for (const key of (app.keyCredentials ?? []).filter(leftover))
           await removeCertificateKey(this.deps, token.accessToken, app, key.keyId, credential.certificate);
     }
-    const next =
-      (credential.certificate
-        ? undefined
-        : await this.newPassword(credential, token.accessToken, app, now)) ??
-      (await this.newCertificate(credential, token.accessToken, app));
+    let next = credential.certificate
+      ? undefined
+      : await this.newPassword(credential, token.accessToken, app, now);
+    try {
+      next ??= await this.newCertificate(credential, token.accessToken, app);
+    } catch (error) {
+      if (!(error instanceof GraphError && error.status === 400)) throw error;
+      // A service moving off a refused secret leaves no certificate behind; one on certificates keeps its own.
+      if (!credential.certificate) await this.deps.certificates.delete(tenantId, serviceId);
+      return this.fail(
+        tenantId,
+        progress,
+        `the tenant’s app management policy refuses new client secrets and the new certificate (${error.graphCode})`,
+        now,
+      );
+    }
     try {
       await this.deps.secrets.put(next, 'next');
     } catch (error) {

@@ -18,6 +18,8 @@ export interface ExpiringSecret {
   serviceId: string;
   clientId: string;
   expiresOn: Date;
+  /** A certificate is renewed by the admin signing in again (the connector makes the new one). */
+  certificate?: boolean;
 }
 
 /**
@@ -52,7 +54,9 @@ export class ExpiryWarnings {
             clientId: secret.clientId,
             expiresAt,
             daysLeft,
-            action: `Before ${expiresAt}, the customer's admin must add a new client secret to the app registration ${secret.clientId} and enter it through a reconnect link (POST /api/tenants/${secret.tenantId}/reconnect); the connector cannot renew it itself, and the connection stops working when it ends.`,
+            action: secret.certificate
+              ? `Before ${expiresAt}, the customer's admin must sign in again through a reconnect link (POST /api/tenants/${secret.tenantId}/reconnect, method automatic), which gives the app registration ${secret.clientId} a new certificate; the connector cannot renew it itself, and the connection stops working when it ends.`
+              : `Before ${expiresAt}, the customer's admin must add a new client secret to the app registration ${secret.clientId} and enter it through a reconnect link (POST /api/tenants/${secret.tenantId}/reconnect); the connector cannot renew it itself, and the connection stops working when it ends.`,
           },
         },
       ],

@@ -100,6 +100,8 @@ export class InvitationService {
       services: string;
       licenceType: string;
       automaticDns: boolean;
+      /** What its services hold now: signing in again gives them the same kind. */
+      credential?: 'secret' | 'certificate';
     },
     input: Reconnect,
     now = new Date(),
@@ -111,6 +113,7 @@ export class InvitationService {
         licenceType: tenant.licenceType,
         automaticDns: tenant.automaticDns,
         method: input.method,
+        ...(tenant.credential === 'certificate' ? { credential: 'certificate' } : {}),
         expectedTenant: tenant.tenantId,
         reconnect: true,
       },
