@@ -20,6 +20,7 @@ import {
   InvitationService,
   type InvitationTokenIndex,
 } from './lib/invitations/invitation-service.js';
+import { type OffboardingJob, TenantOffboarding } from './lib/offboarding/tenant-offboarding.js';
 import { AppRegistration } from './lib/onboarding/automatic/app-registration.js';
 import { AutomaticOnboarding } from './lib/onboarding/automatic/automatic-onboarding.js';
 import { ProvisioningSignIn } from './lib/onboarding/automatic/provisioning-sign-in.js';
@@ -28,7 +29,12 @@ import { ManualOnboarding } from './lib/onboarding/manual/manual-onboarding.js';
 import { OnboardingRecord } from './lib/onboarding/onboarding-record.js';
 import { type SignInStateRecord, SignInStates } from './lib/onboarding/sign-in-state.js';
 import { TenantAdmission } from './lib/onboarding/tenant-admission.js';
-import { CustomerLinks, type RoleGuidanceLink, type ServiceSecretLink } from './lib/pages/customer-links.js';
+import {
+  CustomerLinks,
+  type OffboardingLink,
+  type RoleGuidanceLink,
+  type ServiceSecretLink,
+} from './lib/pages/customer-links.js';
 import { ChangeFeed } from './lib/replication/change-feed.js';
 import { ReplicaStore } from './lib/replication/replica-store.js';
 import { ReplicationScheduler } from './lib/replication/replication-scheduler.js';
@@ -69,6 +75,7 @@ export interface AppServices {
   tenantServices: TenantServices;
   credentialRotation: CredentialRotation;
   credentialCheck: CredentialCheck;
+  tenantOffboarding: TenantOffboarding;
   tenantSites: TenantSites;
   siteRoles: SiteRoleCheck;
   /** Each service's secret of a tenant: expiry, who renews it, its rotation. */
@@ -165,6 +172,23 @@ export function buildServices(deps: Dependencies): AppServices {
   });
   return {
     credentialRotation,
+    tenantOffboarding: new TenantOffboarding({
+      registry,
+      tenants,
+      outbox,
+      secrets: tenantSecrets,
+      tokens,
+      graph,
+      assertions,
+      replica,
+      queue: storage.queue<OffboardingJob>(queueNames.tenantOffboardings),
+      links: new CustomerLinks(storage.table<OffboardingLink>(tableNames.offboardingLinks), [
+        'tenantId',
+        'expiresAt',
+      ]),
+      publicBaseUrl: settings.publicBaseUrl,
+      linkLifetimeDays: settings.invitationLifetimeDays,
+    }),
     siteRoles,
     tenantSites,
     credentialCheck: new CredentialCheck({

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { ListedCredential } from '../../src/lib/credentials/credential-listing.js';
 import type { ServiceCredentialView } from '../../src/lib/credentials/credential-view.js';
 import { type CreatedInvitation, methods } from '../../src/lib/invitations/invitation-schema.js';
+import type { OffboardingView } from '../../src/lib/offboarding/offboarding-progress.js';
 import { type TenantView, tenantStatuses } from '../../src/lib/tenants/tenant-record.js';
 import type { TenantValidationView } from '../../src/lib/validation/validation-report-schema.js';
 import { type CliContext, day, queryOf } from '../cli-context.js';
@@ -33,7 +34,7 @@ function describeCredential(credential: ServiceCredentialView): string {
   return `${expiry}, renewed by the ${credential.renewal}${rotation}`;
 }
 
-/** `tenants`, `tenant`, `credentials`, `reconnect`, `validate`. */
+/** `tenants`, `tenant`, `credentials`, `reconnect`, `offboard`, `validate`. */
 export function tenantCommands(program: Command, cli: CliContext): void {
   program
     .command('tenants')
@@ -132,6 +133,28 @@ export function tenantCommands(program: Command, cli: CliContext): void {
       cli.print(
         created,
         () => `Reconnect link for ${tenantId} (until ${day(created.expiresAt)}):\n${created.url}`,
+      );
+    });
+
+  program
+    .command('offboard <tenantId>')
+    .description(
+      "offboard a tenant: the connector's credentials off its app, its Key Vault entries and data deleted",
+    )
+    .option('--remove-registration', 'also delete the app registration (last), when the connector may')
+    .action(async (tenantId: string, options: { removeRegistration?: boolean }) => {
+      const offboarding = await cli.call<OffboardingView & { customerPage: string }>(
+        'DELETE',
+        `/tenants/${encodeURIComponent(tenantId)}`,
+        { removeRegistration: options.removeRegistration ?? false },
+      );
+      cli.print(offboarding, () =>
+        [
+          `Offboarding of ${tenantId}: ${offboarding.state}${offboarding.state === 'done' ? '' : ` (follow it with: npm run cli -- tenant ${tenantId})`}`,
+          ...offboarding.removed.map((item) => `  removed: ${item}`),
+          ...offboarding.leftToCustomer.map((item) => `  left to the customer: ${item}`),
+          `Page for the customer's admin: ${offboarding.customerPage}`,
+        ].join('\n'),
       );
     });
 

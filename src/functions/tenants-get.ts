@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
 import { serviceCredentialSchema } from '../lib/credentials/credential-view.js';
 import { ConnectorError } from '../lib/errors/connector-error.js';
-import { tenantViewSchema } from '../lib/tenants/tenant-record.js';
+import { offboardingViewSchema, toOffboardingView } from '../lib/offboarding/offboarding-progress.js';
+import { vaultRetentionDays } from '../lib/offboarding/tenant-offboarding.js';
+import { isLeaving, tenantViewSchema } from '../lib/tenants/tenant-record.js';
 
 coreEndpoint({
   name: 'tenants-get',
@@ -18,7 +20,14 @@ coreEndpoint({
         credentials: z
           .array(serviceCredentialSchema)
           .optional()
-          .describe('Left out while the tenant’s app or Key Vault cannot be reached'),
+          .describe(
+            'Left out while the tenant’s app or Key Vault cannot be reached, and once it is offboarding',
+          ),
+        offboarding: offboardingViewSchema
+          .optional()
+          .describe(
+            'Its offboarding, under way or done: what was removed, what the customer must still remove',
+          ),
       }),
     },
     404: { description: 'No such tenant.' },
@@ -26,6 +35,18 @@ coreEndpoint({
   handler: async ({ params, services }) => {
     const tenantId = params.tenantId.toLowerCase();
     const view = await services.registry.view(tenantId);
+    if (isLeaving(view.status)) {
+      const offboarding = await services.tenantOffboarding.progress(tenantId);
+      // Read again after the offboarding: its end and the tombstone are one write, so the two then agree.
+      const current = offboarding ? await services.registry.view(tenantId) : view;
+      return {
+        status: 200,
+        body: {
+          ...current,
+          ...(offboarding ? { offboarding: toOffboardingView(offboarding, vaultRetentionDays) } : {}),
+        },
+      };
+    }
     const credentials = await services.serviceCredentials(tenantId, view.services).catch((error: unknown) => {
       if (error instanceof ConnectorError) return undefined;
       throw error;

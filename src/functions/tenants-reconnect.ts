@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
 import { createdInvitationSchema, reconnectSchema } from '../lib/invitations/invitation-schema.js';
 import { TenantNotFound } from '../lib/tenants/tenant-errors.js';
-import { servicesOf } from '../lib/tenants/tenant-record.js';
+import { isLeaving, servicesOf } from '../lib/tenants/tenant-record.js';
 
 coreEndpoint({
   name: 'tenants-reconnect',
@@ -24,7 +24,7 @@ coreEndpoint({
   handler: async ({ params, body, services }) => {
     const tenantId = params.tenantId.toLowerCase();
     const stored = await services.registry.get(tenantId);
-    if (!stored || stored.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    if (!stored || isLeaving(stored.entity.status)) throw new TenantNotFound(tenantId);
     const first = servicesOf(stored.entity)[0];
     const current = first ? await services.tenantSecrets.get(tenantId, first.id) : undefined;
     const credential = current?.certificate ? ('certificate' as const) : ('secret' as const);

@@ -212,6 +212,22 @@ describe('operator CLI', () => {
     expect(refused.err).toContain('/body/label');
   }, 60_000);
 
+  it('offboards a tenant, and reports its state when asked again', async () => {
+    const { tenantId } = await selfManagedTenant(connector, { quiet: true });
+    const first = await cli(['offboard', tenantId]);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toMatch(new RegExp(`^Offboarding of ${tenantId}: started \\(follow it with`));
+    await until(
+      async () => (await cli(['--json', 'tenant', tenantId])).out,
+      (out) => out.includes('"status": "offboarded"'),
+      30_000,
+    );
+    const again = await cli(['offboard', tenantId]);
+    expect(again.out).toContain(`Offboarding of ${tenantId}: done`);
+    expect(again.out).toContain('  removed: the password of service dr-london');
+    expect(again.out).toMatch(/Page for the customer's admin: https?:\/\/\S+\/api\/offboarding\/\S+/);
+  });
+
   it('refuses a licence type it does not offer before calling', async () => {
     const { code, err } = await cli([...invite.slice(0, -1), 'HostedEssentials']);
     expect(code).not.toBe(0);

@@ -27,6 +27,7 @@ describe('OpenAPI document', () => {
     expect(operations.sort()).toEqual(
       [
         'DELETE /invitations/{id}',
+        'DELETE /tenants/{tenantId}',
         'GET /credentials',
         'GET /event-delivery',
         'GET /events',

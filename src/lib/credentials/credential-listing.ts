@@ -1,7 +1,7 @@
 import pMap from 'p-map';
 import { z } from 'zod';
 import { ConnectorError } from '../errors/connector-error.js';
-import { type TenantService, tenantStatuses } from '../tenants/tenant-record.js';
+import { isLeaving, type TenantService, tenantStatuses } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { type ServiceCredentialView, serviceCredentialSchema } from './credential-view.js';
 
@@ -28,7 +28,7 @@ export async function listCredentials(
   credentialsOf: (tenantId: string, services: readonly TenantService[]) => Promise<ServiceCredentialView[]>,
 ): Promise<ListedCredential[]> {
   const tenants = (await registry.list({ top: Number.MAX_SAFE_INTEGER })).filter(
-    (tenant) => tenant.status !== 'offboarded',
+    (tenant) => !isLeaving(tenant.status),
   );
   const listed = await pMap(
     tenants,

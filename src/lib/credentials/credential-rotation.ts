@@ -17,7 +17,7 @@ import { PartitionLease } from '../storage/partition-lease.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
-import { servicesOf } from '../tenants/tenant-record.js';
+import { isLeaving, servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { keyIdOfCredential } from './password-of-secret.js';
 import { RotationInProgress } from './rotation-errors.js';
@@ -74,7 +74,7 @@ export class CredentialRotation {
     now = new Date(),
   ): Promise<RotationProgress> {
     const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant || tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    if (!tenant || isLeaving(tenant.entity.status)) throw new TenantNotFound(tenantId);
     if (tenant.entity.status === 'credentials_invalid')
       throw new TenantNotReady('its credentials no longer work; reconnect it first');
     const service = servicesOf(tenant.entity).find(

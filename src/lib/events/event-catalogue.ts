@@ -105,7 +105,21 @@ export const eventCatalogue = {
     .describe(
       'The site stopped at a step; the reason says what to fix, then the same POST /sites request resumes it.',
     ),
-  'tenant.offboarded': z.object({ tenantId }),
+  'tenant.offboarded': z.object({
+    tenantId,
+    removed: z.array(z.string()).describe('What the connector removed (from the app registration)'),
+    leftToCustomer: z
+      .array(z.string())
+      .describe(
+        "What the customer's admin still has to remove: role assignments, the app if kept, sites' domains",
+      ),
+    vaultRetentionDays: z
+      .number()
+      .int()
+      .describe(
+        "Days Key Vault keeps the tenant's deleted secrets and certificates recoverable (purge protection)",
+      ),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventCatalogue;

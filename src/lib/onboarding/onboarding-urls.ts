@@ -19,6 +19,8 @@ export const onboardingRoutes = {
   serviceSecret: 'service-secrets/{token}',
   /** A customer's admin sees which roles a new site needs, and checks again once they are assigned. */
   roleGuidance: 'role-guidance/{token}',
+  /** A customer's admin sees what an offboarding removed and what is left to them. */
+  offboarding: 'offboarding/{token}',
 } as const;
 
 type Route = (typeof onboardingRoutes)[keyof typeof onboardingRoutes];
@@ -36,6 +38,10 @@ export const serviceSecretUrl = (publicBaseUrl: string, token: string) =>
 /** The link a customer's admin receives to see the roles a site needs. */
 export const roleGuidanceUrl = (publicBaseUrl: string, token: string) =>
   `${publicBaseUrl}${onboardingPath(onboardingRoutes.roleGuidance, token)}`;
+
+/** The link a customer's admin receives to what an offboarding left to them. */
+export const offboardingUrl = (publicBaseUrl: string, token: string) =>
+  `${publicBaseUrl}${onboardingPath(onboardingRoutes.offboarding, token)}`;
 
 /** The invitation link as the customer's admin receives it. */
 export const invitationUrl = (publicBaseUrl: string, token: string) =>

@@ -46,3 +46,9 @@ export interface RoleGuidanceLink extends Record<string, string> {
   tenantId: string;
   expiresAt: string;
 }
+
+/** A link for a customer's admin to what an offboarding removed and what is left to them. */
+export interface OffboardingLink extends Record<string, string> {
+  tenantId: string;
+  expiresAt: string;
+}

@@ -69,6 +69,11 @@ export function nextFeedBase(after?: string): string {
 export class ChangeFeed {
   constructor(private readonly table: EntityTable<FeedRow>) {}
 
+  /** Deletes up to `limit` of the tenant's feed rows; how many went. */
+  deleteSome(tenantId: string, limit: number): Promise<number> {
+    return this.table.deleteWhere(tableFilter.partition(tenantId), limit);
+  }
+
   /** Stores changes under `base`; returns the last one's position and the transactions spent. */
   async append(
     tenantId: string,

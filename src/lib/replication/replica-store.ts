@@ -37,6 +37,12 @@ export class ReplicaStore implements ReplicaReader {
     return finished;
   }
 
+  /** Deletes up to `limit` of the tenant's replica rows, then of its change feed; 0 once none is left. */
+  async deleteSome(tenantId: string, limit: number): Promise<number> {
+    const rows = await this.rows.deleteWhere(tenantPartitions(tenantId), limit);
+    return rows > 0 ? rows : this.feed.deleteSome(tenantId, limit);
+  }
+
   /** Changes after `cursor` (a change's seq), oldest first. */
   changes(tenantId: string, cursor: string | undefined, top: number): Promise<ChangeEntry[]> {
     return this.feed.read(tenantId, cursor, top);

@@ -6,7 +6,7 @@ import { EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
-import type { TenantRecord } from '../tenants/tenant-record.js';
+import { isLeaving, type TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { RunNotFound, RunNotHeld } from './replication-errors.js';
 import {
@@ -97,7 +97,7 @@ export class ReplicationScheduler {
       tableFilter.rowKey(tenantRows.tenant),
     )) {
       const tenantId = tenant.partitionKey;
-      if (tenant.status === 'offboarded') continue;
+      if (isLeaving(tenant.status)) continue;
       const reason = notReadyReason(tenant);
       const run = this.newRun(runId, 'schedule', now);
       const transaction = this.tenants.transaction(tenantId).insert({
@@ -132,7 +132,7 @@ export class ReplicationScheduler {
   async onDemand(tenantId: string, now = new Date()): Promise<ReplicationRunView> {
     const tenant = (await this.registry.get(tenantId))?.entity;
     if (!tenant) throw new TenantNotFound(tenantId);
-    const reason = tenant.status === 'offboarded' ? 'the tenant is offboarded' : notReadyReason(tenant);
+    const reason = isLeaving(tenant.status) ? 'the tenant is offboarded' : notReadyReason(tenant);
     if (reason) throw new TenantNotReady(reason);
     const run = await this.createRun(tenantId, 'on_demand', now);
     await this.queue.send({ tenantId, runId: run.runId });

@@ -12,6 +12,7 @@ import type { TableTransaction } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { PartitionLease } from '../storage/partition-lease.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
+import { isLeaving } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { type DeletionThreshold, defaultDeletionThreshold, describeThreshold } from './deletion-threshold.js';
 import type { ReplicaStore } from './replica-store.js';
@@ -133,7 +134,7 @@ export class ReplicationWorker {
   ): Promise<WorkOutcome> {
     const { tenants } = this.deps;
     const tenant = (await this.deps.registry.get(job.tenantId))?.entity;
-    if (!tenant || tenant.status === 'offboarded' || tenant.status === 'credentials_invalid') {
+    if (!tenant || isLeaving(tenant.status) || tenant.status === 'credentials_invalid') {
       return this.fail(
         job,
         tenant ? `tenant is ${tenant.status.replace('_', ' ')}` : 'tenant not found',

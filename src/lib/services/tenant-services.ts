@@ -20,7 +20,7 @@ import type { Stored } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
-import { servicesOf, type TenantRecord, type TenantService } from '../tenants/tenant-record.js';
+import { isLeaving, servicesOf, type TenantRecord, type TenantService } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import {
   LastServiceRemoval,
@@ -169,7 +169,7 @@ export class TenantServices {
    */
   async remove(tenantId: string, serviceId: string, now = new Date()): Promise<ServiceRemovalView> {
     const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant || tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    if (!tenant || isLeaving(tenant.entity.status)) throw new TenantNotFound(tenantId);
     const services = servicesOf(tenant.entity);
     const service = services.find((candidate) => sameId(candidate.id, serviceId));
     if (!service) throw new ServiceNotFound(serviceId);
@@ -248,8 +248,7 @@ export class TenantServices {
       this.deps.progress.get(link.tenantId, tenantRows.service(link.serviceId)),
       this.deps.registry.get(link.tenantId),
     ]);
-    if (!progress || !tenant || tenant.entity.status === 'offboarded')
-      throw new ServiceLinkUnavailable('unknown');
+    if (!progress || !tenant || isLeaving(tenant.entity.status)) throw new ServiceLinkUnavailable('unknown');
     if (progress.entity.state === 'active' || progress.entity.state === 'stored')
       throw new ServiceLinkUnavailable('done');
     if (
@@ -262,7 +261,7 @@ export class TenantServices {
 
   private async usableTenant(tenantId: string): Promise<Stored<TenantRecord>> {
     const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant || tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    if (!tenant || isLeaving(tenant.entity.status)) throw new TenantNotFound(tenantId);
     if (tenant.entity.status === 'credentials_invalid')
       throw new TenantNotReady('its credentials no longer work; reconnect it first');
     return tenant;

@@ -6,7 +6,7 @@ import { probeRegistration } from '../onboarding/probe-registration.js';
 import type { CustomerLinks, RoleGuidanceLink } from '../pages/customer-links.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { TenantNotReady } from '../tenants/tenant-errors.js';
-import { servicesOf } from '../tenants/tenant-record.js';
+import { isLeaving, servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { validateRegistration } from '../validation/validate-registration.js';
 import { RoleGuidanceUnavailable, SiteRolesMissing } from './site-errors.js';
@@ -75,7 +75,7 @@ export class SiteRoleCheck {
     if (!link) throw new RoleGuidanceUnavailable('unknown');
     if (Date.parse(link.expiresAt) <= now.getTime()) throw new RoleGuidanceUnavailable('expired');
     const tenant = await this.deps.registry.get(link.tenantId);
-    if (!tenant || tenant.entity.status === 'offboarded') throw new RoleGuidanceUnavailable('unknown');
+    if (!tenant || isLeaving(tenant.entity.status)) throw new RoleGuidanceUnavailable('unknown');
     return {
       tenantId: link.tenantId,
       clientId: tenant.entity.clientId,

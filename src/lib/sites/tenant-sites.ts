@@ -13,7 +13,7 @@ import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.j
 import { tableFilter } from '../storage/table-filters.js';
 import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
-import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
+import { isLeaving, servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { activationSeen } from './activation-signal.js';
 import {
@@ -577,7 +577,7 @@ export class TenantSites {
 
   private async knownTenant(tenantId: string): Promise<Stored<TenantRecord>> {
     const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant || tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    if (!tenant || isLeaving(tenant.entity.status)) throw new TenantNotFound(tenantId);
     return tenant;
   }
 

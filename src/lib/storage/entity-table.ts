@@ -136,6 +136,37 @@ export class EntityTable<T extends object> {
   }
 
   /**
+   * Deletes the entities a filter selects, at most `limit` of them, in transactions of up to 100 per partition;
+   * returns how many went. Meant for one deleter at a time (a row gone between the query and the delete fails its
+   * transaction, and the next call queries again).
+   */
+  async deleteWhere(filter: string, limit: number): Promise<number> {
+    await this.ensureTable();
+    const byPartition = new Map<string, string[]>();
+    let count = 0;
+    for await (const stored of this.client.listEntities({
+      queryOptions: { filter, select: ['PartitionKey', 'RowKey'] },
+    })) {
+      const keys = byPartition.get(stored.partitionKey ?? '') ?? [];
+      keys.push(stored.rowKey ?? '');
+      byPartition.set(stored.partitionKey ?? '', keys);
+      if (++count >= limit) break;
+    }
+    for (const [partitionKey, rowKeys] of byPartition)
+      for (let start = 0; start < rowKeys.length; start += 100) {
+        const actions = rowKeys
+          .slice(start, start + 100)
+          .map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]);
+        try {
+          await this.client.submitTransaction(actions);
+        } catch (error) {
+          translateStorageError(error, `delete from ${this.name}`);
+        }
+      }
+    return count;
+  }
+
+  /**
    * Upserts (replace) many entities, grouped by partition into transactions of at most 100 operations and
    * under the 4 MiB payload limit. Each transaction is atomic; the whole call is not. Returns how many
    * transactions were sent.

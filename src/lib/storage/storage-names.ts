@@ -12,6 +12,8 @@ export const tableNames = {
   serviceSecretLinks: 'ServiceSecretLinks',
   /** Links for a customer's admin to the roles a site needs (by the token's hash). */
   roleGuidanceLinks: 'RoleGuidanceLinks',
+  /** Links for a customer's admin to what an offboarding left to them (by the token's hash). */
+  offboardingLinks: 'OffboardingLinks',
   /** The replica (users, groups, members, voice, numbers), over a few hundred partitions per tenant. */
   replica: 'Replica',
   /** The replica's change feed, one partition per tenant. */
@@ -24,6 +26,7 @@ export const queueNames = {
   replicationJobs: 'replication-jobs',
   credentialRotations: 'credential-rotations',
   siteWork: 'site-work',
+  tenantOffboardings: 'tenant-offboardings',
 } as const;
 
 export const poisonQueue = (name: string) => `${name}-poison`;

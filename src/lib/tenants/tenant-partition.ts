@@ -1,6 +1,7 @@
 import type { ExpiryWarningRow } from '../credentials/expiry-warning-row.js';
 import type { RotationProgress } from '../credentials/rotation-progress.js';
 import type { OutboxRow } from '../events/outbox.js';
+import type { OffboardingProgress } from '../offboarding/offboarding-progress.js';
 import type { ProvisioningProgress } from '../onboarding/automatic/app-registration.js';
 import type { ReplicationRunRecord, ReplicationState } from '../replication/replication-run.js';
 import type { SavedIdsKind, SavedIdsRow } from '../replication/run-saved-ids.js';
@@ -32,6 +33,8 @@ import type { TenantRecord } from './tenant-record.js';
  * | `expiry-warning\|{serviceId}`      | the last expiry warning sent for the service's secret     | ExpiryWarnings        |
  * | `site\|{siteId}`                   | a site: its sub-domain, activation user, step             | TenantSites           |
  * | `site-lease\|{siteId}`             | the lease that keeps two workers off one site             | TenantSites           |
+ * | `offboarding`                      | the tenant's offboarding: its step, what went, what is left | TenantOffboarding   |
+ * | `offboarding-lease`                | the lease that keeps two workers off one offboarding      | TenantOffboarding     |
  */
 export type TenantPartitionRow =
   | TenantRecord
@@ -44,7 +47,8 @@ export type TenantPartitionRow =
   | ServiceProgress
   | RotationProgress
   | ExpiryWarningRow
-  | SiteProgress;
+  | SiteProgress
+  | OffboardingProgress;
 
 /** The `Tenants` table, opened once with every row kind it holds. */
 export type TenantTable = EntityTable<TenantPartitionRow>;
@@ -68,6 +72,8 @@ export const tenantRows = {
   /** Keyed by the lower-cased id, as services are. */
   site: (siteId: string) => rowKey<SiteProgress>(`site|${siteId.toLowerCase()}`),
   siteLease: (siteId: string) => rowKey<LeaseRow>(`site-lease|${siteId.toLowerCase()}`),
+  offboarding: rowKey<OffboardingProgress>('offboarding'),
+  offboardingLease: rowKey<LeaseRow>('offboarding-lease'),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
@@ -79,4 +85,22 @@ export const tenantRowPrefixes = {
     rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|`),
   rotations: rowKey<RotationProgress>('rotation|'),
   sites: rowKey<SiteProgress>('site|'),
+};
+
+/**
+ * Rows of a tenant's work (replication state and runs, saved ids, provisioning, services, rotations, warnings,
+ * sites): deleted with its data at offboarding. The tenant row, its offboarding, its outbox and leases stay.
+ */
+export const tenantWorkRows = {
+  exact: [tenantRows.replicationState],
+  prefixes: [
+    tenantRowPrefixes.runs,
+    'listed|',
+    'deferred|',
+    'provisioning|',
+    'service|',
+    tenantRowPrefixes.rotations,
+    'expiry-warning|',
+    tenantRowPrefixes.sites,
+  ],
 };

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import type { ValidationReport, Verdict } from '../validation/validate-registration.js';
 
+/**
+ * A tenant is recorded once onboarding has finished (until then its progress lives in its invitation and its
+ * provisioning row), so there is no status for the steps before.
+ */
 export const tenantStatuses = [
-  'consented',
-  'registered',
   'active',
   'action_required',
   'credentials_invalid',
+  'offboarding',
   'offboarded',
 ] as const;
 export type TenantStatus = (typeof tenantStatuses)[number];
@@ -34,6 +37,10 @@ export interface TenantRecord {
   updatedAt: string;
   statusChangedAt: string;
 }
+
+/** Offboarded, or on its way out: nothing new may start for it. */
+export const isLeaving = (status: TenantStatus): boolean =>
+  status === 'offboarding' || status === 'offboarded';
 
 /** The status a validation verdict leads to. */
 export const statusForVerdict = (verdict: Verdict): TenantStatus =>

@@ -8,6 +8,7 @@ import type { ValidationReport, Verdict } from '../validation/validate-registrat
 import { TenantAlreadyOnboarded, TenantNotFound } from './tenant-errors.js';
 import { type TenantTable, tenantRows } from './tenant-partition.js';
 import {
+  isLeaving,
   statusForVerdict,
   type TenantRecord,
   type TenantService,
@@ -64,7 +65,9 @@ export class TenantRegistry {
    */
   async onboard(input: Onboarding, now = new Date()): Promise<TenantView> {
     const existing = await this.get(input.tenantId);
-    if (existing) return this.sameInvitation(input, existing.entity);
+    const returning =
+      existing?.entity.status === 'offboarded' && existing.entity.invitationId !== input.invitationId;
+    if (existing && !returning) return this.sameInvitation(input, existing.entity);
     const at = now.toISOString();
     const record: TenantRecord = {
       status: statusForVerdict(input.report.verdict),
@@ -100,9 +103,13 @@ export class TenantRegistry {
         data: { tenantId: input.tenantId, verdict: input.report.verdict },
       },
     ];
-    const transaction = this.table
-      .transaction(input.tenantId)
-      .insert({ rowKey: tenantRows.tenant, ...record });
+    const transaction = this.table.transaction(input.tenantId);
+    // A tenant offboarded before comes back: its tombstone is replaced, and its last offboarding's record goes.
+    if (existing && returning) {
+      transaction.update({ rowKey: tenantRows.tenant, ...record }, existing.etag);
+      if (await this.table.get(input.tenantId, tenantRows.offboarding))
+        transaction.deleteUnconditionally(tenantRows.offboarding);
+    } else transaction.insert({ rowKey: tenantRows.tenant, ...record });
     this.outbox.stage(transaction, events, now);
     try {
       await transaction.commit();
@@ -123,7 +130,7 @@ export class TenantRegistry {
    */
   async reconnect(input: Onboarding, now = new Date()): Promise<TenantView> {
     const stored = await this.get(input.tenantId);
-    if (!stored || stored.entity.status === 'offboarded') throw new TenantNotFound(input.tenantId);
+    if (!stored || isLeaving(stored.entity.status)) throw new TenantNotFound(input.tenantId);
     if (stored.entity.reconnectInvitationId === input.invitationId)
       return toTenantView(input.tenantId, stored.entity);
     const at = now.toISOString();
@@ -170,6 +177,8 @@ export class TenantRegistry {
   async recordValidation(tenantId: string, report: ValidationReport, now = new Date()): Promise<TenantView> {
     const stored = await this.get(tenantId);
     if (!stored) throw new TenantNotFound(tenantId);
+    // A tenant on its way out keeps its status; a validation under way as it left changes nothing.
+    if (isLeaving(stored.entity.status)) return toTenantView(tenantId, stored.entity);
     const record = withValidation(stored.entity, report, now.toISOString());
     const transaction = this.table
       .transaction(tenantId)
@@ -248,7 +257,7 @@ export class TenantRegistry {
     now = new Date(),
   ): Promise<void> {
     const stored = await this.get(tenantId);
-    if (!stored || stored.entity.status === 'credentials_invalid') return;
+    if (!stored || stored.entity.status === 'credentials_invalid' || isLeaving(stored.entity.status)) return;
     const at = now.toISOString();
     const transaction = this.table.transaction(tenantId).update(
       {

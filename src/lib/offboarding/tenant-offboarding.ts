@@ -1,0 +1,342 @@
+import { keyIdOfCredential } from '../credentials/password-of-secret.js';
+import { type OwnAppView, ownAppView } from '../credentials/self-managed-app.js';
+import { ConnectorError } from '../errors/connector-error.js';
+import type { DomainEvent } from '../events/event-catalogue.js';
+import type { Outbox } from '../events/outbox.js';
+import { removeCertificateKey } from '../graph/app-keys.js';
+import { removePassword } from '../graph/app-passwords.js';
+import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
+import { offboardingUrl } from '../onboarding/onboarding-urls.js';
+import type { CustomerLinks, OffboardingLink } from '../pages/customer-links.js';
+import type { OffboardingPage } from '../pages/offboarding-page.js';
+import type { ReplicaStore } from '../replication/replica-store.js';
+import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import type { SiteProgress } from '../sites/site-progress.js';
+import type { Stored } from '../storage/entity-table.js';
+import type { MessageQueue } from '../storage/message-queue.js';
+import { PartitionLease } from '../storage/partition-lease.js';
+import { EntityExistsError } from '../storage/storage-errors.js';
+import { tableFilter } from '../storage/table-filters.js';
+import { TenantNotFound } from '../tenants/tenant-errors.js';
+import {
+  type TenantTable,
+  tenantRowPrefixes,
+  tenantRows,
+  tenantWorkRows,
+} from '../tenants/tenant-partition.js';
+import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { OffboardingPageUnavailable } from './offboarding-errors.js';
+import { type OffboardingProgress, toOffboardingView } from './offboarding-progress.js';
+
+export interface OffboardingJob {
+  tenantId: string;
+}
+
+export interface TenantOffboardingDeps {
+  registry: TenantRegistry;
+  tenants: TenantTable;
+  outbox: Outbox;
+  secrets: TenantSecretStore;
+  tokens: AppTokenProvider;
+  graph: GraphClient;
+  assertions: KeyVaultAssertions;
+  replica: ReplicaStore;
+  queue: MessageQueue<OffboardingJob>;
+  links: CustomerLinks<OffboardingLink>;
+  publicBaseUrl: string;
+  /** How long a customer's link to the offboarding page works (as invitations do). */
+  linkLifetimeDays: number;
+}
+
+type Progress = Stored<OffboardingProgress>;
+
+/** Replica and feed rows deleted per step, so a slice of work stays short and resumes where it stopped. */
+const rowsPerStep = 2_000;
+const leaseTtlMs = 30_000;
+/** Key Vault keeps deleted secrets and certificates this long (the template's soft-delete retention). */
+export const vaultRetentionDays = 90;
+
+/**
+ * Offboarding a tenant, a durable state machine (see offboarding-progress.ts) driven by the `tenant-offboardings`
+ * queue under a lease: the connector's credentials removed from the app while they still work (the app deleted
+ * last when asked and the connector may), the Key Vault entries deleted, the replica and feed deleted in slices,
+ * then the tenant row made a tombstone with tenant.offboarded, listing what the customer's admin still has to
+ * remove. A crash resumes at the step it stopped at.
+ */
+export class TenantOffboarding {
+  constructor(private readonly deps: TenantOffboardingDeps) {}
+
+  /** Starts offboarding (or reports the one under way or done); the caller has it advanced. */
+  async start(
+    tenantId: string,
+    options: { removeRegistration: boolean },
+    now = new Date(),
+  ): Promise<{ progress: OffboardingProgress; started: boolean }> {
+    const existing = await this.progress(tenantId);
+    if (existing) return { progress: existing, started: false };
+    const tenant = await this.deps.registry.get(tenantId);
+    if (!tenant) throw new TenantNotFound(tenantId);
+    if (tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
+    const at = now.toISOString();
+    const row: OffboardingProgress = {
+      state: 'started',
+      removeRegistration: options.removeRegistration,
+      requestedAt: at,
+      removed: '[]',
+      leftToCustomer: '[]',
+      rowsDeleted: 0,
+      updatedAt: at,
+    };
+    const transaction = this.deps.tenants
+      .transaction(tenantId)
+      .update(
+        {
+          ...tenant.entity,
+          rowKey: tenantRows.tenant,
+          status: 'offboarding',
+          updatedAt: at,
+          statusChangedAt: at,
+        },
+        tenant.etag,
+      )
+      .insert({ rowKey: tenantRows.offboarding, ...row });
+    try {
+      await transaction.commit();
+    } catch (error) {
+      const raced = await this.progress(tenantId);
+      if (raced && (error instanceof EntityExistsError || error instanceof ConnectorError))
+        return { progress: raced, started: false };
+      throw error;
+    }
+    return { progress: row, started: true };
+  }
+
+  /** A new link for the customer's admin to the offboarding page (each call gives another). */
+  async customerLink(tenantId: string, now = new Date()): Promise<string> {
+    const expiresAt = new Date(now.getTime() + this.deps.linkLifetimeDays * 86_400_000).toISOString();
+    return offboardingUrl(this.deps.publicBaseUrl, await this.deps.links.issue({ tenantId, expiresAt }));
+  }
+
+  /** What the page of a customer's link shows; OffboardingPageUnavailable for an unknown or expired link. */
+  async customerView(token: string, now = new Date()): Promise<OffboardingPage> {
+    const link = await this.deps.links.find(token);
+    if (!link) throw new OffboardingPageUnavailable('unknown');
+    if (Date.parse(link.expiresAt) <= now.getTime()) throw new OffboardingPageUnavailable('expired');
+    const [tenant, progress] = [
+      await this.deps.registry.get(link.tenantId),
+      await this.progress(link.tenantId),
+    ];
+    if (!tenant || !progress) throw new OffboardingPageUnavailable('unknown');
+    return {
+      tenantId: link.tenantId,
+      clientId: tenant.entity.clientId,
+      customer: (JSON.parse(tenant.entity.customer) as { name: string }).name,
+      offboarding: toOffboardingView(progress, vaultRetentionDays),
+    };
+  }
+
+  async progress(tenantId: string): Promise<OffboardingProgress | undefined> {
+    return (await this.deps.tenants.get(tenantId, tenantRows.offboarding))?.entity;
+  }
+
+  enqueue(job: OffboardingJob, delaySeconds = 0): Promise<string> {
+    return this.deps.queue.send(job, delaySeconds ? { visibilityDelaySeconds: delaySeconds } : {});
+  }
+
+  /** Takes the offboarding as far as it goes now; the state it reached (`done` at the end). */
+  async advance(tenantId: string, now = new Date()): Promise<OffboardingProgress['state'] | 'busy'> {
+    const lease = new PartitionLease(this.deps.tenants, tenantId, tenantRows.offboardingLease, leaseTtlMs);
+    if (!(await lease.acquire(now))) return 'busy';
+    lease.keepRenewed();
+    let replication: { release(): Promise<void> } | undefined;
+    try {
+      let progress = await this.deps.tenants.get(tenantId, tenantRows.offboarding);
+      while (progress && progress.entity.state !== 'done') {
+        // The data goes while no replication slice can write: its worker's lease is held meanwhile.
+        if (progress.entity.state === 'vault_cleared' && !replication) {
+          const held = new PartitionLease(
+            this.deps.tenants,
+            tenantId,
+            tenantRows.replicationLease,
+            leaseTtlMs,
+          );
+          if (!(await held.acquire(now))) return 'busy';
+          held.keepRenewed();
+          replication = held;
+        }
+        progress = await this.step(tenantId, progress, now);
+      }
+      return progress?.entity.state ?? 'done';
+    } finally {
+      await replication?.release();
+      await lease.release();
+    }
+  }
+
+  private async step(tenantId: string, progress: Progress, now: Date): Promise<Progress> {
+    const tenant = await this.deps.registry.get(tenantId);
+    if (!tenant) throw new TenantNotFound(tenantId);
+    switch (progress.entity.state) {
+      case 'started':
+        return this.save(
+          progress,
+          {
+            state: 'microsoft_cleared',
+            ...(await this.clearMicrosoft(tenantId, tenant.entity, progress.entity)),
+          },
+          now,
+        );
+      case 'microsoft_cleared': {
+        for (const service of servicesOf(tenant.entity)) {
+          await this.deps.secrets.delete(tenantId, service.id, 'next');
+          await this.deps.secrets.delete(tenantId, service.id);
+        }
+        return this.save(progress, { state: 'vault_cleared' }, now);
+      }
+      case 'vault_cleared': {
+        const deleted =
+          (await this.deps.replica.deleteSome(tenantId, rowsPerStep)) ||
+          (await this.deleteWorkRows(tenantId));
+        const rowsDeleted = progress.entity.rowsDeleted + deleted;
+        return this.save(progress, deleted > 0 ? { rowsDeleted } : { state: 'data_deleted' }, now);
+      }
+      case 'data_deleted':
+        return this.finish(tenantId, tenant, progress, now);
+      default:
+        return progress;
+    }
+  }
+
+  /**
+   * The connector's passwords and certificates removed from the app while its credentials still work, and the app
+   * itself deleted last when asked and allowed; what it cannot do goes to the customer's list.
+   */
+  private async clearMicrosoft(
+    tenantId: string,
+    tenant: TenantRecord,
+    progress: OffboardingProgress,
+  ): Promise<Pick<OffboardingProgress, 'removed' | 'leftToCustomer'>> {
+    const removed: string[] = [];
+    const left: string[] = [];
+    const services = servicesOf(tenant);
+    let view: OwnAppView | undefined;
+    for (const service of services) {
+      view = await ownAppView(this.deps, tenantId, service.id).catch((error: unknown) => {
+        if (error instanceof ConnectorError) return undefined;
+        throw error;
+      });
+      if (view) break;
+    }
+    if (!view?.app || !view.canChange) {
+      left.push(
+        `the app registration ${tenant.clientId} (the connector could not change it: remove its passwords and certificates named "Live Platform service …", or delete it)`,
+      );
+    } else if (progress.removeRegistration) {
+      await this.deleteApp(view, view.app.id);
+      removed.push(`the app registration ${tenant.clientId} (Entra keeps it restorable for 30 days)`);
+    } else {
+      const app = view.app;
+      const credentials: TenantCredential[] = [];
+      for (const service of services) {
+        const credential = await this.deps.secrets.get(tenantId, service.id).catch(() => undefined);
+        if (credential) credentials.push(credential);
+      }
+      for (const service of services) {
+        const credential = credentials.find((candidate) => candidate.serviceId === service.id);
+        const keyId = credential && keyIdOfCredential(credential, app, service.id);
+        if (!keyId) continue;
+        // A certificate's removal is proven by itself: it is still on the app until this call.
+        if (credential?.certificate)
+          await removeCertificateKey(this.deps, view.token.accessToken, app, keyId, credential.certificate);
+        else await removePassword(this.deps.graph, view.token.accessToken, app.id, keyId);
+        removed.push(`the ${credential?.certificate ? 'certificate' : 'password'} of service ${service.id}`);
+      }
+      left.push(`the app registration ${tenant.clientId} itself, kept as asked`);
+    }
+    left.push(
+      `the directory roles assigned to the app registration ${tenant.clientId} (Teams Administrator, and Domain Name Administrator and User Administrator if given for sites)`,
+      'the Enterprise application of the provisioning app ("Live Platform Provisioning") the admin signed in with, if no other tenant of yours uses it',
+    );
+    for (const site of await this.sites(tenantId))
+      left.push(
+        `the site ${site.siteId}: the domain ${site.domain} and its activation user ${site.userPrincipalName}, when the platform no longer uses them`,
+      );
+    return { removed: JSON.stringify(removed), leftToCustomer: JSON.stringify(left) };
+  }
+
+  /** The tenant's work rows in its partition (see tenantWorkRows), up to `rowsPerStep`; how many went. */
+  private async deleteWorkRows(tenantId: string): Promise<number> {
+    const keys = [
+      ...tenantWorkRows.exact.map((key) => tableFilter.rowKey(key)),
+      ...tenantWorkRows.prefixes.map((prefix) => tableFilter.rowKeysStartingWith(prefix)),
+    ];
+    const filter = tableFilter.and(tableFilter.partition(tenantId), `(${keys.join(' or ')})`);
+    return this.deps.tenants.deleteWhere(filter, rowsPerStep);
+  }
+
+  private async deleteApp(view: OwnAppView, appObjectId: string): Promise<void> {
+    try {
+      await this.deps.graph.request(view.token.accessToken, 'DELETE', `/applications/${appObjectId}`);
+    } catch (error) {
+      if (!(error instanceof GraphError && error.status === 404)) throw error;
+    }
+  }
+
+  private async sites(tenantId: string): Promise<SiteProgress[]> {
+    const sites: SiteProgress[] = [];
+    for await (const row of this.deps.tenants.queryPrefix<SiteProgress>(tenantId, tenantRowPrefixes.sites))
+      sites.push(row.entity);
+    return sites;
+  }
+
+  /** The tombstone and tenant.offboarded, with the offboarding's record, in one transaction. */
+  private async finish(
+    tenantId: string,
+    tenant: Stored<TenantRecord>,
+    progress: Progress,
+    now: Date,
+  ): Promise<Progress> {
+    const at = now.toISOString();
+    const entity = { ...progress.entity, state: 'done' as const, updatedAt: at, finishedAt: at };
+    const events: DomainEvent[] = [
+      {
+        type: 'tenant.offboarded',
+        data: {
+          tenantId,
+          removed: JSON.parse(entity.removed) as string[],
+          leftToCustomer: JSON.parse(entity.leftToCustomer) as string[],
+          vaultRetentionDays,
+        },
+      },
+    ];
+    const transaction = this.deps.tenants
+      .transaction(tenantId)
+      .update(
+        {
+          ...tenant.entity,
+          rowKey: tenantRows.tenant,
+          status: 'offboarded',
+          updatedAt: at,
+          statusChangedAt: at,
+        },
+        tenant.etag,
+      )
+      .update(entity, progress.etag);
+    this.deps.outbox.stage(transaction, events);
+    await transaction.commit();
+    await this.deps.outbox.kick(tenantId);
+    return { entity, etag: '' };
+  }
+
+  private async save(
+    progress: Progress,
+    changes: Partial<OffboardingProgress>,
+    now: Date,
+  ): Promise<Progress> {
+    const entity = { ...progress.entity, ...changes, updatedAt: now.toISOString() };
+    return { entity, etag: await this.deps.tenants.update(entity, progress.etag) };
+  }
+}

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
+import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
+import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
+import { PageSession } from '../support/browserless.js';
+import { certificateTenant } from '../support/certificate-tenant.js';
+import { eventually, until } from '../support/eventually.js';
+import { onboardManually } from '../support/onboard-manually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
+import { useConnector } from '../support/use-connector.js';
+
+const connector = useConnector({ SBC_BASE_DOMAIN: 'customers.example.net', SBC_DNS_TARGET: '203.0.113.10' });
+
+const allPermissions = [
+  ...requiredPermissions.replication,
+  ...requiredPermissions.selfRotation,
+  ...requiredPermissions.automaticDns,
+];
+
+const vault = () => connector.simulator.vaults.get('connector')?.vault;
+const eventsOf = (tenantId: string, type: string) =>
+  connector.standIn.events.filter((event) => event.type === type && event.data.tenantId === tenantId);
+
+/** A replication run asked for now, followed to its end. */
+async function replicates(tenantId: string): Promise<string> {
+  const started = await connector.call('POST', `/tenants/${tenantId}/replicate`);
+  expect(started.status).toBe(202);
+  const run = await until(
+    async () =>
+      (await connector.call('GET', `/tenants/${tenantId}/replication-runs`)).body.value.find(
+        (candidate: { runId: string }) => candidate.runId === started.body.runId,
+      ),
+    (candidate) => candidate?.status === 'completed' || candidate?.status === 'failed',
+    30_000,
+  );
+  return run.status;
+}
+
+/** DELETE /tenants/{id}, then the tenant's view once its offboarding is done. */
+async function offboard(tenantId: string, body?: Record<string, unknown>) {
+  const answer = await connector.call('DELETE', `/tenants/${tenantId}`, body ? { body } : {});
+  expect(answer.status).toBe(202);
+  return until(
+    async () => (await connector.call('GET', `/tenants/${tenantId}`)).body,
+    (view) => view.offboarding?.state === 'done',
+    60_000,
+  );
+}
+
+const rowsOf = async (tenantId: string) => ({
+  replica: (await connector.rows(tableNames.replica)).filter((row) =>
+    String(row.partitionKey).startsWith(`${tenantId}|`),
+  ).length,
+  feed: (await connector.rows(tableNames.replicaChanges)).filter((row) => row.partitionKey === tenantId)
+    .length,
+  work: (await connector.rows(tableNames.tenants)).filter(
+    (row) =>
+      row.partitionKey === tenantId &&
+      /^(run|replication$|service|site\||listed|deferred)/.test(String(row.rowKey)),
+  ).length,
+});
+
+describe('offboarding a tenant', () => {
+  it('removes the connector’s passwords, Key Vault entries, replica and feed; keeps a tombstone; tells the core what is left; a new invitation brings it back', async () => {
+    const tenant = await selfManagedTenant(connector, { permissions: allPermissions, quiet: true });
+    const { tenantId, app } = tenant;
+    for (const role of [r.domainNameAdministrator.id, r.userAdministrator.id])
+      connector.simulator.control.assignRole(tenantId, tenant.servicePrincipalId, role);
+    const added = await connector.call('POST', `/tenants/${tenantId}/services`, {
+      body: { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedPro' },
+    });
+    expect(added.status).toBe(201);
+    const site = await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'hq', label: 'leaving', usageLocation: 'GB' },
+    });
+    expect(site.status).toBe(202);
+    expect(await replicates(tenantId)).toBe('completed');
+    const before = await rowsOf(tenantId);
+    expect(before.replica).toBeGreaterThan(0);
+    expect(before.feed).toBeGreaterThan(0);
+    expect(app.passwordCredentials).toHaveLength(2);
+
+    const view = await offboard(tenantId);
+    expect(view.status).toBe('offboarded');
+    expect(view.credentials).toBeUndefined();
+    expect(app.passwordCredentials).toEqual([]);
+    expect(connector.simulator.directory.applications.get(tenant.clientId)).toBeDefined();
+    for (const serviceId of ['dr-london', 'dr-paris'])
+      expect(
+        vault()?.secrets.get(tenantSecretName(tenantId, serviceId).toLowerCase())?.deleted,
+      ).toBeDefined();
+    expect(await rowsOf(tenantId)).toEqual({ replica: 0, feed: 0, work: 0 });
+    expect(view.offboarding).toMatchObject({
+      state: 'done',
+      removeRegistration: false,
+      removed: ['the password of service dr-london', 'the password of service dr-paris'],
+      vaultRetentionDays: 90,
+    });
+    const left = view.offboarding.leftToCustomer.join('\n');
+    expect(left).toContain(`the app registration ${tenant.clientId} itself, kept as asked`);
+    expect(left).toContain('directory roles');
+    expect(left).toMatch(/site hq: the domain leaving\.customers\.example\.net/);
+    await eventually(() => eventsOf(tenantId, 'tenant.offboarded').length === 1);
+    expect(eventsOf(tenantId, 'tenant.offboarded')[0]?.data).toEqual({
+      tenantId,
+      removed: view.offboarding.removed,
+      leftToCustomer: view.offboarding.leftToCustomer,
+      vaultRetentionDays: 90,
+    });
+
+    // Asked again, it reports the state; nothing else may start for the tenant.
+    const again = await connector.call('DELETE', `/tenants/${tenantId}`);
+    expect(again.status).toBe(200);
+    const { customerPage, ...state } = again.body;
+    expect(state).toEqual(view.offboarding);
+    // The customer's admin gets the same list as a page.
+    const session = new PageSession(connector.publicBaseUrl);
+    const page = await session.get(new URL(customerPage).pathname);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('is disconnected from the Live Platform');
+    expect(page.html).toContain('directory roles assigned to the app registration');
+    expect(page.html).toContain('leaving.customers.example.net');
+    expect((await session.get('/api/offboarding/not-a-link')).status).toBe(404);
+    expect((await connector.call('POST', `/tenants/${tenantId}/replicate`)).status).toBeGreaterThanOrEqual(
+      400,
+    );
+    expect((await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)).status).toBe(404);
+    expect((await connector.call('POST', `/tenants/${tenantId}/reconnect`, { body: {} })).status).toBe(404);
+    expect(eventsOf(tenantId, 'tenant.offboarded')).toHaveLength(1);
+
+    // A new invitation onboards it again: a fresh tenant record, its secret back in Key Vault, replication anew.
+    const back = await onboardManually(connector, tenantId);
+    const returned = (await connector.call('GET', `/tenants/${tenantId}`)).body;
+    expect(returned).toMatchObject({ status: 'active', clientId: back.clientId });
+    expect(returned.offboarding).toBeUndefined();
+    expect(await replicates(tenantId)).toBe('completed');
+    expect((await rowsOf(tenantId)).replica).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('deletes the app registration last when asked, for a tenant on certificates, and Key Vault keeps the certificate soft-deleted', async () => {
+    const { tenantId, clientId } = await certificateTenant(connector);
+    const view = await offboard(tenantId, { removeRegistration: true });
+    expect(view.offboarding.removed).toEqual([
+      `the app registration ${clientId} (Entra keeps it restorable for 30 days)`,
+    ]);
+    expect(connector.simulator.directory.applications.get(clientId)).toBeUndefined();
+    expect(vault()?.certificates.get(`tenantcert-${tenantId}-dr-london`)?.deleted).toBeDefined();
+  }, 90_000);
+
+  it('still deletes the local data of a tenant whose app the customer deleted, and lists the rest for the customer', async () => {
+    const { tenantId, clientId } = await selfManagedTenant(connector, { quiet: true });
+    expect(await replicates(tenantId)).toBe('completed');
+    connector.simulator.control.revokeConsent(tenantId, clientId);
+    connector.simulator.directory.applications.delete(clientId);
+    const view = await offboard(tenantId);
+    expect(view.offboarding.removed).toEqual([]);
+    expect(view.offboarding.leftToCustomer[0]).toContain(
+      `the app registration ${clientId} (the connector could not change it`,
+    );
+    expect(
+      vault()?.secrets.get(tenantSecretName(tenantId, 'dr-london').toLowerCase())?.deleted,
+    ).toBeDefined();
+    expect(await rowsOf(tenantId)).toEqual({ replica: 0, feed: 0, work: 0 });
+  }, 90_000);
+
+  it('refuses an unknown tenant (404) and a body it does not know (400), changing nothing', async () => {
+    const unknown = await connector.call('DELETE', '/tenants/00000000-0000-4000-8000-000000000000');
+    expect(unknown.status).toBe(404);
+    const { tenantId } = await selfManagedTenant(connector, { quiet: true });
+    const bad = await connector.call('DELETE', `/tenants/${tenantId}`, {
+      body: { removeRegistration: 'yes' },
+    });
+    expect(bad.status).toBe(400);
+    expect((await connector.call('GET', `/tenants/${tenantId}`)).body.status).toBe('active');
+  }, 60_000);
+});
