@@ -27,11 +27,11 @@ coreEndpoint({
   responses: {
     202: {
       description: 'Offboarding started, or under way; follow it on GET /tenants/{tenantId}.',
-      schema: offboardingViewSchema,
+      schema: answerSchema,
     },
     200: {
       description: 'Offboarded already: what was removed and what is left.',
-      schema: offboardingViewSchema,
+      schema: answerSchema,
     },
     404: { description: 'No such tenant.' },
   },
