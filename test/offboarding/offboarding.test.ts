@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { dependencies } from '../../src/lib/dependencies.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
+import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { PageSession } from '../support/browserless.js';
@@ -164,9 +167,24 @@ describe('offboarding a tenant', () => {
     expect(await rowsOf(tenantId)).toEqual({ replica: 0, feed: 0, work: 0 });
   }, 90_000);
 
-  it('refuses an unknown tenant (404) and a body it does not know (400), changing nothing', async () => {
+  it('refuses an unknown tenant (404), one still being onboarded (409) and a body it does not know (400), changing nothing', async () => {
     const unknown = await connector.call('DELETE', '/tenants/00000000-0000-4000-8000-000000000000');
     expect(unknown.status).toBe(404);
+    // An admin signed in and the app is being made: the tenant is not recorded yet.
+    const onboarding = randomUUID();
+    await dependencies()
+      .storage.table<TenantPartitionRow>(tableNames.tenants)
+      .insert({
+        partitionKey: onboarding,
+        rowKey: tenantRows.provisioning('invitation-1'),
+        invitationId: 'invitation-1',
+        appObjectId: randomUUID(),
+        appId: randomUUID(),
+        servicesDone: '[]',
+      });
+    const early = await connector.call('DELETE', `/tenants/${onboarding}`);
+    expect(early.status).toBe(409);
+    expect(early.body.type).toMatch(/tenant_still_onboarding$/);
     const { tenantId } = await selfManagedTenant(connector, { quiet: true });
     const bad = await connector.call('DELETE', `/tenants/${tenantId}`, {
       body: { removeRegistration: 'yes' },

@@ -25,6 +25,7 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   invitation_completed: { status: 409, title: 'The invitation was used already.' },
   tenant_not_found: { status: 404, title: 'No such tenant.' },
   tenant_not_ready: { status: 409, title: 'The tenant cannot be replicated now.' },
+  tenant_still_onboarding: { status: 409, title: 'The tenant is still being onboarded.' },
   tenant_already_onboarded: { status: 409, title: 'This tenant is connected already.' },
   run_not_found: { status: 404, title: 'No such replication run.' },
   run_not_held: { status: 409, title: 'The run holds no removals.' },

@@ -11,3 +11,13 @@ export class OffboardingPageUnavailable extends ConnectorError {
     );
   }
 }
+
+/** The tenant's onboarding is under way (an admin signed in, the tenant not yet recorded): nothing to offboard yet. */
+export class TenantStillOnboarding extends ConnectorError {
+  readonly code = 'tenant_still_onboarding';
+  constructor() {
+    super(
+      "The tenant's onboarding is under way and not finished: revoke its invitation, or offboard it once it is onboarded.",
+    );
+  }
+}

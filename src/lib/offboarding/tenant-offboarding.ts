@@ -28,7 +28,7 @@ import {
 } from '../tenants/tenant-partition.js';
 import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
-import { OffboardingPageUnavailable } from './offboarding-errors.js';
+import { OffboardingPageUnavailable, TenantStillOnboarding } from './offboarding-errors.js';
 import { type OffboardingProgress, toOffboardingView } from './offboarding-progress.js';
 
 export interface OffboardingJob {
@@ -78,7 +78,11 @@ export class TenantOffboarding {
     const existing = await this.progress(tenantId);
     if (existing) return { progress: existing, started: false };
     const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant) throw new TenantNotFound(tenantId);
+    if (!tenant) {
+      for await (const _ of this.deps.tenants.queryPrefix(tenantId, tenantRowPrefixes.provisionings))
+        throw new TenantStillOnboarding();
+      throw new TenantNotFound(tenantId);
+    }
     if (tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
     const at = now.toISOString();
     const row: OffboardingProgress = {

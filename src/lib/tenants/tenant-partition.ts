@@ -85,6 +85,9 @@ export const tenantRowPrefixes = {
     rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|`),
   rotations: rowKey<RotationProgress>('rotation|'),
   sites: rowKey<SiteProgress>('site|'),
+  provisionings: rowKey<ProvisioningProgress>('provisioning|'),
+  services: rowKey<ServiceProgress>('service|'),
+  expiryWarnings: rowKey<ExpiryWarningRow>('expiry-warning|'),
 };
 
 /**
@@ -95,12 +98,12 @@ export const tenantWorkRows = {
   exact: [tenantRows.replicationState],
   prefixes: [
     tenantRowPrefixes.runs,
-    'listed|',
-    'deferred|',
-    'provisioning|',
-    'service|',
+    tenantRowPrefixes.savedIds('listed'),
+    tenantRowPrefixes.savedIds('deferred'),
+    tenantRowPrefixes.provisionings,
+    tenantRowPrefixes.services,
     tenantRowPrefixes.rotations,
-    'expiry-warning|',
+    tenantRowPrefixes.expiryWarnings,
     tenantRowPrefixes.sites,
   ],
 };
