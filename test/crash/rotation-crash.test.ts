@@ -35,29 +35,37 @@ const rotationState = async (tenantId: string) =>
     | string
     | undefined;
 
+/** Asks for dr-london's rotation, kills the host at `step`, restarts it, and follows the rotation to its end. */
+async function rotateThroughCrash(
+  tenantId: string,
+  step: Step,
+  verdict: Exclude<Verdict, 'forward'>,
+): Promise<string | undefined> {
+  const killed = killAt(step, verdict);
+  const started = connector
+    .call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)
+    .catch(() => ({ status: 0 }));
+  await killed;
+  const answer = await started;
+  await connector.restartHost();
+  if (answer.status === 0) {
+    // The request itself died: the core sends it again (a rotation that did start is nudged, 409).
+    const again = await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`);
+    expect([202, 409]).toContain(again.status);
+  }
+  return until(
+    () => rotationState(tenantId),
+    (value) => value === 'done',
+    90_000,
+  );
+}
+
 describe('rotating a secret through host crashes (SIGKILL of the host process at each storage write)', () => {
   for (const step of steps)
     for (const verdict of ['kill-before', 'kill-after'] as const) {
       it(`finishes with one new password and one event when killed ${verdict === 'kill-before' ? 'before' : 'after'} it records ${step}`, async () => {
         const { tenantId, app, clientId, secret: old } = await selfManagedTenant(connector, { quiet: true });
-        const killed = killAt(step, verdict);
-        const started = connector
-          .call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)
-          .catch(() => ({ status: 0 }));
-        await killed;
-        const answer = await started;
-        await connector.restartHost();
-        if (answer.status === 0) {
-          // The request itself died: the core sends it again (a rotation that did start is nudged, 409).
-          const again = await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`);
-          expect([202, 409]).toContain(again.status);
-        }
-        const state = await until(
-          () => rotationState(tenantId),
-          (value) => value === 'done',
-          90_000,
-        );
-        expect(state).toBe('done');
+        expect(await rotateThroughCrash(tenantId, step, verdict)).toBe('done');
         expect(app.passwordCredentials).toHaveLength(1);
         const vault = connector.simulator.vaults.get('connector')?.vault;
         const current = vault?.secrets
@@ -88,23 +96,7 @@ describe('rotating a certificate through host crashes (SIGKILL after each storag
         30_000,
       );
       const oldKey = app.keyCredentials[0]?.keyId;
-      const killed = killAt(step, 'kill-after');
-      const started = connector
-        .call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)
-        .catch(() => ({ status: 0 }));
-      await killed;
-      const answer = await started;
-      await connector.restartHost();
-      if (answer.status === 0) {
-        const again = await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`);
-        expect([202, 409]).toContain(again.status);
-      }
-      const state = await until(
-        () => rotationState(tenantId),
-        (value) => value === 'done',
-        90_000,
-      );
-      expect(state).toBe('done');
+      expect(await rotateThroughCrash(tenantId, step, 'kill-after')).toBe('done');
       const certificate = connector.simulator.vaults
         .get('connector')
         ?.vault.certificates.get(tenantCertificateName(tenantId, 'dr-london'));

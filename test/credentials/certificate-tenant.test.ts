@@ -4,6 +4,7 @@ import { tenantCertificateName } from '../../src/lib/secrets/tenant-certificates
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { certificateTenant, onboardBySignIn } from '../support/certificate-tenant.js';
 import { until } from '../support/eventually.js';
+import { replicationRun } from '../support/replication-run.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
@@ -13,20 +14,7 @@ let seed = 4700;
 
 const vault = () => connector.simulator.vaults.get('connector')?.vault;
 
-/** A replication run asked for now, followed to its end. */
-async function replicates(tenantId: string): Promise<string> {
-  const started = await connector.call('POST', `/tenants/${tenantId}/replicate`);
-  expect(started.status).toBe(202);
-  const run = await until(
-    async () =>
-      (await connector.call('GET', `/tenants/${tenantId}/replication-runs`)).body.value.find(
-        (candidate: { runId: string }) => candidate.runId === started.body.runId,
-      ),
-    (candidate) => candidate?.status === 'completed' || candidate?.status === 'failed',
-    30_000,
-  );
-  return run.status;
-}
+const replicates = (tenantId: string) => replicationRun(connector, tenantId);
 
 const onboard = (path: string, upn: string) => onboardBySignIn(connector, path, upn);
 

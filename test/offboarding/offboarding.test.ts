@@ -10,6 +10,7 @@ import { PageSession } from '../support/browserless.js';
 import { certificateTenant } from '../support/certificate-tenant.js';
 import { eventually, until } from '../support/eventually.js';
 import { onboardManually } from '../support/onboard-manually.js';
+import { replicationRun } from '../support/replication-run.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -25,20 +26,7 @@ const vault = () => connector.simulator.vaults.get('connector')?.vault;
 const eventsOf = (tenantId: string, type: string) =>
   connector.standIn.events.filter((event) => event.type === type && event.data.tenantId === tenantId);
 
-/** A replication run asked for now, followed to its end. */
-async function replicates(tenantId: string): Promise<string> {
-  const started = await connector.call('POST', `/tenants/${tenantId}/replicate`);
-  expect(started.status).toBe(202);
-  const run = await until(
-    async () =>
-      (await connector.call('GET', `/tenants/${tenantId}/replication-runs`)).body.value.find(
-        (candidate: { runId: string }) => candidate.runId === started.body.runId,
-      ),
-    (candidate) => candidate?.status === 'completed' || candidate?.status === 'failed',
-    30_000,
-  );
-  return run.status;
-}
+const replicates = (tenantId: string) => replicationRun(connector, tenantId);
 
 /** DELETE /tenants/{id}, then the tenant's view once its offboarding is done. */
 async function offboard(tenantId: string, body?: Record<string, unknown>) {

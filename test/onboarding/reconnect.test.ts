@@ -6,7 +6,8 @@ import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { signIn } from '../sim/sim-fixture.js';
 import { PageSession } from '../support/browserless.js';
-import { eventually, until } from '../support/eventually.js';
+import { eventually } from '../support/eventually.js';
+import { replicationRun } from '../support/replication-run.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
@@ -39,20 +40,7 @@ async function reconnectLink(tenantId: string, method: string) {
   return { id: created.body.id as string, path: new URL(created.body.url).pathname };
 }
 
-/** A replication run asked for now, followed to its end. */
-async function replicates(tenantId: string): Promise<string> {
-  const started = await connector.call('POST', `/tenants/${tenantId}/replicate`);
-  expect(started.status).toBe(202);
-  const run = await until(
-    async () =>
-      (await connector.call('GET', `/tenants/${tenantId}/replication-runs`)).body.value.find(
-        (candidate: { runId: string }) => candidate.runId === started.body.runId,
-      ),
-    (candidate) => candidate?.status === 'completed' || candidate?.status === 'failed',
-    30_000,
-  );
-  return run.status;
-}
+const replicates = (tenantId: string) => replicationRun(connector, tenantId);
 
 /** The admin's round trip; `authority` replaces the tenant the sign-in link names (an admin who goes elsewhere). */
 async function signInAs(session: PageSession, path: string, upn: string, authority?: string) {
