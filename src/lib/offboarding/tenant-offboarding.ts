@@ -7,12 +7,14 @@ import { removeCertificateKey } from '../graph/app-keys.js';
 import { removePassword } from '../graph/app-passwords.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import { IdentityUnavailable } from '../identity/identity-unavailable.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
 import { offboardingUrl } from '../onboarding/onboarding-urls.js';
 import type { CustomerLinks, OffboardingLink } from '../pages/customer-links.js';
 import type { OffboardingPage } from '../pages/offboarding-page.js';
 import type { ReplicaStore } from '../replication/replica-store.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import { VaultUnavailable } from '../secrets/vault-unavailable.js';
 import type { SiteProgress } from '../sites/site-progress.js';
 import type { Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
@@ -52,6 +54,19 @@ export interface TenantOffboardingDeps {
 }
 
 type Progress = Stored<OffboardingProgress>;
+
+/**
+ * What the connector cannot do for good (credentials that no longer work, an app it may not change) is left to the
+ * customer; a fault that passes (Key Vault, Entra or Graph not answering now) is thrown, so the queue tries again.
+ */
+function unlessPassing(error: unknown): undefined {
+  const passing =
+    error instanceof VaultUnavailable ||
+    error instanceof IdentityUnavailable ||
+    (error instanceof GraphError && error.transient);
+  if (passing || !(error instanceof ConnectorError)) throw error;
+  return undefined;
+}
 
 /** Replica and feed rows deleted per step, so a slice of work stays short and resumes where it stopped. */
 const rowsPerStep = 2_000;
@@ -228,10 +243,7 @@ export class TenantOffboarding {
     const services = servicesOf(tenant);
     let view: OwnAppView | undefined;
     for (const service of services) {
-      view = await ownAppView(this.deps, tenantId, service.id).catch((error: unknown) => {
-        if (error instanceof ConnectorError) return undefined;
-        throw error;
-      });
+      view = await ownAppView(this.deps, tenantId, service.id).catch(unlessPassing);
       if (view) break;
     }
     if (!view?.app || !view.canChange) {
@@ -245,13 +257,16 @@ export class TenantOffboarding {
       const app = view.app;
       const credentials: TenantCredential[] = [];
       for (const service of services) {
-        const credential = await this.deps.secrets.get(tenantId, service.id).catch(() => undefined);
+        const credential = await this.deps.secrets.get(tenantId, service.id).catch(unlessPassing);
         if (credential) credentials.push(credential);
       }
       for (const service of services) {
         const credential = credentials.find((candidate) => candidate.serviceId === service.id);
         const keyId = credential && keyIdOfCredential(credential, app, service.id);
-        if (!keyId) continue;
+        if (!keyId) {
+          left.push(`the password of service ${service.id} (the connector could not tell which one it is)`);
+          continue;
+        }
         // A certificate's removal is proven by itself: it is still on the app until this call.
         if (credential?.certificate)
           await removeCertificateKey(this.deps, view.token.accessToken, app, keyId, credential.certificate);
