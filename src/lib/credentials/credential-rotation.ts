@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
-import { addCertificateKey, removeCertificateKey } from '../graph/app-keys.js';
+import { removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
 import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import { proofIdentity } from '../identity/app-credential.js';
@@ -23,6 +23,7 @@ import { keyIdOfCredential } from './password-of-secret.js';
 import { RotationInProgress } from './rotation-errors.js';
 import { type RotationProgress, rotationRunning } from './rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from './self-managed-app.js';
+import { addServiceCertificate } from './service-certificate.js';
 
 export interface CredentialRotationDeps {
   registry: TenantRegistry;
@@ -219,11 +220,14 @@ export class CredentialRotation {
         for (const key of (app.keyCredentials ?? []).filter(leftover))
           await removeCertificateKey(this.deps, token.accessToken, app, key.keyId, credential.certificate);
     }
-    let next = credential.certificate
+    const password = credential.certificate
       ? undefined
       : await this.newPassword(credential, token.accessToken, app, now);
+    let next: TenantCredential;
     try {
-      next ??= await this.newCertificate(credential, token.accessToken, app);
+      next =
+        password ??
+        (await addServiceCertificate(this.deps, token.accessToken, app, credential, credential.certificate));
     } catch (error) {
       if (!(error instanceof GraphError && error.status === 400)) throw error;
       // A service moving off a refused secret leaves no certificate behind; one on certificates keeps its own.
@@ -266,25 +270,6 @@ export class CredentialRotation {
     };
   }
 
-  /** A new version of the service's Key Vault certificate, put on the app (addKey, proven by the current one). */
-  private async newCertificate(
-    credential: TenantCredential,
-    token: string,
-    app: OwnApp,
-  ): Promise<TenantCredential> {
-    const made = await this.deps.certificates.create(
-      credential.tenantId,
-      credential.serviceId,
-      credential.clientId,
-    );
-    const keyId = await addCertificateKey(this.deps, token, app, {
-      certificate: made.certificate,
-      displayName: secretName(credential.serviceId),
-      proofBy: credential.certificate,
-    });
-    return { ...made, keyId };
-  }
-
   /**
    * Removes one of the app's credentials by key id: a password, or a certificate, proven by another current
    * certificate among `holders` where there is one, else by itself.
@@ -296,12 +281,12 @@ export class CredentialRotation {
     ...holders: (TenantCredential | undefined)[]
   ): Promise<void> {
     if (app.passwordCredentials.some((password) => password.keyId === keyId))
-      return removePassword(this.deps.graph, token, app.id, keyId);
+      return removeAppCredential(this.deps, token, app, { keyId, kind: 'password' });
     if (!(app.keyCredentials ?? []).some((key) => key.keyId === keyId)) return;
     const withCertificate = holders.filter((holder) => holder?.certificate);
     const proofBy = (withCertificate.find((holder) => holder?.keyId !== keyId) ?? withCertificate[0])
       ?.certificate;
-    if (proofBy) await removeCertificateKey(this.deps, token, app, keyId, proofBy);
+    if (proofBy) await removeAppCredential(this.deps, token, app, { keyId, kind: 'certificate', proofBy });
   }
 
   private staged(progress: Progress, next: TenantCredential, now: Date): Promise<Progress> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { VaultCertificate } from '../identity/app-credential.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
+import { removePassword } from './app-passwords.js';
 import { type GraphClient, GraphError } from './graph-client.js';
 
 type KeyCredential = {
@@ -70,4 +71,21 @@ export async function removeCertificateKey(
   } catch (error) {
     if (!(error instanceof GraphError && error.status === 404)) throw error;
   }
+}
+
+/** One of an app's credentials to remove: a password, or a certificate with the current one that proves possession. */
+export type AppCredentialToRemove =
+  | { keyId: string; kind: 'password' }
+  | { keyId: string; kind: 'certificate'; proofBy: VaultCertificate };
+
+/** Removes a password (removePassword) or a certificate (removeKey with a proof); one gone already is fine. */
+export function removeAppCredential(
+  deps: { graph: GraphClient; assertions: KeyVaultAssertions },
+  token: string,
+  app: { id: string },
+  credential: AppCredentialToRemove,
+): Promise<void> {
+  return credential.kind === 'password'
+    ? removePassword(deps.graph, token, app.id, credential.keyId)
+    : removeCertificateKey(deps, token, app, credential.keyId, credential.proofBy);
 }

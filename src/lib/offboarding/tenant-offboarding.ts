@@ -3,8 +3,7 @@ import { type OwnAppView, ownAppView } from '../credentials/self-managed-app.js'
 import { ConnectorError } from '../errors/connector-error.js';
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
-import { removeCertificateKey } from '../graph/app-keys.js';
-import { removePassword } from '../graph/app-passwords.js';
+import { removeAppCredential } from '../graph/app-keys.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { IdentityUnavailable } from '../identity/identity-unavailable.js';
@@ -19,7 +18,6 @@ import type { SiteProgress } from '../sites/site-progress.js';
 import type { Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { PartitionLease } from '../storage/partition-lease.js';
-import { EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { TenantNotFound } from '../tenants/tenant-errors.js';
 import {
@@ -125,9 +123,9 @@ export class TenantOffboarding {
     try {
       await transaction.commit();
     } catch (error) {
+      // Another DELETE started it first (its row exists, or the tenant row changed under ours).
       const raced = await this.progress(tenantId);
-      if (raced && (error instanceof EntityExistsError || error instanceof ConnectorError))
-        return { progress: raced, started: false };
+      if (raced) return { progress: raced, started: false };
       throw error;
     }
     return { progress: row, started: true };
@@ -268,9 +266,14 @@ export class TenantOffboarding {
           continue;
         }
         // A certificate's removal is proven by itself: it is still on the app until this call.
-        if (credential?.certificate)
-          await removeCertificateKey(this.deps, view.token.accessToken, app, keyId, credential.certificate);
-        else await removePassword(this.deps.graph, view.token.accessToken, app.id, keyId);
+        await removeAppCredential(
+          this.deps,
+          view.token.accessToken,
+          app,
+          credential.certificate
+            ? { keyId, kind: 'certificate', proofBy: credential.certificate }
+            : { keyId, kind: 'password' },
+        );
         removed.push(`the ${credential?.certificate ? 'certificate' : 'password'} of service ${service.id}`);
       }
       left.push(`the app registration ${tenant.clientId} itself, kept as asked`);

@@ -2,8 +2,9 @@ import { keyOfCertificate } from '../credentials/password-of-secret.js';
 import { RotationInProgress } from '../credentials/rotation-errors.js';
 import { rotationRunning } from '../credentials/rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from '../credentials/self-managed-app.js';
+import { addServiceCertificate } from '../credentials/service-certificate.js';
 import type { DomainEvent } from '../events/event-catalogue.js';
-import { addCertificateKey, removeCertificateKey } from '../graph/app-keys.js';
+import { removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
 import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import { type AppCredential, proofIdentity } from '../identity/app-credential.js';
@@ -337,34 +338,33 @@ export class TenantServices {
         keyId: added.keyId,
       };
     else {
-      const made = await this.deps.certificates.create(tenantId, serviceId, clientId);
-      let keyId: string;
       try {
-        keyId = await addCertificateKey(this.deps, token.accessToken, app, {
-          certificate: made.certificate,
-          displayName: name,
-          proofBy: current.certificate,
-        });
+        stored = await addServiceCertificate(
+          this.deps,
+          token.accessToken,
+          app,
+          { tenantId, serviceId, clientId },
+          current.certificate,
+        );
       } catch (error) {
         if (!(error instanceof GraphError && error.status === 400)) throw error;
         await this.deps.certificates.delete(tenantId, serviceId);
         throw new ServiceSecretRefused();
       }
-      stored = { ...made, keyId };
     }
     try {
       await this.deps.secrets.put(stored);
     } catch (error) {
       // Not stored, so of no use to anyone: leave nothing behind.
-      if (stored.certificate)
-        await removeCertificateKey(
-          this.deps,
-          token.accessToken,
-          app,
-          stored.keyId ?? '',
-          stored.certificate,
-        ).catch(() => undefined);
-      else await removePassword(graph, token.accessToken, app.id, stored.keyId ?? '').catch(() => undefined);
+      const keyId = stored.keyId ?? '';
+      await removeAppCredential(
+        this.deps,
+        token.accessToken,
+        app,
+        stored.certificate
+          ? { keyId, kind: 'certificate', proofBy: stored.certificate }
+          : { keyId, kind: 'password' },
+      ).catch(() => undefined);
       throw error;
     }
     return this.save(progress, {

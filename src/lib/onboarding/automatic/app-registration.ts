@@ -1,4 +1,4 @@
-import { addCertificateKey } from '../../graph/app-keys.js';
+import { addServiceCertificate } from '../../credentials/service-certificate.js';
 import { addPasswordWithinPolicy, removePassword } from '../../graph/app-passwords.js';
 import { type GraphClient, GraphError } from '../../graph/graph-client.js';
 import type { AppCredential } from '../../identity/app-credential.js';
@@ -426,15 +426,13 @@ export class AppRegistration {
     progress: Progress,
     serviceId: string,
   ): Promise<TenantCertificate> {
-    const made = await this.deps.certificates.create(admin.tenantId, serviceId, progress.entity.appId);
     try {
-      const keyId = await addCertificateKey(
+      return await addServiceCertificate(
         this.deps,
         admin.accessToken,
         { id: progress.entity.appObjectId },
-        { certificate: made.certificate, displayName: secretName(serviceId) },
+        { tenantId: admin.tenantId, serviceId, clientId: progress.entity.appId },
       );
-      return { ...made, keyId };
     } catch (error) {
       if (error instanceof GraphError && error.status === 400)
         throw new OnboardingRefused(
