@@ -36,6 +36,7 @@ import {
   type ServiceSecretLink,
 } from './lib/pages/customer-links.js';
 import { ChangeFeed } from './lib/replication/change-feed.js';
+import { ReplicaSnapshot } from './lib/replication/replica-snapshot.js';
 import { ReplicaStore } from './lib/replication/replica-store.js';
 import { ReplicationScheduler } from './lib/replication/replication-scheduler.js';
 import { type ReplicationJob, ReplicationWorker } from './lib/replication/replication-worker.js';
@@ -67,6 +68,7 @@ export interface AppServices {
   automaticOnboarding: AutomaticOnboarding;
   manualOnboarding: ManualOnboarding;
   replica: ReplicaStore;
+  snapshots: ReplicaSnapshot;
   housekeeping: Housekeeping;
   replicationWorker: ReplicationWorker;
   replicationScheduler: ReplicationScheduler;
@@ -107,10 +109,8 @@ export function buildServices(deps: Dependencies): AppServices {
   const tenantSecrets = new TenantSecretStore(deps.secrets, settings.secretCacheSeconds * 1000, certificates);
   const registry = new TenantRegistry(tenants, outbox);
   const audit = new AuditLog(storage.table<AuditEntry>(tableNames.audit));
-  const replica = new ReplicaStore(
-    storage.table(tableNames.replica),
-    new ChangeFeed(storage.table(tableNames.replicaChanges)),
-  );
+  const feed = new ChangeFeed(storage.table(tableNames.replicaChanges));
+  const replica = new ReplicaStore(storage.table(tableNames.replica), feed);
   const replicationQueue = storage.queue<ReplicationJob>(queueNames.replicationJobs);
   const dispatcherState = storage.table<DeliveryState>(tableNames.coreDelivery);
   const signInStates = new SignInStates(storage.table<SignInStateRecord>(tableNames.signInStates));
@@ -246,12 +246,15 @@ export function buildServices(deps: Dependencies): AppServices {
       secrets: tenantSecrets,
     }),
     replica,
+    snapshots: new ReplicaSnapshot(storage.table(tableNames.replica), feed, tenants),
     housekeeping: new Housekeeping({
       tenants,
       coreRequestIds: storage.table(tableNames.coreRequestIds),
       signInStates: storage.table(tableNames.signInStates),
       replayWindowHours: settings.coreReplayWindowHours,
       runHistoryDays: settings.runHistoryDays,
+      feed,
+      feedRetentionDays: settings.feedRetentionDays,
     }),
     replicationWorker: new ReplicationWorker({
       tenants,

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import type { ReplicaCounts } from '../../src/lib/replication/replica-snapshot.js';
 import type { ReplicationRunView } from '../../src/lib/replication/replication-run.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
+import { textTable } from '../text-table.js';
 
 const ended = (run: ReplicationRunView) => ['completed', 'held', 'failed', 'skipped'].includes(run.status);
 
@@ -30,7 +32,7 @@ async function heldRun(cli: CliContext, tenantId: string, named: string | true):
   return holding.runId;
 }
 
-/** `replicate`. */
+/** `replicate`, `replica`. */
 export function replicationCommands(program: Command, cli: CliContext): void {
   program
     .command('replicate <tenantId>')
@@ -66,5 +68,23 @@ export function replicationCommands(program: Command, cli: CliContext): void {
       cli.print(run, () => describeRun(run));
       if (run.status !== 'completed')
         throw new CliError(`Replication ${run.status}${run.reason ? `: ${run.reason}` : ''}.`);
+    });
+
+  program
+    .command('replica <tenantId>')
+    .description("count a tenant's replicated objects by kind")
+    .action(async (tenantId: string) => {
+      const counts = await cli.call<ReplicaCounts>(
+        'GET',
+        `/tenants/${encodeURIComponent(tenantId)}/replica/counts`,
+      );
+      cli.print(counts, () => {
+        const kinds = ['users', 'groups', 'members', 'voice', 'numbers'] as const;
+        const table = textTable(
+          ['KIND', 'OBJECTS'],
+          kinds.map((kind) => [kind, counts[kind]]),
+        );
+        return `${table}\n${counts.cursor ? `As of feed position ${counts.cursor}.` : 'The feed holds no stored change yet.'}`;
+      });
     });
 }

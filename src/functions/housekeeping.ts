@@ -2,13 +2,13 @@ import type { InvocationContext, Timer } from '@azure/functions';
 import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 
-/** Daily at 03:30 UTC: old replication runs, remembered webhook-ids and sign-in states go. */
+/** Daily at 03:30 UTC: old replication runs, remembered webhook-ids, sign-in states and feed batches go. */
 export async function housekeeping(_timer: Timer, context: InvocationContext): Promise<void> {
-  const { runs, listedIds, deferredRemovals, requestIds, signInStates } =
+  const { runs, listedIds, deferredRemovals, requestIds, signInStates, feedBatches } =
     await services().housekeeping.sweep();
   const held = deferredRemovals ? `, ${deferredRemovals} held-back removal record(s) of dead runs` : '';
   context.log(
-    `housekeeping: removed ${runs} run(s), ${listedIds} list record(s) of dead runs${held}, ${requestIds} webhook-id(s), ${signInStates} sign-in state(s)`,
+    `housekeeping: removed ${runs} run(s), ${listedIds} list record(s) of dead runs${held}, ${requestIds} webhook-id(s), ${signInStates} sign-in state(s), ${feedBatches} change feed batch(es)`,
   );
 }
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
-import { cursorPattern } from '../lib/replication/change-feed.js';
 import { replicationRunViewSchema } from '../lib/replication/replication-run.js';
 
 const params = z.object({ tenantId: z.uuid() });
@@ -63,48 +62,4 @@ coreEndpoint({
     status: 202,
     body: await services.replicationScheduler.release(tenantId.toLowerCase(), runId),
   }),
-});
-
-const changeSchema = z.object({
-  seq: z.string(),
-  kind: z.enum(['user', 'group', 'member', 'number', 'voice']),
-  id: z.string().describe('user/group id, `groupId|memberId` for a membership, the number for a number'),
-  op: z.enum(['upsert', 'delete']),
-  at: z.iso.datetime(),
-  data: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe(
-      "The object's replicated fields after an upsert (a user's directory fields, or for `voice` its Teams voice fields; a group's; a number's assignment)",
-    ),
-});
-
-coreEndpoint({
-  name: 'tenants-changes',
-  method: 'GET',
-  route: 'tenants/{tenantId}/changes',
-  summary:
-    'The change feed of the replica: what changed after `cursor` (oldest first); pass the returned cursor next time',
-  tag: 'Replication',
-  params,
-  query: z
-    .object({
-      cursor: z.string().regex(cursorPattern, { error: 'must be a cursor returned earlier' }).optional(),
-      top: z.coerce.number().int().min(1).max(1000).default(500),
-    })
-    .strict(),
-  responses: {
-    200: {
-      description: 'Changes and the cursor to continue from.',
-      schema: z.object({ value: z.array(changeSchema), cursor: z.string().optional() }),
-    },
-    404: { description: 'No such tenant.' },
-  },
-  handler: async ({ params: { tenantId }, query, services }) => {
-    const id = tenantId.toLowerCase();
-    await services.registry.view(id);
-    const value = await services.replica.changes(id, query.cursor, query.top);
-    const cursor = value.at(-1)?.seq ?? query.cursor;
-    return { status: 200, body: { value, ...(cursor ? { cursor } : {}) } };
-  },
 });

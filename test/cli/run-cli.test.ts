@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { directoryRoles } from '../../src/lib/validation/directory-roles.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { functionKey, newWebhookSecret } from '../support/connector-fixture.js';
@@ -106,6 +107,23 @@ describe('operator CLI', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^ {2}(queued|running|completed)\s+\w+\s+pages \d+/m);
     expect(out).toMatch(/Run od-[0-9A-Z]+ completed\. usersUpserted 26/);
+  });
+
+  it("counts a tenant's replicated objects by kind", async () => {
+    const tenantId = (connector.world.tenants[1] as { id: string }).id;
+    const rows = (await connector.rows(tableNames.replica)).filter((row) =>
+      String(row.partitionKey).startsWith(`${tenantId}|`),
+    );
+    const count = (kind: string) => rows.filter((row) => String(row.rowKey).startsWith(`${kind}|`)).length;
+    const { code, out } = await cli(['replica', tenantId]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^KIND\s+OBJECTS$/m);
+    expect(out).toMatch(new RegExp(`^users\\s+${count('user')}$`, 'm'));
+    expect(out).toMatch(new RegExp(`^groups\\s+${count('group')}$`, 'm'));
+    expect(out).toMatch(new RegExp(`^members\\s+${count('member')}$`, 'm'));
+    expect(out).toMatch(new RegExp(`^numbers\\s+${count('number')}$`, 'm'));
+    expect(out).toMatch(/As of feed position [0-9A-Z]{33}\./);
+    expect(count('user')).toBe(26);
   });
 
   it('shows events and the delivery state', async () => {

@@ -36,6 +36,8 @@ describe('OpenAPI document', () => {
         'GET /tenants',
         'GET /tenants/{tenantId}',
         'GET /tenants/{tenantId}/changes',
+        'GET /tenants/{tenantId}/replica',
+        'GET /tenants/{tenantId}/replica/counts',
         'GET /tenants/{tenantId}/replication-runs',
         'GET /tenants/{tenantId}/validation',
         'POST /invitations',
@@ -63,6 +65,17 @@ describe('OpenAPI document', () => {
     expect(Object.keys(create?.responses ?? {})).toEqual(
       expect.arrayContaining(['201', '400', '401', '413']),
     );
+  });
+
+  it('describes the change feed’s 410 as a problem document that links the snapshot', () => {
+    const document = openApiDocument(coreOperations());
+    type Gone = { allOf: [unknown, { properties: Record<string, unknown> }] };
+    const changes = document.paths['/tenants/{tenantId}/changes'] as {
+      get: { responses: Record<string, { content: Record<string, { schema: Gone }> }> };
+    };
+    const gone = changes.get.responses['410']?.content['application/problem+json']?.schema as Gone;
+    expect(gone.allOf[0]).toEqual({ $ref: '#/components/schemas/Problem' });
+    expect(Object.keys(gone.allOf[1].properties).sort()).toEqual(['snapshot', 'trimmedUpTo']);
   });
 
   it('publishes every event of the catalogue under webhooks', () => {

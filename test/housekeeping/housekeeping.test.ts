@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { dependencies } from '../../src/lib/dependencies.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
@@ -70,5 +71,46 @@ describe('housekeeping', () => {
     expect(connector.logs.join('\n')).toContain(
       'housekeeping: removed 2 run(s), 1 list record(s) of dead runs, 1 webhook-id(s), 1 sign-in state(s)',
     );
+  });
+
+  it('trims change feed batches past FEED_RETENTION_DAYS, keeping each tenant’s newest settled batch and what is unsettled', async () => {
+    const { storage } = dependencies();
+    const [trimmed, quiet] = [randomUUID(), randomUUID()];
+    const batch = (tenant: string, daysAgo: number) => ({
+      partitionKey: tenant,
+      rowKey: `${ulid(Date.now() - daysAgo * day)}0000`,
+      changes: JSON.stringify([{ kind: 'user', id: `u-${daysAgo}`, op: 'upsert', at: ago(daysAgo * day) }]),
+    });
+    const rows = [
+      batch(trimmed, 40),
+      batch(trimmed, 35),
+      batch(trimmed, 2),
+      batch(quiet, 50),
+      batch(quiet, 45),
+    ];
+    await storage.table<Record<string, unknown>>(tableNames.replicaChanges).upsertMany(rows);
+    const unsettled = { ...batch(trimmed, 0.5), rowKey: `${ulid(Date.now() - day / 2)}0000` };
+    await storage.table<Record<string, unknown>>(tableNames.replicaChanges).upsertMany([unsettled]);
+    await storage.table<Record<string, unknown>>(tableNames.tenants).upsertMany([
+      { partitionKey: trimmed, rowKey: 'replication', feedBase: ulid(Date.now() - day) },
+      { partitionKey: quiet, rowKey: 'replication', feedBase: ulid(Date.now() - day) },
+    ]);
+    const feedKeys = async (tenant: string) =>
+      (await connector.rows(tableNames.replicaChanges))
+        .filter((row) => row.partitionKey === tenant)
+        .map((row) => String(row.rowKey))
+        .sort();
+
+    const fired = await fetch(`${connector.host.url}/admin/functions/housekeeping`, {
+      method: 'POST',
+      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      body: '{"input":""}',
+    });
+    expect(fired.status).toBe(202);
+    await eventually(async () => connector.logs.join('\n').includes(', 3 change feed batch(es)'));
+
+    expect(await feedKeys(trimmed)).toEqual(['!retention', rows[2]?.rowKey, unsettled.rowKey]);
+    // A tenant with no change since: its newest batch stays, so a core that read it all goes on.
+    expect(await feedKeys(quiet)).toEqual(['!retention', rows[4]?.rowKey]);
   });
 });

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
-import { decodeTime } from 'ulid';
+import { decodeTime, ulid } from 'ulid';
 import { describe, expect, inject, it } from 'vitest';
 import {
   type Change,
   ChangeFeed,
   cursorPattern,
+  feedBaseAt,
   nextFeedBase,
 } from '../../src/lib/replication/change-feed.js';
+import { CursorExpired } from '../../src/lib/replication/replication-errors.js';
 import { EntityTable } from '../../src/lib/storage/entity-table.js';
 
 function freshFeed(): { feed: ChangeFeed; table: EntityTable<{ changes: string }> } {
@@ -72,7 +74,7 @@ describe('the change feed', () => {
 
     const unsettled = await feed.unsettled(tenantId, next);
     expect(unsettled.map((flush) => flush.base)).toEqual([cutShort]);
-    expect(unsettled[0]?.changes).toEqual(stored);
+    expect(unsettled[0]?.changes).toEqual(stored.map((change, i) => ({ ...change, seq: appended.seqs[i] })));
     expect(unsettled[0]?.lastSeq).toBe(appended.lastSeq);
     expect(await feed.unsettled(tenantId, nextFeedBase(cutShort))).toEqual([]);
     expect((await feed.unsettled(tenantId, undefined)).map((flush) => flush.base)).toEqual([
@@ -103,6 +105,48 @@ describe('the change feed', () => {
     expect(read.map((change) => change.data?.displayName)).toEqual(
       wide.map((change) => change.data?.displayName),
     );
+  });
+
+  it('trims batches past the retention, never the newest settled one nor an unsettled flush, and refuses cursors into what went', async () => {
+    const { feed, table } = freshFeed();
+    const day = 86_400_000;
+    const baseOn = (daysAgo: number) => ulid(Date.now() - daysAgo * day);
+    const old = await feed.append(tenantId, baseOn(40), changes(300));
+    const older = await feed.append(tenantId, baseOn(35), changes(2, 300));
+    const recent = await feed.append(tenantId, baseOn(3), changes(2, 302));
+    const settledBefore = baseOn(2);
+    const unsettled = await feed.append(tenantId, baseOn(1), changes(1, 304));
+    const cutoff = feedBaseAt(new Date(Date.now() - 30 * day));
+    expect(await feed.lastSettled(tenantId, settledBefore)).toBe(recent.lastSeq);
+    expect(await feed.read(tenantId, undefined, 1)).toHaveLength(1);
+
+    expect(await feed.trim(tenantId, cutoff, settledBefore, 1000)).toBeGreaterThan(1);
+    // A core that had read all that went goes on; one that had not must take a snapshot.
+    const kept = await feed.read(tenantId, older.lastSeq, 100);
+    expect(kept.map((change) => change.id)).toEqual(['user-302', 'user-303', 'user-304']);
+    await expect(feed.read(tenantId, old.lastSeq, 100)).rejects.toThrow(CursorExpired);
+    await expect(feed.read(tenantId, undefined, 100)).rejects.toMatchObject({
+      code: 'cursor_expired',
+      extensions: { snapshot: `/api/tenants/${tenantId}/replica` },
+    });
+    expect(await feed.trim(tenantId, cutoff, settledBefore, 1000)).toBe(0);
+
+    // Nothing newer settled: the newest settled batch stays, past the retention or not; an unsettled one too.
+    expect(await feed.trim(tenantId, feedBaseAt(new Date()), settledBefore, 1000)).toBe(0);
+    expect(await feed.trim(tenantId, nextFeedBase(), settledBefore, 1000)).toBe(0);
+    expect((await feed.read(tenantId, recent.lastSeq, 100)).map((change) => change.id)).toEqual(['user-304']);
+    expect(await feed.lastSettled(tenantId, settledBefore)).toBe(recent.lastSeq);
+    expect((await feed.unsettled(tenantId, settledBefore))[0]?.lastSeq).toBe(unsettled.lastSeq);
+    // A feed whose flushes never settled is not trimmed at all.
+    const other = freshFeed();
+    await other.feed.append(tenantId, baseOn(40), changes(1));
+    expect(await other.feed.trim(tenantId, cutoff, undefined, 1000)).toBe(0);
+    expect(await other.feed.read(tenantId, undefined, 10)).toHaveLength(1);
+
+    const keys: string[] = [];
+    for await (const { entity } of table.query(`PartitionKey eq '${tenantId}'`)) keys.push(entity.rowKey);
+    expect(keys[0]).toBe('!retention');
+    expect(keys.slice(1).every((key) => key >= (recent.lastSeq ?? '').slice(0, 30))).toBe(true);
   });
 
   it('hands out later bases even when the last one came from a clock ahead of this one', () => {

@@ -7,7 +7,7 @@ import { runCountNames } from '../../src/lib/replication/replication-run.js';
 import { EntityTable } from '../../src/lib/storage/entity-table.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 
-const bookkeeping = new Set(['partitionKey', 'rowKey', 'timestamp', 'etag', 'hash', 'gen']);
+const bookkeeping = new Set(['partitionKey', 'rowKey', 'timestamp', 'etag', 'hash', 'gen', 'seq']);
 
 async function listRows(connectionString: string, table: string): Promise<Record<string, unknown>[]> {
   const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
@@ -23,8 +23,10 @@ async function listRows(connectionString: string, table: string): Promise<Record
 
 /**
  * What breaks the promise that a tenant's change feed is exactly its replica's history, in words (none when it
- * holds): every object in the replica has as its last change an upsert with the replica's data; every object
- * the feed names but the replica does not has a removal last; no change repeats the one before it for the same
+ * holds): every object in the replica has as its last change an upsert with the replica's data, and the row
+ * names that change's position (what a snapshot goes by); every object
+ * the feed names but the replica does not has a removal last (an object whose changes were all trimmed is known
+ * only by its row's position, at or before the last one trimmed); no change repeats the one before it for the same
  * object; and the tenant's runs counted exactly what the feed holds.
  */
 export async function feedViolations(connectionString: string, tenantId: string): Promise<string[]> {
@@ -33,12 +35,11 @@ export async function feedViolations(connectionString: string, tenantId: string)
     allowInsecureConnection: true,
   });
   let changes: ChangeEntry[] = [];
+  let lastTrimmed: string | undefined;
   try {
-    changes = await new ChangeFeed(new EntityTable(feedTable)).read(
-      tenantId,
-      undefined,
-      Number.POSITIVE_INFINITY,
-    );
+    const feed = new ChangeFeed(new EntityTable(feedTable));
+    lastTrimmed = (await feed.retention(tenantId))?.lastTrimmed;
+    changes = await feed.read(tenantId, lastTrimmed, Number.POSITIVE_INFINITY);
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 404) throw error;
   }
@@ -65,17 +66,24 @@ export async function feedViolations(connectionString: string, tenantId: string)
     inReplica.add(key);
     const last = history.get(key)?.at(-1);
     const data = Object.fromEntries(Object.entries(row).filter(([name]) => !bookkeeping.has(name)));
-    if (!last) violations.push(`${key}: in the replica, never announced`);
-    else if (last.op !== 'upsert') violations.push(`${key}: in the replica, last announced as a ${last.op}`);
+    if (!last) {
+      if (!lastTrimmed || String(row.seq) > lastTrimmed)
+        violations.push(`${key}: in the replica, never announced`);
+    } else if (last.op !== 'upsert')
+      violations.push(`${key}: in the replica, last announced as a ${last.op}`);
     else if (!isDeepStrictEqual(last.data ?? {}, data))
       violations.push(
         `${key}: the replica holds ${JSON.stringify(data)}, last announced ${JSON.stringify(last.data)}`,
       );
+    else if (row.seq !== last.seq)
+      violations.push(`${key}: the row names change ${String(row.seq)}, its last change is at ${last.seq}`);
   }
   for (const [key, list] of history)
     if (!inReplica.has(key) && list.at(-1)?.op !== 'delete')
       violations.push(`${key}: not in the replica, last announced as an upsert`);
 
+  // Once the feed was trimmed, the runs counted changes it no longer holds.
+  if (lastTrimmed) return violations;
   const runs = (await listRows(connectionString, tableNames.tenants)).filter(
     (row) => row.partitionKey === tenantId && String(row.rowKey).startsWith('run|'),
   );

@@ -42,6 +42,8 @@ export interface Settings {
   replicationSliceSeconds: number;
   /** Finished replication runs are kept this long in the run history. */
   runHistoryDays: number;
+  /** The change feed keeps batches this long (the newest a tenant has always stays). */
+  feedRetentionDays: number;
   /** Removals one run may store before it holds them for an operator to release. */
   replicationDeleteThreshold: DeletionThreshold;
   /** How long a run waits out faults that are not its tenant's (throttling, Graph or Key Vault down) before it fails. */
@@ -152,6 +154,7 @@ const schema = z.object({
   SITE_ACTIVATION_HOURS: optional(wholeNumber(1, 24 * 14)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
+  FEED_RETENTION_DAYS: optional(wholeNumber(1, 3650)),
   REPLICATION_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 72)),
   REPLICATION_LEASE_SECONDS: optional(wholeNumber(5, 900)),
   REPLICATION_DELETE_THRESHOLD: optional(
@@ -201,6 +204,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     replicationWindowMinutes: values.REPLICATION_WINDOW_MINUTES ?? 240,
     replicationSliceSeconds: values.REPLICATION_SLICE_SECONDS ?? 240,
     runHistoryDays: values.RUN_HISTORY_DAYS ?? 90,
+    feedRetentionDays: values.FEED_RETENTION_DAYS ?? 30,
     replicationDeleteThreshold: values.REPLICATION_DELETE_THRESHOLD ?? defaultDeletionThreshold,
     replicationRetryHorizonHours: values.REPLICATION_RETRY_HORIZON_HOURS ?? 6,
     replicationLeaseSeconds: values.REPLICATION_LEASE_SECONDS ?? 120,

@@ -44,7 +44,8 @@ export interface CoreOperation<P = unknown, Q = unknown, B = unknown, S = unknow
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Each answer: a JSON body's schema, or none for a problem document (with `problemMembers` beside its own). */
+  responses: Record<number, { description: string; schema?: z.ZodType; problemMembers?: z.ZodObject }>;
   handler: (input: EndpointInput<P, Q, B, S>) => Promise<EndpointResult>;
 }
 

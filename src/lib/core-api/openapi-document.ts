@@ -37,9 +37,14 @@ const problemSchema: JsonSchema = {
   },
 };
 
-const problem = (description: string) => ({
+const problemRef = { $ref: '#/components/schemas/Problem' };
+const problem = (description: string, members?: z.ZodObject) => ({
   description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  content: {
+    'application/problem+json': {
+      schema: members ? { allOf: [problemRef, schemaOf(members, 'output')] } : problemRef,
+    },
+  },
 });
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
@@ -61,7 +66,7 @@ function operationObject(operation: CoreOperation) {
           description: response.description,
           content: { 'application/json': { schema: schemaOf(response.schema, 'output') } },
         }
-      : problem(response.description);
+      : problem(response.description, response.problemMembers);
   }
   responses['400'] ??= problem('The request is not valid: `errors` names each offending field.');
   responses['401'] = problem(

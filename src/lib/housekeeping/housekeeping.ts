@@ -1,10 +1,12 @@
 import type { SeenRequest } from '../core-api/replay-guard.js';
 import type { SignInStateRecord } from '../onboarding/sign-in-state.js';
+import { type ChangeFeed, feedBaseAt } from '../replication/change-feed.js';
+import type { ReplicationState } from '../replication/replication-run.js';
 import type { SavedIdsKind } from '../replication/run-saved-ids.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { ConcurrencyError, isNotFound } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
-import { type TenantTable, tenantRowPrefixes } from '../tenants/tenant-partition.js';
+import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 
 export interface HousekeepingDeps {
   /** Replication runs and what their lists showed live in the tenants' partitions. */
@@ -14,6 +16,8 @@ export interface HousekeepingDeps {
   /** A webhook-id is remembered this long (the replay window). */
   replayWindowHours: number;
   runHistoryDays: number;
+  feed: ChangeFeed;
+  feedRetentionDays: number;
 }
 
 export interface Swept {
@@ -22,7 +26,11 @@ export interface Swept {
   deferredRemovals: number;
   requestIds: number;
   signInStates: number;
+  feedBatches: number;
 }
+
+/** Feed batches deleted per call, so no tenant's trimming holds one request long. */
+const feedTrimSlice = 1_000;
 
 /** What a phase saved is forgotten when the phase ends; a run that died mid-phase leaves it for a week. */
 const savedIdsMs = 7 * 86_400_000;
@@ -31,8 +39,9 @@ const signInStateGraceMs = 86_400_000;
 
 /**
  * Removes what has served its purpose: finished replication runs older than the run history, what runs that
- * died mid-list had seen, webhook-ids past the replay window, and sign-in states a day past their expiry. Deletes are conditional on the etag read, so a
- * row written meanwhile stays.
+ * died mid-list had seen, webhook-ids past the replay window, sign-in states a day past their expiry, and change
+ * feed batches past the feed's retention. Deletes are conditional on the etag read, so a row written meanwhile
+ * stays.
  */
 export class Housekeeping {
   constructor(private readonly deps: HousekeepingDeps) {}
@@ -57,7 +66,29 @@ export class Housekeeping {
         this.deps.signInStates,
         tableFilter.property('expiresAt', 'lt', before(signInStateGraceMs)),
       ),
+      feedBatches: await this.trimFeeds(new Date(now.getTime() - this.deps.feedRetentionDays * 86_400_000)),
     };
+  }
+
+  /** Every replicated tenant's change feed loses its batches stored before `before` (see ChangeFeed.trim). */
+  private async trimFeeds(before: Date): Promise<number> {
+    let trimmed = 0;
+    const states = this.deps.tenants.query<ReplicationState>(
+      tableFilter.rowKey(tenantRows.replicationState),
+      ['PartitionKey', 'feedBase'],
+    );
+    for await (const { entity } of states)
+      for (;;) {
+        const batches = await this.deps.feed.trim(
+          entity.partitionKey,
+          feedBaseAt(before),
+          entity.feedBase,
+          feedTrimSlice,
+        );
+        trimmed += batches;
+        if (batches < feedTrimSlice) break;
+      }
+    return trimmed;
   }
 
   private removeSavedIds(kind: SavedIdsKind, before: string): Promise<number> {

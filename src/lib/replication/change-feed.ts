@@ -1,7 +1,8 @@
-import { decodeTime, ulid } from 'ulid';
-import { type EntityTable, maxTransactionOperations } from '../storage/entity-table.js';
+import { decodeTime, encodeTime, ulid } from 'ulid';
+import { type EntityTable, maxTransactionOperations, rowKey } from '../storage/entity-table.js';
 import { tableFilter } from '../storage/table-filters.js';
 import type { ObjectKind } from './replica-rows.js';
+import { CursorExpired } from './replication-errors.js';
 
 /** One change to the replica, with the object's fields as they now are (none for a removal or membership). */
 export interface Change {
@@ -31,14 +32,25 @@ export interface RowWrite {
 /** A change as a flush stores it. */
 export type StoredChange = Change & { row?: RowWrite };
 
+/** A stored change with its position. */
+export type StoredEntry = StoredChange & { seq: string };
+
 /** The changes a flush stored whose checkpoint was never saved, and the position of the last. */
 export interface UnsettledFlush {
   base: string;
-  changes: StoredChange[];
+  changes: StoredEntry[];
   lastSeq: string;
 }
 
-export type FeedRow = { changes: string };
+/** A batch of changes. */
+export type FeedBatchRow = { changes: string };
+/** How far the feed was trimmed: the changes up to `lastTrimmed` are gone (or going). */
+export type FeedRetentionRow = { lastTrimmed: string; trimmedAt: string };
+export type FeedRow = FeedBatchRow | FeedRetentionRow;
+
+/** Sorts before every batch key (a ULID starts with a digit), so no range of batches ever includes it. */
+const retentionRow = rowKey<FeedRetentionRow>('!retention');
+const firstBatchKey = '0';
 
 const batchDigits = 4;
 const entryDigits = 3;
@@ -50,6 +62,12 @@ const maxTransactionBytes = 3_500_000;
 
 /** A cursor: the 26-character base of a flush, the batch within it, the entry within that. */
 export const cursorPattern = new RegExp(`^[0-9A-HJKMNP-TV-Z]{26}[0-9]{${batchDigits + entryDigits}}$`);
+
+const batchKeyOf = (seq: string) => seq.slice(0, 26 + batchDigits);
+const seqOf = (batchKey: string, entry: number) => `${batchKey}${String(entry).padStart(entryDigits, '0')}`;
+
+/** The lowest base a flush made at `time` can have: every batch stored before then sorts below it. */
+export const feedBaseAt = (time: Date): string => `${encodeTime(time.getTime(), 10)}${'0'.repeat(16)}`;
 
 /**
  * A base for the next flush's change positions: a ULID later than `after`, even if this machine's clock is behind
@@ -65,6 +83,7 @@ export function nextFeedBase(after?: string): string {
  * Positions sort in the order changes were made; a reader always sees a prefix of them, since one writer per
  * tenant commits in order. A flush stores its changes before its rows, so what the feed holds is always at
  * least what the replica holds; a flush cut short is finished from the feed (`unsettled`), never stored again.
+ * Batches past the retention are trimmed (`trim`); a reader who had not read what went is told so (`read`).
  */
 export class ChangeFeed {
   constructor(private readonly table: EntityTable<FeedRow>) {}
@@ -79,24 +98,25 @@ export class ChangeFeed {
     tenantId: string,
     base: string,
     changes: StoredChange[],
-  ): Promise<{ lastSeq?: string; transactions: number }> {
-    const rows: (FeedRow & { rowKey: string })[] = [];
+  ): Promise<{ lastSeq?: string; seqs: string[]; transactions: number }> {
+    const rows: (FeedBatchRow & { rowKey: string })[] = [];
+    const seqs: string[] = [];
     let batch: StoredChange[] = [];
     let chars = 0;
+    const batchKey = () => `${base}${String(rows.length).padStart(batchDigits, '0')}`;
     const close = () => {
       if (batch.length === 0) return;
-      const rowKey = `${base}${String(rows.length).padStart(batchDigits, '0')}`;
-      rows.push({ rowKey, changes: JSON.stringify(batch) });
+      rows.push({ rowKey: batchKey(), changes: JSON.stringify(batch) });
       batch = [];
       chars = 0;
     };
     for (const change of changes) {
       const size = JSON.stringify(change).length + 1;
       if (batch.length === maxBatchEntries || chars + size > maxBatchChars) close();
+      seqs.push(seqOf(batchKey(), batch.length));
       batch.push(change);
       chars += size;
     }
-    const lastEntry = batch.length - 1;
     close();
     let transactions = 0;
     let transaction = this.table.transaction(tenantId);
@@ -116,25 +136,26 @@ export class ChangeFeed {
       await transaction.commit();
       transactions += 1;
     }
-    const last = rows.at(-1);
-    return {
-      lastSeq: last ? `${last.rowKey}${String(lastEntry).padStart(entryDigits, '0')}` : undefined,
-      transactions,
-    };
+    return { lastSeq: seqs.at(-1), seqs, transactions };
   }
 
-  /** Up to `top` changes after `cursor` (from the start without one), oldest first. */
+  /**
+   * Up to `top` changes after `cursor` (from the start without one), oldest first. A cursor before the last
+   * change trimmed (or none, once the feed was trimmed) is refused with `CursorExpired`: changes are missing.
+   */
   async read(tenantId: string, cursor: string | undefined, top: number): Promise<ChangeEntry[]> {
-    const batchKey = cursor?.slice(0, 26 + batchDigits);
+    const retention = await this.retention(tenantId);
+    if (retention && (!cursor || cursor < retention.lastTrimmed))
+      throw new CursorExpired(tenantId, retention.lastTrimmed);
     const filter = tableFilter.and(
       tableFilter.partition(tenantId),
-      batchKey ? tableFilter.rowKeysFrom(batchKey) : undefined,
+      tableFilter.rowKeysFrom(cursor ? batchKeyOf(cursor) : firstBatchKey),
     );
     const entries: ChangeEntry[] = [];
-    for await (const { entity } of this.table.query(filter)) {
+    for await (const { entity } of this.table.query<FeedBatchRow>(filter)) {
       const changes = JSON.parse(entity.changes) as StoredChange[];
       for (const [index, { row: _row, ...change }] of changes.entries()) {
-        const seq = `${entity.rowKey}${String(index).padStart(entryDigits, '0')}`;
+        const seq = seqOf(entity.rowKey, index);
         if (cursor && seq <= cursor) continue;
         entries.push({ seq, ...change });
         if (entries.length === top) return entries;
@@ -150,10 +171,10 @@ export class ChangeFeed {
   async unsettled(tenantId: string, base: string | undefined): Promise<UnsettledFlush[]> {
     const filter = tableFilter.and(
       tableFilter.partition(tenantId),
-      base ? tableFilter.rowKeysFrom(base) : undefined,
+      tableFilter.rowKeysFrom(base || firstBatchKey),
     );
     const flushes: UnsettledFlush[] = [];
-    for await (const { entity } of this.table.query(filter)) {
+    for await (const { entity } of this.table.query<FeedBatchRow>(filter)) {
       const changes = JSON.parse(entity.changes) as StoredChange[];
       const flushBase = entity.rowKey.slice(0, 26);
       let flush = flushes.at(-1);
@@ -161,9 +182,85 @@ export class ChangeFeed {
         flush = { base: flushBase, changes: [], lastSeq: '' };
         flushes.push(flush);
       }
-      flush.changes.push(...changes);
-      flush.lastSeq = `${entity.rowKey}${String(changes.length - 1).padStart(entryDigits, '0')}`;
+      flush.changes.push(
+        ...changes.map((change, index) => ({ ...change, seq: seqOf(entity.rowKey, index) })),
+      );
+      flush.lastSeq = seqOf(entity.rowKey, changes.length - 1);
     }
     return flushes;
+  }
+
+  /**
+   * The position of the last change stored before `settledBefore` (the tenant's next base: what lies from there
+   * on belongs to a flush not yet settled); none when there is none.
+   */
+  lastSettled(tenantId: string, settledBefore: string | undefined): Promise<string | undefined> {
+    return this.lastEntryBefore(tenantId, settledBefore);
+  }
+
+  /** How far the feed was trimmed, if it ever was. */
+  async retention(tenantId: string): Promise<FeedRetentionRow | undefined> {
+    return (await this.table.get(tenantId, retentionRow))?.entity;
+  }
+
+  /**
+   * Trims the tenant's batches stored before `before`, but never the newest settled one (before `settledBefore`,
+   * the tenant's next base) nor anything after it: a core that read everything keeps a cursor the feed still
+   * knows, and an unsettled flush stays to be finished. Records the last change that goes before deleting
+   * anything, so a cursor before it is refused from then on. Deletes up to `limit` batches, oldest first; how
+   * many went.
+   */
+  async trim(
+    tenantId: string,
+    before: string,
+    settledBefore: string | undefined,
+    limit: number,
+  ): Promise<number> {
+    if (!settledBefore) return 0;
+    let keepFrom = before < settledBefore ? before : settledBefore;
+    if (!(await this.hasBatches(tenantId, keepFrom, settledBefore)))
+      keepFrom = (await this.lastBatchBefore(tenantId, keepFrom)) ?? keepFrom;
+    const lastGoing = await this.lastEntryBefore(tenantId, keepFrom);
+    if (!lastGoing) return 0;
+    const retention = await this.retention(tenantId);
+    if (!retention || retention.lastTrimmed < lastGoing)
+      await this.table
+        .transaction(tenantId)
+        .upsert({ rowKey: retentionRow, lastTrimmed: lastGoing, trimmedAt: new Date().toISOString() })
+        .commit();
+    return this.table.deleteWhere(this.batchesBetween(tenantId, firstBatchKey, keepFrom), limit);
+  }
+
+  private batchesBetween(tenantId: string, from: string, before: string): string {
+    return tableFilter.and(
+      tableFilter.partition(tenantId),
+      tableFilter.rowKeysFrom(from),
+      tableFilter.rowKeysBefore(before),
+    );
+  }
+
+  private async hasBatches(tenantId: string, from: string, before: string): Promise<boolean> {
+    for await (const _ of this.table.query(this.batchesBetween(tenantId, from, before), ['RowKey']))
+      return true;
+    return false;
+  }
+
+  /** The position of the last change in the batches before `before`. */
+  private async lastEntryBefore(tenantId: string, before: string | undefined): Promise<string | undefined> {
+    const last = await this.lastBatchBefore(tenantId, before);
+    const stored = last ? await this.table.get<FeedBatchRow>(tenantId, rowKey(last)) : undefined;
+    if (!last || !stored) return undefined;
+    return seqOf(last, (JSON.parse(stored.entity.changes) as unknown[]).length - 1);
+  }
+
+  /** The key of the newest batch before `before` (reads keys only). */
+  private async lastBatchBefore(tenantId: string, before: string | undefined): Promise<string | undefined> {
+    if (!before) return undefined;
+    let last: string | undefined;
+    for await (const { entity } of this.table.query(this.batchesBetween(tenantId, firstBatchKey, before), [
+      'RowKey',
+    ]))
+      last = entity.rowKey;
+    return last;
   }
 }

@@ -12,6 +12,8 @@ export interface PlannedWrite {
   replace?: boolean;
   /** The change it reports (its kind and id are the row's); none for bookkeeping (stamping a row as seen). */
   change?: { op: Change['op']; at: string };
+  /** The change's position in the feed, once stored there: the row keeps it. */
+  seq?: string;
 }
 
 /**

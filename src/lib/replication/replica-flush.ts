@@ -32,7 +32,8 @@ const emptyChangeCounts = (): ChangeCounts => ({
 });
 
 /**
- * Stores one flush of planned writes: the changes they report in the feed first, under `base`, then the rows,
+ * Stores one flush of planned writes: the changes they report in the feed first, under `base`, then the rows
+ * (each with its change's position, `seq`, so a snapshot can tell rows changed after its position),
  * partition by partition in full transactions, a few partitions side by side. A crash in between leaves the feed
  * ahead of the rows; `finishFlush` brings the rows up to it.
  */
@@ -45,7 +46,9 @@ export async function storeFlush(
 ): Promise<Flushed> {
   const changes = writes.flatMap((write) => changeOf(write) ?? []);
   const fed = await feed.append(tenantId, base, changes);
-  const transactions = await storeRows(rows, tenantId, writes, true);
+  let next = 0;
+  const positioned = writes.map((write) => (write.change ? { ...write, seq: fed.seqs[next++] } : write));
+  const transactions = await storeRows(rows, tenantId, positioned, true);
   return {
     counts: countChanges(changes),
     transactions: fed.transactions + transactions,
@@ -62,7 +65,8 @@ export async function finishFlush(
   tenantId: string,
   flush: UnsettledFlush,
 ): Promise<Flushed> {
-  const transactions = await storeRows(rows, tenantId, flush.changes.map(writeOf), false);
+  const writes = flush.changes.map((change) => ({ ...writeOf(change), seq: change.seq }));
+  const transactions = await storeRows(rows, tenantId, writes, false);
   return { counts: countChanges(flush.changes), transactions, lastSeq: flush.lastSeq };
 }
 
@@ -125,7 +129,7 @@ async function commit(
 ): Promise<void> {
   const transaction = rows.transaction(partition);
   for (const write of writes) {
-    const row = { rowKey: write.rowKey, ...write.fields };
+    const row = { rowKey: write.rowKey, ...write.fields, ...(write.seq ? { seq: write.seq } : {}) };
     if (!write.fields) transaction.deleteUnconditionally(write.rowKey);
     else if (write.replace) transaction.upsert(row);
     else if (write.create && insertNew) transaction.insert(row);

@@ -1,3 +1,4 @@
+import { decodeTime } from 'ulid';
 import { ConnectorError } from '../errors/connector-error.js';
 
 export class RunNotFound extends ConnectorError {
@@ -20,5 +21,29 @@ export class LeaseLost extends ConnectorError {
   readonly code = 'replication_lease_lost';
   constructor(readonly tenantId: string) {
     super(`Another worker took over the replication lease of ${tenantId}; this one stopped.`);
+  }
+}
+
+/** A feed cursor before the last change the tenant's feed trimmed (FEED_RETENTION_DAYS): changes are missing. */
+export class CursorExpired extends ConnectorError {
+  readonly code = 'cursor_expired';
+  override readonly extensions: { snapshot: string; trimmedUpTo: string };
+  constructor(
+    readonly tenantId: string,
+    lastTrimmed: string,
+  ) {
+    const upTo = new Date(decodeTime(lastTrimmed.slice(0, 26))).toISOString();
+    super(
+      `The change feed no longer keeps the changes stored up to ${upTo}, and some of them come after this cursor. Read the replica's snapshot, then follow the feed from the cursor it ends with.`,
+    );
+    this.extensions = { snapshot: `/api/tenants/${tenantId}/replica`, trimmedUpTo: upTo };
+  }
+}
+
+/** A snapshot page token this connector did not hand out for the tenant. */
+export class SnapshotPageInvalid extends ConnectorError {
+  readonly code = 'snapshot_page_invalid';
+  constructor() {
+    super('`page` must be a nextPage token a snapshot of this tenant returned.');
   }
 }

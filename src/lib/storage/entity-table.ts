@@ -100,6 +100,26 @@ export class EntityTable<T extends object> {
   }
 
   /**
+   * One page of a query (at most `size` rows, maybe none while more follow) and the token of the next, none at
+   * the end: for a caller that pages across requests.
+   */
+  async page<R extends T = T>(
+    filter: string,
+    options: { size: number; continuationToken?: string; select?: string[] },
+  ): Promise<{ entities: Entity<R>[]; continuationToken?: string }> {
+    await this.ensureTable();
+    const pages = this.client
+      .listEntities<R>({ queryOptions: { filter, select: options.select } })
+      .byPage({ maxPageSize: options.size, continuationToken: options.continuationToken });
+    const { value } = await pages.next();
+    const page = (value ?? []) as TableEntityResult<R>[] & { continuationToken?: string };
+    return {
+      entities: page.map((stored) => this.fromStored<R>(stored)),
+      ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+    };
+  }
+
+  /**
    * The rows of one partition whose keys start with `prefix` (a row kind, say), in key order; `where` narrows
    * further (an OData clause from `tableFilter`).
    */

@@ -28,6 +28,8 @@ export const tableFilter = {
   rowKeysStartingWith: (prefix: string) => keyRange('RowKey', prefix),
   /** Row keys from `from` (inclusive) on. */
   rowKeysFrom: (from: string) => odata`RowKey ge ${escapeKey(from)}`,
+  /** Row keys before `before` (exclusive). */
+  rowKeysBefore: (before: string) => odata`RowKey lt ${escapeKey(before)}`,
   /** A string property compared with a value. */
   property: (name: string, operator: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', value: string) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new RangeError(`Not a property name: ${name}`);

@@ -39,6 +39,7 @@ describe('parseSettings', () => {
       replicationWindowMinutes: 240,
       replicationSliceSeconds: 240,
       runHistoryDays: 90,
+      feedRetentionDays: 30,
       replicationDeleteThreshold: { kind: 'count', objects: 500 },
       replicationRetryHorizonHours: 6,
       replicationLeaseSeconds: 120,
