@@ -31,6 +31,8 @@ export class GraphApi {
   readonly config: GraphConfig = { ...defaultGraphConfig };
   readonly throttle = new ResourceUnitThrottle();
   readonly world = { dnsTxtRecords: new Map<string, Map<string, number>>() };
+  /** Requests being answered now, and the most there were at once since the count was last reset. */
+  readonly concurrency = { now: 0, peak: 0 };
   private readonly routes: GraphRoute[];
   private readonly authenticator: GraphAuthenticator;
 
@@ -61,8 +63,20 @@ export class GraphApi {
     if (!path.startsWith('/v1.0/'))
       return graphError(400, 'BadRequest', 'Invalid version: only v1.0 is served.');
     const resourcePath = path.slice('/v1.0'.length);
-    if (resourcePath === '/$batch' && request.method === 'POST') return this.batch(request, mountPath);
-    return this.serve(request, resourcePath);
+    this.concurrency.now += 1;
+    this.concurrency.peak = Math.max(this.concurrency.peak, this.concurrency.now);
+    try {
+      const { latencyMs, latencyJitter } = this.config;
+      if (latencyMs > 0) {
+        const delay = latencyMs * (1 + latencyJitter * (2 * Math.random() - 1));
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+      if (resourcePath === '/$batch' && request.method === 'POST')
+        return await this.batch(request, mountPath);
+      return await this.serve(request, resourcePath);
+    } finally {
+      this.concurrency.now -= 1;
+    }
   }
 
   private async serve(request: SimRequest, resourcePath: string): Promise<SimResponse> {

@@ -40,6 +40,12 @@ export interface GraphConfig {
    * provisioned plan stays `PendingInput` before it turns `Success` (Microsoft: up to 24 hours).
    */
   teamsProvisioningMs: number;
+  /**
+   * How long Graph takes to answer each request, give or take `latencyJitter` of it (a share, spread evenly):
+   * a round trip to Microsoft from an Azure region is a few hundred milliseconds a page. 0 answers at once.
+   */
+  latencyMs: number;
+  latencyJitter: number;
 }
 
 export const defaultGraphConfig: GraphConfig = {
@@ -58,4 +64,6 @@ export const defaultGraphConfig: GraphConfig = {
   initialRoundRemovals: true,
   dnsPropagationMs: 0,
   teamsProvisioningMs: 0,
+  latencyMs: 0,
+  latencyJitter: 0.2,
 };

@@ -104,9 +104,17 @@ const runRecord = async (runId: string) =>
 describe('replication', () => {
   let cursor: string | undefined;
 
-  it('makes a first sync equal to the tenant, across many pages', async () => {
-    const { job, outcome } = await run();
+  it('makes a first sync equal to the tenant, across many pages, following its four streams side by side', async () => {
+    // Each Graph answer takes a while, as in the cloud: the streams' requests overlap.
+    connector.simulator.control.setGraphConfig({ latencyMs: 20 });
+    connector.simulator.graph.concurrency.peak = 0;
+    const { job, outcome } = await run().finally(() =>
+      connector.simulator.control.setGraphConfig({ latencyMs: 0 }),
+    );
     expect(outcome).toBe('completed');
+    // One stream has at most its page and the next in flight; four have more, and never more than two each.
+    expect(connector.simulator.graph.concurrency.peak).toBeGreaterThanOrEqual(3);
+    expect(connector.simulator.graph.concurrency.peak).toBeLessThanOrEqual(8);
     const stored = await expectReplicaEqualsTenant();
     const record = await runRecord(job.runId);
     expect(record).toMatchObject({ status: 'completed', phase: 'done' });
@@ -376,6 +384,8 @@ describe('replication', () => {
       .filter((_, i) => i % 9 === 2)
       .slice(0, 4);
     for (const id of gone) connector.simulator.control.deleteUser(tenant.id, id, { hard: true });
+    // One removal a page: the users phase spans a slice per page.
+    connector.simulator.control.setGraphConfig({ usersDeltaPageSize: 1 });
     const sliced = workerWith('replication-deferred-test', { sliceMs: 1 });
     const created = await services().replicationScheduler.createRun(tenant.id, 'on_demand');
     const job = { tenantId: tenant.id, runId: created.runId };
@@ -383,6 +393,7 @@ describe('replication', () => {
     let invocations = 0;
     for (; invocations < 200 && outcome !== 'completed'; invocations += 1)
       outcome = await sliced.process(job);
+    connector.simulator.control.setGraphConfig({ usersDeltaPageSize: 7 });
     expect(outcome).toBe('completed');
     expect(invocations).toBeGreaterThan(3);
     await expectReplicaEqualsTenant();

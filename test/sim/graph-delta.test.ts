@@ -181,4 +181,15 @@ describe('Graph delta through plain fetch', () => {
     simulator.control.updateUser(tenant.id, tenant.userOrder[5] as string, { jobTitle: 'Changed' });
     expect((await follow(latest.deltaLink)).entries).toHaveLength(1);
   });
+
+  it('answers every page after the configured latency, less at most its jitter', async () => {
+    simulator.control.setGraphConfig({ latencyMs: 150, latencyJitter: 0.2 });
+    try {
+      const started = performance.now();
+      const { pages } = await follow('/users/delta');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(pages * 150 * 0.8 - 5);
+    } finally {
+      simulator.control.setGraphConfig({ latencyMs: 0 });
+    }
+  });
 });

@@ -10,10 +10,12 @@ export interface ReplicationRunRecord {
   runId: string;
   trigger: 'schedule' | 'on_demand';
   status: RunStatus;
+  /** The first stream still under way (in the phases' order), 'done' once all are: where the run shows it is. */
   phase: ReplicationPhase;
-  /** The next page to fetch in this phase (a next link), so a new slice resumes exactly there. */
+  /** Each stream's position (JSON, see replication-stream.ts): the streams are followed side by side. */
+  streams?: string;
+  /** A run saved before the streams ran side by side: its one phase's next page and whether it enumerated all. */
   next?: string;
-  /** This phase enumerates everything (no delta link yet, or it expired): sweep what it did not see at the end. */
   fullPhase?: boolean;
   /** The generation rows seen by full enumerations of this run are stamped with. */
   generation: number;

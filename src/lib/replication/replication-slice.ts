@@ -5,18 +5,10 @@ import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { nextFeedBase } from './change-feed.js';
 import { crossesThreshold, type DeletionThreshold, describeThreshold } from './deletion-threshold.js';
 import { changesIn } from './replica-flush.js';
-import { markSeen, ReplicaPlanner, type SeenIndex, writesPerFlush } from './replica-planner.js';
+import { markSeen, type SealedWrites, writesPerFlush } from './replica-planner.js';
 import type { ReplicaStore } from './replica-store.js';
 import { LeaseLost } from './replication-errors.js';
-import {
-  firstListUrl,
-  followingPage,
-  type ListPhase,
-  listEndConfirmed,
-  type Phase,
-  phaseAfter,
-  phaseNamed,
-} from './replication-phases.js';
+import { firstListUrl, followingPage, listEndConfirmed, phases } from './replication-phases.js';
 import {
   addFlushed,
   emptyCounts,
@@ -25,7 +17,14 @@ import {
   type RunCounts,
   runCountNames,
 } from './replication-run.js';
-import { RunSavedIds, type SavedIdsRow } from './run-saved-ids.js';
+import {
+  leadingPhase,
+  pagesRead,
+  ReplicationStream,
+  type StreamPositions,
+  streamPositions,
+} from './replication-stream.js';
+import type { SavedIdsRow } from './run-saved-ids.js';
 
 export interface ReplicationJob {
   tenantId: string;
@@ -33,7 +32,6 @@ export interface ReplicationJob {
 }
 
 type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
-type Position = Pick<ReplicationRunRecord, 'phase' | 'next' | 'fullPhase' | 'pages'>;
 
 export interface SliceContext {
   job: ReplicationJob;
@@ -69,6 +67,9 @@ export type SliceEnd =
   | { outcome: 'continued' }
   | { outcome: 'waiting'; reason: string; retryAfterMs?: number };
 
+/** How one stream's part of a slice ended: its phase is done, it stopped (time up, or another stream stopped). */
+type StreamEnd = { outcome: 'done' } | { outcome: 'paused' } | Extract<SliceEnd, { outcome: 'waiting' }>;
+
 /** Progress is saved at least this often (each save stores what was planned first). */
 const checkpointEveryMs = 5_000;
 
@@ -85,91 +86,129 @@ const isExpiredDelta = (error: unknown) =>
     ['syncStateNotFound', 'resyncRequired', 'syncStateInvalid'].includes(error.graphCode));
 
 /**
- * One invocation's work on a run: pages through the phases (replication-phases.ts) until the run is done or the
- * slice's time is up. What it plans is stored before the position past it is checkpointed; a delta link is saved
- * only after the changes it covers are stored; an expired delta link starts a full enumeration, whose unseen rows
- * are removed only once it completed; whole lists remove what they no longer show.
+ * One invocation's work on a run: follows the tenant's streams (replication-phases.ts: users delta, groups delta,
+ * Teams configurations, numbers) side by side, under the tenant's one Graph budget, until they are all done or
+ * the slice's time is up. Each stream plans into its own planner; a checkpoint seals what all of them planned into
+ * one flush (one writer per tenant, so the feed's positions keep their order) and then saves every stream's
+ * position as of that seal: nothing planned is ever skipped. A delta link is saved only after the changes it
+ * covers are stored; an expired delta link starts a full enumeration, whose unseen rows are removed only once it
+ * completed; whole lists remove what they no longer show.
  */
 export class ReplicationSlice {
   readonly counts: RunCounts;
   private readonly run: ReplicationRunRecord;
   private readonly state: ReplicationState;
-  private readonly planner: ReplicaPlanner;
-  private readonly listed: RunSavedIds;
-  /** Removals the current phase held back, saved with each checkpoint so a later slice finds them. */
-  private readonly deferredIds: RunSavedIds;
-  private readonly replayed = new Set<Phase['name']>();
+  private readonly streams: ReplicationStream[];
+  /** The streams' positions as of the last seal: what a save may write (all it covers is stored before). */
+  private sealedPositions: StreamPositions;
+  /** The flush and save under way; one at a time, in the order they were sealed. */
   private storing: Promise<void> = Promise.resolve();
+  /** Checkpoints and saves take turns here, so no planner is sealed twice before its last seal was stored. */
+  private gate: Promise<void> = Promise.resolve();
   private lastCheckpoint = Date.now();
-  /** A whole list is compared with an index of what is stored, read once per slice. */
-  private listIndex: SeenIndex | undefined;
-  private readonly comparedFully = new Set<Phase['name']>();
-  private prefetched: { url: string; page: Promise<Page> } | undefined;
+  /** A stream failed, must wait out Graph or lost the lease: the others stop at their next page. */
+  private stopping = false;
 
   constructor(private readonly c: SliceContext) {
     this.run = c.run;
     this.state = c.state;
     this.counts = { ...emptyCounts(), ...JSON.parse(c.run.counts) };
-    this.planner = new ReplicaPlanner(c.replica, c.job.tenantId);
-    this.listed = new RunSavedIds(c.tenants, c.job.tenantId, c.run.runId, 'listed');
-    this.deferredIds = new RunSavedIds(c.tenants, c.job.tenantId, c.run.runId, 'deferred');
+    const positions = streamPositions(c.run);
+    const context = { tenants: c.tenants, replica: c.replica, tenantId: c.job.tenantId, runId: c.run.runId };
+    this.streams = phases.map(
+      (phase) => new ReplicationStream(phase, { ...positions[phase.name as keyof StreamPositions] }, context),
+    );
+    this.sealedPositions = this.livePositions();
   }
 
   /**
    * Works until the run is done, the slice's time is up (its continuation queued), or Graph keeps failing or
-   * throttling (what was planned is stored and the position saved, for the worker to wait out).
+   * throttling (what was planned is stored and the positions saved, for the worker to wait out).
    */
   async work(): Promise<SliceEnd> {
     const { run } = this;
+    const { waitingSince, waitingFor } = run;
     run.status = 'running';
     run.startedAt ??= new Date().toISOString();
     run.slices += 1;
     await this.save();
     if (await this.finishUnsettledFlush()) await this.save();
-    let firstPage = true;
     try {
-      while (run.phase !== 'done') {
-        this.checkLease();
-        if (!firstPage && Date.now() - this.c.started > this.c.sliceMs) {
-          await this.checkpoint();
-          await this.c.queue.send(this.c.job);
-          return { outcome: 'continued' };
-        }
-        firstPage = false;
-        const phase = phaseNamed(run.phase);
-        if (phase.source === 'list' && phase.globalOnly && !this.c.teamsApis) {
-          await this.skipPhase(phase);
-          continue;
-        }
-        let fetched: Awaited<ReturnType<ReplicationSlice['fetch']>>;
-        try {
-          fetched = await this.fetch(phase);
-        } catch (error) {
-          if (!(error instanceof GraphError) || !error.transient) throw error;
-          await this.checkpoint();
-          return { outcome: 'waiting', reason: graphFault(error), retryAfterMs: error.retryAfterMs };
-        }
-        if (!fetched) continue;
-        const { page, following } = fetched;
-        run.waitingSince = undefined;
-        run.waitingFor = undefined;
-        await this.plan(phase, page);
-        run.pages += 1;
-        if (following) {
-          run.next = following;
-          if (
-            this.planner.pendingWrites >= (this.c.writesPerFlush ?? writesPerFlush) ||
-            this.listed.due ||
-            Date.now() - this.lastCheckpoint > checkpointEveryMs
-          )
-            await this.checkpoint(true);
-        } else await this.finishPhase(phase, page);
+      const ends = await Promise.allSettled(
+        this.streams.filter((stream) => !stream.position.done).map((stream) => this.follow(stream)),
+      );
+      const failed = ends.find((end) => end.status === 'rejected');
+      if (failed) throw failed.reason;
+      const outcomes = ends.map((end) => (end as PromiseFulfilledResult<StreamEnd>).value);
+      const waiting = outcomes.find((end) => end.outcome === 'waiting');
+      if (waiting) {
+        // Pages other streams read meanwhile do not end the wait: the run waits for the stream that stopped.
+        Object.assign(run, { waitingSince, waitingFor });
+        await this.checkpoint();
+        return waiting;
       }
+      if (outcomes.some((end) => end.outcome === 'paused')) {
+        await this.checkpoint();
+        await this.c.queue.send(this.c.job);
+        return { outcome: 'continued' };
+      }
+      return { outcome: 'done' };
     } finally {
       // A flush still under way ends before the lease is given up.
       await this.storing.catch(() => undefined);
     }
-    return { outcome: 'done' };
+  }
+
+  /** Follows one stream page by page until its phase is done or it must stop. */
+  private async follow(stream: ReplicationStream): Promise<StreamEnd> {
+    const { phase } = stream;
+    try {
+      if (phase.source === 'list' && phase.globalOnly && !this.c.teamsApis) {
+        await this.skipPhase(stream);
+        return { outcome: 'done' };
+      }
+      let firstPage = true;
+      while (!stream.position.done) {
+        this.checkLease();
+        if (this.stopping || (!firstPage && Date.now() - this.c.started > this.c.sliceMs))
+          return { outcome: 'paused' };
+        firstPage = false;
+        let fetched: Awaited<ReturnType<ReplicationSlice['fetch']>>;
+        try {
+          fetched = await this.fetch(stream);
+        } catch (error) {
+          if (!(error instanceof GraphError) || !error.transient) throw error;
+          this.stopping = true;
+          return { outcome: 'waiting', reason: graphFault(error), retryAfterMs: error.retryAfterMs };
+        }
+        if (!fetched) continue;
+        const { page, following } = fetched;
+        this.run.waitingSince = undefined;
+        this.run.waitingFor = undefined;
+        await this.plan(stream, page);
+        stream.position.pages += 1;
+        if (following) {
+          stream.position.next = following;
+          if (this.flushDue()) await this.checkpoint(true);
+        } else if (!(await this.finishPhase(stream, page))) return { outcome: 'paused' };
+      }
+      return { outcome: 'done' };
+    } catch (error) {
+      this.stopping = true;
+      throw error;
+    } finally {
+      stream.stopped();
+    }
+  }
+
+  /** What the streams planned is due to be stored: enough writes, a whole list's ids to save, or time. */
+  private flushDue(): boolean {
+    const pending = this.streams.reduce((sum, stream) => sum + stream.planner.pendingWrites, 0);
+    return (
+      pending >= (this.c.writesPerFlush ?? writesPerFlush) ||
+      this.streams.some((stream) => stream.listed.due) ||
+      Date.now() - this.lastCheckpoint > checkpointEveryMs
+    );
   }
 
   /** Stops the slice once another worker took the tenant's lease over (this one stalled past its term). */
@@ -201,22 +240,23 @@ export class ReplicationSlice {
   }
 
   /**
-   * The phase's next page (fetched ahead while the last was stored) and where the one after it is, or none when
+   * The stream's next page (fetched ahead while the last was stored) and where the one after it is, or none when
    * its delta link expired.
    */
-  private async fetch(phase: Phase): Promise<{ page: Page; following?: string } | undefined> {
-    if (this.run.next && !this.replayed.has(phase.name)) {
+  private async fetch(stream: ReplicationStream): Promise<{ page: Page; following?: string } | undefined> {
+    const { phase, position } = stream;
+    if (position.next && !stream.replayed) {
       // Resuming a phase: the removals its earlier slices held back are still to be decided.
       const saved: string[] = [];
-      for await (const entry of this.deferredIds.saved(phase.name)) saved.push(entry);
-      this.planner.replayDeferrals(saved);
+      for await (const entry of stream.deferredIds.saved(phase.name)) saved.push(entry);
+      stream.planner.replayDeferrals(saved);
     }
-    this.replayed.add(phase.name);
-    const url = phase.source === 'list' ? await this.startList(phase) : await this.startDelta(phase);
+    stream.replayed = true;
+    const url = phase.source === 'list' ? await this.startList(stream) : await this.startDelta(stream);
     let page: Page;
     try {
-      const ahead = this.prefetched?.url === url ? this.prefetched.page : undefined;
-      this.prefetched = undefined;
+      const ahead = stream.prefetched?.url === url ? stream.prefetched.page : undefined;
+      stream.prefetched = undefined;
       page = await (ahead ?? this.c.graph.get<Page>(this.c.token, url));
     } catch (error) {
       if (phase.source === 'list' || !isExpiredDelta(error)) throw error;
@@ -225,92 +265,100 @@ export class ReplicationSlice {
       );
       await this.checkpoint();
       this.state[phase.deltaLink] = undefined;
-      this.run.next = undefined;
-      this.run.fullPhase = true;
+      this.movePosition(stream, { pages: position.pages, fullPhase: true });
       await this.save();
       return undefined;
     }
-    const following = followingPage(phase, url, page, this.listPageSize(phase));
+    const following = followingPage(phase, url, page, this.listPageSize(stream));
     if (following) {
       // Fetch the next page while this one is stored; a failure surfaces when it is awaited.
       const ahead = this.c.graph.get<Page>(this.c.token, following);
       ahead.catch(() => undefined);
-      this.prefetched = { url: following, page: ahead };
+      stream.prefetched = { url: following, page: ahead };
     }
     return { page, following };
   }
 
-  private listPageSize(phase: Phase): number {
+  private listPageSize({ phase }: ReplicationStream): number {
     if (phase.source !== 'list') return Number.POSITIVE_INFINITY;
     return Math.min(this.c.listPageSize ?? phase.paging.top, phase.paging.top);
   }
 
   /** Where a delta phase goes on; a full enumeration (no delta link yet) compares with what is stored. */
-  private async startDelta(phase: Phase & { source: 'delta' }): Promise<string> {
-    const { run, state } = this;
-    if (!run.next && !state[phase.deltaLink]) run.fullPhase = true;
-    if (run.fullPhase && !this.comparedFully.has(phase.name)) {
+  private async startDelta(stream: ReplicationStream): Promise<string> {
+    const { phase, position } = stream;
+    if (phase.source !== 'delta') throw new TypeError(`${phase.name} is not a delta phase`);
+    if (!position.next && !this.state[phase.deltaLink]) position.fullPhase = true;
+    if (position.fullPhase && !stream.comparedFully) {
       // A first sync has nothing to compare with: no reads.
-      this.comparedFully.add(phase.name);
-      for (const kind of phase.kinds) await this.planner.checkEmpty(kind);
+      stream.comparedFully = true;
+      for (const kind of phase.kinds) await stream.planner.checkEmpty(kind);
     }
-    return run.next ?? state[phase.deltaLink] ?? phase.firstUrl;
+    return position.next ?? this.state[phase.deltaLink] ?? phase.firstUrl;
   }
 
   /** Where a list phase goes on, with the index of what is stored (less what earlier slices saw listed). */
-  private async startList(phase: ListPhase): Promise<string> {
-    const { run } = this;
-    run.fullPhase = true;
-    if (!this.listIndex) {
-      this.listIndex = await this.c.replica.fieldIndex(this.c.job.tenantId, phase.kind, 'hash');
-      if (run.next) for await (const id of this.listed.saved(phase.name)) markSeen(this.listIndex, id);
+  private async startList(stream: ReplicationStream): Promise<string> {
+    const { phase, position } = stream;
+    if (phase.source !== 'list') throw new TypeError(`${phase.name} is not a list phase`);
+    position.fullPhase = true;
+    if (!stream.listIndex) {
+      stream.listIndex = await this.c.replica.fieldIndex(this.c.job.tenantId, phase.kind, 'hash');
+      if (position.next)
+        for await (const id of stream.listed.saved(phase.name)) markSeen(stream.listIndex, id);
     }
-    return run.next ?? firstListUrl(phase, this.listPageSize(phase));
+    return position.next ?? firstListUrl(phase, this.listPageSize(stream));
   }
 
-  private async plan(phase: Phase, page: Page): Promise<void> {
+  private async plan(stream: ReplicationStream, page: Page): Promise<void> {
+    const { phase, position } = stream;
     if (phase.source === 'delta') {
       await phase.plan(
-        this.planner,
+        stream.planner,
         page.value,
-        this.run.fullPhase ? String(this.run.generation) : undefined,
+        position.fullPhase ? String(this.run.generation) : undefined,
       );
       return;
     }
-    if (!this.listIndex) return;
+    if (!stream.listIndex) return;
     const items = page.value.map((entry) => ({ id: phase.id(entry), fields: phase.fields(entry) }));
-    this.planner.list(phase.kind, items, this.listIndex);
-    this.listed.add(items.map((item) => item.id));
+    stream.planner.list(phase.kind, items, stream.listIndex);
+    stream.listed.add(items.map((item) => item.id));
   }
 
   /**
    * The phase's last page is planned: store it, find what is gone, decide whether its removals may be stored,
-   * keep the delta link (not when its removals are held: the next run must see them again), move on.
+   * keep the delta link (not when its removals are held: the next run must see them again), end the stream.
+   * Phases decide in their order, so a hold that begins in one holds the removals of the phases after it: a phase
+   * that ends before an earlier one decided waits for it, and if that one stops short in this slice, so does this
+   * one (it reads its last page again in the next slice). Returns whether the phase ended.
    */
-  private async finishPhase(phase: Phase, page: Page): Promise<void> {
-    const { run, state } = this;
+  private async finishPhase(stream: ReplicationStream, page: Page): Promise<boolean> {
+    const { phase, position } = stream;
     await this.checkpoint();
-    if (phase.source === 'delta' && run.fullPhase)
-      for (const kind of phase.kinds) await this.planner.sweep(kind, String(run.generation));
-    if (phase.source === 'list' && this.listIndex) {
-      if (listEndConfirmed(page, this.listPageSize(phase)))
-        this.planner.sweepListed(phase.kind, this.listIndex);
+    if (phase.source === 'delta' && position.fullPhase)
+      for (const kind of phase.kinds) await stream.planner.sweep(kind, String(this.run.generation));
+    if (phase.source === 'list' && stream.listIndex) {
+      if (listEndConfirmed(page, this.listPageSize(stream)))
+        stream.planner.sweepListed(phase.kind, stream.listIndex);
       else
         this.note(
           `${phase.name}: the list ended on a full page without a next link, so nothing it did not show was removed`,
         );
     }
-    const held = await this.decideRemovals(phase);
+    for (const earlier of this.streams.slice(0, this.streams.indexOf(stream)))
+      if ((await earlier.settled) === 'stopped') return false;
+    const held = await this.holdOrRelease(stream);
     await this.checkpoint();
-    this.listIndex = undefined;
+    stream.decided();
+    stream.listIndex = undefined;
     if (phase.source === 'delta' && page['@odata.deltaLink'] && !held)
-      state[phase.deltaLink] = page['@odata.deltaLink'];
-    run.phase = phaseAfter(phase.name);
-    run.next = undefined;
-    run.fullPhase = false;
+      this.state[phase.deltaLink] = page['@odata.deltaLink'];
+    this.movePosition(stream, { pages: position.pages, done: true });
     await this.save();
-    if (phase.source === 'list') await this.listed.forget(phase.name);
-    await this.deferredIds.forget(phase.name);
+    if (phase.source === 'list') await stream.listed.forget(phase.name);
+    await stream.deferredIds.forget(phase.name);
+    return true;
   }
 
   /**
@@ -319,8 +367,8 @@ export class ReplicationSlice {
    * memberships, which are links between objects) cross the threshold, or the run is holding already. A release
    * run stores them all. Returns whether they were held.
    */
-  private async decideRemovals(phase: Phase): Promise<boolean> {
-    const deferred = this.planner.deferredCounts();
+  private async holdOrRelease({ phase, planner }: ReplicationStream): Promise<boolean> {
+    const deferred = planner.deferredCounts();
     const removals = Object.values(deferred).reduce((sum, n) => sum + n, 0);
     if (removals === 0) return false;
     const { run, counts } = this;
@@ -335,10 +383,10 @@ export class ReplicationSlice {
           this.c.replica.rowCount(this.c.job.tenantId),
         )));
     if (!hold) {
-      await this.planner.releaseDeferred();
+      await planner.releaseDeferred();
       return false;
     }
-    this.planner.discardDeferred();
+    planner.discardDeferred();
     const held: Record<string, number> = run.held ? JSON.parse(run.held) : {};
     for (const [kind, n] of Object.entries(deferred)) if (n > 0) held[kind] = (held[kind] ?? 0) + n;
     run.held = JSON.stringify(held);
@@ -349,12 +397,12 @@ export class ReplicationSlice {
   }
 
   /** A phase this cloud's Graph cannot serve: nothing read, nothing removed, and the run says so. */
-  private async skipPhase(phase: Phase): Promise<void> {
+  private async skipPhase(stream: ReplicationStream): Promise<void> {
     this.note(
-      `${phase.name}: Microsoft Graph has no such endpoint in this cloud (the global service only); skipped`,
+      `${stream.phase.name}: Microsoft Graph has no such endpoint in this cloud (the global service only); skipped`,
     );
-    this.run.phase = phaseAfter(phase.name);
-    this.run.next = undefined;
+    stream.decided();
+    this.movePosition(stream, { pages: stream.position.pages, done: true });
     await this.save();
   }
 
@@ -365,70 +413,118 @@ export class ReplicationSlice {
     this.c.log.warn(`${this.c.job.tenantId}: ${text}`);
   }
 
-  private position(): Position {
-    const { phase, next, fullPhase, pages } = this.run;
-    return { phase, next, fullPhase, pages };
+  private livePositions(): StreamPositions {
+    return Object.fromEntries(
+      this.streams.map((stream) => [stream.name, { ...stream.position }]),
+    ) as StreamPositions;
   }
 
   /**
-   * Writes the run, at `at`, the tenant's replication state and what a whole list showed since the last save,
-   * together (one partition, one transaction).
+   * Moves a stream whose planned writes are all stored (it just checkpointed and plans nothing meanwhile) to a
+   * new position, which the next save may write at once.
    */
-  private async save(at = this.position(), savedRows: (SavedIdsRow & { rowKey: string })[] = []) {
+  private movePosition(stream: ReplicationStream, position: ReplicationStream['position']): void {
+    stream.position = position;
+    this.sealedPositions = { ...this.sealedPositions, [stream.name]: { ...position } };
+  }
+
+  /**
+   * Saves the run at the streams' positions as of the last seal (whose writes are stored by then), the tenant's
+   * replication state and the given rows, together.
+   */
+  private async save(savedRows: (SavedIdsRow & { rowKey: string })[] = []): Promise<void> {
+    await this.takeTurn(() => this.write(this.sealedPositions, savedRows));
+    await this.storing;
+  }
+
+  /**
+   * Stores what every stream planned, then saves the positions past it: nothing planned is ever skipped. In the
+   * background, the streams fetch and plan meanwhile; one flush at a time, so at most two batches wait.
+   */
+  private async checkpoint(background = false): Promise<void> {
+    await this.takeTurn(() => {
+      const positions = this.livePositions();
+      const savedAt = new Date().toISOString();
+      const savedRows: (SavedIdsRow & { rowKey: string })[] = [];
+      const sealed: SealedWrites[] = [];
+      for (const stream of this.streams) {
+        stream.deferredIds.add(stream.planner.takeDeferralLog());
+        if (!stream.position.done) {
+          const { name, phase, position } = stream;
+          if (phase.source === 'list')
+            savedRows.push(
+              ...[stream.listed.take(name, position.pages, savedAt)].filter((row) => row !== undefined),
+            );
+          savedRows.push(
+            ...[stream.deferredIds.take(name, position.pages, savedAt)].filter((row) => row !== undefined),
+          );
+        }
+        sealed.push(stream.planner.seal());
+      }
+      this.sealedPositions = positions;
+      this.lastCheckpoint = Date.now();
+      return this.store(sealed, positions, savedRows);
+    });
+    if (!background) await this.storing;
+  }
+
+  /**
+   * Runs `start` once every earlier checkpoint or save has started and the one before it is stored, and makes
+   * what it starts the one under way.
+   */
+  private async takeTurn(start: () => Promise<void>): Promise<void> {
+    const turn = this.gate.then(async () => {
+      await this.storing;
+      this.storing = start();
+      // Its failure surfaces where it is awaited (the next turn, or the slice's end).
+      this.storing.catch(() => undefined);
+    });
+    this.gate = turn.catch(() => undefined);
+    await turn;
+  }
+
+  private async store(
+    sealed: SealedWrites[],
+    positions: StreamPositions,
+    savedRows: (SavedIdsRow & { rowKey: string })[],
+  ): Promise<void> {
+    try {
+      this.checkLease();
+      const writes = sealed.flatMap((batch) => batch.writes);
+      if (writes.length > 0) {
+        const flushed = await this.c.replica.flush(this.c.job.tenantId, writes, this.run.feedBase ?? '');
+        addFlushed(this.counts, flushed);
+        if (flushed.lastSeq) this.run.cursor = flushed.lastSeq;
+        this.run.feedBase = nextFeedBase(this.run.feedBase);
+        this.state.feedBase = this.run.feedBase;
+      }
+    } finally {
+      for (const batch of sealed) batch.release();
+    }
+    await this.write(positions, savedRows);
+  }
+
+  /**
+   * Writes the run at `positions`, the tenant's replication state and what whole lists showed and phases held
+   * back since the last save, together (one partition, one transaction).
+   */
+  private async write(positions: StreamPositions, savedRows: (SavedIdsRow & { rowKey: string })[]) {
     const requests = this.c.takeRequests();
     this.run.requests += requests;
+    const { next: _next, fullPhase: _fullPhase, ...run } = this.run;
     const transaction = this.c.tenants
       .transaction(this.c.job.tenantId)
       .upsert({
-        ...this.run,
-        ...at,
+        ...run,
         rowKey: tenantRows.run(this.run.runId),
+        phase: leadingPhase(positions),
+        pages: pagesRead(positions),
+        streams: JSON.stringify(positions),
         counts: JSON.stringify(this.counts),
         updatedAt: new Date().toISOString(),
       })
       .upsert({ ...this.state, rowKey: tenantRows.replicationState });
     for (const row of savedRows) transaction.upsert(row);
     await transaction.commit();
-  }
-
-  /**
-   * Stores what was planned, then saves the position past it: nothing planned is ever skipped. In the
-   * background, pages are fetched and planned meanwhile; one flush at a time, so at most two batches wait.
-   */
-  private async checkpoint(background = false): Promise<void> {
-    await this.storing;
-    const at = this.position();
-    const phase = at.phase === 'done' ? undefined : phaseNamed(at.phase);
-    const savedAt = new Date().toISOString();
-    this.deferredIds.add(this.planner.takeDeferralLog());
-    const savedRows = phase
-      ? [
-          phase.source === 'list' ? this.listed.take(phase.name, at.pages, savedAt) : undefined,
-          this.deferredIds.take(phase.name, at.pages, savedAt),
-        ].filter((row) => row !== undefined)
-      : [];
-    const sealed = this.planner.seal();
-    this.storing = (async () => {
-      try {
-        this.checkLease();
-        if (sealed.writes.length > 0) {
-          const flushed = await this.c.replica.flush(
-            this.c.job.tenantId,
-            sealed.writes,
-            this.run.feedBase ?? '',
-          );
-          addFlushed(this.counts, flushed);
-          if (flushed.lastSeq) this.run.cursor = flushed.lastSeq;
-          this.run.feedBase = nextFeedBase(this.run.feedBase);
-          this.state.feedBase = this.run.feedBase;
-        }
-      } finally {
-        sealed.release();
-      }
-      await this.save(at, savedRows);
-    })();
-    this.lastCheckpoint = Date.now();
-    if (background) this.storing.catch(() => undefined);
-    else await this.storing;
   }
 }
