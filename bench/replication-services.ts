@@ -6,8 +6,9 @@ import { generateTenant } from '../sim/tenant/generate-tenant.js';
 
 /**
  * The benchmark's other process: Azurite and the simulator with one generated tenant of `users` users (groups 10%,
- * 5 memberships each), its app registration consented, and the secret in the simulated vault. Answers `change`
- * (1% of users renamed) and `stop` over IPC.
+ * 5 memberships each), its app registration consented, and the secret in the simulated vault; Graph answers after
+ * BENCH_GRAPH_LATENCY_MS (250). Answers `change` (that many users renamed; with `expire`, the delta links expired
+ * first) and `stop` over IPC.
  */
 process.once('message', async (message: { certificates: TestCertificates; users: number }) => {
   const azurite = await startAzurite();
@@ -27,6 +28,14 @@ process.once('message', async (message: { certificates: TestCertificates; users:
     },
   });
   simulator.control.setThrottleBudget(Number.MAX_SAFE_INTEGER);
+  // Graph's own page sizes as far as Microsoft states them: 200 users a page, and about 500 membership links a
+  // page (100 group entries of 5 members each); a round trip to Graph from an Azure region.
+  simulator.control.setGraphConfig({
+    usersDeltaPageSize: 200,
+    groupsDeltaPageSize: 100,
+    membersPerDeltaEntry: 5,
+    latencyMs: Number(process.env.BENCH_GRAPH_LATENCY_MS ?? 250),
+  });
   const app = simulator.directory.addApplication({
     homeTenantId: tenant.id,
     displayName: 'Live Platform Connector',
@@ -63,11 +72,14 @@ process.once('message', async (message: { certificates: TestCertificates; users:
       memberships: [...tenant.members.values()].reduce((sum, set) => sum + set.size, 0),
     },
   });
-  process.on('message', async (command: { change?: number; stop?: boolean }) => {
+  let changes = 0;
+  process.on('message', async (command: { change?: number; expire?: boolean; stop?: boolean }) => {
+    if (command.expire) simulator.control.expireDeltaTokens(tenant.id);
     if (command.change) {
+      changes += 1;
       const ids = tenant.userOrder.slice(0, command.change);
       for (const id of ids)
-        simulator.control.updateUser(tenant.id, id, { displayName: `Changed ${id.slice(0, 8)}` });
+        simulator.control.updateUser(tenant.id, id, { displayName: `Changed ${changes} ${id.slice(0, 8)}` });
       process.send?.({ changed: ids.length });
     }
     if (command.stop) {

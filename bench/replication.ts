@@ -4,13 +4,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestCertificates } from '../sim/certificates.js';
+import { transactionConcurrency } from '../src/lib/replication/replica-flush.js';
 
 /**
  * `npm run bench:replication`: full syncs of tenants with 10,000 and 100,000 users (groups 10% of users, 5
- * memberships per user), then incremental syncs after a 1% change and after none; and, on the same data, two floors:
- * fetch-only (read and parse every page, store nothing) and store-only (write as many rows in full transactions).
- * Each scenario runs in a fresh process (its peak RSS is its own); Azurite and the simulator run in another one.
- * Prints JSON lines, then a table. BENCH_SIZES=10000 limits the sizes.
+ * memberships per user), then incremental syncs after a 1% change and after none, and a full re-enumeration after
+ * the delta links expired with 5 users changed; every Graph request answered after BENCH_GRAPH_LATENCY_MS (250 ms,
+ * ±20%), as from an Azure region. On the same data, the floors: each stream fetched alone (a delta stream cannot go
+ * faster than its pages one after another: the longest is the fetch floor), all streams fetched side by side
+ * (storing nothing), and as many rows and changes stored as the full sync writes, at 1, 2, 4, 8 and 16
+ * transactions in flight (the best is the store floor). Each scenario runs in a fresh process (its peak RSS is its
+ * own); Azurite and the simulator run in another one. Prints JSON lines, then a table. BENCH_SIZES=10000 limits
+ * the sizes.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -67,25 +72,53 @@ async function main() {
       return once<Record<string, number>>(worker, () => true);
     };
     const objects = Number(ready.users) + Number(ready.groups) + Number(ready.memberships);
-    const fetchOnly = await scenario('fetch-only');
+    const ratio = (value: number, floor: number) => Number((value / floor).toFixed(2));
+    const streams: Record<string, number> = {};
+    for (const stream of ['users', 'groups', 'voice', 'numbers']) {
+      const alone = await scenario('fetch', { stream });
+      streams[stream] = alone.wallMs ?? 0;
+      report({ benchmark: `replication.floor.fetch.${stream}`, users, ...alone });
+    }
+    const fetchFloor = Math.max(...Object.values(streams));
+    const fetchAll = await scenario('fetch');
+    report({
+      benchmark: 'replication.fetch.all-streams',
+      users,
+      ...fetchAll,
+      sumOfStreamsMs: Object.values(streams).reduce((sum, ms) => sum + ms, 0),
+      ratioToFetchFloor: ratio(fetchAll.wallMs ?? 0, fetchFloor),
+    });
     const full = await scenario('full');
-    const storeOnly = await scenario('store-only', { storeRows: full.writes ?? 0 });
-    const floor = Math.max(fetchOnly.wallMs ?? 0, storeOnly.wallMs ?? 0);
-    report({ benchmark: 'replication.floor.fetch-only', users, ...fetchOnly });
-    report({ benchmark: 'replication.floor.store-only', users, ...storeOnly });
+    let storeFloor = Number.POSITIVE_INFINITY;
+    let bestConcurrency = 0;
+    for (const concurrency of [1, 2, 4, 8, 16]) {
+      const stored = await scenario('store-only', { storeRows: full.writes ?? 0, concurrency });
+      if ((stored.wallMs ?? 0) < storeFloor)
+        [storeFloor, bestConcurrency] = [stored.wallMs ?? 0, concurrency];
+      report({ benchmark: `replication.floor.store.${concurrency}-in-flight`, users, ...stored });
+    }
     report({
       benchmark: 'replication.full',
       users,
       objects,
       ...full,
-      minimumPages: fetchOnly.pages,
+      minimumPages: fetchAll.pages,
       objectsPerSecond: Math.round((objects / (full.wallMs ?? 1)) * 1000),
-      ratioToLargerFloor: Number(((full.wallMs ?? 0) / floor).toFixed(2)),
+      fetchFloorMs: fetchFloor,
+      storeFloorMs: storeFloor,
+      storeFloorConcurrency: bestConcurrency,
+      writerConcurrency: transactionConcurrency,
+      ratioToFetchFloor: ratio(full.wallMs ?? 0, fetchFloor),
+      ratioToStoreFloor: ratio(full.wallMs ?? 0, storeFloor),
+      ratioToLargerFloor: ratio(full.wallMs ?? 0, Math.max(fetchFloor, storeFloor)),
     });
     services.send({ change: Math.round(Number(ready.users) / 100) });
     await once(services, (message) => 'changed' in message);
     report({ benchmark: 'replication.incremental.1%', users, ...(await scenario('incremental')) });
     report({ benchmark: 'replication.incremental.none', users, ...(await scenario('incremental')) });
+    services.send({ change: 5, expire: true });
+    await once(services, (message) => 'changed' in message);
+    report({ benchmark: 'replication.re-enumeration.5-changed', users, ...(await scenario('incremental')) });
     services.send({ stop: true });
     await new Promise((resolve) => services.once('exit', resolve));
   }

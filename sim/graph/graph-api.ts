@@ -33,6 +33,8 @@ export class GraphApi {
   readonly world = { dnsTxtRecords: new Map<string, Map<string, number>>() };
   /** Requests being answered now, and the most there were at once since the count was last reset. */
   readonly concurrency = { now: 0, peak: 0 };
+  /** Requests answered 429 for the resource-unit budget. */
+  throttledRequests = 0;
   private readonly routes: GraphRoute[];
   private readonly authenticator: GraphAuthenticator;
 
@@ -96,6 +98,7 @@ export class GraphApi {
       const usageHeaders: Record<string, string> = { 'x-ms-resource-unit': String(cost) };
       if (budget.usage >= 0.8) usageHeaders['x-ms-throttle-limit-percentage'] = budget.usage.toFixed(1);
       if (!budget.allowed) {
+        this.throttledRequests += 1;
         return graphError(429, 'TooManyRequests', 'Too many requests.', {
           ...usageHeaders,
           'retry-after': String(budget.retryAfterSeconds),

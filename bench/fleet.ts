@@ -1,0 +1,315 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClientSecretCredential } from '@azure/identity';
+import { CoreStandIn } from '../local/core-stand-in.js';
+import { readLocalSettings } from '../local/host/local-settings.js';
+import { createTestCertificates } from '../sim/certificates.js';
+import { seedOperator } from '../sim/sample-world.js';
+import { Simulator } from '../sim/server.js';
+import { generateTenant } from '../sim/tenant/generate-tenant.js';
+import type { TenantState } from '../sim/tenant/tenant-state.js';
+import { eventSigningSecretName, requestSigningSecretsName } from '../src/lib/core-api/signing-secrets.js';
+import { Outbox } from '../src/lib/events/outbox.js';
+import { projectRoot } from '../src/lib/project-root.js';
+import { ReplicationScheduler } from '../src/lib/replication/replication-scheduler.js';
+import type { ReplicationJob } from '../src/lib/replication/replication-worker.js';
+import { Storage } from '../src/lib/storage/storage-clients.js';
+import { queueNames, tableNames } from '../src/lib/storage/storage-names.js';
+import type { TenantPartitionRow } from '../src/lib/tenants/tenant-partition.js';
+import type { TenantRecord } from '../src/lib/tenants/tenant-record.js';
+import { TenantRegistry } from '../src/lib/tenants/tenant-registry.js';
+
+/**
+ * `npm run bench:fleet`: a day of replication for a fleet of tenants through the real local Functions host (its
+ * queue trigger with host.json's batch size), as a Function App instance runs it: BENCH_FLEET_TENANTS tenants (200)
+ * of sizes spread evenly on a log scale from 50 to 5,000 users, each with its own Graph throttling budget, every
+ * Graph request answered after BENCH_GRAPH_LATENCY_MS (250 ms). The daily fan-out timer queues them; a second day
+ * (1% of each tenant's users renamed) is queued by the scheduler as the next day's fan-out would. BENCH_FLEET_HOSTS
+ * (1) host processes share the one Azurite. Prints JSON lines, then a table: tenants per hour per instance, run
+ * times by size, the hosts' peak RSS, Graph 429s, requests and storage transactions per tenant-run, and from them
+ * the instances needed for 1,000 and 10,000 tenants a day inside a 4-hour window.
+ */
+const root = projectRoot(import.meta.url);
+const tenantCount = Number(process.env.BENCH_FLEET_TENANTS ?? 200);
+const hostCount = Number(process.env.BENCH_FLEET_HOSTS ?? 1);
+const latencyMs = Number(process.env.BENCH_GRAPH_LATENCY_MS ?? 250);
+const functionKey = randomBytes(24).toString('base64url');
+const masterKey = randomBytes(24).toString('base64url');
+const windowHours = 4;
+
+const sizeOf = (index: number) => Math.round(50 * 100 ** (tenantCount === 1 ? 0 : index / (tenantCount - 1)));
+const bucketOf = (users: number) =>
+  users < 200 ? '50-199' : users < 1000 ? '200-999' : users < 3000 ? '1000-2999' : '3000-5000';
+
+interface Host {
+  child: ChildProcess;
+  url: string;
+}
+
+function startHost(values: Record<string, string>, caPath: string, nodeArgs: string[]): Promise<Host> {
+  const child = fork(join(root, 'dist', 'local', 'host-main.js'), {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+    execArgv: nodeArgs,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  child.send({ settings: { values, port: 0, functionKey, masterKey } });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { ready?: string; failed?: string }) =>
+      message.ready ? resolve({ child, url: message.ready }) : reject(new Error(String(message.failed))),
+    );
+    child.once('exit', (code) => reject(new Error(`a host exited (${code}) before it was ready`)));
+  });
+}
+
+/** A process's peak resident set (Linux), in MB. */
+function peakRssMb(pid: number | undefined): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+    return kb ? Math.round(kb / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+async function main() {
+  const certificates = await createTestCertificates();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
+  const caPath = join(dir, 'ca.pem');
+  writeFileSync(caPath, certificates.caCert);
+  // Azurite in a process of its own: holding a whole fleet's rows, it would otherwise take this one's core.
+  const azurite = fork(join(root, 'dist', 'bench', 'azurite-process.js'));
+  const connectionString = await new Promise<string>((resolve, reject) => {
+    azurite.once('message', (message: { ready: string }) => resolve(message.ready));
+    azurite.once('exit', (code) => reject(new Error(`Azurite exited (${code})`)));
+  });
+  const simulator = await Simulator.start({ certificates });
+  const operator = await seedOperator(simulator);
+  const vault = simulator.vaults.get('connector')?.vault;
+  const eventSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  vault?.put(requestSigningSecretsName, { value: `whsec_${randomBytes(32).toString('base64')}` });
+  vault?.put(eventSigningSecretName, { value: eventSecret });
+  const standIn = await CoreStandIn.start({ signingSecret: eventSecret });
+  simulator.control.setGraphConfig({
+    usersDeltaPageSize: 200,
+    groupsDeltaPageSize: 100,
+    membersPerDeltaEntry: 5,
+    latencyMs,
+  });
+
+  const credential = new ClientSecretCredential(
+    operator.tenantId,
+    operator.connectorIdentity.clientId,
+    operator.connectorIdentity.clientSecret,
+    { authorityHost: simulator.authorityHost, disableInstanceDiscovery: true },
+  );
+  const storage = new Storage({ kind: 'connectionString', connectionString: connectionString }, credential);
+  const tenantsTable = storage.table<TenantPartitionRow>(tableNames.tenants);
+  const fleet: { tenant: TenantState; users: number }[] = [];
+  const at = new Date().toISOString();
+  for (let index = 0; index < tenantCount; index += 1) {
+    const users = sizeOf(index);
+    const tenant = generateTenant(simulator.directory, {
+      displayName: `Fleet ${index}`,
+      domain: `fleet${index}.onmicrosoft.com`,
+      seed: 1000 + index,
+      sizes: {
+        users,
+        groups: Math.max(1, Math.round(users / 10)),
+        membershipsPerUser: 5,
+        voiceUsers: Math.round(users / 10),
+        directRoutingNumbers: Math.round(users / 10),
+        phoneSystemLicences: users,
+      },
+    });
+    const app = simulator.directory.addApplication({ homeTenantId: tenant.id, displayName: 'Connector' });
+    const secret = simulator.directory.addPassword(app.appId);
+    simulator.control.grantGraphPermissions(tenant.id, app.appId, [
+      'User.Read.All',
+      'GroupMember.Read.All',
+      'TeamsUserConfiguration.Read.All',
+      'TeamsTelephoneNumber.Read.All',
+    ]);
+    vault?.put(`tenant-${tenant.id}-dr-1`, {
+      value: secret.secretText,
+      tags: {
+        tenant: tenant.id,
+        client: app.appId,
+        service: 'dr-1',
+        expiry: secret.endDateTime.toISOString(),
+      },
+      expires: Math.floor(secret.endDateTime.getTime() / 1000),
+    });
+    const record: Record<string, unknown> & { rowKey: string } = {
+      rowKey: 'tenant',
+      status: 'active',
+      invitationId: 'bench',
+      method: 'manual',
+      clientId: app.appId,
+      servicePrincipalId: '',
+      customer: '{}',
+      services: JSON.stringify([{ id: 'dr-1', name: 'Bench' }]),
+      licenceType: 'HostedPro',
+      automaticDns: false,
+      dnsWorkPending: false,
+      verdict: 'ready',
+      createdAt: at,
+      updatedAt: at,
+      statusChangedAt: at,
+    };
+    await tenantsTable.transaction(tenant.id).upsert(record).commit();
+    fleet.push({ tenant, users });
+  }
+
+  const settings = readLocalSettings(join(root, 'local.settings.example.json'));
+  const values: Record<string, string> = {
+    ...settings.values,
+    AzureWebJobsStorage: connectionString,
+    AUTHORITY_HOST: simulator.authorityHost,
+    GRAPH_ENDPOINT: simulator.graphEndpoint,
+    KEY_VAULT_URL: operator.keyVaultUrl,
+    AZURE_TENANT_ID: operator.tenantId,
+    AZURE_CLIENT_ID: operator.connectorIdentity.clientId,
+    AZURE_CLIENT_SECRET: operator.connectorIdentity.clientSecret,
+    CORE_WEBHOOK_URL: standIn.eventsUrl,
+    PUBLIC_BASE_URL: 'http://localhost:7071',
+    REPLICATION_WINDOW_MINUTES: '1',
+  };
+  const nodeArgs = (values.languageWorkers__node__arguments ?? '').split(/\s+/).filter(Boolean);
+  const hosts: Host[] = [];
+  for (let i = 0; i < hostCount; i += 1) hosts.push(await startHost(values, caPath, nodeArgs));
+
+  const lines: Record<string, unknown>[] = [];
+  const report = (line: Record<string, unknown>) => {
+    lines.push(line);
+    console.log(JSON.stringify(line));
+  };
+
+  /** Waits for every tenant's run of the day to end; its figures. */
+  const day = async (name: string, runId: string, queue: () => Promise<void>) => {
+    const throttledBefore = simulator.graph.throttledRequests;
+    const queuedAt = Date.now();
+    await queue();
+    const runs = new Map<string, Record<string, unknown>>();
+    while (runs.size < fleet.length) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      for await (const { entity } of tenantsTable.query<Record<string, unknown> & TenantPartitionRow>(
+        `RowKey eq 'run|${runId}'`,
+      ))
+        if (['completed', 'failed', 'held', 'skipped'].includes(String(entity.status)))
+          runs.set(entity.partitionKey, entity);
+    }
+    const ended = Date.now();
+    const records = fleet.map(({ tenant, users }) => ({ users, run: runs.get(tenant.id) ?? {} }));
+    const failed = records.filter(({ run }) => run.status !== 'completed').length;
+    const seconds = (run: Record<string, unknown>) =>
+      (Date.parse(String(run.finishedAt)) - Date.parse(String(run.startedAt))) / 1000;
+    const busy = records.reduce((sum, { run }) => sum + seconds(run), 0);
+    const firstStart = Math.min(...records.map(({ run }) => Date.parse(String(run.startedAt))));
+    const wallSeconds = (ended - firstStart) / 1000;
+    const requests = records.reduce((sum, { run }) => sum + Number(run.requests ?? 0), 0);
+    const transactions = records.reduce(
+      (sum, { run }) => sum + Number(JSON.parse(String(run.counts ?? '{}')).transactions ?? 0),
+      0,
+    );
+    const byBucket: Record<string, string> = {};
+    for (const bucket of ['50-199', '200-999', '1000-2999', '3000-5000']) {
+      const times = records.filter(({ users }) => bucketOf(users) === bucket).map(({ run }) => seconds(run));
+      if (times.length)
+        byBucket[`runSeconds.${bucket}`] =
+          `p50 ${percentile(times, 50).toFixed(1)} p95 ${percentile(times, 95).toFixed(1)} (${times.length})`;
+    }
+    const figures = {
+      benchmark: `fleet.${name}`,
+      tenants: fleet.length,
+      hosts: hostCount,
+      failed,
+      queuedToLastEndSeconds: Math.round((ended - queuedAt) / 1000),
+      wallSeconds: Math.round(wallSeconds),
+      tenantsPerHourPerInstance: Math.round(((fleet.length / wallSeconds) * 3600) / hostCount),
+      runsInFlight: Number((busy / wallSeconds).toFixed(1)),
+      graph429: simulator.graph.throttledRequests - throttledBefore,
+      requestsPerTenantRun: Number((requests / fleet.length).toFixed(1)),
+      transactionsPerTenantRun: Number((transactions / fleet.length).toFixed(1)),
+      ...byBucket,
+    };
+    report(figures);
+    return { ...figures, records, seconds };
+  };
+
+  const firstDay = await day('day.full', `cycle-${new Date().toISOString().slice(0, 10)}`, async () => {
+    const fired = await fetch(`${hosts[0]?.url}/admin/functions/replication-fan-out`, {
+      method: 'POST',
+      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      body: '{"input":""}',
+    });
+    if (fired.status !== 202) throw new Error(`the fan-out timer answered ${fired.status}`);
+  });
+
+  for (const { tenant } of fleet)
+    for (const id of tenant.userOrder.slice(0, Math.max(1, Math.round(tenant.userOrder.length / 100))))
+      simulator.control.updateUser(tenant.id, id, { displayName: `Renamed ${id.slice(0, 8)}` });
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const outbox = new Outbox(storage.table(tableNames.tenants), storage.queue(queueNames.coreEvents));
+  const scheduler = new ReplicationScheduler(
+    tenantsTable,
+    new TenantRegistry(storage.table<TenantRecord>(tableNames.tenants), outbox),
+    storage.queue<ReplicationJob>(queueNames.replicationJobs),
+    outbox,
+    1,
+  );
+  const secondDay = await day(
+    'day.incremental-1%',
+    `cycle-${tomorrow.toISOString().slice(0, 10)}`,
+    async () => {
+      await scheduler.fanOut(tomorrow);
+    },
+  );
+
+  const rss = hosts.map((host) => peakRssMb(host.child.pid));
+  const perInstancePerWindow = firstDay.tenantsPerHourPerInstance * windowHours || 1;
+  const thousandUserRuns = firstDay.records
+    .filter(({ users }) => users >= 700 && users <= 1400)
+    .map(({ run }) => firstDay.seconds(run));
+  const thousandUserSeconds = percentile(thousandUserRuns, 50);
+  report({
+    benchmark: 'fleet.projection',
+    peakRssMbPerHost: rss.join(' '),
+    instancesFor1000TenantsIn4h: Math.ceil(1000 / perInstancePerWindow),
+    instancesFor10000TenantsIn4h: Math.ceil(10_000 / perInstancePerWindow),
+    tenantsOf1000UsersPerInstanceIn4h: thousandUserSeconds
+      ? Math.round((firstDay.runsInFlight * windowHours * 3600) / thousandUserSeconds)
+      : 0,
+    fullDayRequestsPerTenant: firstDay.requestsPerTenantRun,
+    fullDayTransactionsPerTenant: firstDay.transactionsPerTenantRun,
+    incrementalDayRequestsPerTenant: secondDay.requestsPerTenantRun,
+    incrementalDayTransactionsPerTenant: secondDay.transactionsPerTenantRun,
+    graph429: firstDay.graph429 + secondDay.graph429,
+  });
+
+  for (const host of hosts) host.child.kill('SIGTERM');
+  await standIn.stop();
+  await simulator.stop();
+  azurite.send({ stop: true });
+  rmSync(dir, { recursive: true, force: true });
+  console.log('');
+  console.table(
+    lines.map(({ benchmark, ...figures }) => ({
+      benchmark,
+      figures: Object.entries(figures)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    })),
+  );
+  process.exit(0);
+}
+
+await main();
