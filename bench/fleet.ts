@@ -29,7 +29,8 @@ import { TenantRegistry } from '../src/lib/tenants/tenant-registry.js';
  * Graph request answered after BENCH_GRAPH_LATENCY_MS (250 ms). The daily fan-out timer queues them; a second day
  * (1% of each tenant's users renamed) is queued by the scheduler as the next day's fan-out would. BENCH_FLEET_HOSTS
  * (1) host processes share the one Azurite. Prints JSON lines, then a table: tenants per hour per instance, run
- * times by size, the hosts' peak RSS, Graph 429s, requests and storage transactions per tenant-run, and from them
+ * times by size, the hosts' peak RSS, Graph 429s, requests, storage transactions and rows written per tenant-run,
+ * how the runs spread over the hosts (the instance that ended each), and from them
  * the instances needed for 1,000 and 10,000 tenants a day inside a 4-hour window.
  */
 const root = projectRoot(import.meta.url);
@@ -216,10 +217,17 @@ async function main() {
     const firstStart = Math.min(...records.map(({ run }) => Date.parse(String(run.startedAt))));
     const wallSeconds = (ended - firstStart) / 1000;
     const requests = records.reduce((sum, { run }) => sum + Number(run.requests ?? 0), 0);
-    const transactions = records.reduce(
-      (sum, { run }) => sum + Number(JSON.parse(String(run.counts ?? '{}')).transactions ?? 0),
+    const counts = records.map(({ run }) => JSON.parse(String(run.counts ?? '{}')) as Record<string, number>);
+    const transactions = counts.reduce((sum, run) => sum + (run.transactions ?? 0), 0);
+    // Every change is a replica row written (or removed) and an entry in a feed row.
+    const rowsWritten = counts.reduce(
+      (sum, run) =>
+        sum + Object.entries(run).reduce((n, [name, value]) => (name === 'transactions' ? n : n + value), 0),
       0,
     );
+    const runsByInstance = new Map<string, number>();
+    for (const { run } of records)
+      runsByInstance.set(String(run.instance), (runsByInstance.get(String(run.instance)) ?? 0) + 1);
     const byBucket: Record<string, string> = {};
     for (const bucket of ['50-199', '200-999', '1000-2999', '3000-5000']) {
       const times = records.filter(({ users }) => bucketOf(users) === bucket).map(({ run }) => seconds(run));
@@ -239,6 +247,9 @@ async function main() {
       graph429: simulator.graph.throttledRequests - throttledBefore,
       requestsPerTenantRun: Number((requests / fleet.length).toFixed(1)),
       transactionsPerTenantRun: Number((transactions / fleet.length).toFixed(1)),
+      rowsWrittenPerTenantRun: Math.round(rowsWritten / fleet.length),
+      rowsWrittenPerSecond: Math.round(rowsWritten / wallSeconds),
+      runsByInstance: [...runsByInstance.values()].sort((a, b) => b - a).join(' '),
       ...byBucket,
     };
     report(figures);

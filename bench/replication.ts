@@ -15,10 +15,11 @@ import { transactionConcurrency } from '../src/lib/replication/replica-flush.js'
  * (storing nothing), and as many rows and changes stored as the full sync writes, at 1, 2, 4, 8 and 16
  * transactions in flight (the best is the store floor). Each scenario runs in a fresh process (its peak RSS is its
  * own); Azurite and the simulator run in another one. Prints JSON lines, then a table. BENCH_SIZES=10000 limits
- * the sizes.
+ * the sizes, BENCH_STORE_LEVELS=4,8,16 the store floor's levels (each stores the whole sync's rows once more).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const storeLevels = (process.env.BENCH_STORE_LEVELS ?? '1,2,4,8,16').split(',').map(Number);
 /** The measured process runs with the Node options the app is deployed with (BENCH_NODE_ARGS overrides). */
 const workerArguments = (
   process.env.BENCH_NODE_ARGS ??
@@ -91,7 +92,7 @@ async function main() {
     const full = await scenario('full');
     let storeFloor = Number.POSITIVE_INFINITY;
     let bestConcurrency = 0;
-    for (const concurrency of [1, 2, 4, 8, 16]) {
+    for (const concurrency of storeLevels) {
       const stored = await scenario('store-only', { storeRows: full.writes ?? 0, concurrency });
       if ((stored.wallMs ?? 0) < storeFloor)
         [storeFloor, bestConcurrency] = [stored.wallMs ?? 0, concurrency];

@@ -4,11 +4,11 @@ import { functions } from '../lib/hosting/function-registry.js';
 
 /** Daily at 03:30 UTC: old replication runs, remembered webhook-ids, sign-in states and feed batches go. */
 export async function housekeeping(_timer: Timer, context: InvocationContext): Promise<void> {
-  const { runs, listedIds, deferredRemovals, requestIds, signInStates, feedBatches } =
+  const { runs, listedIds, seenMarks, deferredRemovals, requestIds, signInStates, feedBatches } =
     await services().housekeeping.sweep();
   const held = deferredRemovals ? `, ${deferredRemovals} held-back removal record(s) of dead runs` : '';
   context.log(
-    `housekeeping: removed ${runs} run(s), ${listedIds} list record(s) of dead runs${held}, ${requestIds} webhook-id(s), ${signInStates} sign-in state(s), ${feedBatches} change feed batch(es)`,
+    `housekeeping: removed ${runs} run(s), ${listedIds + seenMarks} list record(s) of dead runs${held}, ${requestIds} webhook-id(s), ${signInStates} sign-in state(s), ${feedBatches} change feed batch(es)`,
   );
 }
 

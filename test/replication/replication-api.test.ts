@@ -27,6 +27,9 @@ describe('replication through the core API and the queue', () => {
     expect(run).toMatchObject({ runId: queued.body.runId, status: 'completed', phase: 'done' });
     expect(run.counts.usersUpserted).toBe(41);
     expect(run.elapsedSeconds).toBeGreaterThanOrEqual(0);
+    // Which instance worked it (host name and process id), for the logs to read; a queued run has none yet.
+    expect(queued.body.instance).toBeUndefined();
+    expect(run.instance).toMatch(/^[^:]+:\d+$/);
 
     const event = await until(
       async () =>

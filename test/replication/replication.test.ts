@@ -192,13 +192,22 @@ describe('replication', () => {
     cursor = (await feedSince(cursor)).at(-1)?.seq;
   });
 
-  it('starts over with a full enumeration when the delta links expired, and removes what is gone', async () => {
+  it('starts over with a full enumeration when the delta links expired, removes what is gone and rewrites only what changed', async () => {
     connector.simulator.control.expireDeltaTokens(tenant.id);
     const gone =
       tenant.userOrder.find(
         (id) => tenant.users.has(id) && ![...tenant.members.values()].some((set) => set.has(id)),
       ) ?? (tenant.userOrder[30] as string);
     connector.simulator.control.deleteUser(tenant.id, gone, { hard: true });
+    const renamed = tenant.userOrder.find((id) => tenant.users.has(id)) as string;
+    connector.simulator.control.updateUser(tenant.id, renamed, { displayName: 'Enumerated Again' });
+    const etags = async () => {
+      const rows = (await connector.rows(tableNames.replica)).filter((row) =>
+        String(row.partitionKey).startsWith(`${tenant.id}|`),
+      );
+      return new Map(rows.map((row) => [String(row.rowKey), String(row.etag)]));
+    };
+    const before = await etags();
     const { outcome } = await run();
     expect(outcome).toBe('completed');
     await expectReplicaEqualsTenant();
@@ -206,6 +215,14 @@ describe('replication', () => {
     expect(
       changes.filter((change) => change.kind === 'user' && change.op === 'delete').map((change) => change.id),
     ).toEqual([gone]);
+    // An object the enumeration found unchanged costs no write: every other row keeps its etag.
+    const after = await etags();
+    const rewritten = [...after].filter(([rowKey, etag]) => before.get(rowKey) !== etag).map(([key]) => key);
+    expect(rewritten).toEqual([`user|${renamed}`]);
+    const removed = [...before.keys()].filter((rowKey) => !after.has(rowKey));
+    expect(removed).toContain(`user|${gone}`);
+    expect(removed.filter((rowKey) => !rowKey.endsWith(`|${gone}`))).toEqual([]);
+    expect(before.size).toBeGreaterThan(150);
     cursor = changes.at(-1)?.seq;
   });
 

@@ -23,6 +23,7 @@ export interface HousekeepingDeps {
 export interface Swept {
   runs: number;
   listedIds: number;
+  seenMarks: number;
   deferredRemovals: number;
   requestIds: number;
   signInStates: number;
@@ -39,7 +40,7 @@ const signInStateGraceMs = 86_400_000;
 
 /**
  * Removes what has served its purpose: finished replication runs older than the run history, what runs that
- * died mid-list had seen, webhook-ids past the replay window, sign-in states a day past their expiry, and change
+ * died mid-list or mid-enumeration had seen, webhook-ids past the replay window, sign-in states a day past their expiry, and change
  * feed batches past the feed's retention. Deletes are conditional on the etag read, so a row written meanwhile
  * stays.
  */
@@ -57,6 +58,7 @@ export class Housekeeping {
         ),
       ),
       listedIds: await this.removeSavedIds('listed', before(savedIdsMs)),
+      seenMarks: await this.removeSavedIds('seen', before(savedIdsMs)),
       deferredRemovals: await this.removeSavedIds('deferred', before(savedIdsMs)),
       requestIds: await this.remove(
         this.deps.coreRequestIds,

@@ -7,6 +7,7 @@ import {
   rowPrefix,
   userFields,
 } from './replica-rows.js';
+import { type SeenKeys, seenMark } from './seen-keys.js';
 
 /** What planning a write needs to know of a stored row. */
 export interface RowState {
@@ -63,6 +64,8 @@ export class ReplicaPlanner {
   private readonly deferred = new Map<string, { state?: RowState; at: string }>();
   /** Deferrals and their cancellations since the last `takeDeferralLog`, to save with a checkpoint. */
   private deferralLog: string[] = [];
+  /** Marks of the rows a full enumeration saw unchanged since the last `takeSeenMarks`, to save with a checkpoint. */
+  private seenMarks: string[] = [];
   /** When the changes planned now happened (one timestamp per page). */
   private at = '';
 
@@ -133,8 +136,7 @@ export class ReplicaPlanner {
     const hash = fingerprint(fields);
     const row = this.state(rowKey);
     if (row && row.hash === hash) {
-      // Unchanged, but a full enumeration must stamp it as seen (bookkeeping, not a change).
-      if (gen !== undefined && row.gen !== gen) this.put(rowKey, { fields: { gen } }, { ...row, gen });
+      this.seenUnchanged(rowKey, row, gen);
       return;
     }
     // Every row carries a generation from its start, so a later full enumeration's sweep can find it.
@@ -148,6 +150,11 @@ export class ReplicaPlanner {
       },
       { ...row, hash, ...(stamp ? { gen: stamp } : {}) },
     );
+  }
+
+  /** A full enumeration (`gen`) saw a stored row unchanged: no write, but its sweep must know it was seen. */
+  private seenUnchanged(rowKey: string, row: RowState, gen: string | undefined): void {
+    if (gen !== undefined && row.gen !== gen) this.seenMarks.push(seenMark(rowKey));
   }
 
   /**
@@ -206,6 +213,13 @@ export class ReplicaPlanner {
     return log;
   }
 
+  /** Marks of the rows seen unchanged since the last call, to save with a checkpoint (see SeenKeys). */
+  takeSeenMarks(): string[] {
+    const marks = this.seenMarks;
+    this.seenMarks = [];
+    return marks;
+  }
+
   /** Replays deferrals saved by earlier slices of the phase (their rows' states are read when needed). */
   replayDeferrals(log: Iterable<string>): void {
     for (const entry of log) {
@@ -262,8 +276,7 @@ export class ReplicaPlanner {
             { fields: { gen: stamp }, create: true, change: { op: 'upsert', at: this.at } },
             { gen: stamp },
           );
-        } else if (gen !== undefined && row.gen !== gen)
-          this.put(rowKey, { fields: { gen } }, { ...row, gen });
+        } else this.seenUnchanged(rowKey, row, gen);
       }
     }
   }
@@ -308,11 +321,14 @@ export class ReplicaPlanner {
     }
   }
 
-  /** After a full delta enumeration succeeded: removes rows of a kind it did not stamp with `gen`. */
-  async sweep(kind: ObjectKind, gen: string): Promise<void> {
+  /**
+   * After a full delta enumeration succeeded: removes the rows of a kind it neither wrote (stamped with `gen`)
+   * nor saw unchanged (`seen`).
+   */
+  async sweep(kind: ObjectKind, gen: string, seen: SeenKeys): Promise<void> {
     this.tick();
     for await (const rowKey of this.replica.unstamped(this.tenantId, kind, gen)) {
-      if (this.state(rowKey)?.gen === gen) continue;
+      if (this.state(rowKey)?.gen === gen || seen.has(rowKey)) continue;
       this.known.set(rowKey, this.known.get(rowKey) ?? { gen: '' });
       this.remove(rowKey);
     }

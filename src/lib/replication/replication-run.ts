@@ -23,6 +23,8 @@ export interface ReplicationRunRecord {
   pages: number;
   requests: number;
   slices: number;
+  /** The instance that worked the run's last slice (see instance-name.ts). */
+  instance?: string;
   queuedAt: string;
   startedAt?: string;
   updatedAt: string;
@@ -114,6 +116,12 @@ export const replicationRunViewSchema = z.object({
   pages: z.number().int(),
   requests: z.number().int(),
   slices: z.number().int(),
+  instance: z
+    .string()
+    .optional()
+    .describe(
+      'The Function App instance that worked the last slice (host name:process id): whose logs to read',
+    ),
   queuedAt: z.iso.datetime(),
   startedAt: z.iso.datetime().optional(),
   finishedAt: z.iso.datetime().optional(),
@@ -152,6 +160,7 @@ export function toRunView(record: ReplicationRunRecord, now = new Date()): Repli
     pages: record.pages,
     requests: record.requests,
     slices: record.slices,
+    ...(record.instance ? { instance: record.instance } : {}),
     queuedAt: record.queuedAt,
     ...(record.startedAt
       ? {

@@ -1,4 +1,5 @@
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import { instanceName } from '../hosting/instance-name.js';
 import type { Logger } from '../hosting/logger.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
@@ -25,6 +26,7 @@ import {
   streamPositions,
 } from './replication-stream.js';
 import type { SavedIdsRow } from './run-saved-ids.js';
+import { SeenKeys } from './seen-keys.js';
 
 export interface ReplicationJob {
   tenantId: string;
@@ -131,6 +133,7 @@ export class ReplicationSlice {
     run.status = 'running';
     run.startedAt ??= new Date().toISOString();
     run.slices += 1;
+    run.instance = instanceName;
     await this.save();
     if (await this.finishUnsettledFlush()) await this.save();
     try {
@@ -206,7 +209,7 @@ export class ReplicationSlice {
     const pending = this.streams.reduce((sum, stream) => sum + stream.planner.pendingWrites, 0);
     return (
       pending >= (this.c.writesPerFlush ?? writesPerFlush) ||
-      this.streams.some((stream) => stream.listed.due) ||
+      this.streams.some((stream) => stream.listed.due || stream.seen.due) ||
       Date.now() - this.lastCheckpoint > checkpointEveryMs
     );
   }
@@ -264,6 +267,8 @@ export class ReplicationSlice {
         `${this.c.job.tenantId}: ${phase.name} delta link expired; enumerating everything again`,
       );
       await this.checkpoint();
+      // An enumeration that expired part way starts again: what it saw then is no proof now.
+      await stream.seen.forget(phase.name);
       this.state[phase.deltaLink] = undefined;
       this.movePosition(stream, { pages: position.pages, fullPhase: true });
       await this.save();
@@ -336,8 +341,11 @@ export class ReplicationSlice {
   private async finishPhase(stream: ReplicationStream, page: Page): Promise<boolean> {
     const { phase, position } = stream;
     await this.checkpoint();
-    if (phase.source === 'delta' && position.fullPhase)
-      for (const kind of phase.kinds) await stream.planner.sweep(kind, String(this.run.generation));
+    if (phase.source === 'delta' && position.fullPhase) {
+      const seen = new SeenKeys();
+      for await (const mark of stream.seen.saved(phase.name)) seen.add(mark);
+      for (const kind of phase.kinds) await stream.planner.sweep(kind, String(this.run.generation), seen);
+    }
     if (phase.source === 'list' && stream.listIndex) {
       if (listEndConfirmed(page, this.listPageSize(stream)))
         stream.planner.sweepListed(phase.kind, stream.listIndex);
@@ -357,6 +365,7 @@ export class ReplicationSlice {
     this.movePosition(stream, { pages: position.pages, done: true });
     await this.save();
     if (phase.source === 'list') await stream.listed.forget(phase.name);
+    else await stream.seen.forget(phase.name);
     await stream.deferredIds.forget(phase.name);
     return true;
   }
@@ -449,15 +458,13 @@ export class ReplicationSlice {
       const sealed: SealedWrites[] = [];
       for (const stream of this.streams) {
         stream.deferredIds.add(stream.planner.takeDeferralLog());
+        stream.seen.add(stream.planner.takeSeenMarks());
         if (!stream.position.done) {
-          const { name, phase, position } = stream;
-          if (phase.source === 'list')
-            savedRows.push(
-              ...[stream.listed.take(name, position.pages, savedAt)].filter((row) => row !== undefined),
-            );
-          savedRows.push(
-            ...[stream.deferredIds.take(name, position.pages, savedAt)].filter((row) => row !== undefined),
-          );
+          const { name, position } = stream;
+          for (const ids of [stream.listed, stream.seen, stream.deferredIds]) {
+            const row = ids.take(name, position.pages, savedAt);
+            if (row) savedRows.push(row);
+          }
         }
         sealed.push(stream.planner.seal());
       }

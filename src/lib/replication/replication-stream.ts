@@ -53,12 +53,13 @@ type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@od
 /**
  * One stream of a tenant's run (a phase: users delta, groups delta, Teams configurations, numbers), followed side
  * by side with the others: its position, its own planner (the streams write disjoint row kinds, so no row is
- * planned by two), what its whole list showed and what removals it holds back.
+ * planned by two), what its whole list showed or its full enumeration saw, and what removals it holds back.
  */
 export class ReplicationStream {
   readonly name: StreamName;
   readonly planner: ReplicaPlanner;
   readonly listed: RunSavedIds;
+  readonly seen: RunSavedIds;
   readonly deferredIds: RunSavedIds;
   /** A whole list is compared with an index of what is stored, read once per slice. */
   listIndex: SeenIndex | undefined;
@@ -83,6 +84,7 @@ export class ReplicationStream {
     this.name = phase.name as StreamName;
     this.planner = new ReplicaPlanner(context.replica, context.tenantId);
     this.listed = new RunSavedIds(context.tenants, context.tenantId, context.runId, 'listed');
+    this.seen = new RunSavedIds(context.tenants, context.tenantId, context.runId, 'seen');
     this.deferredIds = new RunSavedIds(context.tenants, context.tenantId, context.runId, 'deferred');
     this.settled = new Promise((resolve) => {
       this.settle = resolve;

@@ -5,9 +5,10 @@ export type SavedIdsRow = { savedAt: string } & { [property: `ids${number}`]: st
 
 /**
  * What a run keeps of a phase between its slices: `listed`, what a whole list showed (so the sweep at its end
- * knows what left it); `deferred`, the removals held back until the phase ends (the accidental-delete check).
+ * knows what left it); `seen`, the marks of the rows a full delta enumeration saw unchanged (for its sweep, see
+ * SeenKeys); `deferred`, the removals held back until the phase ends (the accidental-delete check).
  */
-export type SavedIdsKind = 'listed' | 'deferred';
+export type SavedIdsKind = 'listed' | 'seen' | 'deferred';
 
 /** A string property holds 32K UTF-16 characters. */
 const maxPropertyChars = 30_000;

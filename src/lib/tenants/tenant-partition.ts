@@ -99,6 +99,7 @@ export const tenantWorkRows = {
   prefixes: [
     tenantRowPrefixes.runs,
     tenantRowPrefixes.savedIds('listed'),
+    tenantRowPrefixes.savedIds('seen'),
     tenantRowPrefixes.savedIds('deferred'),
     tenantRowPrefixes.provisionings,
     tenantRowPrefixes.services,
