@@ -43,8 +43,12 @@ class Sent {
 interface KillPoint {
   name: string;
   verdict: Exclude<Verdict, 'forward'>;
-  at: (kind: Written, sent: Sent) => boolean;
+  at: (kind: Written, sent: Sent, batch: BatchSeen) => boolean;
 }
+
+/** A checkpoint that saves marks of rows a full enumeration saw unchanged (see SeenKeys). */
+const savesSeenMarks = (kind: Written, batch: BatchSeen) =>
+  kind === 'checkpoint' && /RowKey='seen(%7C|\|)/.test(batch.body);
 
 const killPoints = {
   duringFeed: {
@@ -71,6 +75,16 @@ const killPoints = {
     name: 'once that checkpoint is written, before the host hears so',
     verdict: 'kill-after',
     at: (kind, sent) => kind === 'checkpoint' && sent.flushed && sent.last === 'rows',
+  },
+  afterSeenCheckpoint: {
+    name: 'once a checkpoint of a full enumeration saved what it saw unchanged, before the host hears so',
+    verdict: 'kill-after',
+    at: (kind, _, batch) => savesSeenMarks(kind, batch),
+  },
+  beforeSeenCheckpoint: {
+    name: 'as a checkpoint of a full enumeration saves what it saw unchanged',
+    verdict: 'kill-before',
+    at: (kind, _, batch) => savesSeenMarks(kind, batch),
   },
 } satisfies Record<string, KillPoint>;
 
@@ -104,7 +118,7 @@ async function runThroughCrashes(tenantId: string, points: KillPoint[]) {
       resumed();
       resumed = undefined;
     }
-    if (point?.at(kind, sent)) {
+    if (point?.at(kind, sent, batch)) {
       next += 1;
       killedAt = Date.now();
       killed?.();
@@ -209,6 +223,37 @@ describe('replication through host crashes (SIGKILL of the host process at chose
     expect(await feedViolations(connector.azurite.connectionString, tenant.id)).toEqual([]);
     expect(run.counts).toMatchObject({ usersUpserted: 300, usersDeleted: 40, groupsDeleted: 5 });
     expect((await until(async () => completedEvent(run.runId), Boolean))?.data.counts).toEqual(run.counts);
+  }, 600_000);
+
+  it('rewrites only what changed in a full re-enumeration after the delta links expired, through two crashes', async () => {
+    const etags = async () => {
+      const rows = (await connector.rows('Replica')).filter((row) =>
+        String(row.partitionKey).startsWith(`${tenant.id}|`),
+      );
+      return new Map(rows.map((row) => [String(row.rowKey), String(row.etag)]));
+    };
+    const before = await etags();
+    connector.simulator.control.expireDeltaTokens(tenant.id);
+    const users = tenant.userOrder.filter((id) => tenant.users.has(id));
+    const renamed = users.slice(1_000, 1_020);
+    for (const id of renamed)
+      connector.simulator.control.updateUser(tenant.id, id, { displayName: `Enumerated ${id.slice(0, 6)}` });
+    for (const id of users.slice(2_000, 2_030)) connector.simulator.control.deleteUser(tenant.id, id);
+    const groups = tenant.groupOrder.filter((id) => tenant.groups.has(id));
+    for (const id of groups.slice(20, 22)) connector.simulator.control.deleteGroup(tenant.id, id);
+
+    const { run, crashes } = await runThroughCrashes(tenant.id, [
+      killPoints.afterSeenCheckpoint,
+      killPoints.beforeSeenCheckpoint,
+    ]);
+    allCrashes.push(...crashes);
+    expect(crashes).toHaveLength(2);
+    expect(await feedViolations(connector.azurite.connectionString, tenant.id)).toEqual([]);
+    expect(run.counts).toMatchObject({ usersUpserted: 20, usersDeleted: 30, groupsDeleted: 2 });
+    const after = await etags();
+    const rewritten = [...after].filter(([rowKey, etag]) => before.get(rowKey) !== etag).map(([key]) => key);
+    expect(rewritten.sort()).toEqual(renamed.map((id) => `user|${id}`).sort());
+    expect(before.size - after.size).toBeGreaterThanOrEqual(32);
   }, 600_000);
 
   it('then finds nothing to change, and each crash held the run up for no longer than the leases', async () => {
