@@ -3,14 +3,14 @@ import { offboardingSteps } from '../../src/lib/offboarding/offboarding-progress
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { eventually, until } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
-import type { Verdict } from '../support/storage-proxy.js';
+import type { Kill } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
 type Step = (typeof offboardingSteps)[number];
 
 /** Kills the host as it first writes the offboarding's `step` (before or after storage took it). */
-function killAt(tenantId: string, step: Step, verdict: Exclude<Verdict, 'forward'>): Promise<void> {
+function killAt(tenantId: string, step: Step, verdict: Kill): Promise<void> {
   const proxy = connector.storageProxy;
   if (!proxy) throw new Error('the crash tests need the host process');
   const records = (text: string) =>
@@ -25,7 +25,7 @@ function killAt(tenantId: string, step: Step, verdict: Exclude<Verdict, 'forward
   );
 }
 
-const cases: [Step, Exclude<Verdict, 'forward'>][] = [
+const cases: [Step, Kill][] = [
   ['started', 'kill-before'],
   ...offboardingSteps.map((step): [Step, 'kill-after'] => [step, 'kill-after']),
   ['done', 'kill-before'],

@@ -3,7 +3,7 @@ import type { TenantState } from '../../sim/tenant/tenant-state.js';
 import { until } from '../support/eventually.js';
 import { feedViolations } from '../support/feed-invariant.js';
 import { onboardManually } from '../support/onboard-manually.js';
-import type { BatchSeen, Verdict } from '../support/storage-proxy.js';
+import type { BatchSeen, Kill } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
 /** How long the dead worker's tenant lease and its queue message hold the run up, made small. */
@@ -42,7 +42,7 @@ class Sent {
 
 interface KillPoint {
   name: string;
-  verdict: Exclude<Verdict, 'forward'>;
+  verdict: Kill;
   at: (kind: Written, sent: Sent, batch: BatchSeen) => boolean;
 }
 
@@ -265,5 +265,37 @@ describe('replication through host crashes (SIGKILL of the host process at chose
     // the job that found it held comes back then; a host start and a poll on top.
     const boundMs = (messageLeaseSeconds + leaseSeconds + 10) * 1000;
     for (const crash of allCrashes) expect(crash.resumedAfterMs, crash.point).toBeLessThan(boundMs);
+  }, 300_000);
+
+  it('waits out Azure Storage answering 503 ServerBusy (an account past its targets), then completes: nothing fails', async () => {
+    const proxy = connector.storageProxy;
+    if (!proxy) throw new Error('the crash tests need the storage proxy');
+    const renamed = tenant.userOrder.filter((id) => tenant.users.has(id)).slice(3_000, 3_050);
+    for (const id of renamed)
+      connector.simulator.control.updateUser(tenant.id, id, { displayName: `Busy ${id.slice(0, 6)}` });
+    let busyUntil = 0;
+    let refused = 0;
+    proxy.judge = (batch) => {
+      if (!['feed', 'rows'].includes(written(batch))) return 'forward';
+      busyUntil ||= Date.now() + 12_000;
+      if (Date.now() >= busyUntil) return 'forward';
+      refused += 1;
+      return 'busy';
+    };
+    const queued = await connector.call('POST', `/tenants/${tenant.id}/replicate`);
+    const runView = async () =>
+      (await connector.call('GET', `/tenants/${tenant.id}/replication-runs`)).body.value.find(
+        (run: { runId: string }) => run.runId === queued.body.runId,
+      );
+    const waiting = await until(runView, (run) => run?.waiting !== undefined, 60_000);
+    expect(waiting.waiting.reason).toBe('Azure Storage was busy (503 ServerBusy)');
+    const run = await until(runView, (view) => view?.status === 'completed', 120_000);
+    proxy.judge = () => 'forward';
+    expect(refused).toBeGreaterThan(1);
+    expect(run.counts).toMatchObject({ usersUpserted: 50 });
+    expect(await feedViolations(connector.azurite.connectionString, tenant.id)).toEqual([]);
+    await until(async () => completedEvent(run.runId), Boolean);
+    const events = connector.standIn.events.filter((event) => event.data.runId === run.runId);
+    expect(events.map((event) => event.type)).toEqual(['replication.completed']);
   }, 300_000);
 });

@@ -4,7 +4,7 @@ import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { certificateTenant } from '../support/certificate-tenant.js';
 import { eventually, until } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
-import type { Verdict } from '../support/storage-proxy.js';
+import type { Kill } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
@@ -15,7 +15,7 @@ type Step = 'started' | 'staged' | 'proven' | 'switched' | 'done';
 const steps: Step[] = ['started', 'staged', 'proven', 'switched', 'done'];
 
 /** Kills the host as it writes the rotation's `step` (before or after storage took it); resolves once dead. */
-function killAt(step: Step, verdict: Exclude<Verdict, 'forward'>): Promise<void> {
+function killAt(step: Step, verdict: Kill): Promise<void> {
   const proxy = connector.storageProxy;
   if (!proxy) throw new Error('the crash tests need the host process');
   const records = (text: string) => ofRotation.test(text) && text.includes(`"state":"${step}"`);
@@ -36,11 +36,7 @@ const rotationState = async (tenantId: string) =>
     | undefined;
 
 /** Asks for dr-london's rotation, kills the host at `step`, restarts it, and follows the rotation to its end. */
-async function rotateThroughCrash(
-  tenantId: string,
-  step: Step,
-  verdict: Exclude<Verdict, 'forward'>,
-): Promise<string | undefined> {
+async function rotateThroughCrash(tenantId: string, step: Step, verdict: Kill): Promise<string | undefined> {
   const killed = killAt(step, verdict);
   const started = connector
     .call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)

@@ -3,7 +3,7 @@ import { secretName } from '../../src/lib/onboarding/automatic/app-registration.
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
-import type { Verdict, WriteSeen } from '../support/storage-proxy.js';
+import type { Kill, WriteSeen } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
@@ -16,7 +16,7 @@ type Step = 'recorded' | 'stored' | 'activated';
 interface KillPoint {
   name: string;
   step: Step;
-  verdict: Exclude<Verdict, 'forward'>;
+  verdict: Kill;
 }
 
 const killPoints: KillPoint[] = [

@@ -18,8 +18,25 @@ export interface WriteSeen {
   body: string;
 }
 
-/** What to do with a batch: let it through, or kill the host before it reaches storage or after it committed. */
-export type Verdict = 'forward' | 'kill-before' | 'kill-after';
+/**
+ * What to do with a batch: let it through, kill the host before it reaches storage or after it committed, or
+ * answer as a storage account past its scalability targets does (503 ServerBusy, nothing written).
+ */
+export type Verdict = 'forward' | Kill | 'busy';
+export type Kill = 'kill-before' | 'kill-after';
+
+const serverBusy = {
+  status: 503,
+  headers: { 'content-type': 'application/json;odata=minimalmetadata', 'x-ms-error-code': 'ServerBusy' },
+  body: Buffer.from(
+    JSON.stringify({
+      'odata.error': {
+        code: 'ServerBusy',
+        message: { lang: 'en-US', value: 'The server is busy.' },
+      },
+    }),
+  ),
+};
 
 const operationLine = /^(?:POST|PUT|PATCH|MERGE|DELETE) \S+?\/devstoreaccount1\/([A-Za-z0-9]+)[(\s]/m;
 
@@ -69,7 +86,7 @@ export class StorageProxy {
    */
   killAtFirst(
     match: { write?: (write: WriteSeen) => boolean; batch?: (batch: BatchSeen) => boolean },
-    verdict: Exclude<Verdict, 'forward'>,
+    verdict: Kill,
   ): Promise<void> {
     return new Promise((killed) => {
       const strike = (): Verdict => {
@@ -110,6 +127,7 @@ export class StorageProxy {
       this.die();
       return undefined;
     }
+    if (verdict === 'busy') return serverBusy;
     const answer = await this.send(incoming, body, upstream);
     if (verdict === 'kill-after') {
       this.die();

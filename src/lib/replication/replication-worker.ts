@@ -11,6 +11,7 @@ import { VaultUnavailable } from '../secrets/vault-unavailable.js';
 import type { TableTransaction } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { PartitionLease } from '../storage/partition-lease.js';
+import { storageBusy } from '../storage/storage-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { isLeaving } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
@@ -112,6 +113,8 @@ export class ReplicationWorker {
       const run = (await tenants.get(job.tenantId, tenantRows.run(job.runId)))?.entity ?? stored.entity;
       return await this.slice(job, run, started, log, () => lease.lost);
     } catch (error) {
+      const busy = storageBusy(error);
+      if (busy) return await this.waitOut(job, busy, log);
       if (!(error instanceof LeaseLost)) throw error;
       log.warn(error.message);
       await this.deps.queue.send(job, { visibilityDelaySeconds: deferralSeconds(undefined) });
@@ -278,7 +281,8 @@ export class ReplicationWorker {
   }
 
   /**
-   * Waits out a fault that is not the tenant's (its vault, Entra or Graph not answering, Graph throttling): the run
+   * Waits out a fault that is not the tenant's (its vault, Entra or Graph not answering, Graph throttling, Azure
+   * Storage busy past its scalability targets): the run
    * says what it waits for, its job comes back later without using up the message's tries (as long as Graph asked,
    * else longer the longer it has waited, up to `waitSeconds`), and no tenant changes status; only past the retry
    * horizon does the run fail, saying what it waited for.

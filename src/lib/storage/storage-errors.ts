@@ -34,3 +34,15 @@ export function translateStorageError(error: unknown, what: string): never {
 export function isNotFound(error: unknown): boolean {
   return isRestError(error) && error.statusCode === 404;
 }
+
+/**
+ * Storage did not take a request for a while (the SDK retried it already): the account or a partition past its
+ * scalability targets answers 503 ServerBusy or 500 OperationTimedOut. What to wait for, or undefined for any
+ * other error.
+ */
+export function storageBusy(error: unknown): string | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause)
+    if (isRestError(cause) && (cause.statusCode === 503 || cause.statusCode === 500))
+      return `Azure Storage was busy (${cause.statusCode} ${storageCode(cause) ?? 'no code'})`;
+  return undefined;
+}
