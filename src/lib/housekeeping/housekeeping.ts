@@ -40,9 +40,9 @@ const signInStateGraceMs = 86_400_000;
 
 /**
  * Removes what has served its purpose: finished replication runs older than the run history, what runs that
- * died mid-list or mid-enumeration had seen, webhook-ids past the replay window, sign-in states a day past their expiry, and change
- * feed batches past the feed's retention. Deletes are conditional on the etag read, so a row written meanwhile
- * stays.
+ * died mid-list or mid-enumeration had seen, webhook-ids past the replay window, sign-in states a day past their
+ * expiry, and change feed batches past the feed's retention. Deletes are conditional on the etag read, so a row
+ * written meanwhile stays; the feed's trimmed batches are no one else's to write.
  */
 export class Housekeeping {
   constructor(private readonly deps: HousekeepingDeps) {}

@@ -10,7 +10,7 @@ export interface PlannedWrite {
   create?: boolean;
   /** Replace the whole row (it was removed and comes back in the same flush). */
   replace?: boolean;
-  /** The change it reports (its kind and id are the row's); none for bookkeeping (stamping a row as seen). */
+  /** The change it reports (its kind and id are the row's); none when the feed holds it already (a flush finished). */
   change?: { op: Change['op']; at: string };
   /** The change's position in the feed, once stored there: the row keeps it. */
   seq?: string;
