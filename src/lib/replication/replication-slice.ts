@@ -107,6 +107,8 @@ export class ReplicationSlice {
   private storing: Promise<void> = Promise.resolve();
   /** Checkpoints and saves take turns here, so no planner is sealed twice before its last seal was stored. */
   private gate: Promise<void> = Promise.resolve();
+  /** A checkpoint streams asked for in the background that has not sealed yet. */
+  private waitingCheckpoint: Promise<void> | undefined;
   private lastCheckpoint = Date.now();
   /** A stream failed, must wait out Graph or lost the lease: the others stop at their next page. */
   private stopping = false;
@@ -451,7 +453,10 @@ export class ReplicationSlice {
    * background, the streams fetch and plan meanwhile; one flush at a time, so at most two batches wait.
    */
   private async checkpoint(background = false): Promise<void> {
-    await this.takeTurn(() => {
+    // Streams that find a flush due while one waits for its turn join it: it seals what all of them planned.
+    if (background && this.waitingCheckpoint) return this.waitingCheckpoint;
+    const turn = this.takeTurn(() => {
+      if (this.waitingCheckpoint === turn) this.waitingCheckpoint = undefined;
       const positions = this.livePositions();
       const savedAt = new Date().toISOString();
       const savedRows: (SavedIdsRow & { rowKey: string })[] = [];
@@ -472,6 +477,8 @@ export class ReplicationSlice {
       this.lastCheckpoint = Date.now();
       return this.store(sealed, positions, savedRows);
     });
+    if (background) this.waitingCheckpoint = turn;
+    await turn;
     if (!background) await this.storing;
   }
 
