@@ -1,17 +1,16 @@
-import { startAzurite } from '../local/azurite.js';
 import type { TestCertificates } from '../sim/certificates.js';
 import { seedOperator } from '../sim/sample-world.js';
 import { Simulator } from '../sim/server.js';
 import { generateTenant } from '../sim/tenant/generate-tenant.js';
 
 /**
- * The benchmark's other process: Azurite and the simulator with one generated tenant of `users` users (groups 10%,
+ * The benchmark's simulator, in a process of its own (Azurite has another: on one event loop, its work on a flush
+ * would hold Graph's answers back), with one generated tenant of `users` users (groups 10%,
  * 5 memberships each), its app registration consented, and the secret in the simulated vault; Graph answers after
  * BENCH_GRAPH_LATENCY_MS (250). Answers `change` (that many users renamed; with `expire`, the delta links expired
  * first) and `stop` over IPC.
  */
 process.once('message', async (message: { certificates: TestCertificates; users: number }) => {
-  const azurite = await startAzurite();
   const simulator = await Simulator.start({ certificates: message.certificates });
   const operator = await seedOperator(simulator);
   const tenant = generateTenant(simulator.directory, {
@@ -60,7 +59,6 @@ process.once('message', async (message: { certificates: TestCertificates; users:
   });
   process.send?.({
     ready: {
-      connectionString: azurite.connectionString,
       authorityHost: simulator.authorityHost,
       graphEndpoint: simulator.graphEndpoint,
       keyVaultUrl: operator.keyVaultUrl,
@@ -84,7 +82,6 @@ process.once('message', async (message: { certificates: TestCertificates; users:
     }
     if (command.stop) {
       await simulator.stop();
-      await azurite.stop();
       process.exit(0);
     }
   });

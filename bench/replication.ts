@@ -14,7 +14,7 @@ import { transactionConcurrency } from '../src/lib/replication/replica-flush.js'
  * faster than its pages one after another: the longest is the fetch floor), all streams fetched side by side
  * (storing nothing), and as many rows and changes stored as the full sync writes, at 1, 2, 4, 8 and 16
  * transactions in flight (the best is the store floor). Each scenario runs in a fresh process (its peak RSS is its
- * own); Azurite and the simulator run in another one. Prints JSON lines, then a table. BENCH_SIZES=10000 limits
+ * own); the simulator and Azurite run in two more. Prints JSON lines, then a table. BENCH_SIZES=10000 limits
  * the sizes, BENCH_STORE_LEVELS=4,8,16 the store floor's levels (each stores the whole sync's rows once more).
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,14 +56,16 @@ async function main() {
     console.log(JSON.stringify(line));
   };
   for (const users of sizes) {
+    const azurite = fork(join(here, 'azurite-process.js'));
     const services = fork(join(here, 'replication-services.js'), {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
     });
     services.send({ certificates, users });
-    const { ready } = await once<{ ready: Record<string, unknown> }>(
-      services,
-      (message) => 'ready' in message,
-    );
+    const [{ ready: connectionString }, { ready: simulated }] = await Promise.all([
+      once<{ ready: string }>(azurite, (message) => 'ready' in message),
+      once<{ ready: Record<string, unknown> }>(services, (message) => 'ready' in message),
+    ]);
+    const ready: Record<string, unknown> = { ...simulated, connectionString };
     const scenario = async (name: string, extra: Record<string, unknown> = {}) => {
       const worker = fork(join(here, 'replication-worker-process.js'), {
         env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
@@ -121,7 +123,10 @@ async function main() {
     await once(services, (message) => 'changed' in message);
     report({ benchmark: 'replication.re-enumeration.5-changed', users, ...(await scenario('incremental')) });
     services.send({ stop: true });
-    await new Promise((resolve) => services.once('exit', resolve));
+    azurite.send({ stop: true });
+    await Promise.all(
+      [services, azurite].map((child) => new Promise((resolve) => child.once('exit', resolve))),
+    );
   }
   rmSync(dir, { recursive: true, force: true });
   console.log('');
