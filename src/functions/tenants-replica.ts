@@ -71,7 +71,7 @@ coreEndpoint({
   method: 'GET',
   route: 'tenants/{tenantId}/replica',
   summary:
-    'A snapshot of the replica as of one feed position, page by page (every kind, or one); the last page’s cursor is where to follow the change feed from',
+    'A snapshot of the replica as of one feed position, page by page (every kind, or one); the last page’s cursor is the feed position to follow on with',
   tag: 'Replication',
   params,
   query: z
