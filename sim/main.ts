@@ -15,7 +15,7 @@ const { values: args } = parseArgs({
     'redirect-uri': {
       type: 'string',
       multiple: true,
-      default: ['http://localhost:7071/api/onboarding/callback'],
+      default: ['http://localhost:7071/api/callback/sign-in'],
     },
   },
 });

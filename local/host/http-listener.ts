@@ -4,14 +4,7 @@ import azureFunctions from '@azure/functions';
 import { stringifySetCookie } from 'cookie';
 import { constantTimeEqual } from '../../src/lib/security/constant-time-equal.js';
 import { type HostLog, invokeFunction } from './invoke.js';
-import { compareRoutes, RouteTemplate } from './route-template.js';
-
-interface HttpRoute {
-  name: string;
-  template: RouteTemplate;
-  methods: Set<string>;
-  options: HttpFunctionOptions;
-}
+import { RouteTable } from './route-table.js';
 
 export interface HttpListenerOptions {
   functions: { name: string; options: HttpFunctionOptions }[];
@@ -24,22 +17,14 @@ export interface HttpListenerOptions {
   runNow: (name: string, input: string) => boolean;
 }
 
-/** A parameter given more than once counts with its first value, as the Functions host hands it over. */
-function firstOfEach(search: URLSearchParams): Record<string, string> {
-  const query = new Map<string, string>();
-  for (const [name, value] of search) if (!query.has(name)) query.set(name, value);
-  return Object.fromEntries(query);
-}
-
-function buildRoutes(functions: HttpListenerOptions['functions']): HttpRoute[] {
-  return functions
-    .map(({ name, options }) => ({
-      name,
-      options,
-      template: new RouteTemplate(options.route ?? name),
-      methods: new Set((options.methods ?? ['GET', 'POST']).map((method) => method.toUpperCase())),
-    }))
-    .sort((a, b) => compareRoutes(a.template, b.template));
+/**
+ * The query as the Functions host hands it to a worker: one entry per name, a parameter given more than once
+ * with its values joined by commas (ASP.NET's `StringValues.ToString()` in `GrpcMessageConversionExtensions.ToRpcHttp`).
+ */
+export function hostQuery(search: URLSearchParams): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const name of new Set(search.keys())) query[name] = search.getAll(name).join(',');
+  return query;
 }
 
 function headersOf(request: IncomingMessage): Record<string, string> {
@@ -102,7 +87,7 @@ function plain(response: ServerResponse, status: number, text = ''): void {
 
 /** Serves HTTP-triggered functions on their routes, honouring auth levels, plus the admin "run now" endpoint. */
 export function createHttpListener(options: HttpListenerOptions): Server {
-  const routes = buildRoutes(options.functions);
+  const table = new RouteTable(options.functions);
   const prefix = options.routePrefix ? `/${options.routePrefix}` : '';
   const keyMatches = (key: string | undefined, ...accepted: string[]) =>
     key !== undefined && accepted.some((candidate) => constantTimeEqual(key, candidate));
@@ -123,12 +108,8 @@ export function createHttpListener(options: HttpListenerOptions): Server {
     const lowerPath = url.pathname.toLowerCase();
     if (prefix && lowerPath !== prefix && !lowerPath.startsWith(`${prefix}/`)) return plain(response, 404);
     const path = url.pathname.slice(prefix.length);
-    const candidates = routes
-      .map((route) => ({ route, params: route.template.match(path) }))
-      .filter((candidate) => candidate.params !== undefined);
-    if (candidates.length === 0) return plain(response, 404);
-    const matched = candidates.find((candidate) => candidate.route.methods.has(method));
-    if (!matched?.params) return plain(response, 405);
+    const matched = table.resolve(method, path);
+    if (!matched) return plain(response, 404);
     const { route, params } = matched;
 
     const authLevel = route.options.authLevel ?? 'anonymous';
@@ -143,7 +124,7 @@ export function createHttpListener(options: HttpListenerOptions): Server {
       method,
       url: `http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`,
       headers: headersOf(request),
-      query: firstOfEach(url.searchParams),
+      query: hostQuery(url.searchParams),
       params,
       body: body.length > 0 ? { bytes: body } : undefined,
     });

@@ -28,15 +28,6 @@ export class RouteTemplate {
       .map((part, index, all) => parseSegment(template, part, index === all.length - 1));
   }
 
-  /** Literal segments first, then constrained, then plain parameters, then catch-alls (as the host orders routes). */
-  get precedence(): number[] {
-    return this.segments.map((segment) => {
-      if (segment.kind === 'literal') return 0;
-      if (segment.kind === 'catchAll') return 3;
-      return segment.constraint ? 1 : 2;
-    });
-  }
-
   /** The route values when `path` (after the route prefix) matches; undefined otherwise. */
   match(path: string): Record<string, string> | undefined {
     const parts = path
@@ -87,15 +78,4 @@ function parseSegment(template: string, part: string, isLast: boolean): Segment 
     optional: Boolean(optional),
     constraint: constraint as Constraint | undefined,
   };
-}
-
-/** Orders templates so the most specific is tried first. */
-export function compareRoutes(a: RouteTemplate, b: RouteTemplate): number {
-  const pa = a.precedence;
-  const pb = b.precedence;
-  for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {
-    const difference = (pa[i] ?? 4) - (pb[i] ?? 4);
-    if (difference !== 0) return difference;
-  }
-  return 0;
 }

@@ -12,7 +12,7 @@ import { onboardingRoutes } from '../lib/onboarding/onboarding-urls.js';
 import { messagePage } from '../lib/pages/page-layout.js';
 
 /**
- * GET /api/onboarding/consent-callback — back from admin consent for the new app. `admin_consent=True` alone is
+ * GET /api/callback/consent — back from admin consent for the new app. `admin_consent=True` alone is
  * not success (Microsoft may send it with an error), and the `tenant` parameter is never trusted: the tenant is
  * the one the state was issued for, and the outcome is what validation finds.
  */

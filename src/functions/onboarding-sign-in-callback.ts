@@ -14,7 +14,7 @@ import { onboardingRoutes } from '../lib/onboarding/onboarding-urls.js';
 import { nextStepsMarkup } from '../lib/pages/next-steps.js';
 
 /**
- * GET /api/onboarding/callback — Microsoft's redirect after the admin's sign-in: the state (and its cookie) is
+ * GET /api/callback/sign-in — Microsoft's redirect after the admin's sign-in: the state (and its cookie) is
  * checked before anything else, then automatic onboarding registers the app (once).
  */
 export async function onboardingSignInCallback(

@@ -175,16 +175,16 @@ describe('npm run cli -- setup provisioning-app', () => {
     expect(versionsOf(provisioningSecretName)).toBe(versions);
 
     app.groupMembershipClaims = 'None';
-    app.redirectUris = ['https://staging.example.net/api/onboarding/callback'];
+    app.redirectUris = ['https://staging.example.net/api/callback/sign-in'];
     const graphAccess = app.requiredResourceAccess[0];
     if (graphAccess) graphAccess.resourceAccess = graphAccess.resourceAccess.slice(0, 2);
     const repaired = await setup(['--json', 'provisioning-app']);
     const report = JSON.parse(repaired.out);
     expect(report.changed.sort()).toEqual(['groupMembershipClaims', 'requiredResourceAccess', 'web']);
     expect(report.secret).toBe('kept');
-    expect(report.otherRedirectUris).toEqual(['https://staging.example.net/api/onboarding/callback']);
+    expect(report.otherRedirectUris).toEqual(['https://staging.example.net/api/callback/sign-in']);
     expect(app.redirectUris).toEqual([
-      'https://staging.example.net/api/onboarding/callback',
+      'https://staging.example.net/api/callback/sign-in',
       signInRedirectUri(publicBaseUrl),
     ]);
     expect(app.groupMembershipClaims).toBe('DirectoryRole');

@@ -80,6 +80,9 @@ describe('reconnecting a tenant whose credentials stopped working', () => {
     const { clientId } = await tenantView(tenantId);
     const app = connector.simulator.directory.applications.get(clientId) as SimApplication;
     const oldSecrets = app.passwordCredentials.map((password) => password.secretText);
+    // An app made before the consent redirect moved to its own route keeps its other redirect URIs.
+    const before = `${connector.publicBaseUrl}/api/onboarding/consent-callback`;
+    app.redirectUris = [before];
     await revoke(tenantId, clientId);
 
     const link = await reconnectLink(tenantId, 'automatic');
@@ -104,6 +107,7 @@ describe('reconnecting a tenant whose credentials stopped working', () => {
         candidate.homeTenantId === tenantId && candidate.displayName === 'Live Platform Connector',
     );
     expect(registrations.map((candidate) => candidate.appId)).toEqual([clientId]);
+    expect(app.redirectUris).toEqual([before, `${connector.publicBaseUrl}/api/callback/consent`]);
     expect(app.passwordCredentials).toHaveLength(2);
     for (const serviceId of ['dr-london', 'dr-paris']) {
       const stored = vaultSecret(tenantId, serviceId);

@@ -28,7 +28,7 @@ async function startSignIn(session: PageSession) {
   return { state: new URL(location).searchParams.get('state') as string, authorize: location };
 }
 
-const callback = (query: Record<string, string>) => `/api/onboarding/callback?${new URLSearchParams(query)}`;
+const callback = (query: Record<string, string>) => `/api/callback/sign-in?${new URLSearchParams(query)}`;
 const registrations = () =>
   [...connector.simulator.directory.applications.values()].filter(
     (app) => app.displayName === 'Live Platform Connector',
@@ -171,6 +171,21 @@ describe('sign-in callback security', () => {
     expect(right.html).toContain(admin.id);
   });
 
+  it.each([
+    ['state', 145],
+    ['code', 146],
+  ])('refuses a callback whose %s comes comma-joined (a repeated one, as the host hands it over)', async (name, seed) => {
+    const admin = tenantWithAdmin(connector, { name: `Joined ${name} Co`, alias: `j${name}`, seed });
+    const session = new PageSession(connector.publicBaseUrl);
+    const { authorize } = await startSignIn(session);
+    const back = await signIn(authorize, admin.admin);
+    const joined = new URL(back.href);
+    joined.searchParams.set(name, `${joined.searchParams.get(name)},${randomUUID()}`);
+    await expectRefused(session, `${joined.pathname}${joined.search}`, 400, 'more than once');
+    const right = await session.get(`${back.pathname}${back.search}`);
+    expect(right.status).toBe(200);
+  });
+
   it('refuses an oversized query', async () => {
     const session = new PageSession(connector.publicBaseUrl);
     const { state } = await startSignIn(session);
@@ -192,7 +207,7 @@ describe('admin-consent callback security', () => {
     const before = (await connector.call('GET', `/tenants/${fabrikam.id}`)).body;
     const page = await expectRefused(
       session,
-      `/api/onboarding/consent-callback?${new URLSearchParams({ admin_consent: 'True', error: 'access_denied', error_description: 'AADSTS65004: declined', state, tenant: randomUUID() })}`,
+      `/api/callback/consent?${new URLSearchParams({ admin_consent: 'True', error: 'access_denied', error_description: 'AADSTS65004: declined', state, tenant: randomUUID() })}`,
       400,
       'Consent was not granted',
     );

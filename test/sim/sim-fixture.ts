@@ -8,7 +8,7 @@ import { Simulator } from '../../sim/server.js';
  * The redirect URI the sample provisioning app registers: on a host that never resolves (RFC 2606), so nothing a
  * developer runs meanwhile (`npm start` listens on localhost:7071) can answer in place of what a test intercepts.
  */
-export const redirectUri = 'https://connector.invalid/api/onboarding/callback';
+export const redirectUri = 'https://connector.invalid/api/callback/sign-in';
 
 /** A simulator of its own for one test file, with the sample world seeded. */
 export async function startSampleSimulator(): Promise<{ simulator: Simulator; world: SampleWorld }> {

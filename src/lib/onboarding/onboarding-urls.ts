@@ -1,6 +1,8 @@
 /**
  * The onboarding URL space, in one place: the function routes (below /api) and the links pages and redirects use
- * are both made from these templates.
+ * are both made from these templates. The Functions host takes the first route, in function-name order, whose
+ * template matches, so no path of one route may fit another's template: Microsoft's redirects have a first
+ * segment of their own rather than sitting beside `onboarding/{token}`.
  */
 export const onboardingRoutes = {
   /** The invitation link: its landing page (and, once completed, the connection's report). */
@@ -12,9 +14,9 @@ export const onboardingRoutes = {
   /** The manual path's form post. */
   manual: 'onboarding/{token}/manual',
   /** Microsoft's redirect after the admin's sign-in (the provisioning app's redirect URI). */
-  signInCallback: 'onboarding/callback',
+  signInCallback: 'callback/sign-in',
   /** Microsoft's redirect after admin consent for the new app (the new app's redirect URI). */
-  adminConsentCallback: 'onboarding/consent-callback',
+  adminConsentCallback: 'callback/consent',
   /** A customer's admin gives a new service of an onboarded tenant its secret. */
   serviceSecret: 'service-secrets/{token}',
   /** A customer's admin sees which roles a new site needs, and checks again once they are assigned. */

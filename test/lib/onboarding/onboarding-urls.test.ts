@@ -17,9 +17,9 @@ describe('the onboarding URL space', () => {
   });
 
   it('gives the redirect URIs registered with Microsoft', () => {
-    expect(signInRedirectUri('https://c.example')).toBe('https://c.example/api/onboarding/callback');
+    expect(signInRedirectUri('https://c.example')).toBe('https://c.example/api/callback/sign-in');
     expect(adminConsentRedirectUri('https://c.example')).toBe(
-      'https://c.example/api/onboarding/consent-callback',
+      'https://c.example/api/callback/consent',
     );
   });
 

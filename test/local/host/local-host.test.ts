@@ -62,9 +62,14 @@ describe('local host: HTTP', () => {
     expect(response.headers.get('set-cookie')).toBe('visited=yes; Path=/api; HttpOnly; Secure; SameSite=Lax');
   });
 
-  it('hands a function the first of a repeated query parameter, as the Functions host does', async () => {
+  it('hands a function a repeated query parameter comma-joined, as the Functions host does', async () => {
     const response = await fetch(`${host.url}/api/items/42/widget?colour=red&colour=blue`);
-    expect(await response.json()).toMatchObject({ colour: 'red' });
+    expect(await response.json()).toMatchObject({ colour: 'red,blue' });
+  });
+
+  it('takes the first route in function-name order whose template matches, not the most specific one', async () => {
+    expect(await (await fetch(`${host.url}/api/ordered/literal`)).text()).toBe('ordered-a-parameter');
+    expect(await (await fetch(`${host.url}/api/ordered/other`)).text()).toBe('ordered-a-parameter');
   });
 
   it('serves an optional parameter left out', async () => {
@@ -80,8 +85,8 @@ describe('local host: HTTP', () => {
     expect((await fetch(`${host.url}${path}`)).status).toBe(status);
   });
 
-  it('answers 405 for a method the route does not take', async () => {
-    expect((await fetch(`${host.url}/api/items/42`, { method: 'DELETE' })).status).toBe(405);
+  it('answers 404 for a method no route at the path takes, as the Functions host does', async () => {
+    expect((await fetch(`${host.url}/api/items/42`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it.each([

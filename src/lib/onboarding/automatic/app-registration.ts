@@ -176,17 +176,30 @@ export class AppRegistration {
     return { progress: await this.recordApp(invitation, admin, app), resumed: upserted.status !== 201 };
   }
 
-  /** A reconnect keeps the tenant's app registration while it still exists (new secrets are added to it). */
+  /**
+   * A reconnect keeps the tenant's app registration while it still exists (new secrets are added to it), with
+   * the connector's consent redirect URI added when the app predates it (admin consent refuses any other).
+   */
   private async registrationToKeep(
     invitation: OpenInvitation,
     admin: SignedInAdmin,
   ): Promise<{ id: string; appId: string } | undefined> {
     if (!invitation.reconnect) return undefined;
-    const found = await this.deps.graph.get<{ value: { id: string; appId: string }[] }>(
+    const found = await this.deps.graph.get<{
+      value: { id: string; appId: string; web?: { redirectUris?: string[] } }[];
+    }>(
       admin.accessToken,
-      `/applications?$filter=appId eq '${invitation.reconnect.clientId}'&$select=id,appId`,
+      `/applications?$filter=appId eq '${invitation.reconnect.clientId}'&$select=id,appId,web`,
     );
-    return found.value[0];
+    const app = found.value[0];
+    if (!app) return undefined;
+    const redirectUris = app.web?.redirectUris ?? [];
+    const consentUri = adminConsentRedirectUri(this.deps.publicBaseUrl);
+    if (!redirectUris.includes(consentUri))
+      await this.deps.graph.request(admin.accessToken, 'PATCH', `/applications/${app.id}`, {
+        web: { redirectUris: [...redirectUris, consentUri] },
+      });
+    return { id: app.id, appId: app.appId };
   }
 
   private async recordApp(

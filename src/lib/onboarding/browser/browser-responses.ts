@@ -96,10 +96,15 @@ const microsoftRefusal = (purpose: SignInStateRecord['purpose'], error: string, 
 /** The parameters of Microsoft's redirect the connector acts on: each must come once. */
 const singleParameters = ['state', 'code', 'error', 'tenant'] as const;
 
-/** The first of those given more than once (hosts disagree on which value counts), if any. */
-function repeatedParameter(url: string): string | undefined {
-  const search = new URL(url).searchParams;
-  return singleParameters.find((name) => search.getAll(name).length > 1);
+/**
+ * The first of those given more than once, if any: in the URL, or as the Functions host hands a repeated one
+ * over (its values comma-joined; none of these values has a comma of its own).
+ */
+function repeatedParameter(request: HttpRequest): string | undefined {
+  const search = new URL(request.url).searchParams;
+  return singleParameters.find(
+    (name) => search.getAll(name).length > 1 || request.query.get(name)?.includes(','),
+  );
 }
 
 /**
@@ -117,7 +122,7 @@ export async function completeRoundTrip(
       'return_too_long',
       `The ${purpose === 'consent' ? 'consent' : 'sign-in'} came back with too much data.`,
     );
-  const repeated = repeatedParameter(request.url);
+  const repeated = repeatedParameter(request);
   if (repeated)
     throw new BrowserRefused(
       'return_repeated_parameter',
