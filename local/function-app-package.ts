@@ -8,9 +8,12 @@ const fixedTime = new Date('2000-01-01T00:00:00Z');
 /** npm's own links to executables: a Function App runs none of them, and a zip cannot hold a symlink portably. */
 const skippedDirectories = new Set([join('node_modules', '.bin')]);
 
+/** Source maps and type declarations: nothing a Function App runs, and about half of the bytes every cold start reads. */
+export const leftOutOfPackage = /\.(map|d\.ts|d\.mts|d\.cts)$/;
+
 /**
  * Zips a staged app (see stageDeployable) as a Function App's zip deployment takes it: the files at the zip's
- * root, regular files only, in a fixed order with a fixed time. Returns the size in bytes.
+ * root, regular files only (no source map or type declaration), in a fixed order with a fixed time. Returns the size in bytes.
  */
 export function zipStagedApp(stagedApp: string, zipFile: string): { bytes: number; files: number } {
   const entries: Zippable = {};
@@ -22,7 +25,7 @@ export function zipStagedApp(stagedApp: string, zipFile: string): { bytes: numbe
       const stat = lstatSync(path);
       if (stat.isDirectory()) {
         if (!skippedDirectories.has(inApp)) visit(path);
-      } else if (stat.isFile()) {
+      } else if (stat.isFile() && !leftOutOfPackage.test(name)) {
         entries[inApp.split(sep).join('/')] = [readFileSync(path), { mtime: fixedTime }];
         files += 1;
       }

@@ -17,21 +17,41 @@ import {
   type SetupTarget,
 } from '../setup/setup-target.js';
 import { ensureSigningSecrets } from '../setup/signing-secrets-setup.js';
+import { waitOutRolePropagation } from '../setup/wait-out-role-propagation.js';
 
 /**
  * The operator's Key Vault access: a service principal from AZURE_TENANT_ID, AZURE_CLIENT_ID and
  * AZURE_CLIENT_SECRET when all are set (as EnvironmentCredential reads them), otherwise DefaultAzureCredential
  * (`az login`, a managed identity, …).
  */
-function vaultClient(target: SetupTarget, env: Record<string, string | undefined>): SecretClient {
+/** How long the setup commands wait out Key Vault refusing a role that was just assigned (SETUP_ROLE_WAIT_SECONDS). */
+const defaultRoleWaitSeconds = 300;
+
+function roleWaitMs(env: Record<string, string | undefined>): number {
+  const value = env.SETUP_ROLE_WAIT_SECONDS;
+  if (value === undefined || value === '') return defaultRoleWaitSeconds * 1000;
+  if (!/^\d{1,4}$/.test(value))
+    throw new CliError(
+      `SETUP_ROLE_WAIT_SECONDS must be a number of seconds (0–9999), not ${JSON.stringify(value)}.`,
+    );
+  return Number(value) * 1000;
+}
+
+function vaultClient(cli: CliContext, target: SetupTarget): SecretClient {
+  const { env } = cli.io;
   const options = { authorityHost: target.authorityHost, disableInstanceDiscovery: target.customAuthority };
   const { AZURE_TENANT_ID: tenant, AZURE_CLIENT_ID: client, AZURE_CLIENT_SECRET: secret } = env;
   const credential =
     tenant && client && secret
       ? new ClientSecretCredential(tenant, client, secret, options)
       : new DefaultAzureCredential(options);
+  const wait = waitOutRolePropagation({
+    giveUpAfterMs: roleWaitMs(env),
+    notice: (message) => cli.io.err(`${message}\n`),
+  });
   return new SecretClient(target.keyVaultUrl, credential, {
     disableChallengeResourceVerification: target.customAuthority,
+    additionalPolicies: [{ policy: wait, position: 'perCall' }],
   });
 }
 
@@ -81,7 +101,7 @@ export function setupCommands(program: Command, cli: CliContext): void {
         );
         const setupApp = new ProvisioningAppSetup({
           graph: new GraphClient({ endpoint: target.graphEndpoint }),
-          secrets: vaultClient(target, cli.io.env),
+          secrets: vaultClient(cli, target),
           tokens: new AppTokenProvider(target),
         });
         const report = await explainingFailures(() =>
@@ -148,7 +168,7 @@ export function setupCommands(program: Command, cli: CliContext): void {
           throw new CliError('--rotate and --retire-old are two steps: run one, then the other.');
         const target = resolveSetupTarget(options, cli.io.env);
         const report = await explainingFailures(() =>
-          ensureSigningSecrets(vaultClient(target, cli.io.env), {
+          ensureSigningSecrets(vaultClient(cli, target), {
             rotate: options.rotate,
             retire: options.retireOld,
             rotateEventSecret: options.rotateEventSecret,

@@ -40,11 +40,12 @@ export function vaultAccess(vault: SimVault, authorityHost: string, issuer: Toke
       if (!claims)
         return vaultError(401, 'Unauthorized', 'AKV10022: Invalid audience or expired token.', challenge);
       if (claims.tid !== vault.tenantId || !vault.allowedAppIds.has(String(claims.appid))) {
+        // A vault on Azure RBAC (as the template makes it) answers this way, pointing at role propagation.
         return json(403, {
           error: {
             code: 'Forbidden',
-            message: `The user, group or application 'appid=${claims.appid}' does not have ${what} permission on key vault '${vault.name}'.`,
-            innererror: { code: 'AccessDenied' },
+            message: `Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: appid=${claims.appid}\r\nAction: 'Microsoft.KeyVault/vaults/${what}/read'\r\nResource: '${vault.name}'`,
+            innererror: { code: 'ForbiddenByRbac' },
           },
         });
       }

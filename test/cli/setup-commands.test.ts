@@ -304,14 +304,49 @@ describe('npm run cli -- setup signing-secrets', () => {
     });
     const password = simulator.directory.addPassword(stranger.appId, { lifetimeDays: 1 });
     const refused = await setup(['signing-secrets'], {
-      env: { AZURE_CLIENT_ID: stranger.appId, AZURE_CLIENT_SECRET: password.secretText },
+      env: {
+        AZURE_CLIENT_ID: stranger.appId,
+        AZURE_CLIENT_SECRET: password.secretText,
+        SETUP_ROLE_WAIT_SECONDS: '2',
+      },
     });
     expect(refused.code).toBe(1);
+    expect(refused.err).toContain('A new role assignment takes a few minutes to apply: asking again');
     expect(refused.err).toContain(
       'Key Vault refused access: your account needs Key Vault Secrets Officer on the vault',
     );
     expect(storedSecret(requestSigningSecretsName)).toBeUndefined();
     expect(storedSecret(eventSigningSecretName)).toBeUndefined();
+  });
+
+  it('waits out a role assignment that is still applying, saying so, then does its work', async () => {
+    const newcomer = simulator.directory.addApplication({
+      homeTenantId: operator.tenantId,
+      displayName: 'Vault role being assigned',
+    });
+    const password = simulator.directory.addPassword(newcomer.appId, { lifetimeDays: 1 });
+    const applied = setTimeout(() => vault()?.allowedAppIds.add(newcomer.appId), 1500);
+    try {
+      const result = await setup(['signing-secrets'], {
+        env: {
+          AZURE_CLIENT_ID: newcomer.appId,
+          AZURE_CLIENT_SECRET: password.secretText,
+          SETUP_ROLE_WAIT_SECONDS: '30',
+        },
+      });
+      expect(result.code).toBe(0);
+      expect(result.err.match(/Key Vault refused access \(403\)/g)).toHaveLength(1);
+      expect(storedSecret(requestSigningSecretsName)).toMatch(/^whsec_/);
+    } finally {
+      clearTimeout(applied);
+      vault()?.allowedAppIds.delete(newcomer.appId);
+    }
+  });
+
+  it('refuses a role wait that is not a number of seconds', async () => {
+    const result = await setup(['signing-secrets'], { env: { SETUP_ROLE_WAIT_SECONDS: 'soon' } });
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('SETUP_ROLE_WAIT_SECONDS must be a number of seconds');
   });
 
   it('replaces the event secret only when asked', async () => {

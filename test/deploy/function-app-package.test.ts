@@ -61,7 +61,12 @@ describe('npm run package: the zip a Function App deploys', () => {
     const size = readFileSync(zipFile).byteLength;
     expect(printed).toMatch(/: \d+ files, \d+\.\d MiB\n$/);
     console.log(`function-app.zip: ${(size / 1024 / 1024).toFixed(1)} MiB, ${entries.length} files`);
-    expect(size).toBeLessThan(40 * 1024 * 1024);
+    expect(size).toBeLessThan(12 * 1024 * 1024);
+  });
+
+  it('leaves out source maps and type declarations', () => {
+    expect(entries.filter((name) => /\.(map|d\.[mc]?ts)$/.test(name))).toEqual([]);
+    expect(entries).toContain('node_modules/@azure/functions/package.json');
   });
 
   it('holds every production dependency and no dev dependency', () => {

@@ -60,11 +60,11 @@ describe('the deployment template (infra/main.json)', () => {
     expect(schemas.resource({ type: 'Microsoft.Web/sites', apiVersion: '2021-01-01' })).toBe('no schema');
   });
 
-  it('deploys a Flex Consumption Node 20 app with its deployment container, memory and scale as parameters', () => {
+  it('deploys a Flex Consumption Node 22 app with its deployment container, memory and scale as parameters', () => {
     const plan = ofType('Microsoft.Web/serverfarms')[0] as Resource;
     expect(plan.sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
     const config = site.properties?.functionAppConfig as Record<string, Record<string, unknown>>;
-    expect(config.runtime).toEqual({ name: 'node', version: '20' });
+    expect(config.runtime).toEqual({ name: 'node', version: '22' });
     expect(config.scaleAndConcurrency).toEqual({
       maximumInstanceCount: "[parameters('maximumInstanceCount')]",
       instanceMemoryMB: "[parameters('instanceMemoryMB')]",

@@ -174,17 +174,20 @@ describe('sign-in callback security', () => {
   it.each([
     ['state', 145],
     ['code', 146],
-  ])('refuses a callback whose %s comes comma-joined (a repeated one, as the host hands it over)', async (name, seed) => {
-    const admin = tenantWithAdmin(connector, { name: `Joined ${name} Co`, alias: `j${name}`, seed });
-    const session = new PageSession(connector.publicBaseUrl);
-    const { authorize } = await startSignIn(session);
-    const back = await signIn(authorize, admin.admin);
-    const joined = new URL(back.href);
-    joined.searchParams.set(name, `${joined.searchParams.get(name)},${randomUUID()}`);
-    await expectRefused(session, `${joined.pathname}${joined.search}`, 400, 'more than once');
-    const right = await session.get(`${back.pathname}${back.search}`);
-    expect(right.status).toBe(200);
-  });
+  ])(
+    'refuses a callback whose %s comes comma-joined (a repeated one, as the host hands it over)',
+    async (name, seed) => {
+      const admin = tenantWithAdmin(connector, { name: `Joined ${name} Co`, alias: `j${name}`, seed });
+      const session = new PageSession(connector.publicBaseUrl);
+      const { authorize } = await startSignIn(session);
+      const back = await signIn(authorize, admin.admin);
+      const joined = new URL(back.href);
+      joined.searchParams.set(name, `${joined.searchParams.get(name)},${randomUUID()}`);
+      await expectRefused(session, `${joined.pathname}${joined.search}`, 400, 'more than once');
+      const right = await session.get(`${back.pathname}${back.search}`);
+      expect(right.status).toBe(200);
+    },
+  );
 
   it('refuses an oversized query', async () => {
     const session = new PageSession(connector.publicBaseUrl);

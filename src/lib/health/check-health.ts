@@ -15,7 +15,14 @@ export interface ProbeResult {
   reachable: boolean;
   durationMs: number;
   problem?: ProbeProblem;
+  /** What the on-call engineer can do about the problem, where there is something to say. */
+  hint?: string;
 }
+
+const hints: Partial<Record<ProbeProblem, string>> = {
+  forbidden:
+    "The app's identity holds no role here. Role assignments take a few minutes (up to about ten) to apply after a deployment: check again then, else check the identity's role assignments.",
+};
 
 export interface HealthReport {
   status: 'healthy' | 'unhealthy';
@@ -59,10 +66,12 @@ async function runProbe(probe: Probe, timeoutMs: number): Promise<ProbeResult> {
     await Promise.race([probe(), timeout]);
     return { reachable: true, durationMs: Math.round(performance.now() - started) };
   } catch (error) {
+    const problem = classifyProbeError(error);
     return {
       reachable: false,
       durationMs: Math.round(performance.now() - started),
-      problem: classifyProbeError(error),
+      problem,
+      ...(hints[problem] ? { hint: hints[problem] } : {}),
     };
   } finally {
     clearTimeout(timer);

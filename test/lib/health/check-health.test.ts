@@ -19,6 +19,18 @@ describe('checkHealth', () => {
     expect(report.checks.slow).toMatchObject({ reachable: false, problem: 'timeout' });
   });
 
+  it('says that a refusal may be a role assignment still applying, and nothing for other problems', async () => {
+    const report = await checkHealth(
+      {
+        vault: async () => Promise.reject(new RestError('no', { statusCode: 403 })),
+        other: async () => Promise.reject(new Error('x')),
+      },
+      '1',
+    );
+    expect(report.checks.vault?.hint).toContain('Role assignments take a few minutes');
+    expect(report.checks.other?.hint).toBeUndefined();
+  });
+
   it.each([
     [new RestError('no', { statusCode: 401 }), 'unauthorized'],
     [new RestError('no', { statusCode: 403 }), 'forbidden'],

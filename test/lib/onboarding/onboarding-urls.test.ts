@@ -18,9 +18,7 @@ describe('the onboarding URL space', () => {
 
   it('gives the redirect URIs registered with Microsoft', () => {
     expect(signInRedirectUri('https://c.example')).toBe('https://c.example/api/callback/sign-in');
-    expect(adminConsentRedirectUri('https://c.example')).toBe(
-      'https://c.example/api/callback/consent',
-    );
+    expect(adminConsentRedirectUri('https://c.example')).toBe('https://c.example/api/callback/consent');
   });
 
   it('refuses a route that needs a token without one', () => {

@@ -19,7 +19,13 @@ describe('RouteTable (the Functions host routing rules)', () => {
   });
 
   it('orders names as .NET OrdinalIgnoreCase does', () => {
-    expect(['b', 'A_b', 'a-b', 'Ab', 'a1'].sort(compareOrdinalIgnoreCase)).toEqual(['a-b', 'a1', 'Ab', 'A_b', 'b']);
+    expect(['b', 'A_b', 'a-b', 'Ab', 'a1'].sort(compareOrdinalIgnoreCase)).toEqual([
+      'a-b',
+      'a1',
+      'Ab',
+      'A_b',
+      'b',
+    ]);
   });
 
   it('passes over a route whose methods do not take the request and answers nothing (404) when none does', () => {
@@ -27,7 +33,10 @@ describe('RouteTable (the Functions host routing rules)', () => {
       fn('items-get', 'items/{id}', ['GET']),
       fn('items-delete', 'items/{id}', ['DELETE']),
     ]);
-    expect(table.resolve('delete', '/items/7')).toMatchObject({ route: { name: 'items-delete' }, params: { id: '7' } });
+    expect(table.resolve('delete', '/items/7')).toMatchObject({
+      route: { name: 'items-delete' },
+      params: { id: '7' },
+    });
     expect(table.resolve('PUT', '/items/7')).toBeUndefined();
   });
 
@@ -36,7 +45,10 @@ describe('RouteTable (the Functions host routing rules)', () => {
   });
 
   it.each([
-    [[fn('a', 'items/{id}', ['GET']), fn('b', '/Items/{id}/', ['POST', 'GET'])], "conflicts with the route defined by function 'a'"],
+    [
+      [fn('a', 'items/{id}', ['GET']), fn('b', '/Items/{id}/', ['POST', 'GET'])],
+      "conflicts with the route defined by function 'a'",
+    ],
     [[fn('a', 'items', ['GET']), fn('b', 'items')], "conflicts with the route defined by function 'a'"],
     [[fn('a', 'administration/x', ['GET'])], 'conflicts with one or more built in routes'],
     [[fn('a', 'runtime', ['GET'])], 'conflicts with one or more built in routes'],
