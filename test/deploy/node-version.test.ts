@@ -8,7 +8,9 @@ const json = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8')
 
 describe('Node.js: what the tests run on is what Azure runs', () => {
   const template = json('infra/main.json');
-  const site = template.resources.find((resource: { type: string }) => resource.type === 'Microsoft.Web/sites');
+  const site = template.resources.find(
+    (resource: { type: string }) => resource.type === 'Microsoft.Web/sites',
+  );
   const deployed: string = site.properties.functionAppConfig.runtime.version;
 
   it('runs the tests on the major version the template deploys (the npm package node, a dev dependency)', () => {
