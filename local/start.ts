@@ -108,6 +108,8 @@ async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> 
   }
   const certificates = await loadOrCreateCertificates(join(root, '.local', 'sim'));
   const simulator = await Simulator.start({ certificates, port: Number(args['sim-port']) });
+  // As Entra does, new users, domains and apps reach every replica a little after they are made.
+  simulator.control.setGraphConfig({ directoryReplicationMs: 2_000 });
   const worldPath = args.persist ? join(args.persist, 'simulator-world.json') : undefined;
   const { world: operator, secrets, restored } = await simulatedWorld(simulator, settings, worldPath);
   Object.assign(settings.values, {

@@ -1,9 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { json } from '../http-kit.js';
 import type { SimDomain } from '../tenant/model.js';
+import type { TenantState } from '../tenant/tenant-state.js';
+import type { GraphConfig } from './graph-config.js';
 import { badRequest, graphError, notFound } from './graph-error.js';
 import { roles } from './graph-permissions.js';
 import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
+import { replicating } from './replication-delay.js';
 
 const readDomains = {
   application: ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All'],
@@ -38,6 +41,12 @@ export const verifiedElsewhereMessage =
 export const recordNotFoundMessage = (domain: string) =>
   `Domain verification failed for ${domain}: the TXT record was not found in DNS.`;
 
+/** A domain of the tenant that the answering replica knows (one added moments ago may not be). */
+function known(tenant: TenantState, id: string | undefined, config: GraphConfig): SimDomain | undefined {
+  const domain = tenant.domains.get((id ?? '').toLowerCase());
+  return domain && !replicating(tenant, `domain:${domain.id}`, config) ? domain : undefined;
+}
+
 /**
  * Custom domains: create, read, the TXT record to publish, verify. Verification succeeds once the TXT record
  * is "published" through the control API (the simulator's stand-in for public DNS).
@@ -70,6 +79,7 @@ export function domainRoutes(): GraphRoute[] {
         verificationCode: `ms${randomInt(10_000_000, 99_999_999)}`,
       };
       tenant.domains.set(id, domain);
+      tenant.madeAt.set(`domain:${id}`, Date.now());
       const { verificationCode: _, ...visible } = domain;
       return json(201, visible);
     }),
@@ -78,14 +88,14 @@ export function domainRoutes(): GraphRoute[] {
         value: [...tenant.domains.values()].map(({ verificationCode: _, ...visible }) => visible),
       }),
     ),
-    graphRoute('GET', '/domains/:id', readDomains, ({ request, tenant }) => {
-      const domain = tenant.domains.get((request.params.id ?? '').toLowerCase());
+    graphRoute('GET', '/domains/:id', readDomains, ({ request, tenant, config }) => {
+      const domain = known(tenant, request.params.id, config);
       if (!domain) return notFound(request.params.id ?? '');
       const { verificationCode: _, ...visible } = domain;
       return json(200, visible);
     }),
-    graphRoute('GET', '/domains/:id/verificationDnsRecords', readDomains, ({ request, tenant }) => {
-      const domain = tenant.domains.get((request.params.id ?? '').toLowerCase());
+    graphRoute('GET', '/domains/:id/verificationDnsRecords', readDomains, ({ request, tenant, config }) => {
+      const domain = known(tenant, request.params.id, config);
       if (!domain) return notFound(request.params.id ?? '');
       return json(200, { value: domain.isVerified ? [] : [txtRecord(domain)] });
     }),
@@ -94,7 +104,7 @@ export function domainRoutes(): GraphRoute[] {
       '/domains/:id/verify',
       writeDomains,
       ({ request, tenant, world, directory, config }) => {
-        const domain = tenant.domains.get((request.params.id ?? '').toLowerCase());
+        const domain = known(tenant, request.params.id, config);
         if (!domain) return notFound(request.params.id ?? '');
         if (!domain.isVerified) {
           const elsewhere = [...directory.tenants.values()].some(
@@ -106,6 +116,7 @@ export function domainRoutes(): GraphRoute[] {
             return badRequest(recordNotFoundMessage(domain.id));
           }
           domain.isVerified = true;
+          tenant.madeAt.set(`verified:${domain.id}`, Date.now());
           domain.supportedServices = ['Email', 'OfficeCommunicationsOnline'];
         }
         const { verificationCode: _, ...visible } = domain;

@@ -3,6 +3,19 @@ import type { TenantState } from '../tenant/tenant-state.js';
 import type { GraphConfig } from './graph-config.js';
 import { badRequest, graphError } from './graph-error.js';
 
+/** Whether a change made at `since` (Date.now()) is still unknown to some of Entra's replicas. */
+export const stillReplicating = (since: number | undefined, config: GraphConfig) =>
+  since !== undefined && Date.now() - since < config.directoryReplicationMs;
+
+/**
+ * A user, domain or app made moments ago, or a domain verified moments ago, as the replica that answers may not
+ * know it yet: reads and references find nothing for `directoryReplicationMs` (Microsoft documents the delay,
+ * not its length). Keys: `user:{id}`, `domain:{id}`, `verified:{id}`.
+ */
+export function replicating(tenant: TenantState, key: string, config: GraphConfig): boolean {
+  return stillReplicating(tenant.madeAt.get(key), config);
+}
+
 /**
  * Right after a service principal is created, Entra's replicas may not know it: writes that refer to it fail for
  * seconds. Microsoft's own tooling retries them (azure-powershell#6493: 15–30 s; msgraph-bicep-types#193: "Not a

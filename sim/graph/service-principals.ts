@@ -11,7 +11,7 @@ import {
 } from './graph-permissions.js';
 import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { parseEqFilter } from './odata.js';
-import { notYetReplicated } from './replication-delay.js';
+import { notYetReplicated, stillReplicating } from './replication-delay.js';
 
 const createPrincipals = {
   application: ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'],
@@ -78,13 +78,16 @@ function renderAssignment(
 
 export function servicePrincipalRoutes(): GraphRoute[] {
   return [
-    graphRoute('POST', '/servicePrincipals', createPrincipals, ({ request, tenant, directory, caller }) => {
+    graphRoute('POST', '/servicePrincipals', createPrincipals, (context) => {
+      const { request, tenant, directory, caller, config } = context;
       const appId = readBody<{ appId?: string }>(request)?.appId;
       const app = appId ? directory.applications.get(appId) : undefined;
-      if (!app)
-        return badRequest(
-          `The appId '${appId}' of the service principal does not reference a valid application object.`,
-        );
+      if (!app || stillReplicating(Date.parse(app.createdDateTime), config)) {
+        const message = `The appId '${appId}' of the service principal does not reference a valid application object.`;
+        return graphError(400, 'Request_BadRequest', message, {}, [
+          { code: 'NoBackingApplicationObject', message, target: 'appId' },
+        ]);
+      }
       if (app.homeTenantId !== tenant.id && app.signInAudience === 'AzureADMyOrg') {
         return badRequest(
           `The application '${app.displayName}' is single-tenant and cannot be added to another tenant.`,

@@ -9,6 +9,7 @@ import { phoneSystemPlan, roles } from './graph-permissions.js';
 import { type GraphContext, type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { listPage } from './list-page.js';
 import { parseEqFilter, project, selectFields } from './odata.js';
+import { replicating } from './replication-delay.js';
 
 const readUsers = {
   application: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All'],
@@ -35,7 +36,7 @@ interface NewUser {
   passwordProfile?: { password?: string };
 }
 
-function createUser({ request, tenant }: GraphContext) {
+function createUser({ request, tenant, config }: GraphContext) {
   const body = readBody<NewUser>(request);
   const missing = (
     ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile'] as const
@@ -43,7 +44,10 @@ function createUser({ request, tenant }: GraphContext) {
   if (!body || missing.length > 0) return badRequest(`Property '${missing[0] ?? 'body'}' is required.`);
   const upn = body.userPrincipalName as string;
   const domain = upn.split('@')[1]?.toLowerCase() ?? '';
-  if (!tenant.verifiedDomains().some((verified) => verified.toLowerCase() === domain)) {
+  if (
+    !tenant.verifiedDomains().some((verified) => verified.toLowerCase() === domain) ||
+    replicating(tenant, `verified:${domain}`, config)
+  ) {
     return badRequest(
       'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
     );
@@ -62,6 +66,7 @@ function createUser({ request, tenant }: GraphContext) {
       usageLocation: body.usageLocation ?? null,
     }),
   );
+  tenant.madeAt.set(`user:${user.id}`, Date.now());
   return json(201, { '@odata.context': `${request.url.origin}/$metadata#users/$entity`, ...user });
 }
 
@@ -93,9 +98,9 @@ interface AssignLicense {
   removeLicenses?: string[];
 }
 
-function assignLicense({ request, tenant }: GraphContext) {
+function assignLicense({ request, tenant, config }: GraphContext) {
   const user = findUser(tenant, request.params.id ?? '');
-  if (!user) return notFound(request.params.id ?? '');
+  if (!user || replicating(tenant, `user:${user.id}`, config)) return notFound(request.params.id ?? '');
   const body = readBody<AssignLicense>(request);
   if (!body || !Array.isArray(body.addLicenses) || !Array.isArray(body.removeLicenses)) {
     return badRequest("Properties 'addLicenses' and 'removeLicenses' are required.");
@@ -146,7 +151,7 @@ export function userRoutes(config: GraphConfig, baseUrl: string): GraphRoute[] {
     }),
     graphRoute('GET', '/users/:id', readUsers, ({ request, tenant }) => {
       const user = findUser(tenant, request.params.id ?? '');
-      if (!user) return notFound(request.params.id ?? '');
+      if (!user || replicating(tenant, `user:${user.id}`, config)) return notFound(request.params.id ?? '');
       const fields = selectFields(request);
       // Like Graph, provisionedPlans only when selected.
       const shown = fields?.includes('provisionedPlans')

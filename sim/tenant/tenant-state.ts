@@ -55,6 +55,8 @@ export class TenantState {
   /** Delegated scopes an admin consented to for the whole organisation, per client app id. */
   readonly delegatedConsents = new Map<string, Set<string>>();
   readonly servicePrincipals = new Map<string, SimServicePrincipal>();
+  /** When a user or domain was made, or a domain verified (`user:{id}`, `domain:{id}`, `verified:{id}`): replication. */
+  readonly madeAt = new Map<string, number>();
 
   /**
    * Tenant behaviour a test can change: app management policy (a secret's or certificate's longest lifetime, or no

@@ -30,8 +30,8 @@ afterAll(async () => {
   await simulator?.stop();
 });
 
-/** The registration step on its own, against the simulator, without waiting out its backoff. */
-function registration() {
+/** The registration step on its own, against the simulator, without waiting out its backoff unless given a sleep. */
+function registration(sleep: (ms: number) => Promise<void> = async () => undefined) {
   const settings = {
     authorityHost: simulator.authorityHost,
     graphEndpoint: simulator.graphEndpoint,
@@ -61,7 +61,7 @@ function registration() {
     ),
     publicBaseUrl: 'https://connector.example',
     teamsApis: true,
-    sleep: async () => undefined,
+    sleep,
   });
 }
 
@@ -102,6 +102,34 @@ describe('automatic registration while Entra replicates the new service principa
     const principal = simulator.directory.tenant(tenant.id).servicePrincipalByAppId(app?.appId ?? '');
     expect(app?.ownerIds).toContain(principal?.id);
   });
+});
+
+describe('automatic registration while Entra replicates the new app', () => {
+  it('waits out "does not reference a valid application object" when it makes the service principal', async () => {
+    const tenant = world.tenants[0] as SampleWorld['tenants'][number];
+    const accessToken = await delegatedToken(simulator, world, tenant.admin.userPrincipalName, [
+      ...delegatedScopes,
+    ]);
+    const slept: number[] = [];
+    const step = registration(async (ms) => {
+      slept.push(ms);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    });
+    simulator.control.setGraphConfig({ directoryReplicationMs: 1_500 });
+    try {
+      const done = await step.register(
+        invitation(),
+        { tenantId: tenant.id, userId: '', accessToken },
+        { canCreateRegistration: true, canGrantAndAssign: true },
+      );
+      const principal = simulator.directory.tenant(tenant.id).servicePrincipalByAppId(done.clientId);
+      expect(principal).toBeDefined();
+      expect(simulator.directory.applications.get(done.clientId)?.ownerIds).toContain(principal?.id);
+      expect(slept.slice(0, 1)).toEqual([1000]);
+    } finally {
+      simulator.control.setGraphConfig({ directoryReplicationMs: 0 });
+    }
+  }, 60_000);
 });
 
 describe('automatic registration in a tenant whose policy forbids client secrets', () => {

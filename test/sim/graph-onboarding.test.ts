@@ -161,6 +161,37 @@ describe('creating an app registration as a Global Administrator (delegated)', (
   });
 });
 
+describe('a new app while Entra replicates it', () => {
+  it('refuses its service principal with NoBackingApplicationObject for a while, then makes it', async () => {
+    const graph = await adminGraph(0);
+    simulator.control.setGraphConfig({ directoryReplicationMs: 300 });
+    try {
+      const app = await graph('/applications', {
+        method: 'POST',
+        body: JSON.stringify({ displayName: 'Lagging app', signInAudience: 'AzureADMyOrg' }),
+      });
+      const early = await graph('/servicePrincipals', {
+        method: 'POST',
+        body: JSON.stringify({ appId: app.body.appId }),
+      });
+      expect(early.status).toBe(400);
+      expect(early.body.error).toMatchObject({
+        code: 'Request_BadRequest',
+        message: `The appId '${app.body.appId}' of the service principal does not reference a valid application object.`,
+        details: [{ code: 'NoBackingApplicationObject', target: 'appId' }],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const made = await graph('/servicePrincipals', {
+        method: 'POST',
+        body: JSON.stringify({ appId: app.body.appId }),
+      });
+      expect(made.status).toBe(201);
+    } finally {
+      simulator.control.setGraphConfig({ directoryReplicationMs: 0 });
+    }
+  });
+});
+
 describe('creating an app registration as an Application Administrator only (delegated)', () => {
   it('creates the app and its service principal but may neither grant permissions nor assign roles', async () => {
     const graph = await adminGraph(1);
@@ -244,6 +275,55 @@ describe('automatic DNS, the activation user and Teams numbers (app-only)', () =
     const licensed = await assign();
     expect(licensed.status).toBe(200);
     expect(licensed.body.assignedLicenses).toEqual([{ skuId: sku.skuId, disabledPlans: [] }]);
+  });
+
+  it('hides a new domain, a fresh verification and a new user from reads and references while Entra replicates them', async () => {
+    const graph = await appGraph([
+      'Domain.ReadWrite.All',
+      'User.ReadWrite.All',
+      'LicenseAssignment.ReadWrite.All',
+    ]);
+    const domain = 'lag.customer.example.com';
+    const upn = `activation@${domain}`;
+    const newUser = () =>
+      graph('/users', {
+        method: 'POST',
+        body: JSON.stringify({
+          accountEnabled: true,
+          displayName: 'Activation',
+          mailNickname: 'activation',
+          userPrincipalName: upn,
+          passwordProfile: { password: 'x' },
+        }),
+      });
+    simulator.control.setGraphConfig({ directoryReplicationMs: 300 });
+    try {
+      await graph('/domains', { method: 'POST', body: JSON.stringify({ id: domain }) });
+      const unknown = await graph(`/domains/${domain}/verificationDnsRecords`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error.code).toBe('Request_ResourceNotFound');
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const records = (await graph(`/domains/${domain}/verificationDnsRecords`)).body.value;
+      simulator.control.publishDnsTxt(domain, records[0].text);
+      expect((await graph(`/domains/${domain}/verify`, { method: 'POST' })).body.isVerified).toBe(true);
+      const early = await newUser();
+      expect(early.status).toBe(400);
+      expect(early.body.error.message).toContain(
+        'The domain portion of the userPrincipalName property is invalid',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const made = await newUser();
+      expect(made.status).toBe(201);
+      const read = await graph(`/users/${made.body.id}`);
+      expect(read.status).toBe(404);
+      expect(read.body.error.message).toBe(
+        `Resource '${made.body.id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect((await graph(`/users/${made.body.id}`)).status).toBe(200);
+    } finally {
+      simulator.control.setGraphConfig({ directoryReplicationMs: 0 });
+    }
   });
 
   it('lists Teams user configurations and Direct Routing numbers, and assigns a number (202 + operation)', async () => {

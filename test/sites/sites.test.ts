@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { services } from '../../src/app-services.js';
+import { tenantRows } from '../../src/lib/tenants/tenant-partition.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { PageSession } from '../support/browserless.js';
@@ -98,16 +100,17 @@ describe('sites with automatic DNS', () => {
     publish(site.dnsRecords);
     const verified = await connector.call('POST', `/tenants/${tenantId}/sites/site-1/verify`);
     expect(verified.status).toBe(200);
-    expect(['activating', 'activated']).toContain(verified.body.state);
+    // Verified at once; the user waits until Entra's replicas know the domain is verified (a few seconds here).
+    expect(['verified', 'user_created', 'activating', 'activated']).toContain(verified.body.state);
     expect(domain?.isVerified).toBe(true);
+
+    await eventually(() => eventsOf(tenantId, 'site.activated').length === 1, 40_000);
     const users = [...simTenant(tenantId).users.values()].filter(
       (user) => user.userPrincipalName === `ump-activation-user@acme1.${base}`,
     );
     expect(users).toHaveLength(1);
     expect(users[0]).toMatchObject({ usageLocation: 'GB', assignedLicenses: [{ skuId: phoneSku }] });
     expect(simTenant(tenantId).subscribedSkus[0]?.consumedUnits).toBe(seatsBefore + 1);
-
-    await eventually(() => eventsOf(tenantId, 'site.activated').length === 1, 40_000);
     const done = await connector.call('GET', `/tenants/${tenantId}/sites/site-1`);
     expect(done.body).toMatchObject({
       state: 'activated',
@@ -262,10 +265,11 @@ describe('sites with automatic DNS', () => {
     const body = { siteId: 'full', label: 'full', usageLocation: 'GB' };
     await connector.call('POST', `/tenants/${tenantId}/sites`, { body });
     publish((await awaitingDns(tenantId, 'full')).dnsRecords);
-    const tried = await connector.call('POST', `/tenants/${tenantId}/sites/full/verify`);
+    await connector.call('POST', `/tenants/${tenantId}/sites/full/verify`);
+    await eventually(() => eventsOf(tenantId, 'site.failed').length === 1, 30_000);
+    const tried = await connector.call('GET', `/tenants/${tenantId}/sites/full`);
     expect(tried.body.state).toBe('failed');
     expect(tried.body.failure).toContain('No free seat of a licence with Teams Phone: MCOEV has none left');
-    await eventually(() => eventsOf(tenantId, 'site.failed').length === 1);
 
     connector.simulator.control.setSkuSeats(tenantId, phoneSku, { enabled: (sku?.consumedUnits ?? 0) + 1 });
     const resumed = await connector.call('POST', `/tenants/${tenantId}/sites`, { body });
@@ -278,6 +282,66 @@ describe('sites with automatic DNS', () => {
     expect(users).toHaveLength(1);
     expect(eventsOf(tenantId, 'site.failed')).toHaveLength(1);
   });
+
+  it('waits out Entra replicating the verified domain and the new user, saying so, and creates the user once', async () => {
+    const { tenantId } = await siteReadyTenant();
+    await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'slow', label: 'slow', usageLocation: 'GB' },
+    });
+    publish((await awaitingDns(tenantId, 'slow')).dnsRecords);
+    connector.simulator.control.setGraphConfig({ directoryReplicationMs: 4_000 });
+    try {
+      // The domain, the verification and the new user each reach every replica 4 s after they were made.
+      const verified = await connector.call('POST', `/tenants/${tenantId}/sites/slow/verify`);
+      expect(['awaiting_dns', 'verified']).toContain(verified.body.state);
+      expect(verified.body.lastError).toContain('Microsoft is still replicating');
+      await eventually(() => eventsOf(tenantId, 'site.activated').length === 1, 60_000);
+    } finally {
+      connector.simulator.control.setGraphConfig({ directoryReplicationMs: 500 });
+    }
+    const users = [...simTenant(tenantId).users.values()].filter((user) =>
+      user.userPrincipalName.endsWith(`@slow.${base}`),
+    );
+    expect(users).toHaveLength(1);
+    expect(eventsOf(tenantId, 'site.failed')).toEqual([]);
+  }, 90_000);
+
+  it('fails a site whose activation user stays unknown past the replication horizon, once', async () => {
+    const { tenantId } = await siteReadyTenant();
+    await connector.call('POST', `/tenants/${tenantId}/sites`, {
+      body: { siteId: 'lost', label: 'lost', usageLocation: 'GB' },
+    });
+    publish((await awaitingDns(tenantId, 'lost')).dnsRecords);
+    await connector.call('POST', `/tenants/${tenantId}/sites/lost/verify`);
+    await eventually(
+      async () =>
+        (await connector.call('GET', `/tenants/${tenantId}/sites/lost`)).body.state === 'activating',
+      30_000,
+    );
+    const user = [...simTenant(tenantId).users.values()].find((candidate) =>
+      candidate.userPrincipalName.endsWith(`@lost.${base}`),
+    );
+    simTenant(tenantId).removeUser(user?.id ?? '', 'deleted');
+    // As if it had waited out every replication delay already: the next unknown answer is final.
+    const { TableClient } = await import('@azure/data-tables');
+    const table = TableClient.fromConnectionString(connector.azurite.connectionString, 'Tenants', {
+      allowInsecureConnection: true,
+    });
+    await table.updateEntity(
+      {
+        partitionKey: tenantId,
+        rowKey: tenantRows.site('lost'),
+        attempts: 8,
+        nextAttemptAt: new Date().toISOString(),
+      },
+      'Merge',
+    );
+    await services().tenantSites.work({ tenantId, siteId: 'lost' });
+    await eventually(() => eventsOf(tenantId, 'site.failed').length === 1, 30_000);
+    const failed = await connector.call('GET', `/tenants/${tenantId}/sites/lost`);
+    expect(failed.body).toMatchObject({ state: 'failed' });
+    expect(failed.body.failure).toContain('The activation user is gone from the tenant.');
+  }, 90_000);
 
   it('starts the initial site of an invitation with automatic DNS once the tenant is onboarded', async () => {
     const tenant = connector.simulator.control.generateTenant({

@@ -1,4 +1,5 @@
-import type { GraphClient } from '../graph/graph-client.js';
+import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import { SiteStepLagging } from './site-graph.js';
 
 /**
  * Whether Teams has taken up the site's activation user, the one sign the connector reads that a site's domain is
@@ -9,9 +10,15 @@ import type { GraphClient } from '../graph/graph-client.js';
  * Replace this function to use another signal; nothing else reads one.
  */
 export async function activationSeen(graph: GraphClient, token: string, userId: string): Promise<boolean> {
-  const user = await graph.get<{
-    provisionedPlans?: { service: string; capabilityStatus: string; provisioningStatus: string }[];
-  }>(token, `/users/${encodeURIComponent(userId)}?$select=provisionedPlans`);
+  const user = await graph
+    .get<{
+      provisionedPlans?: { service: string; capabilityStatus: string; provisioningStatus: string }[];
+    }>(token, `/users/${encodeURIComponent(userId)}?$select=provisionedPlans`)
+    .catch((error: unknown) => {
+      if (error instanceof GraphError && error.status === 404)
+        throw new SiteStepLagging('The activation user is gone from the tenant.', { cause: error });
+      throw error;
+    });
   return (user.provisionedPlans ?? []).some(
     (plan) =>
       plan.service === 'MicrosoftCommunicationsOnline' &&

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isDirectoryReplicationLag } from '../graph/directory-replication.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 
 /**
@@ -23,6 +24,23 @@ export class SiteStepRefused extends Error {
     super(reason);
   }
 }
+
+/**
+ * Entra has not caught up yet with an object the site made moments ago (a domain, the activation user, a domain's
+ * verification): asked again with backoff for some minutes; if it lasts, the site fails with `reason`.
+ */
+export class SiteStepLagging extends Error {
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
+  }
+}
+
+/** A Graph answer that may be replication lag, as the step that made the object sees it. */
+const lagging = (error: unknown, reason: string) =>
+  isDirectoryReplicationLag(error) ? new SiteStepLagging(reason, { cause: error }) : undefined;
 
 /**
  * Microsoft documents neither wording for a domain verified in another tenant; it is recognised in the refusal of
@@ -70,9 +88,13 @@ export async function verificationTxt(
   token: string,
   fqdn: string,
 ): Promise<TxtRecord | undefined> {
-  const records = await graph.get<{
-    value: { recordType: string; label: string; text?: string; ttl: number }[];
-  }>(token, `/domains/${encodeURIComponent(fqdn)}/verificationDnsRecords`);
+  const records = await graph
+    .get<{
+      value: { recordType: string; label: string; text?: string; ttl: number }[];
+    }>(token, `/domains/${encodeURIComponent(fqdn)}/verificationDnsRecords`)
+    .catch((error: unknown) => {
+      throw lagging(error, `The domain ${fqdn} is gone from the tenant.`) ?? error;
+    });
   const txt = records.value.find((record) => record.recordType === 'Txt' && record.text);
   return txt && { label: txt.label, text: txt.text as string, ttl: txt.ttl };
 }
@@ -94,6 +116,8 @@ export async function verifyDomain(
   } catch (error) {
     const refused = refusedForRoles(error, `verify ${fqdn}`);
     if (refused) throw refused;
+    if (error instanceof GraphError && error.status === 404)
+      throw new SiteStepLagging(`The domain ${fqdn} is gone from the tenant.`, { cause: error });
     if (!(error instanceof GraphError) || error.status !== 400) throw error;
     if (verifiedElsewhere.test(error.message))
       throw new SiteStepRefused(`${fqdn} is verified in another tenant: Microsoft lets one tenant have it.`);
@@ -101,7 +125,7 @@ export async function verifyDomain(
   }
 }
 
-interface GraphUser {
+export interface GraphUser {
   id: string;
   usageLocation?: string | null;
   assignedLicenses?: { skuId: string; disabledPlans: string[] }[];
@@ -132,10 +156,15 @@ export async function ensureUser(
     const refused = refusedForRoles(error, `create the activation user ${userPrincipalName}`);
     if (refused) throw refused;
     if (!(error instanceof GraphError) || error.status !== 400) throw error;
-    // An answer lost after the user was made: it is there now.
+    // An answer lost after the user was made: it is there now (or soon, once every replica knows it).
     const made = await findUser(graph, token, userPrincipalName);
     if (made) return made;
-    throw new SiteStepRefused(`Microsoft refused the activation user ${userPrincipalName}: ${error.message}`);
+    const reason = `Microsoft refused the activation user ${userPrincipalName}: ${error.message}`;
+    // Right after verification the domain may be unknown to the replica that answers, and a user made moments
+    // ago may be unknown to the one asked next: both pass.
+    if (isDirectoryReplicationLag(error) || /already exists/i.test(error.message))
+      throw new SiteStepLagging(reason, { cause: error });
+    throw new SiteStepRefused(reason);
   }
 }
 
@@ -170,9 +199,11 @@ export async function licenseForTeamsPhone(
   token: string,
   userId: string,
   usageLocation: string,
+  /** The user as `POST /users` or a read answered it moments ago: not read again (a replica may not know it yet). */
+  known?: GraphUser,
 ): Promise<string> {
-  const user = await findUser(graph, token, userId);
-  if (!user) throw new SiteStepRefused('The activation user is gone from the tenant.');
+  const user = known ?? (await findUser(graph, token, userId));
+  if (!user) throw new SiteStepLagging('The activation user is gone from the tenant.');
   const skus = (await graph.get<{ value: SubscribedSku[] }>(token, '/subscribedSkus')).value.filter(
     (sku) =>
       sku.appliesTo === 'User' &&
@@ -208,6 +239,8 @@ export async function licenseForTeamsPhone(
   } catch (error) {
     const refused = refusedForRoles(error, 'assign the activation user a licence');
     if (refused) throw refused;
+    if (error instanceof GraphError && error.status === 404)
+      throw new SiteStepLagging('The activation user is gone from the tenant.', { cause: error });
     if (!(error instanceof GraphError) || error.status !== 400) throw error;
     if (/usage location/i.test(error.message))
       throw new SiteStepRefused(

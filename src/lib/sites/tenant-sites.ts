@@ -26,7 +26,9 @@ import {
 import {
   addDomain,
   ensureUser,
+  type GraphUser,
   licenseForTeamsPhone,
+  SiteStepLagging,
   SiteStepRefused,
   verificationTxt,
   verifyDomain,
@@ -62,6 +64,8 @@ export interface TenantSitesDeps {
 export type SiteAddition = { outcome: 'started' | 'unchanged' | 'resumed'; view: SiteView };
 
 type Progress = Stored<SiteProgress>;
+/** What Microsoft answered earlier in this run of steps: used instead of a read a replica may not answer yet. */
+type SeenInThisRun = { user?: GraphUser };
 /** The next state; or the attempt made and the wait till the next one; or nothing due yet (another message waits). */
 type Step = { next: Progress } | { waitMs: number } | { notDue: true };
 
@@ -79,6 +83,11 @@ const dueSlackMs = 5_000;
 const verifyRetryMs = (attempts: number) => Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 const activationRetryMs = (attempts: number) => Math.min(10_000 * 2 ** Math.max(0, attempts - 1), 1_800_000);
 const transientRetryMs = (attempts: number) => Math.min(15_000 * 2 ** Math.max(0, attempts - 1), 900_000);
+/**
+ * Waits while Entra's replicas learn of an object the site made moments ago (about 10 minutes in all); Microsoft
+ * documents the delay, not its length. Then the site fails with what the lasting answer says.
+ */
+const replicationWaitsMs = [2_000, 5_000, 15_000, 30_000, 60_000, 120_000, 240_000, 240_000];
 
 /**
  * Sites with automatic DNS: each a sub-domain of the operator's SBC base domain, added to the customer's tenant,
@@ -284,9 +293,10 @@ export class TenantSites {
     try {
       let progress = await this.deps.tenants.get(tenantId, tenantRows.site(siteId));
       let moved = false;
+      const seen: SeenInThisRun = {};
       for (;;) {
         if (!progress || !siteWorking(progress.entity)) return { state: progress?.entity.state ?? 'failed' };
-        const step = await this.guarded(tenantId, progress, new Date());
+        const step = await this.guarded(tenantId, progress, new Date(), seen);
         if ('notDue' in step) {
           // Having moved the site on, this message is the one to come back when the next attempt is due.
           const due = Date.parse(progress.entity.nextAttemptAt ?? '') - Date.now();
@@ -302,12 +312,17 @@ export class TenantSites {
   }
 
   /** One step, with its failures sorted: refusals end the site, faults are tried again later. */
-  private async guarded(tenantId: string, progress: Progress, now: Date): Promise<Step> {
+  private async guarded(tenantId: string, progress: Progress, now: Date, seen: SeenInThisRun): Promise<Step> {
     try {
-      return await this.step(tenantId, progress, now);
+      return await this.step(tenantId, progress, now, seen);
     } catch (error) {
       if (error instanceof SiteStepRefused)
         return { next: await this.fail(tenantId, progress, error.reason, now) };
+      if (error instanceof SiteStepLagging) {
+        const waitMs = replicationWaitsMs[progress.entity.attempts];
+        if (waitMs === undefined) return { next: await this.fail(tenantId, progress, error.reason, now) };
+        return this.retryLater(progress, waitMs, `Microsoft is still replicating: ${error.reason}`, now);
+      }
       if (error instanceof CredentialProblem)
         return {
           next: await this.fail(
@@ -348,7 +363,7 @@ export class TenantSites {
     }
   }
 
-  private async step(tenantId: string, progress: Progress, now: Date): Promise<Step> {
+  private async step(tenantId: string, progress: Progress, now: Date, seen: SeenInThisRun): Promise<Step> {
     const site = progress.entity;
     // The message that scheduled the next attempt arrives then; an early one (a nudge, a repeat) is dropped, so
     // messages never multiply. A few seconds early is the queue's clock, not a duplicate.
@@ -386,6 +401,7 @@ export class TenantSites {
           site.userPrincipalName,
           site.usageLocation,
         );
+        seen.user = user;
         return { next: await this.advanceTo(progress, 'user_created', { userId: user.id }, now) };
       }
       case 'user_created': {
@@ -394,6 +410,7 @@ export class TenantSites {
           await token(),
           site.userId ?? site.userPrincipalName,
           site.usageLocation,
+          seen.user,
         );
         return {
           next: await this.advanceTo(

@@ -1,5 +1,6 @@
 import { addServiceCertificate } from '../../credentials/service-certificate.js';
 import { addPasswordWithinPolicy, removePassword } from '../../graph/app-passwords.js';
+import { isDirectoryReplicationLag } from '../../graph/directory-replication.js';
 import { type GraphClient, GraphError } from '../../graph/graph-client.js';
 import type { AppCredential } from '../../identity/app-credential.js';
 import type { AppTokenProvider } from '../../identity/app-token-provider.js';
@@ -54,15 +55,6 @@ export interface AppRegistrationDeps {
 const propagationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
 /** How long to retry a write that refers to the new service principal while Entra's replicas learn of it. */
 const replicationWaitsMs = [1000, 2000, 4000, 8000, 15000, 30000];
-
-/**
- * Right after a service principal is created, writes that name it can fail for seconds ("does not exist",
- * "not a valid reference"): Entra's directory replicas have not caught up yet.
- */
-const isReplicationLag = (error: unknown) =>
-  error instanceof GraphError &&
-  (error.graphCode === 'Request_ResourceNotFound' ||
-    /not a valid reference|does not exist/i.test(error.message));
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -251,17 +243,20 @@ export class AppRegistration {
     if (progress.entity.servicePrincipalId) return progress;
     const { graph } = this.deps;
     const token = admin.accessToken;
-    let principalId: string;
+    let principalId = '';
     try {
-      // Sent again after a lost answer, it is refused as a duplicate (409) and the principal looked up.
-      principalId = (
-        await graph.post<{ id: string }>(
-          token,
-          '/servicePrincipals',
-          { appId: progress.entity.appId },
-          { idempotent: true },
-        )
-      ).id;
+      // Right after the app, Entra may not know it yet ("does not reference a valid application object"); sent
+      // again after a lost answer, it is refused as a duplicate (409) and the principal looked up.
+      await this.whenReplicated(async () => {
+        principalId = (
+          await graph.post<{ id: string }>(
+            token,
+            '/servicePrincipals',
+            { appId: progress.entity.appId },
+            { idempotent: true },
+          )
+        ).id;
+      }, false);
     } catch (error) {
       if (!(error instanceof GraphError && error.status === 409)) throw error;
       principalId =
@@ -470,17 +465,18 @@ export class AppRegistration {
   }
 
   /**
-   * A write that names the new service principal, retried while Entra's replicas catch up; after about a minute
-   * the admin is told to finish later (the progress record makes that safe).
+   * A write that names the new app or its service principal, retried while Entra's replicas catch up; after
+   * about a minute the admin is told to finish later (the progress record makes that safe). A grant, role or
+   * owner already there is fine, unless `existingIsFine` is false (the caller handles it).
    */
-  private async whenReplicated(call: () => Promise<unknown>): Promise<void> {
+  private async whenReplicated(call: () => Promise<unknown>, existingIsFine = true): Promise<void> {
     for (const wait of [0, ...replicationWaitsMs]) {
       if (wait) await this.sleep(wait);
       try {
-        await this.ignoreExisting(call);
+        await (existingIsFine ? this.ignoreExisting(call) : call());
         return;
       } catch (error) {
-        if (!isReplicationLag(error)) throw error;
+        if (!isDirectoryReplicationLag(error)) throw error;
       }
     }
     throw new OnboardingRefused(
