@@ -13,6 +13,19 @@ const manageApps = {
   delegated: ['Application.ReadWrite.All'],
   roles: [roles.applicationAdministrator, roles.cloudApplicationAdministrator],
 };
+/**
+ * Adding an owner: Graph's table asks for Directory.Read.All beside the write permission
+ * (https://learn.microsoft.com/graph/api/application-post-owners).
+ */
+const addOwners = {
+  application: [
+    ['Application.ReadWrite.OwnedBy', 'Directory.Read.All'],
+    ['Application.ReadWrite.All', 'Directory.Read.All'],
+    'Directory.ReadWrite.All',
+  ],
+  delegated: [['Application.ReadWrite.All', 'Directory.Read.All'], 'Directory.ReadWrite.All'],
+  roles: manageApps.roles,
+};
 const maxLifetimeMs = 2 * 365.25 * 24 * 3600 * 1000;
 
 /** The certificate itself (`key`) is returned only on `$select=keyCredentials` of one app (keyCredential docs). */
@@ -340,7 +353,7 @@ export function applicationRoutes(): GraphRoute[] {
       app.passwordCredentials.splice(index, 1);
       return { status: 204 };
     }),
-    graphRoute('POST', '/applications/:id/owners/$ref', manageApps, (context) => {
+    graphRoute('POST', '/applications/:id/owners/$ref', addOwners, (context) => {
       const app = target(context);
       if ('status' in app) return app;
       const reference = readBody<{ '@odata.id'?: string }>(context.request)?.['@odata.id'] ?? '';

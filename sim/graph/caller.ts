@@ -20,11 +20,14 @@ export interface Caller {
 }
 
 /** What one Graph operation needs, as its documentation's permissions table says. */
+/** A permission, or permissions that suffice only together (Graph's tables write them "A and B"). */
+export type PermissionEntry = string | readonly string[];
+
 export interface Requirement {
   /** Application permissions, any of which suffices. */
-  application: string[];
+  application: readonly PermissionEntry[];
   /** Delegated scopes, any of which suffices. */
-  delegated: string[];
+  delegated: readonly PermissionEntry[];
   /** Directory roles, any of which the caller must also hold (delegated), or that stand in for a permission (app). */
   roles?: string[];
 }
@@ -98,11 +101,15 @@ export function authorize(caller: Caller, requirement: Requirement): SimResponse
   const hasRole = (wanted: string[] | undefined) =>
     caller.directoryRoles.has(roles.globalAdministrator) ||
     (wanted ?? []).some((role) => caller.directoryRoles.has(role));
+  const holds = (entry: PermissionEntry) =>
+    typeof entry === 'string'
+      ? caller.permissions.has(entry)
+      : entry.every((permission) => caller.permissions.has(permission));
   if (caller.kind === 'app') {
-    const permitted = requirement.application.some((permission) => caller.permissions.has(permission));
+    const permitted = requirement.application.some(holds);
     return permitted || (requirement.roles && hasRole(requirement.roles)) ? undefined : forbidden();
   }
-  const scoped = requirement.delegated.some((scope) => caller.permissions.has(scope));
+  const scoped = requirement.delegated.some(holds);
   if (!scoped) return forbidden();
   return requirement.roles && !hasRole(requirement.roles) ? forbidden() : undefined;
 }

@@ -51,6 +51,8 @@ export const graphDelegatedScopes: { id: string; value: string; type: 'User' | '
   { id: 'bdfbf15f-ee85-4955-8675-146e8e5296b5', value: 'Application.ReadWrite.All', type: 'Admin' },
   { id: '84bccea3-f856-4a8a-967b-dbe0a3d53a64', value: 'AppRoleAssignment.ReadWrite.All', type: 'Admin' },
   { id: 'd01b97e9-cbc0-49fe-810a-750afd5527a3', value: 'RoleManagement.ReadWrite.Directory', type: 'Admin' },
+  { id: '06da0dbc-49e2-44d2-8312-53f166ab848a', value: 'Directory.Read.All', type: 'Admin' },
+  { id: 'c5366453-9fb0-48a5-a156-24f0c49a4b84', value: 'Directory.ReadWrite.All', type: 'Admin' },
 ];
 
 export const graphAppRoleValue = (id: string) => graphAppRoles.find((role) => role.id === id)?.value;

@@ -108,6 +108,7 @@ describe('npm run cli -- setup provisioning-app', () => {
         'profile',
         'User.Read',
         'Application.ReadWrite.All',
+        'Directory.Read.All',
         'AppRoleAssignment.ReadWrite.All',
         'RoleManagement.ReadWrite.Directory',
       ].map((value) => ({ id: graphScopeId(value), type: 'Scope' })),
@@ -188,7 +189,7 @@ describe('npm run cli -- setup provisioning-app', () => {
       signInRedirectUri(publicBaseUrl),
     ]);
     expect(app.groupMembershipClaims).toBe('DirectoryRole');
-    expect(app.requiredResourceAccess[0]?.resourceAccess).toHaveLength(6);
+    expect(app.requiredResourceAccess[0]?.resourceAccess).toHaveLength(7);
     expect(app.passwordCredentials).toHaveLength(1);
   });
 

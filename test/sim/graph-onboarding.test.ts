@@ -161,6 +161,38 @@ describe('creating an app registration as a Global Administrator (delegated)', (
   });
 });
 
+describe("adding an owner, as Graph's permission table asks", () => {
+  it('needs Directory.Read.All beside Application.ReadWrite.All (delegated)', async () => {
+    const tenant = tenantOf(0);
+    const without = graphFetch(
+      simulator,
+      await delegatedToken(simulator, world, tenant.admin.userPrincipalName, [
+        'Application.ReadWrite.All',
+        'AppRoleAssignment.ReadWrite.All',
+      ]),
+    );
+    const app = await without('/applications', {
+      method: 'POST',
+      body: JSON.stringify({ displayName: 'Owner table app', signInAudience: 'AzureADMyOrg' }),
+    });
+    const principal = await without('/servicePrincipals', {
+      method: 'POST',
+      body: JSON.stringify({ appId: app.body.appId }),
+    });
+    const addOwner = (graph: typeof without) =>
+      graph(`/applications/${app.body.id}/owners/$ref`, {
+        method: 'POST',
+        body: JSON.stringify({
+          '@odata.id': `${simulator.graphEndpoint}/v1.0/directoryObjects/${principal.body.id}`,
+        }),
+      });
+    const refused = await addOwner(without);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('Authorization_RequestDenied');
+    expect((await addOwner(await adminGraph(0))).status).toBe(204);
+  });
+});
+
 describe('a new app while Entra replicates it', () => {
   it('refuses its service principal with NoBackingApplicationObject for a while, then makes it', async () => {
     const graph = await adminGraph(0);

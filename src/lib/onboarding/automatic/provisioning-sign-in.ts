@@ -14,6 +14,8 @@ export const provisioningSecretName = 'provisioning-client-secret';
 export const delegatedScopes = [
   'User.Read',
   'Application.ReadWrite.All',
+  // Graph's table for adding the app as its own owner asks for it beside Application.ReadWrite.All.
+  'Directory.Read.All',
   'AppRoleAssignment.ReadWrite.All',
   'RoleManagement.ReadWrite.Directory',
 ];
