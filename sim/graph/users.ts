@@ -4,7 +4,7 @@ import { newUser, type SimUser } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
 import { deltaQuery } from './delta.js';
 import type { GraphConfig } from './graph-config.js';
-import { badRequest, notFound } from './graph-error.js';
+import { badRequest, graphError, notFound } from './graph-error.js';
 import { phoneSystemPlan, roles } from './graph-permissions.js';
 import { type GraphContext, type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { listPage } from './list-page.js';
@@ -201,6 +201,16 @@ export function userRoutes(config: GraphConfig, baseUrl: string): GraphRoute[] {
         ({ caller, tenant, request }) => {
           if (caller.kind === 'app')
             return badRequest('/me request is only valid with delegated authentication flow.');
+          // An OData cast is an advanced query: ConsistencyLevel: eventual and $count=true are required.
+          if (
+            String(request.headers.consistencylevel ?? '').toLowerCase() !== 'eventual' ||
+            request.url.searchParams.get('$count') !== 'true'
+          )
+            return graphError(
+              400,
+              'Request_UnsupportedQuery',
+              "Request with an OData cast only works with the request header 'ConsistencyLevel: eventual' and $count=true.",
+            );
           // The directory roles the user holds now: active assignments (an eligible PIM role is not one).
           const value = tenant.rolesOf(caller.objectId).map((roleTemplateId) =>
             project(
@@ -213,7 +223,7 @@ export function userRoutes(config: GraphConfig, baseUrl: string): GraphRoute[] {
               selectFields(request),
             ),
           );
-          return json(200, { value });
+          return json(200, { '@odata.count': value.length, value });
         },
       ),
     ),

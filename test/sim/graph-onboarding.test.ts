@@ -161,6 +161,28 @@ describe('creating an app registration as a Global Administrator (delegated)', (
   });
 });
 
+describe("the signed-in admin's directory roles", () => {
+  it('refuses the OData cast without ConsistencyLevel: eventual and $count=true, as an advanced query', async () => {
+    const graph = await adminGraph(0);
+    const path = '/me/transitiveMemberOf/microsoft.graph.directoryRole';
+    const bare = await graph(`${path}?$select=roleTemplateId`);
+    expect(bare.status).toBe(400);
+    expect(bare.body.error.code).toBe('Request_UnsupportedQuery');
+    const noCount = await graph(`${path}?$select=roleTemplateId`, {
+      headers: { ConsistencyLevel: 'eventual' },
+    });
+    expect(noCount.status).toBe(400);
+    const asked = await graph(`${path}?$count=true&$select=roleTemplateId`, {
+      headers: { ConsistencyLevel: 'eventual' },
+    });
+    expect(asked.status).toBe(200);
+    expect(asked.body['@odata.count']).toBe(asked.body.value.length);
+    expect(asked.body.value.map((role: { roleTemplateId: string }) => role.roleTemplateId)).toContain(
+      roles.globalAdministrator,
+    );
+  });
+});
+
 describe("adding an owner, as Graph's permission table asks", () => {
   it('needs Directory.Read.All beside Application.ReadWrite.All (delegated)', async () => {
     const tenant = tenantOf(0);

@@ -158,20 +158,20 @@ export class GraphClient {
     return this.options.deadline !== undefined && Date.now() + waitMs > this.options.deadline();
   }
 
-  get<T>(token: string, pathOrUrl: string): Promise<T> {
-    return this.request<T>(token, 'GET', pathOrUrl).then((response) => response.body);
+  get<T>(token: string, pathOrUrl: string, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>(token, 'GET', pathOrUrl, undefined, options).then((response) => response.body);
   }
 
   post<T>(token: string, path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
     return this.request<T>(token, 'POST', path, body, options).then((response) => response.body);
   }
 
-  /** Every item of a paged collection, following @odata.nextLink. */
-  async all<T>(token: string, path: string): Promise<T[]> {
+  /** Every item of a paged collection, following @odata.nextLink (each page asked with the same headers). */
+  async all<T>(token: string, path: string, options: RequestOptions = {}): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined = path;
     while (next) {
-      const page: { value: T[]; '@odata.nextLink'?: string } = await this.get(token, next);
+      const page: { value: T[]; '@odata.nextLink'?: string } = await this.get(token, next, options);
       items.push(...page.value);
       next = page['@odata.nextLink'];
     }
