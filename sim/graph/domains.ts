@@ -11,6 +11,8 @@ import { replicating } from './replication-delay.js';
 const readDomains = {
   application: ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All'],
   delegated: ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All'],
+  // Domain Name Administrator reads domains as it writes them (for an app too).
+  roles: [roles.domainNameAdministrator],
 };
 const writeDomains = {
   application: ['Domain.ReadWrite.All'],

@@ -84,8 +84,10 @@ describe('operator CLI', () => {
     const one = await cli(['tenant', tenantId]);
     expect(one.out).toContain('Verdict: ready');
     expect(one.out).toContain(
-      'ok   Daily replication of users, groups, members and Teams telephony settings (Teams Administrator)',
+      'ok   Daily replication of users, groups, members and Teams telephony settings\n',
     );
+    expect(one.out).toContain("ok   The platform's Teams PowerShell");
+    expect(one.out).toContain('(Teams Administrator)');
     const credentials = await cli(['credentials']);
     expect(credentials.out.split('\n')[0]).toMatch(
       /^EXPIRES\s+DAYS\s+TENANT\s+CUSTOMER\s+SERVICE\s+KIND\s+RENEWAL\s+ROTATION$/,

@@ -203,7 +203,7 @@ describe('manual registration', () => {
     expect(result.status).toBe(200);
     expect(result.html).toContain('Blocked');
     expect(result.html).toContain('Assign Teams Administrator to the app registration');
-    expect(result.html).toContain('Grant admin consent for Application.ReadWrite.OwnedBy');
+    expect(result.html).toContain('grant admin consent for Application.ReadWrite.OwnedBy');
     expect((await connector.call('GET', `/invitations`)).status).toBe(200);
     expect(graphAppRoleId('User.Read.All')).toBeDefined();
   });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { graphAppRoleId } from '../../sim/graph/graph-permissions.js';
 import { services } from '../../src/app-services.js';
 import { tenantRows } from '../../src/lib/tenants/tenant-partition.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
@@ -24,9 +25,19 @@ beforeAll(() => {
   connector.simulator.control.setGraphConfig({ teamsProvisioningMs: 2_000 });
 });
 
-/** A tenant whose app holds what sites need: the automatic DNS permissions and both DNS roles. */
+/**
+ * Replication's and rotation's permissions, and reading licences: what a site needs besides the role route
+ * (Domain Name Administrator and User Administrator) or the permission route (Domain.ReadWrite.All, User.ReadWrite.All).
+ */
+const rolesRoutePermissions = [
+  ...requiredPermissions.replication,
+  ...requiredPermissions.selfRotation,
+  'Organization.Read.All',
+];
+
+/** A tenant whose app holds what sites need by the role route: both DNS roles. */
 async function siteReadyTenant() {
-  const tenant = await selfManagedTenant(connector, { permissions: allPermissions });
+  const tenant = await selfManagedTenant(connector, { permissions: rolesRoutePermissions });
   for (const role of [r.domainNameAdministrator.id, r.userAdministrator.id])
     connector.simulator.control.assignRole(tenant.tenantId, tenant.servicePrincipalId, role);
   return tenant;
@@ -159,9 +170,9 @@ describe('sites with automatic DNS', () => {
     expect((await connector.call('GET', `/tenants/${elsewhere.tenantId}/sites`)).body.value).toEqual([]);
   });
 
-  it('refuses a site while the app lacks the DNS roles, with a page for the customer’s admin that checks again', async () => {
+  it('refuses a site while the app has neither the DNS roles nor their permissions, with a page for the customer’s admin that checks again', async () => {
     const { tenantId, servicePrincipalId } = await selfManagedTenant(connector, {
-      permissions: allPermissions,
+      permissions: rolesRoutePermissions,
     });
     const refused = await connector.call('POST', `/tenants/${tenantId}/sites`, {
       body: { siteId: 'site-x', label: 'nodns', usageLocation: 'GB' },
@@ -170,7 +181,7 @@ describe('sites with automatic DNS', () => {
     expect(refused.body).toMatchObject({
       type: expect.stringMatching(/site_roles_missing$/),
       missingRoles: [r.domainNameAdministrator.name, r.userAdministrator.name],
-      missingPermissions: [],
+      missingPermissions: ['Domain.ReadWrite.All', 'User.ReadWrite.All'],
     });
     expect((await connector.call('GET', `/tenants/${tenantId}/sites`)).body.value).toEqual([]);
     expect(simTenant(tenantId).domains.has(`nodns.${base}`)).toBe(false);
@@ -206,12 +217,32 @@ describe('sites with automatic DNS', () => {
     });
     expect(refused.status).toBe(409);
     expect(refused.body.missingPermissions).toEqual(
-      expect.arrayContaining([
-        'Domain.ReadWrite.All',
-        'User.ReadWrite.All',
-        'LicenseAssignment.ReadWrite.All',
-      ]),
+      expect.arrayContaining(['Domain.ReadWrite.All', 'User.ReadWrite.All', 'Organization.Read.All']),
     );
+  });
+
+  it('takes a fresh token once on a 403: the cached one may predate the grant that allows the step', async () => {
+    // Permissions alone, no directory role: app-only calls succeed with either.
+    const tenant = await selfManagedTenant(connector, { permissions: allPermissions });
+    await connector.call('POST', `/tenants/${tenant.tenantId}/sites`, {
+      body: { siteId: 'granted', label: 'granted', usageLocation: 'GB' },
+    });
+    const site = await awaitingDns(tenant.tenantId, 'granted');
+    // The customer takes Domain.ReadWrite.All away and gives it back; the connector's cached token is from between.
+    const principal = simTenant(tenant.tenantId).servicePrincipals.get(tenant.servicePrincipalId);
+    const domainWrite = graphAppRoleId('Domain.ReadWrite.All');
+    const kept = principal?.appRoleAssignments ?? [];
+    if (principal) principal.appRoleAssignments = kept.filter((grant) => grant.appRoleId !== domainWrite);
+    const credential = await services().tenantSecrets.get(tenant.tenantId, 'dr-london');
+    await services().tokens.token(credential as never, { fresh: true });
+    connector.simulator.control.grantGraphPermissions(tenant.tenantId, tenant.clientId, [
+      'Domain.ReadWrite.All',
+    ]);
+    publish(site.dnsRecords);
+    const verified = await connector.call('POST', `/tenants/${tenant.tenantId}/sites/granted/verify`);
+    expect(verified.body.state).not.toBe('failed');
+    expect(simTenant(tenant.tenantId).domains.get(`granted.${base}`)?.isVerified).toBe(true);
+    expect(eventsOf(tenant.tenantId, 'site.failed')).toEqual([]);
   });
 
   it('keeps a site awaiting DNS while Microsoft does not see the record, with the last attempt and the next', async () => {

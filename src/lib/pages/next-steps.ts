@@ -8,8 +8,14 @@ export function nextStepsMarkup(input: {
   clientId: string;
   report: ValidationReport;
 }): SafeHtml {
+  // The consent grants every permission the app asks for; a role is left to assign only where no permission
+  // could stand in for it (the platform's Teams PowerShell).
   const missingRoles = [
-    ...new Set(input.report.requirements.flatMap((requirement) => requirement.missingRoles)),
+    ...new Set(
+      input.report.requirements.flatMap((requirement) =>
+        requirement.missingPermissions.length === 0 ? requirement.missingRoles : [],
+      ),
+    ),
   ];
   const assignRoles = missingRoles.length
     ? html`<li>Assign ${missingRoles.join(' and ')} to the app <strong>${registrationName}</strong> (Microsoft Entra admin center → Roles and administrators).</li>`

@@ -33,8 +33,15 @@ with a Teams Phone licence on it, for which the app registration it uses in your
 <tr><th>App registration (client ID)</th><td>${guidance.clientId}</td></tr>
 </tbody></table>
 ${
+  missing.roles.length && missing.permissions.length
+    ? html`<p><strong>Either way works</strong>: assign the directory roles, or grant the Graph permissions below
+(Microsoft accepts either for each step). The roles can be removed again once the site is active; the permissions
+stay with the app.</p>`
+    : ''
+}
+${
   missing.roles.length
-    ? html`<h2>Assign these directory roles to the app</h2>
+    ? html`<h2>${missing.permissions.length ? 'Either assign' : 'Assign'} these directory roles to the app</h2>
 <ul>${missing.roles.map((role) => html`<li>${role}</li>`)}</ul>
 <p>In the Microsoft Entra admin center: <em>Roles &amp; admins</em>, the role, <em>Add assignments</em>, then the
 app registration above. They are needed only while a site is being set up.</p>`
@@ -42,7 +49,7 @@ app registration above. They are needed only while a site is being set up.</p>`
 }
 ${
   missing.permissions.length
-    ? html`<h2>Grant these Microsoft Graph application permissions</h2>
+    ? html`<h2>${missing.roles.length ? 'Or grant' : 'Grant'} these Microsoft Graph application permissions</h2>
 <ul>${missing.permissions.map((permission) => html`<li>${permission}</li>`)}</ul>
 <p>In <em>App registrations</em>, the app above, <em>API permissions</em>: add each as an application permission of
 Microsoft Graph, then <em>Grant admin consent</em>.</p>`

@@ -20,7 +20,11 @@ export interface GraphDomain {
 
 /** A refusal that no retry mends: the site fails with `reason`. */
 export class SiteStepRefused extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    /** Graph's 403: the token may predate the grant that allows it, so a fresh one is worth one try. */
+    readonly forbidden = false,
+  ) {
     super(reason);
   }
 }
@@ -52,6 +56,7 @@ const refusedForRoles = (error: unknown, what: string) =>
   error instanceof GraphError && error.status === 403
     ? new SiteStepRefused(
         `Microsoft refused to ${what}: the app registration lacks the role or permission for it (${error.graphCode}).`,
+        true,
       )
     : undefined;
 

@@ -65,7 +65,7 @@ export type SiteAddition = { outcome: 'started' | 'unchanged' | 'resumed'; view:
 
 type Progress = Stored<SiteProgress>;
 /** What Microsoft answered earlier in this run of steps: used instead of a read a replica may not answer yet. */
-type SeenInThisRun = { user?: GraphUser };
+type SeenInThisRun = { user?: GraphUser; freshToken?: boolean };
 /** The next state; or the attempt made and the wait till the next one; or nothing due yet (another message waits). */
 type Step = { next: Progress } | { waitMs: number } | { notDue: true };
 
@@ -316,6 +316,11 @@ export class TenantSites {
     try {
       return await this.step(tenantId, progress, now, seen);
     } catch (error) {
+      if (error instanceof SiteStepRefused && error.forbidden && !seen.freshToken) {
+        // The cached token may predate the customer's grant (its roles are fixed when issued): one fresh try.
+        seen.freshToken = true;
+        return this.guarded(tenantId, progress, now, seen);
+      }
       if (error instanceof SiteStepRefused)
         return { next: await this.fail(tenantId, progress, error.reason, now) };
       if (error instanceof SiteStepLagging) {
@@ -368,7 +373,7 @@ export class TenantSites {
     // The message that scheduled the next attempt arrives then; an early one (a nudge, a repeat) is dropped, so
     // messages never multiply. A few seconds early is the queue's clock, not a duplicate.
     if (Date.parse(site.nextAttemptAt ?? '') - now.getTime() > dueSlackMs) return { notDue: true };
-    const token = async () => (await this.tokenFor(tenantId)).accessToken;
+    const token = async () => (await this.tokenFor(tenantId, seen.freshToken)).accessToken;
     switch (site.state) {
       case 'requested': {
         await addDomain(this.deps.graph, await token(), site.domain);
@@ -584,12 +589,12 @@ export class TenantSites {
     return { entity, etag: await this.deps.tenants.update(entity, progress.etag) };
   }
 
-  private async tokenFor(tenantId: string) {
+  private async tokenFor(tenantId: string, fresh = false) {
     const tenant = await this.deps.registry.get(tenantId);
     const serviceId = tenant ? servicesOf(tenant.entity)[0]?.id : undefined;
     const credential = serviceId ? await this.deps.secrets.get(tenantId, serviceId) : undefined;
     if (!credential) throw new CredentialProblem('invalid_secret');
-    return this.deps.tokens.token(credential);
+    return this.deps.tokens.token(credential, { fresh });
   }
 
   private async knownTenant(tenantId: string): Promise<Stored<TenantRecord>> {

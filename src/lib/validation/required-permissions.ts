@@ -15,13 +15,11 @@ export const requiredPermissions = {
   teams: ['TeamsUserConfiguration.Read.All', 'TeamsTelephoneNumber.Read.All'],
   /** Rotating its own secrets before they expire (the app owns itself). */
   selfRotation: ['Application.ReadWrite.OwnedBy'],
-  /** Automatic DNS: sub-domain, activation user and its Phone System licence. */
-  automaticDns: [
-    'Domain.ReadWrite.All',
-    'User.ReadWrite.All',
-    'LicenseAssignment.ReadWrite.All',
-    'Organization.Read.All',
-  ],
+  /**
+   * Automatic DNS, by the permission route (operations.ts): sub-domain, activation user and its licence
+   * (User.ReadWrite.All covers assignLicense too), the licences' free seats.
+   */
+  automaticDns: ['Domain.ReadWrite.All', 'User.ReadWrite.All', 'Organization.Read.All'],
 } as const;
 
 /** Permissions that satisfy a required one because they include it. */

@@ -27,21 +27,23 @@ export const rolesTable: readonly RoleRule[] = [
   },
   {
     role: 'teamsAdministrator',
-    purpose: 'Daily replication (Teams, telephony, users, groups)',
+    purpose:
+      "The platform's Teams PowerShell: voice routes, PSTN usages, voice routing policies, dial plans, numbers (no Graph call of the connector's needs it)",
     stage: 'onboarding_and_day_two',
     holder: 'app',
     rule: 'Mandatory, or Teams Telephony Administrator together with Skype for Business Administrator.',
   },
   {
     role: 'teamsTelephonyAdministrator',
-    purpose: 'Daily replication, split in two with Skype for Business Administrator',
+    purpose: "The platform's Teams PowerShell, split in two with Skype for Business Administrator",
     stage: 'onboarding_and_day_two',
     holder: 'app',
     rule: 'Together with Skype for Business Administrator, replaces Teams Administrator.',
   },
   {
     role: 'skypeForBusinessAdministrator',
-    purpose: 'Legacy Skype cmdlets that still get and set users, groups and members',
+    purpose:
+      "The platform's Teams PowerShell: legacy Skype cmdlets that still get and set users, groups and members",
     stage: 'onboarding_and_day_two',
     holder: 'app',
     rule: 'Together with Teams Telephony Administrator, replaces Teams Administrator.',
@@ -51,13 +53,13 @@ export const rolesTable: readonly RoleRule[] = [
     purpose: "Create the tenant's unique custom sub-domain (automatic DNS)",
     stage: 'onboarding_and_new_site',
     holder: 'app',
-    rule: 'Needed only with automatic DNS; may be removed after, and added again for a new site.',
+    rule: 'Needed only with automatic DNS, unless the app has Domain.ReadWrite.All; may be removed after, and added again for a new site.',
   },
   {
     role: 'userAdministrator',
     purpose: 'Create the activation user with a Phone System licence on that sub-domain',
     stage: 'onboarding_and_new_site',
     holder: 'app',
-    rule: 'Needed only with automatic DNS; may be removed after, and added again for a new site.',
+    rule: 'Needed only with automatic DNS, unless the app has User.ReadWrite.All; may be removed after, and added again for a new site.',
   },
 ];

@@ -1,4 +1,5 @@
-import { directoryRoles, roleName } from './directory-roles.js';
+import { type DirectoryRoleKey, directoryRoles, roleName } from './directory-roles.js';
+import { type Operation, operations, type RequirementId, type Route } from './operations.js';
 import { broaderPermissions, replicationPermissions, requiredPermissions } from './required-permissions.js';
 import { type RoleStage, rolesTable } from './roles-table.js';
 
@@ -28,17 +29,31 @@ export interface RoleReport {
   held: boolean | null;
   neededNow: boolean;
   removableNow: boolean;
+  /** The operations the role serves (any one of the ways each accepts). */
+  neededFor: string[];
   note?: string;
 }
 
+/** One operation of a requirement: done by any one of `accepts` (role names and permissions). */
+export interface OperationReport {
+  id: string;
+  description: string;
+  satisfied: boolean;
+  satisfiedBy?: string;
+  accepts: string[];
+}
+
 export interface RequirementReport {
-  id: 'replication' | 'automatic_dns' | 'self_rotation';
+  id: RequirementId;
   description: string;
   satisfied: boolean;
   /** How it is satisfied, e.g. "Teams Administrator". */
   satisfiedBy?: string;
+  /** For an operation not satisfied, the roles that would do it (a role or a permission, not both, is needed). */
   missingRoles: string[];
+  /** For an operation not satisfied, the permissions that would do it. */
   missingPermissions: string[];
+  operations: OperationReport[];
   /** What to do, in words for the tenant admin. */
   action?: string;
 }
@@ -59,9 +74,18 @@ export interface ValidationReport {
   verdict: Verdict;
   requirements: RequirementReport[];
   roles: RoleReport[];
-  permissions: { granted: string[]; missing: string[]; notNeeded: string[] };
+  permissions: {
+    granted: string[];
+    missing: string[];
+    notNeeded: string[];
+    /** Each permission the connector may use, and the operations it serves. */
+    neededFor: { permission: string; operations: string[] }[];
+  };
   warnings: Warning[];
 }
+
+const teamsPowerShell =
+  "The platform's Teams PowerShell: voice routes, PSTN usages, voice routing policies, dial plans, numbers and users' telephony (no Graph call of the connector's needs it)";
 
 const r = directoryRoles;
 const knownRoleIds = new Set<string>([
@@ -86,14 +110,82 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
   const hasTeamsAdmin = held.has(r.teamsAdministrator.id);
   const hasPair = held.has(r.teamsTelephonyAdministrator.id) && held.has(r.skypeForBusinessAdministrator.id);
   const dnsNeededNow = input.automaticDns && input.dnsWorkPending;
-  const hasDnsRoles = held.has(r.domainNameAdministrator.id) && held.has(r.userAdministrator.id);
-  const missingOf = (permissions: readonly string[]) =>
-    permissions.filter((permission) => !has(granted, permission));
 
   const teamsApis = input.teamsApis ?? true;
-  const replicationMissingPermissions = missingOf(replicationPermissions(teamsApis));
-  const replicationRolesOk = isGlobal || hasTeamsAdmin || hasPair;
-  const replicationMissingRoles = replicationRolesOk
+  const holdsRoute = (route: Route) =>
+    'role' in route ? held.has(r[route.role].id) || isGlobal : has(granted, route.permission);
+  const nameOf = (route: Route) => ('role' in route ? r[route.role].name : route.permission);
+  const inScope = (operation: Operation) =>
+    (teamsApis || !operation.teamsApisOnly) && (operation.requirement !== 'automatic_dns' || dnsNeededNow);
+  const operationReport = (operation: Operation): OperationReport => {
+    const by = operation.anyOf.find(holdsRoute);
+    return {
+      id: operation.id,
+      description: operation.description,
+      satisfied: by !== undefined,
+      ...(by ? { satisfiedBy: isGlobal && 'role' in by ? r.globalAdministrator.name : nameOf(by) } : {}),
+      accepts: operation.anyOf.map(nameOf),
+    };
+  };
+  /** A requirement made of operations, each satisfied by any of its routes. */
+  const fromOperations = (id: RequirementId, description: string): RequirementReport => {
+    const reports = operations.filter((operation) => operation.requirement === id && inScope(operation));
+    const done = reports.map(operationReport);
+    const open = reports.filter((_, index) => !done[index]?.satisfied);
+    const missingRoles = [
+      ...new Set(
+        open.flatMap((operation) =>
+          operation.anyOf.flatMap((route) => ('role' in route ? [r[route.role].name] : [])),
+        ),
+      ),
+    ];
+    // A role for one open operation and a permission for another are both needed; for one operation, either.
+    const missingPermissions = [
+      ...new Set(
+        open.flatMap((operation) =>
+          operation.anyOf.flatMap((route) => ('permission' in route ? [route.permission] : [])).slice(0, 1),
+        ),
+      ),
+    ];
+    const satisfied = open.length === 0;
+    const routes = [
+      ...new Set(done.flatMap((operation) => (operation.satisfiedBy ? [operation.satisfiedBy] : []))),
+    ];
+    return {
+      id,
+      description,
+      satisfied,
+      // Which route did it says something only where there is a choice (roles or permissions).
+      ...(satisfied && routes.length && reports.some((operation) => operation.anyOf.length > 1)
+        ? { satisfiedBy: routes.join(' + ') }
+        : {}),
+      missingRoles,
+      missingPermissions,
+      operations: done,
+      ...(satisfied
+        ? {}
+        : {
+            action: open
+              .map((operation) => {
+                const roles = operation.anyOf.flatMap((route) =>
+                  'role' in route ? [r[route.role].name] : [],
+                );
+                const permissions = operation.anyOf.flatMap((route) =>
+                  'permission' in route ? [route.permission] : [],
+                );
+                const ways = [
+                  roles.length ? `assign ${roles.join(' or ')} to the app registration` : '',
+                  permissions.length ? `grant admin consent for ${permissions.join(' or ')}` : '',
+                ].filter(Boolean);
+                return `${operation.description}: ${ways.join(', or ')}.`;
+              })
+              .join(' '),
+          }),
+    };
+  };
+
+  const teamsRolesOk = isGlobal || hasTeamsAdmin || hasPair;
+  const teamsMissingRoles = teamsRolesOk
     ? []
     : held.has(r.teamsTelephonyAdministrator.id)
       ? [r.skypeForBusinessAdministrator.name]
@@ -101,11 +193,12 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
         ? [r.teamsTelephonyAdministrator.name]
         : [r.teamsAdministrator.name];
   const requirements: RequirementReport[] = [
+    fromOperations('replication', 'Daily replication of users, groups, members and Teams telephony settings'),
     {
-      id: 'replication',
-      description: 'Daily replication of users, groups, members and Teams telephony settings',
-      satisfied: replicationRolesOk && replicationMissingPermissions.length === 0,
-      ...(replicationRolesOk
+      id: 'teams_powershell',
+      description: teamsPowerShell,
+      satisfied: teamsRolesOk,
+      ...(teamsRolesOk
         ? {
             satisfiedBy: hasTeamsAdmin
               ? r.teamsAdministrator.name
@@ -113,76 +206,33 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
                 ? `${r.teamsTelephonyAdministrator.name} + ${r.skypeForBusinessAdministrator.name}`
                 : r.globalAdministrator.name,
           }
-        : {}),
-      missingRoles: replicationMissingRoles,
-      missingPermissions: replicationMissingPermissions,
-      ...(replicationRolesOk && replicationMissingPermissions.length === 0
-        ? {}
         : {
-            action: [
-              replicationRolesOk
-                ? ''
-                : `Assign ${replicationMissingRoles.join(' and ')} to the app registration${replicationMissingRoles[0] === r.teamsAdministrator.name ? ` (or ${r.teamsTelephonyAdministrator.name} together with ${r.skypeForBusinessAdministrator.name})` : ''}.`,
-              replicationMissingPermissions.length
-                ? `Grant admin consent for ${replicationMissingPermissions.join(', ')}.`
-                : '',
-            ]
-              .filter(Boolean)
-              .join(' '),
+            action: `Assign ${teamsMissingRoles.join(' and ')} to the app registration${teamsMissingRoles[0] === r.teamsAdministrator.name ? ` (or ${r.teamsTelephonyAdministrator.name} together with ${r.skypeForBusinessAdministrator.name})` : ''}.`,
           }),
+      missingRoles: teamsMissingRoles,
+      missingPermissions: [],
+      operations: [
+        {
+          id: 'teams_powershell',
+          description: teamsPowerShell,
+          satisfied: teamsRolesOk,
+          accepts: [
+            r.teamsAdministrator.name,
+            `${r.teamsTelephonyAdministrator.name} + ${r.skypeForBusinessAdministrator.name}`,
+          ],
+        },
+      ],
     },
+    fromOperations('self_rotation', 'Rotating its own client secrets before they expire'),
   ];
-
-  const rotationMissing = missingOf(requiredPermissions.selfRotation);
-  requirements.push({
-    id: 'self_rotation',
-    description: 'Rotating its own client secrets before they expire',
-    satisfied: rotationMissing.length === 0,
-    missingRoles: [],
-    missingPermissions: rotationMissing,
-    ...(rotationMissing.length ? { action: `Grant admin consent for ${rotationMissing.join(', ')}.` } : {}),
-  });
-
   if (input.automaticDns) {
-    const dnsMissingPermissions = dnsNeededNow ? missingOf(requiredPermissions.automaticDns) : [];
-    const dnsMissingRoles =
-      !dnsNeededNow || isGlobal || hasDnsRoles
-        ? []
-        : [r.domainNameAdministrator, r.userAdministrator]
-            .filter((role) => !held.has(role.id))
-            .map((role) => role.name);
-    const satisfied = dnsMissingRoles.length === 0 && dnsMissingPermissions.length === 0;
-    requirements.push({
-      id: 'automatic_dns',
-      description: dnsNeededNow
+    const dns = fromOperations(
+      'automatic_dns',
+      dnsNeededNow
         ? 'Automatic DNS: the sub-domain and its activation user'
-        : 'Automatic DNS: nothing to do now (the roles are needed again for a new site)',
-      satisfied,
-      ...(dnsNeededNow && satisfied
-        ? {
-            satisfiedBy:
-              isGlobal && !hasDnsRoles
-                ? r.globalAdministrator.name
-                : `${r.domainNameAdministrator.name} + ${r.userAdministrator.name}`,
-          }
-        : {}),
-      missingRoles: dnsMissingRoles,
-      missingPermissions: dnsMissingPermissions,
-      ...(satisfied
-        ? {}
-        : {
-            action: [
-              dnsMissingRoles.length
-                ? `Assign ${dnsMissingRoles.join(' and ')} to the app registration.`
-                : '',
-              dnsMissingPermissions.length
-                ? `Grant admin consent for ${dnsMissingPermissions.join(', ')}.`
-                : '',
-            ]
-              .filter(Boolean)
-              .join(' '),
-          }),
-    });
+        : 'Automatic DNS: nothing to do now (the roles or permissions are needed again for a new site)',
+    );
+    requirements.push(dns);
   }
 
   const roles: RoleReport[] = rolesTable.map((rule) => {
@@ -197,9 +247,23 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
       if (hasTeamsAdmin && heldNow) note = `Not needed while the app holds ${r.teamsAdministrator.name}.`;
     }
     if (rule.role === 'domainNameAdministrator' || rule.role === 'userAdministrator') {
-      neededNow = dnsNeededNow;
+      // Needed only for an operation that no permission the app holds does instead.
+      const served = operations.filter((operation) =>
+        operation.anyOf.some((route) => 'role' in route && route.role === rule.role),
+      );
+      const coveredBy = served.flatMap((operation) =>
+        operation.anyOf
+          .flatMap((route) =>
+            'permission' in route && has(granted, route.permission) ? [route.permission] : [],
+          )
+          .slice(0, 1),
+      );
+      const covered = coveredBy.length === served.length;
+      neededNow = dnsNeededNow && !covered;
       if (!input.automaticDns) note = 'Not needed: automatic DNS is not used.';
       else if (!dnsNeededNow) note = 'Not needed until a new site needs a new sub-domain.';
+      else if (covered)
+        note = `Not needed while the app has ${[...new Set(coveredBy)].join(' and ')} (app-only calls succeed with either).`;
     }
     if (rule.role === 'applicationAdministrator') {
       note =
@@ -214,6 +278,7 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
       held: heldNow,
       neededNow,
       removableNow: heldNow === true && !neededNow,
+      neededFor: roleNeededFor(rule.role),
       ...(note ? { note } : {}),
     };
   });
@@ -272,8 +337,10 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
   }
 
   const missing = [...new Set(requirements.flatMap((requirement) => requirement.missingPermissions))];
-  const replication = requirements[0] as RequirementReport;
-  const verdict: Verdict = !replication.satisfied
+  const mandatory = requirements.filter(
+    (requirement) => requirement.id === 'replication' || requirement.id === 'teams_powershell',
+  );
+  const verdict: Verdict = mandatory.some((requirement) => !requirement.satisfied)
     ? 'blocked'
     : requirements.every((requirement) => requirement.satisfied)
       ? 'ready'
@@ -282,7 +349,43 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
     verdict,
     requirements,
     roles,
-    permissions: { granted: [...granted].sort(), missing, notNeeded },
+    permissions: {
+      granted: [...granted].sort(),
+      missing,
+      notNeeded,
+      neededFor: permissionsNeededFor(teamsApis),
+    },
     warnings,
   };
+}
+
+/** The operations a role serves, in words. */
+function roleNeededFor(role: DirectoryRoleKey): string[] {
+  if (
+    role === 'teamsAdministrator' ||
+    role === 'teamsTelephonyAdministrator' ||
+    role === 'skypeForBusinessAdministrator'
+  )
+    return [teamsPowerShell];
+  if (role === 'applicationAdministrator')
+    return ['Automatic registration: create the app registration (the admin who signs in)'];
+  return operations
+    .filter((operation) => operation.anyOf.some((route) => 'role' in route && route.role === role))
+    .map((operation) => operation.description);
+}
+
+/** Each permission in the operations table, and what it is for. */
+function permissionsNeededFor(teamsApis: boolean): { permission: string; operations: string[] }[] {
+  const byPermission = new Map<string, string[]>();
+  for (const operation of operations) {
+    if (operation.teamsApisOnly && !teamsApis) continue;
+    for (const route of operation.anyOf) {
+      if (!('permission' in route)) continue;
+      byPermission.set(route.permission, [
+        ...(byPermission.get(route.permission) ?? []),
+        operation.description,
+      ]);
+    }
+  }
+  return [...byPermission].map(([permission, served]) => ({ permission, operations: served }));
 }

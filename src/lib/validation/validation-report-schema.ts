@@ -5,12 +5,21 @@ export const validationReportSchema = z.object({
   verdict: z.enum(['ready', 'action_required', 'blocked']),
   requirements: z.array(
     z.object({
-      id: z.enum(['replication', 'automatic_dns', 'self_rotation']),
+      id: z.enum(['replication', 'teams_powershell', 'automatic_dns', 'self_rotation']),
       description: z.string(),
       satisfied: z.boolean(),
       satisfiedBy: z.string().optional(),
       missingRoles: z.array(z.string()),
       missingPermissions: z.array(z.string()),
+      operations: z.array(
+        z.object({
+          id: z.string(),
+          description: z.string(),
+          satisfied: z.boolean(),
+          satisfiedBy: z.string().optional(),
+          accepts: z.array(z.string()),
+        }),
+      ),
       action: z.string().optional(),
     }),
   ),
@@ -24,6 +33,7 @@ export const validationReportSchema = z.object({
       held: z.boolean().nullable(),
       neededNow: z.boolean(),
       removableNow: z.boolean(),
+      neededFor: z.array(z.string()),
       note: z.string().optional(),
     }),
   ),
@@ -31,6 +41,7 @@ export const validationReportSchema = z.object({
     granted: z.array(z.string()),
     missing: z.array(z.string()),
     notNeeded: z.array(z.string()),
+    neededFor: z.array(z.object({ permission: z.string(), operations: z.array(z.string()) })),
   }),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
 });

@@ -43,9 +43,25 @@ describe('validateRegistration: verdicts', () => {
       'action_required',
     ],
     [
-      'automatic DNS pending without its roles',
+      'automatic DNS pending with its permissions and without its roles (either route does)',
       { ...base, automaticDns: true, dnsWorkPending: true, grantedPermissions: allPermissions },
+      'ready',
+    ],
+    [
+      'automatic DNS pending with neither its roles nor its permissions',
+      { ...base, automaticDns: true, dnsWorkPending: true },
       'action_required',
+    ],
+    [
+      'automatic DNS pending with its roles and only the licence-reading permission',
+      {
+        ...base,
+        automaticDns: true,
+        dnsWorkPending: true,
+        grantedPermissions: [...base.grantedPermissions, 'Organization.Read.All'],
+        appRoleIds: [r.teamsAdministrator.id, r.domainNameAdministrator.id, r.userAdministrator.id],
+      },
+      'ready',
     ],
     [
       'automatic DNS pending with its roles',
@@ -96,7 +112,7 @@ describe('validateRegistration: what is missing, and what to do', () => {
   it('names the missing half of the pair', () => {
     const replication = requirement(
       { ...base, appRoleIds: [r.teamsTelephonyAdministrator.id] },
-      'replication',
+      'teams_powershell',
     );
     expect(replication).toMatchObject({
       satisfied: false,
@@ -106,7 +122,7 @@ describe('validateRegistration: what is missing, and what to do', () => {
   });
 
   it('offers both ways to satisfy replication when no role is held', () => {
-    expect(requirement({ ...base, appRoleIds: [] }, 'replication')?.action).toBe(
+    expect(requirement({ ...base, appRoleIds: [] }, 'teams_powershell')?.action).toBe(
       'Assign Teams Administrator to the app registration (or Teams Telephony Administrator together with Skype for Business Administrator).',
     );
   });
@@ -116,31 +132,43 @@ describe('validateRegistration: what is missing, and what to do', () => {
     const report = validateRegistration(input);
     expect(report.permissions.missing).toEqual([...requiredPermissions.replication]);
     expect(requirement(input, 'replication')?.action).toContain(
-      'Grant admin consent for User.Read.All, GroupMember.Read.All',
+      'Replication: read users: grant admin consent for User.Read.All.',
     );
+    expect(requirement(input, 'replication')?.missingRoles).toEqual([]);
   });
 
   it('says how replication is satisfied', () => {
-    expect(requirement(base, 'replication')?.satisfiedBy).toBe('Teams Administrator');
+    expect(requirement(base, 'teams_powershell')?.satisfiedBy).toBe('Teams Administrator');
     expect(
       requirement(
         { ...base, appRoleIds: [r.teamsTelephonyAdministrator.id, r.skypeForBusinessAdministrator.id] },
-        'replication',
+        'teams_powershell',
       )?.satisfiedBy,
     ).toBe('Teams Telephony Administrator + Skype for Business Administrator');
   });
 
-  it('lists DNS roles as missing only while DNS work is pending', () => {
+  it('lists what automatic DNS lacks, a role or a permission for each operation, only while DNS work is pending', () => {
     const pending = {
       ...base,
       automaticDns: true,
       dnsWorkPending: true,
-      grantedPermissions: allPermissions,
+      grantedPermissions: [...base.grantedPermissions, 'Organization.Read.All'],
       appRoleIds: [r.teamsAdministrator.id, r.domainNameAdministrator.id],
     };
-    expect(requirement(pending, 'automatic_dns')).toMatchObject({
+    const dns = requirement(pending, 'automatic_dns');
+    expect(dns).toMatchObject({
       satisfied: false,
       missingRoles: ['User Administrator'],
+      missingPermissions: ['User.ReadWrite.All'],
+    });
+    expect(dns?.action).toBe(
+      'Sites: create and read the activation user: assign User Administrator to the app registration, or grant admin consent for User.ReadWrite.All. ' +
+        'Sites: give the activation user a Teams Phone licence: assign User Administrator to the app registration, or grant admin consent for User.ReadWrite.All or LicenseAssignment.ReadWrite.All.',
+    );
+    expect(dns?.operations.find((operation) => operation.id === 'manage_domains')).toMatchObject({
+      satisfied: true,
+      satisfiedBy: 'Domain Name Administrator',
+      accepts: ['Domain Name Administrator', 'Domain.ReadWrite.All'],
     });
     expect(requirement({ ...pending, dnsWorkPending: false }, 'automatic_dns')).toMatchObject({
       satisfied: true,
@@ -169,6 +197,41 @@ describe('validateRegistration: what may be removed', () => {
       held: true,
       neededNow: true,
       removableNow: false,
+    });
+  });
+
+  it('marks a DNS role removable while a permission the app holds does its operations, and says which', () => {
+    const both = {
+      ...base,
+      automaticDns: true,
+      dnsWorkPending: true,
+      grantedPermissions: allPermissions,
+      appRoleIds: [r.teamsAdministrator.id, r.domainNameAdministrator.id, r.userAdministrator.id],
+    };
+    expect(role(both, r.userAdministrator.id)).toMatchObject({
+      held: true,
+      neededNow: false,
+      removableNow: true,
+      note: 'Not needed while the app has User.ReadWrite.All (app-only calls succeed with either).',
+      neededFor: [
+        'Sites: create and read the activation user',
+        'Sites: give the activation user a Teams Phone licence',
+      ],
+    });
+  });
+
+  it('says for each role and permission which operation needs it; Teams roles serve the platform, not Graph', () => {
+    const report = validateRegistration(base);
+    expect(role(base, r.teamsAdministrator.id)?.neededFor).toEqual([
+      expect.stringContaining("The platform's Teams PowerShell"),
+    ]);
+    expect(report.permissions.neededFor).toContainEqual({
+      permission: 'Domain.ReadWrite.All',
+      operations: ["Sites: add, and verify, the site's sub-domain"],
+    });
+    expect(report.permissions.neededFor).toContainEqual({
+      permission: 'User.Read.All',
+      operations: ['Replication: read users'],
     });
   });
 
