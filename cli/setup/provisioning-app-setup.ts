@@ -99,7 +99,8 @@ export class ProvisioningAppSetup {
         token,
         'PATCH',
         path,
-        existing ? changes : { displayName: provisioningAppName, ...changes },
+        // An upsert's body must name the app whether it creates or updates (Microsoft's upsert page).
+        { displayName: existing?.displayName ?? provisioningAppName, ...changes },
         { headers: { prefer: 'create-if-missing' } },
       );
     }

@@ -127,10 +127,13 @@ function keyCredentialsFrom(
     if (!input.key) return badRequest('Key credential key is required.');
     let credential: SimKeyCredential;
     try {
+      // An entry the app has keeps its key id; a new one gets an id of Entra's own, whatever the client proposed
+      // (Microsoft does not say it keeps a proposed one, so the simulator takes the stricter reading).
+      const known = app.keyCredentials.some((existing) => existing.keyId === input.keyId);
       credential = context.directory.keyCredential(app, {
         der: Buffer.from(input.key, 'base64'),
         displayName: input.displayName,
-        keyId: input.keyId,
+        keyId: known ? input.keyId : undefined,
       });
     } catch {
       return badRequest('Key credential key is not a valid certificate.');
@@ -200,14 +203,17 @@ export function applicationRoutes(): GraphRoute[] {
       handler: (context) => {
         const { request, tenant, directory, caller } = context;
         const body = readBody<NewApplication>(request) ?? {};
+        const prefer = String(request.headers.prefer ?? '');
+        const upsert = /create-if-missing/i.test(prefer);
+        // Microsoft's upsert page makes displayName required in an upsert's body, whether it creates or updates.
+        if (upsert && !body.displayName) return badRequest("Property 'displayName' is required.");
         const existing = findByUniqueName(context);
         if (existing) {
           if (!mayManage(caller, existing)) return forbidden();
           applyChanges(existing, body);
           return { status: 204 };
         }
-        const prefer = String(request.headers.prefer ?? '');
-        if (!/create-if-missing/i.test(prefer)) return notFound(request.params.name ?? '');
+        if (!upsert) return notFound(request.params.name ?? '');
         if (!body.displayName) return badRequest("Property 'displayName' is required.");
         const app = directory.addApplication({
           homeTenantId: tenant.id,

@@ -6,7 +6,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SampleWorld } from '../../sim/sample-world.js';
 import type { Simulator } from '../../sim/server.js';
-import { GraphClient } from '../../src/lib/graph/graph-client.js';
+import { GraphClient, GraphError } from '../../src/lib/graph/graph-client.js';
 import { AppTokenProvider } from '../../src/lib/identity/app-token-provider.js';
 import { KeyVaultAssertions } from '../../src/lib/identity/key-vault-assertions.js';
 import { AppRegistration, registrationName } from '../../src/lib/onboarding/automatic/app-registration.js';
@@ -169,6 +169,43 @@ describe('automatic registration in a tenant whose policy forbids client secrets
         expect(registered?.der.equals(certificate?.versions[0]?.der ?? Buffer.alloc(0))).toBe(true);
       }
     } finally {
+      simulator.control.setPolicies(tenant.id, { passwordsForbidden: false });
+    }
+  });
+});
+
+describe('automatic registration when a certificate write fails for another reason', () => {
+  it('does not read a 400 that is not the policy as the tenant refusing certificates: the app stays, a retry finishes', async () => {
+    const tenant = world.tenants[0] as SampleWorld['tenants'][number];
+    const accessToken = await delegatedToken(simulator, world, tenant.admin.userPrincipalName, [
+      ...delegatedScopes,
+    ]);
+    const admin = { tenantId: tenant.id, userId: '', accessToken };
+    const abilities = { canCreateRegistration: true, canGrantAndAssign: true };
+    const open = { ...invitation(), services: [{ id: 'cert-x', name: 'X' }] };
+    const step = registration();
+    simulator.control.setPolicies(tenant.id, { passwordsForbidden: true });
+    simulator.control.injectFault({
+      path: '^/graph/v1\\.0/applications/[^/(]+$',
+      method: 'PATCH',
+      status: 400,
+      count: 1,
+    });
+    try {
+      const failed = await step.register(open, admin, abilities).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(GraphError);
+      expect(failed).toMatchObject({ status: 400 });
+      const done = await step.register(open, admin, abilities);
+      const app = simulator.directory.applications.get(done.clientId);
+      const [key] = app?.keyCredentials ?? [];
+      // The key id kept is Entra's own, read back after the PATCH.
+      const entry = simulator.vaults
+        .get('connector')
+        ?.vault.secrets.get(`tenant-${tenant.id}-cert-x`)
+        ?.versions.at(-1);
+      expect(entry?.tags.keyId).toBe(key?.keyId);
+    } finally {
+      simulator.control.clearFaults();
       simulator.control.setPolicies(tenant.id, { passwordsForbidden: false });
     }
   });

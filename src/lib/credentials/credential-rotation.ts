@@ -1,9 +1,9 @@
 import { ulid } from 'ulid';
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
-import { removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
+import { certificateRefusedByPolicy, removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
 import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
-import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import type { GraphClient } from '../graph/graph-client.js';
 import { proofIdentity } from '../identity/app-credential.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { mayBePropagating } from '../identity/credential-problem.js';
@@ -229,7 +229,7 @@ export class CredentialRotation {
         password ??
         (await addServiceCertificate(this.deps, token.accessToken, app, credential, credential.certificate));
     } catch (error) {
-      if (!(error instanceof GraphError && error.status === 400)) throw error;
+      if (!certificateRefusedByPolicy(error)) throw error;
       // A service moving off a refused secret leaves no certificate behind; one on certificates keeps its own.
       if (!credential.certificate) await this.deps.certificates.delete(tenantId, serviceId);
       return this.fail(

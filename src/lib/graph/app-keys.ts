@@ -13,6 +13,16 @@ type KeyCredential = {
 };
 
 /**
+ * The tenant's app-management policy refusing a certificate: Entra answers such refusals with the
+ * `…AsPerAppPolicy` codes or "… as per assigned policy" (https://learn.microsoft.com/graph/api/resources/appmanagementpolicy).
+ * Any other 400 is not the tenant saying no to certificates, and is not taken as one.
+ */
+export const certificateRefusedByPolicy = (error: unknown): error is GraphError =>
+  error instanceof GraphError &&
+  error.status === 400 &&
+  (/AsPerAppPolicy$/i.test(error.graphCode) || /as per (assigned|app) policy/i.test(error.message));
+
+/**
  * Puts a certificate's public part on an app (`keyCredentials`), returning its key id. With a certificate the app
  * already has (`proofBy`), through addKey and a proof of possession signed by it; otherwise (the app's first
  * certificate) by a PATCH of the whole collection, the app's other certificates sent back with their `key`
@@ -45,14 +55,19 @@ export async function addCertificateKey(
     token,
     `${path}?$select=keyCredentials`,
   );
-  const keyId = randomUUID();
+  const proposed = randomUUID();
   const others = (current.keyCredentials ?? [])
     .filter((key) => key.displayName !== input.displayName)
     .map(({ keyId, displayName, type, usage, key }) => ({ keyId, displayName, type, usage, key }));
   await deps.graph.request(token, 'PATCH', path, {
-    keyCredentials: [...others, { keyId, ...keyCredential }],
+    keyCredentials: [...others, { keyId: proposed, ...keyCredential }],
   });
-  return keyId;
+  // The key id Entra kept, not the one proposed: read it back (the only certificate of that name).
+  const after = await deps.graph.get<{ keyCredentials?: KeyCredential[] }>(
+    token,
+    `${path}?$select=keyCredentials`,
+  );
+  return after.keyCredentials?.find((key) => key.displayName === input.displayName)?.keyId ?? proposed;
 }
 
 /** removeKey with a proof of possession of a current certificate; one removed already is fine. */

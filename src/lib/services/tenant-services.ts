@@ -4,9 +4,9 @@ import { rotationRunning } from '../credentials/rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from '../credentials/self-managed-app.js';
 import { addServiceCertificate } from '../credentials/service-certificate.js';
 import type { DomainEvent } from '../events/event-catalogue.js';
-import { removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
+import { certificateRefusedByPolicy, removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
 import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
-import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import type { GraphClient } from '../graph/graph-client.js';
 import { type AppCredential, proofIdentity } from '../identity/app-credential.js';
 import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
@@ -347,7 +347,7 @@ export class TenantServices {
           current.certificate,
         );
       } catch (error) {
-        if (!(error instanceof GraphError && error.status === 400)) throw error;
+        if (!certificateRefusedByPolicy(error)) throw error;
         await this.deps.certificates.delete(tenantId, serviceId);
         throw new ServiceSecretRefused();
       }

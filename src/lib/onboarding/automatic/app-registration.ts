@@ -1,4 +1,5 @@
 import { addServiceCertificate } from '../../credentials/service-certificate.js';
+import { certificateRefusedByPolicy } from '../../graph/app-keys.js';
 import { addPasswordWithinPolicy, removePassword } from '../../graph/app-passwords.js';
 import { isDirectoryReplicationLag } from '../../graph/directory-replication.js';
 import { type GraphClient, GraphError } from '../../graph/graph-client.js';
@@ -442,7 +443,7 @@ export class AppRegistration {
         { tenantId: admin.tenantId, serviceId, clientId: progress.entity.appId },
       );
     } catch (error) {
-      if (error instanceof GraphError && error.status === 400)
+      if (certificateRefusedByPolicy(error))
         throw new OnboardingRefused(
           'credential_refused',
           `Your tenant refuses both client secrets and the connector's certificate for the app (${error.message}), so nothing was kept. Allow one of them for this app, then try again.`,
