@@ -186,6 +186,9 @@ function proofRefusal(app: SimApplication, proof: string | undefined) {
   const verified = verifyCertificateJwt(proof ?? '', current);
   if (typeof verified === 'string')
     return badRequest(`Proof of possession is not valid (${verified.replace('_', ' ')}).`);
+  // Microsoft's sample signs with X509SigningCredentials, whose header names the key: kid, the SHA-1 thumbprint.
+  if (verified.header.kid !== verified.credential.customKeyIdentifier)
+    return badRequest('Proof of possession is not valid (kid).');
   const { aud, iss, nbf, exp } = verified.payload;
   if (aud !== proofAudience || iss !== app.id)
     return badRequest('Proof of possession has the wrong audience or issuer.');

@@ -40,6 +40,7 @@ const protectedSuffixes = ['onmicrosoft.com', 'microsoft.com', 'microsoftonline.
 /** Microsoft documents no exact wording for these two refusals of `verify`; each is one constant. */
 export const verifiedElsewhereMessage =
   'Domain verification failed: the domain is already verified in another directory.';
+export const alreadyVerifiedMessage = 'Domain verification failed: the domain is already verified.';
 export const recordNotFoundMessage = (domain: string) =>
   `Domain verification failed for ${domain}: the TXT record was not found in DNS.`;
 
@@ -65,9 +66,10 @@ export function domainRoutes(): GraphRoute[] {
         return graphError(500, 'InternalServerError', 'An internal server error occurred.');
       }
       if (tenant.domains.has(id)) {
+        // Microsoft documents no answer for a duplicate; the directory's duplicate-key conflict is assumed.
         return graphError(
-          400,
-          'Request_BadRequest',
+          409,
+          'Request_MultipleObjectsWithSameKeyValue',
           'Another object with the same value for property id already exists.',
         );
       }
@@ -108,19 +110,19 @@ export function domainRoutes(): GraphRoute[] {
       ({ request, tenant, world, directory, config }) => {
         const domain = known(tenant, request.params.id, config);
         if (!domain) return notFound(request.params.id ?? '');
-        if (!domain.isVerified) {
-          const elsewhere = [...directory.tenants.values()].some(
-            (other) => other.id !== tenant.id && other.domains.get(domain.id)?.isVerified,
-          );
-          if (elsewhere) return badRequest(verifiedElsewhereMessage);
-          const publishedAt = world.dnsTxtRecords.get(domain.id)?.get(`MS=${domain.verificationCode}`);
-          if (publishedAt === undefined || Date.now() - publishedAt < config.dnsPropagationMs) {
-            return badRequest(recordNotFoundMessage(domain.id));
-          }
-          domain.isVerified = true;
-          tenant.madeAt.set(`verified:${domain.id}`, Date.now());
-          domain.supportedServices = ['Email', 'OfficeCommunicationsOnline'];
+        // Verifying a verified domain again is refused (assumed: Microsoft documents no answer for it).
+        if (domain.isVerified) return badRequest(alreadyVerifiedMessage);
+        const elsewhere = [...directory.tenants.values()].some(
+          (other) => other.id !== tenant.id && other.domains.get(domain.id)?.isVerified,
+        );
+        if (elsewhere) return badRequest(verifiedElsewhereMessage);
+        const publishedAt = world.dnsTxtRecords.get(domain.id)?.get(`MS=${domain.verificationCode}`);
+        if (publishedAt === undefined || Date.now() - publishedAt < config.dnsPropagationMs) {
+          return badRequest(recordNotFoundMessage(domain.id));
         }
+        domain.isVerified = true;
+        tenant.madeAt.set(`verified:${domain.id}`, Date.now());
+        domain.supportedServices = ['Email', 'OfficeCommunicationsOnline'];
         const { verificationCode: _, ...visible } = domain;
         return json(200, visible);
       },

@@ -75,7 +75,7 @@ export interface SimSubscribedSku {
   id: string;
   skuId: string;
   skuPartNumber: string;
-  capabilityStatus: 'Enabled';
+  capabilityStatus: 'Enabled' | 'Warning' | 'Suspended' | 'Deleted' | 'LockedOut';
   appliesTo: 'User';
   consumedUnits: number;
   prepaidUnits: { enabled: number; suspended: number; warning: number; lockedOut: number };

@@ -149,9 +149,14 @@ describe('Entra certificate credentials (client assertions) and addKey', () => {
       .access_token as string;
     const graph = graphFetch(simulator, token);
     const now = Math.floor(Date.now() / 1000);
-    const proof = (signer: Certificate, claims: Record<string, unknown> = {}) =>
+    const proof = (signer: Certificate, claims: Record<string, unknown> = {}, withKid = true) =>
       jwt(
-        { alg: 'RS256', typ: 'JWT', x5t: createHash('sha1').update(signer.der).digest('base64url') },
+        {
+          alg: 'RS256',
+          typ: 'JWT',
+          x5t: createHash('sha1').update(signer.der).digest('base64url'),
+          ...(withKid ? { kid: createHash('sha1').update(signer.der).digest('hex').toUpperCase() } : {}),
+        },
         { aud: '00000002-0000-0000-c000-000000000000', iss: app.id, nbf: now, exp: now + 600, ...claims },
         signer.privateKey,
         false,
@@ -169,6 +174,8 @@ describe('Entra certificate credentials (client assertions) and addKey', () => {
     expect((await addKey({ proof: proof(next) })).status).toBe(400);
     expect((await addKey({ proof: proof(current, { iss: clientId }) })).status).toBe(400);
     expect((await addKey({ proof: proof(current, { exp: now + 3600 }) })).status).toBe(400);
+    // Without the kid header of Microsoft's sample (the SHA-1 thumbprint, hex).
+    expect((await addKey({ proof: proof(current, {}, false) })).body.error.message).toContain('(kid)');
     expect(app.keyCredentials).toHaveLength(1);
     const added = await addKey({ proof: proof(current) });
     expect(added.status).toBe(200);

@@ -374,6 +374,44 @@ describe('sites with automatic DNS', () => {
     expect(failed.body.failure).toContain('The activation user is gone from the tenant.');
   }, 90_000);
 
+  it('takes a domain the tenant has already (409), one Microsoft verified before a crash, and a licence in its grace period', async () => {
+    const { tenantId } = await siteReadyTenant();
+    const domain = `again.${base}`;
+    // An earlier attempt added the domain (its answer lost): POST /domains now answers 409.
+    connector.simulator.control.setGraphConfig({ directoryReplicationMs: 0 });
+    simTenant(tenantId).domains.set(domain, {
+      id: domain,
+      isVerified: false,
+      isDefault: false,
+      isInitial: false,
+      authenticationType: 'Managed',
+      supportedServices: [],
+      verificationCode: 'ms12345678',
+    });
+    const sku = simTenant(tenantId).subscribedSkus.find((candidate) => candidate.skuId === phoneSku);
+    if (sku) sku.capabilityStatus = 'Warning';
+    try {
+      await connector.call('POST', `/tenants/${tenantId}/sites`, {
+        body: { siteId: 'again', label: 'again', usageLocation: 'GB' },
+      });
+      const site = await awaitingDns(tenantId, 'again');
+      // Microsoft verified the domain, and the connector crashed before it recorded so: verify answers 400 now.
+      const stored = simTenant(tenantId).domains.get(domain);
+      if (stored) stored.isVerified = true;
+      expect(site.state).toBe('awaiting_dns');
+      await connector.call('POST', `/tenants/${tenantId}/sites/again/verify`);
+      await eventually(() => eventsOf(tenantId, 'site.activated').length === 1, 40_000);
+      expect(eventsOf(tenantId, 'site.failed')).toEqual([]);
+      const user = [...simTenant(tenantId).users.values()].find((candidate) =>
+        candidate.userPrincipalName.endsWith(`@${domain}`),
+      );
+      expect(user?.assignedLicenses).toEqual([{ skuId: phoneSku, disabledPlans: [] }]);
+    } finally {
+      if (sku) sku.capabilityStatus = 'Enabled';
+      connector.simulator.control.setGraphConfig({ directoryReplicationMs: 500 });
+    }
+  }, 60_000);
+
   it('starts the initial site of an invitation with automatic DNS once the tenant is onboarded', async () => {
     const tenant = connector.simulator.control.generateTenant({
       displayName: 'Initial site',

@@ -55,7 +55,13 @@ export class KeyVaultAssertions {
     const now = Math.floor(Date.now() / 1000);
     return this.sign(
       certificate,
-      { alg: 'RS256', typ: 'JWT', x5t: thumbprint(certificate, 'sha1') },
+      // As Microsoft's sample (X509SigningCredentials) makes it: kid is the SHA-1 thumbprint in upper-case hex.
+      {
+        alg: 'RS256',
+        typ: 'JWT',
+        x5t: thumbprint(certificate, 'sha1'),
+        kid: Buffer.from(thumbprint(certificate, 'sha1'), 'base64url').toString('hex').toUpperCase(),
+      },
       { aud: proofAudience, iss: appObjectId, nbf: now, exp: now + lifetimeSeconds },
     );
   }

@@ -67,7 +67,9 @@ export async function addDomain(graph: GraphClient, token: string, fqdn: string)
   } catch (error) {
     const refused = refusedForRoles(error, `add the domain ${fqdn}`);
     if (refused) throw refused;
-    if (!(error instanceof GraphError) || error.status !== 400) throw error;
+    // A domain the tenant has already (an earlier attempt's, or one a lost answer hid) is refused as a duplicate:
+    // 400 or 409, Microsoft documents neither, so both are read as "look it up".
+    if (!(error instanceof GraphError) || (error.status !== 400 && error.status !== 409)) throw error;
     const existing = await graph
       .get<GraphDomain>(token, `/domains/${encodeURIComponent(fqdn)}`)
       .catch((lookup: unknown) => {
@@ -124,6 +126,11 @@ export async function verifyDomain(
     if (error instanceof GraphError && error.status === 404)
       throw new SiteStepLagging(`The domain ${fqdn} is gone from the tenant.`, { cause: error });
     if (!(error instanceof GraphError) || error.status !== 400) throw error;
+    // Verified already in this tenant (a crash after Microsoft verified it, before the site recorded it): done.
+    const ours = await graph
+      .get<GraphDomain>(token, `/domains/${encodeURIComponent(fqdn)}`)
+      .catch(() => undefined);
+    if (ours?.isVerified) return { outcome: 'verified' };
     if (verifiedElsewhere.test(error.message))
       throw new SiteStepRefused(`${fqdn} is verified in another tenant: Microsoft lets one tenant have it.`);
     return { outcome: 'not_yet', said: error.message };
@@ -212,7 +219,8 @@ export async function licenseForTeamsPhone(
   const skus = (await graph.get<{ value: SubscribedSku[] }>(token, '/subscribedSkus')).value.filter(
     (sku) =>
       sku.appliesTo === 'User' &&
-      sku.capabilityStatus === 'Enabled' &&
+      // `Warning`: expired, in its grace period, still assignable (subscribedSku's capabilityStatus).
+      (sku.capabilityStatus === 'Enabled' || sku.capabilityStatus === 'Warning') &&
       sku.servicePlans.some((plan) => plan.servicePlanId === teamsPhonePlanId),
   );
   const held = user.assignedLicenses?.find(
