@@ -221,15 +221,15 @@ async function redeemDeviceCode(
   const { directory, deviceCodes } = deps;
   const grant = deviceCodes.find(form.get('device_code') ?? form.get('code') ?? '');
   if (!grant || grant.clientId !== clientId || grant.state === 'redeemed') {
-    return entraError(400, 'bad_verification_code', 70019, 'The device code was not recognized.');
+    return entraError(400, 'bad_verification_code', 70018, 'The device code was not recognized.');
   }
   if (
     !anyTenant &&
     directory.resolveTenant(reference)?.id !== directory.resolveTenant(grant.tenantReference)?.id
   )
-    return entraError(400, 'bad_verification_code', 70019, 'The device code was issued for another tenant.');
+    return entraError(400, 'bad_verification_code', 70018, 'The device code was issued for another tenant.');
   if (grant.expiresAt <= Date.now())
-    return entraError(400, 'expired_token', 70020, 'The device code has expired. Start the sign-in again.');
+    return entraError(400, 'expired_token', 70019, 'The device code has expired. Start the sign-in again.');
   if (grant.state === 'declined')
     return entraError(400, 'authorization_declined', 70000, 'The user declined the authorization request.');
   if (grant.state === 'pending') {

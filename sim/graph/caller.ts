@@ -30,6 +30,8 @@ export interface Requirement {
   delegated: readonly PermissionEntry[];
   /** Directory roles, any of which the caller must also hold (delegated), or that stand in for a permission (app). */
   roles?: string[];
+  /** The service's own refusal, where it is not Entra's `Authorization_RequestDenied` (the Teams endpoints). */
+  denied?: () => SimResponse;
 }
 
 /** Verifies Graph bearer tokens, keeping recent results so a busy client costs one verification per token. */
@@ -98,6 +100,11 @@ export class GraphAuthenticator {
 
 /** Undefined when the caller may make the call; Graph's 403 otherwise. */
 export function authorize(caller: Caller, requirement: Requirement): SimResponse | undefined {
+  const refused = permits(caller, requirement);
+  return refused && requirement.denied ? requirement.denied() : refused;
+}
+
+function permits(caller: Caller, requirement: Requirement): SimResponse | undefined {
   const hasRole = (wanted: string[] | undefined) =>
     caller.directoryRoles.has(roles.globalAdministrator) ||
     (wanted ?? []).some((role) => caller.directoryRoles.has(role));

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { json } from '../http-kit.js';
 import type { SimDomain } from '../tenant/model.js';
 import type { TenantState } from '../tenant/tenant-state.js';
@@ -20,16 +20,42 @@ const writeDomains = {
   roles: [roles.domainNameAdministrator],
 };
 
-const txtRecord = (domain: SimDomain) => ({
-  '@odata.type': '#microsoft.graph.domainDnsTxtRecord',
-  id: `aceff52c-06a5-447f-ac5f-256ad243cc5c-${domain.id}`,
-  isOptional: false,
-  label: domain.id,
-  recordType: 'Txt',
-  supportedService: 'Email',
-  ttl: 3600,
-  text: `MS=${domain.verificationCode}`,
-});
+/** A record's id is a GUID of its own (stable per domain and kind here). */
+const recordId = (domain: SimDomain, kind: string) =>
+  createHash('sha256')
+    .update(`${domain.id}|${kind}|${domain.verificationCode}`)
+    .digest('hex')
+    .slice(0, 32)
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+
+/**
+ * The records that prove a domain, as `verificationDnsRecords` lists them: the TXT `MS=ms…` and the MX
+ * `ms….msv1.invalid` (preference 32767) Microsoft offers as the other way; either one is enough.
+ * https://learn.microsoft.com/graph/api/domain-list-verificationdnsrecords
+ */
+const verificationRecords = (domain: SimDomain) => [
+  {
+    '@odata.type': '#microsoft.graph.domainDnsTxtRecord',
+    id: recordId(domain, 'txt'),
+    isOptional: false,
+    label: domain.id,
+    recordType: 'Txt',
+    supportedService: null,
+    ttl: 3600,
+    text: `MS=${domain.verificationCode}`,
+  },
+  {
+    '@odata.type': '#microsoft.graph.domainDnsMxRecord',
+    id: recordId(domain, 'mx'),
+    isOptional: false,
+    label: domain.id,
+    recordType: 'Mx',
+    supportedService: null,
+    ttl: 3600,
+    mailExchange: `${domain.verificationCode}.msv1.invalid`,
+    preference: 32767,
+  },
+];
 
 /**
  * Suffixes Microsoft keeps for itself: adding a domain under one fails with a 500 (as Microsoft documents it
@@ -101,7 +127,7 @@ export function domainRoutes(): GraphRoute[] {
     graphRoute('GET', '/domains/:id/verificationDnsRecords', readDomains, ({ request, tenant, config }) => {
       const domain = known(tenant, request.params.id, config);
       if (!domain) return notFound(request.params.id ?? '');
-      return json(200, { value: domain.isVerified ? [] : [txtRecord(domain)] });
+      return json(200, { value: domain.isVerified ? [] : verificationRecords(domain) });
     }),
     graphRoute(
       'POST',

@@ -1,20 +1,12 @@
-import { createHash } from 'node:crypto';
-
 /** Microsoft Graph's first-party application. */
 export const graphAppId = '00000003-0000-0000-c000-000000000000';
 export const publicGraphResource = 'https://graph.microsoft.com';
 
-/** A stable GUID-shaped id derived from a name, for values Microsoft does not publish where we could confirm them. */
-function derivedId(name: string): string {
-  const hex = createHash('sha256').update(`m365-simulator:${name}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 /**
  * Graph's application permissions (app roles) as its service principal publishes them, with the ids of
- * Microsoft's permissions reference (https://learn.microsoft.com/graph/permissions-reference). The Teams ones are
- * not confirmed there, so the simulator derives its own: the connector resolves every permission by `value` from
- * the service principal's `appRoles`, as it must against the real Graph.
+ * Microsoft's permissions reference (https://learn.microsoft.com/graph/permissions-reference); the Teams ones as
+ * tenants' consented permissions list them. The connector resolves every permission by `value` from the service
+ * principal's `appRoles`, as it must against the real Graph.
  */
 export const graphAppRoles: { id: string; value: string }[] = [
   { id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All' },
@@ -33,9 +25,9 @@ export const graphAppRoles: { id: string; value: string }[] = [
   { id: '19dbc75e-c2e2-444c-a770-ec69d8559fc7', value: 'Directory.ReadWrite.All' },
   { id: '62a82d76-70ea-41e2-9197-370581804d09', value: 'Group.ReadWrite.All' },
   { id: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8', value: 'RoleManagement.ReadWrite.Directory' },
-  { id: derivedId('TeamsUserConfiguration.Read.All'), value: 'TeamsUserConfiguration.Read.All' },
-  { id: derivedId('TeamsTelephoneNumber.Read.All'), value: 'TeamsTelephoneNumber.Read.All' },
-  { id: derivedId('TeamsTelephoneNumber.ReadWrite.All'), value: 'TeamsTelephoneNumber.ReadWrite.All' },
+  { id: 'a91eadaf-2c3c-4362-908b-fb172d208fc6', value: 'TeamsUserConfiguration.Read.All' },
+  { id: '39b17d18-680c-41f4-b9c2-5f30629e7cb6', value: 'TeamsTelephoneNumber.Read.All' },
+  { id: '0a42382f-155c-4eb1-9bdc-21548ccaa387', value: 'TeamsTelephoneNumber.ReadWrite.All' },
 ];
 
 /**

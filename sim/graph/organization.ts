@@ -2,8 +2,19 @@ import { json } from '../http-kit.js';
 import { type GraphRoute, graphRoute } from './graph-route.js';
 
 const readOrganization = {
-  application: ['Organization.Read.All', 'Directory.Read.All', 'LicenseAssignment.ReadWrite.All'],
+  application: ['Organization.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   delegated: ['User.Read', 'Organization.Read.All', 'Directory.Read.All'],
+};
+/** List subscribedSkus: LicenseAssignment.Read.All or a directory/organization read, not LicenseAssignment.ReadWrite.All. */
+const readSkus = {
+  application: [
+    'LicenseAssignment.Read.All',
+    'Organization.Read.All',
+    'Organization.ReadWrite.All',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
+  delegated: ['LicenseAssignment.Read.All', 'Organization.Read.All', 'Directory.Read.All'],
 };
 
 /** `/organization` and `/subscribedSkus`. */
@@ -29,7 +40,7 @@ export function organizationRoutes(): GraphRoute[] {
         ],
       }),
     ),
-    graphRoute('GET', '/subscribedSkus', readOrganization, ({ tenant }) =>
+    graphRoute('GET', '/subscribedSkus', readSkus, ({ tenant }) =>
       json(200, { value: tenant.subscribedSkus }),
     ),
   ];

@@ -1,22 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { json } from '../http-kit.js';
-import { badRequest, notFound } from './graph-error.js';
+import { badRequest, graphError, notFound } from './graph-error.js';
 import { type GraphRoute, graphRoute, readBody } from './graph-route.js';
 import { listPage, skipPage } from './list-page.js';
 import { parseEqFilter } from './odata.js';
 
-const readConfigurations = {
-  application: ['TeamsUserConfiguration.Read.All'],
-  delegated: ['TeamsUserConfiguration.Read.All'],
-};
-const readNumbers = {
-  application: ['TeamsTelephoneNumber.Read.All', 'TeamsTelephoneNumber.ReadWrite.All'],
-  delegated: ['TeamsTelephoneNumber.Read.All', 'TeamsTelephoneNumber.ReadWrite.All'],
-};
-const writeNumbers = {
-  application: ['TeamsTelephoneNumber.ReadWrite.All'],
-  delegated: ['TeamsTelephoneNumber.ReadWrite.All'],
-};
+/**
+ * The Teams endpoints refuse in their own words: code `forbidden` (lower case), naming the permissions
+ * (as a tenant sees it: "Insufficient permission(s) for the request. API requires any of the following
+ * permission(s): …", inner code `Forbidden`), not Entra's `Authorization_RequestDenied`.
+ */
+const teamsRefusal = (permissions: string[]) => () =>
+  graphError(
+    403,
+    'forbidden',
+    `Insufficient permission(s) for the request. API requires any of the following permission(s): ${permissions.join(',')}.`,
+  );
+
+const teamsRequirement = (permissions: string[]) => ({
+  application: permissions,
+  delegated: permissions,
+  denied: teamsRefusal(permissions),
+});
+const readConfigurations = teamsRequirement(['TeamsUserConfiguration.Read.All']);
+const readNumbers = teamsRequirement(['TeamsTelephoneNumber.ReadWrite.All', 'TeamsTelephoneNumber.Read.All']);
+const writeNumbers = teamsRequirement(['TeamsTelephoneNumber.ReadWrite.All']);
 
 /**
  * Teams telephony through Graph v1.0: user configurations and telephone number assignments.

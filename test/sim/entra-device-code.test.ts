@@ -76,12 +76,18 @@ describe('simulated Entra device code flow', () => {
 
     const expiring = await start();
     simulator.deviceCodes.expireAll();
-    expect((await poll(expiring.body.device_code)).body.error).toBe('expired_token');
+    expect((await poll(expiring.body.device_code)).body).toMatchObject({
+      error: 'expired_token',
+      error_codes: [70019],
+    });
     const late = await approve(expiring.body.user_code);
     expect(late.status).toBe(400);
     expect(late.text).toContain('That code has expired or is not right');
 
-    expect((await poll('not-a-device-code')).body.error).toBe('bad_verification_code');
+    expect((await poll('not-a-device-code')).body).toMatchObject({
+      error: 'bad_verification_code',
+      error_codes: [70018],
+    });
     const elsewhere = await start(operator.tenantId);
     expect((await poll(elsewhere.body.device_code, 'contoso.example')).body.error).toBe(
       'bad_verification_code',

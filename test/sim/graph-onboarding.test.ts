@@ -289,6 +289,12 @@ describe('automatic DNS, the activation user and Teams numbers (app-only)', () =
     ).toBe(201);
     const records = (await graph('/domains/sbc1.customer.example.com/verificationDnsRecords')).body.value;
     expect(records[0]).toMatchObject({ recordType: 'Txt', label: 'sbc1.customer.example.com' });
+    expect(records[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(records[1]).toMatchObject({
+      recordType: 'Mx',
+      mailExchange: `${records[0].text.slice(3)}.msv1.invalid`,
+      preference: 32767,
+    });
     expect((await graph('/domains/sbc1.customer.example.com/verify', { method: 'POST' })).status).toBe(400);
     simulator.control.publishDnsTxt('sbc1.customer.example.com', records[0].text);
     const verified = await graph('/domains/sbc1.customer.example.com/verify', { method: 'POST' });
@@ -378,6 +384,17 @@ describe('automatic DNS, the activation user and Teams numbers (app-only)', () =
     } finally {
       simulator.control.setGraphConfig({ directoryReplicationMs: 0 });
     }
+  });
+
+  it('refuses the Teams endpoints in their own words, naming the permissions', async () => {
+    const graph = await appGraph(['User.Read.All']);
+    const refused = await graph('/admin/teams/userConfigurations');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({
+      code: 'forbidden',
+      message:
+        'Insufficient permission(s) for the request. API requires any of the following permission(s): TeamsUserConfiguration.Read.All.',
+    });
   });
 
   it('lists Teams user configurations and Direct Routing numbers, and assigns a number (202 + operation)', async () => {

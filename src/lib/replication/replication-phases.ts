@@ -110,8 +110,16 @@ export function listEndConfirmed(page: { value: unknown[] }, top: number): boole
 }
 
 /**
+ * How many items a `$skip` page reads again of the page before it. A list that loses items before the page
+ * boundary while it is read shifts them left, and a plain `$skip` would step over as many: reading back over the
+ * boundary catches up to this many removals in between (an item listed twice is planned once).
+ */
+export const skipOverlap = (top: number) => Math.min(100, Math.floor(top / 10));
+
+/**
  * The page after `page` (fetched from `url`), or undefined when it was the last: the next link when there is one;
- * for `$skip` paging, a page as long as asked for is followed by the next `$skip`.
+ * for `$skip` paging, a page as long as asked for is followed by the next `$skip`, reaching back over the
+ * boundary by `skipOverlap`.
  */
 export function followingPage(
   phase: Phase,
@@ -122,6 +130,6 @@ export function followingPage(
   const link = page['@odata.nextLink'];
   if (link) return link;
   if (phase.source !== 'list' || phase.paging.by !== 'skip' || page.value.length < top) return undefined;
-  const skip = Number(skipPattern.exec(url)?.[2] ?? 0) + page.value.length;
+  const skip = Number(skipPattern.exec(url)?.[2] ?? 0) + page.value.length - skipOverlap(top);
   return skipPattern.test(url) ? url.replace(skipPattern, `$1$skip=${skip}`) : `${url}&$skip=${skip}`;
 }
