@@ -4,17 +4,15 @@ import { functions } from '../lib/hosting/function-registry.js';
 import type { OffboardingJob } from '../lib/offboarding/tenant-offboarding.js';
 import { queueNames } from '../lib/storage/storage-names.js';
 
-/** Takes one tenant's offboarding as far as it goes; a transient failure throws, so the queue retries it. */
+/** Takes one tenant's offboarding as far as it goes; it comes back on the queue when it must wait. */
 export async function offboardingWorker(message: unknown, context: InvocationContext): Promise<void> {
   const job = message as Partial<OffboardingJob>;
   if (typeof job?.tenantId !== 'string') {
     context.warn('offboarding message without tenantId: dropped');
     return;
   }
-  const state = await services().tenantOffboarding.advance(job.tenantId);
-  // Another worker holds it: come back when its lease may have ended.
-  if (state === 'busy') await services().tenantOffboarding.enqueue({ tenantId: job.tenantId }, 30);
-  context.log(`offboarding ${job.tenantId}: ${state}`);
+  const result = await services().tenantOffboarding.runner.work({ tenantId: job.tenantId });
+  context.log(`offboarding ${job.tenantId}: ${result.outcome}`);
 }
 
 functions.storageQueue('offboarding-worker', {

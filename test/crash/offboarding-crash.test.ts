@@ -50,7 +50,8 @@ describe('offboarding through host crashes (SIGKILL of the host process at its s
       await asked;
       await connector.restartHost();
       if (step === 'started' && verdict === 'kill-after')
-        // Recorded, but its work was never queued: the tenant waits as `offboarding` until asked again.
+        // Recorded, but its work was never queued: the tenant waits as `offboarding` until asked again (or until
+        // the 15-minute sweep finds it overdue).
         expect((await connector.call('GET', `/tenants/${tenantId}`)).body).toMatchObject({
           status: 'offboarding',
           offboarding: { state: 'started' },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { services } from '../../src/app-services.js';
 import { dependencies } from '../../src/lib/dependencies.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
@@ -172,6 +173,48 @@ describe('offboarding a tenant', () => {
     expect(view.offboarding.leftToCustomer.join('\n')).not.toContain('could not change it');
     expect(app.passwordCredentials).toEqual([]);
   }, 90_000);
+
+  it('takes up an offboarding whose message was lost (the sweep) or poisoned, and finishes it', async () => {
+    const { TableClient } = await import('@azure/data-tables');
+    const table = TableClient.fromConnectionString(connector.azurite.connectionString, tableNames.tenants, {
+      allowInsecureConnection: true,
+    });
+    const { tenantOffboarding } = services();
+    const lost = await selfManagedTenant(connector, { quiet: true });
+    const poisoned = await selfManagedTenant(connector, { quiet: true });
+    // Recorded, but their messages never came (a crash right after the start; a message that failed five times).
+    for (const { tenantId } of [lost, poisoned])
+      await tenantOffboarding.start(tenantId, { removeRegistration: false });
+    await tenantOffboarding.runner.poisoned({ tenantId: poisoned.tenantId }, 'failed five times');
+    const row = (tenantId: string) =>
+      table.getEntity<Record<string, unknown>>(tenantId, tenantRows.offboarding);
+    expect(await row(poisoned.tenantId)).toMatchObject({
+      state: 'started',
+      attempts: 1,
+      lastError: 'offboarding: failed five times',
+    });
+    expect((await connector.call('GET', `/tenants/${lost.tenantId}`)).body.status).toBe('offboarding');
+    // Not overdue yet: the sweep leaves them to their messages.
+    await tenantOffboarding.runner.sweep();
+    expect((await row(lost.tenantId)).state).toBe('started');
+    // Long overdue: the sweep queues them again, and they finish.
+    const past = new Date(Date.now() - 60 * 60_000).toISOString();
+    for (const { tenantId } of [lost, poisoned])
+      await table.updateEntity(
+        { partitionKey: tenantId, rowKey: tenantRows.offboarding, updatedAt: past, nextAttemptAt: past },
+        'Merge',
+      );
+    expect((await tenantOffboarding.runner.sweep()).queued).toBeGreaterThanOrEqual(2);
+    for (const { tenantId, app } of [lost, poisoned]) {
+      const view = await until(
+        async () => (await connector.call('GET', `/tenants/${tenantId}`)).body,
+        (body) => body.offboarding?.state === 'done',
+        60_000,
+      );
+      expect(view.status).toBe('offboarded');
+      expect(app.passwordCredentials).toEqual([]);
+    }
+  }, 120_000);
 
   it('refuses an unknown tenant (404), one still being onboarded (409) and a body it does not know (400), changing nothing', async () => {
     const unknown = await connector.call('DELETE', '/tenants/00000000-0000-4000-8000-000000000000');

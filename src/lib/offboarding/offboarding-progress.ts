@@ -22,6 +22,10 @@ export interface OffboardingProgress {
   rowsDeleted: number;
   updatedAt: string;
   finishedAt?: string;
+  /** The workflow runner's: attempts that met a fault that passes, when the next is due, what the last met. */
+  attempts?: number;
+  nextAttemptAt?: string;
+  lastError?: string;
 }
 
 export const offboardingSteps = [

@@ -1,23 +1,19 @@
 import { keyIdOfCredential } from '../credentials/password-of-secret.js';
 import { type OwnAppView, ownAppView } from '../credentials/self-managed-app.js';
 import { ConnectorError } from '../errors/connector-error.js';
-import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
 import { removeAppCredential } from '../graph/app-keys.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
-import { IdentityUnavailable } from '../identity/identity-unavailable.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
 import { offboardingUrl } from '../onboarding/onboarding-urls.js';
 import type { CustomerLinks, OffboardingLink } from '../pages/customer-links.js';
 import type { OffboardingPage } from '../pages/offboarding-page.js';
 import type { ReplicaStore } from '../replication/replica-store.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import { VaultUnavailable } from '../secrets/vault-unavailable.js';
 import type { SiteProgress } from '../sites/site-progress.js';
 import type { Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
-import { PartitionLease } from '../storage/partition-lease.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { TenantNotFound } from '../tenants/tenant-errors.js';
 import {
@@ -28,6 +24,8 @@ import {
 } from '../tenants/tenant-partition.js';
 import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { passingFault } from '../workflows/passing-faults.js';
+import { type StepResult, WorkflowRunner } from '../workflows/workflow-runner.js';
 import { OffboardingPageUnavailable, TenantStillOnboarding } from './offboarding-errors.js';
 import { type OffboardingProgress, toOffboardingView } from './offboarding-progress.js';
 
@@ -58,17 +56,12 @@ type Progress = Stored<OffboardingProgress>;
  * customer; a fault that passes (Key Vault, Entra or Graph not answering now) is thrown, so the queue tries again.
  */
 function unlessPassing(error: unknown): undefined {
-  const passing =
-    error instanceof VaultUnavailable ||
-    error instanceof IdentityUnavailable ||
-    (error instanceof GraphError && error.transient);
-  if (passing || !(error instanceof ConnectorError)) throw error;
+  if (passingFault(error) !== undefined || !(error instanceof ConnectorError)) throw error;
   return undefined;
 }
 
 /** Replica and feed rows deleted per step, so a slice of work stays short and resumes where it stopped. */
 const rowsPerStep = 2_000;
-const leaseTtlMs = 30_000;
 /** Key Vault keeps deleted secrets and certificates this long (the template's soft-delete retention). */
 export const vaultRetentionDays = 90;
 
@@ -80,7 +73,31 @@ export const vaultRetentionDays = 90;
  * remove. A crash resumes at the step it stopped at.
  */
 export class TenantOffboarding {
-  constructor(private readonly deps: TenantOffboardingDeps) {}
+  /** Drives the offboarding row: its lease, steps, waits, sweep and poisoned messages. */
+  readonly runner: WorkflowRunner<OffboardingProgress, OffboardingJob>;
+
+  constructor(private readonly deps: TenantOffboardingDeps) {
+    this.runner = new WorkflowRunner<OffboardingProgress, OffboardingJob>(
+      {
+        name: 'offboarding',
+        keys: ({ tenantId }) => ({
+          partition: tenantId,
+          rowKey: tenantRows.offboarding,
+          leaseRowKey: tenantRows.offboardingLease,
+        }),
+        jobOf: (tenantId) => ({ tenantId }),
+        rowPrefix: tenantRows.offboarding,
+        working: (row) => row.state !== 'done',
+        step: (row, now) => this.step(row.entity.partitionKey, row, now),
+        // The data goes while no replication slice can write: its worker's lease is held meanwhile.
+        alsoHold: (row) => (row.state === 'vault_cleared' ? tenantRows.replicationLease : undefined),
+        leaseTtlMs: 30_000,
+        sweepAfterMs: 10 * 60_000,
+      },
+      deps.queue,
+      { table: deps.tenants, outbox: deps.outbox },
+    );
+  }
 
   /** Starts offboarding (or reports the one under way or done); the caller has it advanced. */
   async start(
@@ -159,71 +176,42 @@ export class TenantOffboarding {
     return (await this.deps.tenants.get(tenantId, tenantRows.offboarding))?.entity;
   }
 
-  enqueue(job: OffboardingJob, delaySeconds = 0): Promise<string> {
-    return this.deps.queue.send(job, delaySeconds ? { visibilityDelaySeconds: delaySeconds } : {});
+  enqueue(job: OffboardingJob): Promise<string> {
+    return this.runner.enqueue(job);
   }
 
-  /** Takes the offboarding as far as it goes now; the state it reached (`done` at the end). */
-  async advance(tenantId: string, now = new Date()): Promise<OffboardingProgress['state'] | 'busy'> {
-    const lease = new PartitionLease(this.deps.tenants, tenantId, tenantRows.offboardingLease, leaseTtlMs);
-    if (!(await lease.acquire(now))) return 'busy';
-    lease.keepRenewed();
-    let replication: { release(): Promise<void> } | undefined;
-    try {
-      let progress = await this.deps.tenants.get(tenantId, tenantRows.offboarding);
-      while (progress && progress.entity.state !== 'done') {
-        // The data goes while no replication slice can write: its worker's lease is held meanwhile.
-        if (progress.entity.state === 'vault_cleared' && !replication) {
-          const held = new PartitionLease(
-            this.deps.tenants,
-            tenantId,
-            tenantRows.replicationLease,
-            leaseTtlMs,
-          );
-          if (!(await held.acquire(now))) return 'busy';
-          held.keepRenewed();
-          replication = held;
-        }
-        progress = await this.step(tenantId, progress, now);
-      }
-      return progress?.entity.state ?? 'done';
-    } finally {
-      await replication?.release();
-      await lease.release();
-    }
-  }
-
-  private async step(tenantId: string, progress: Progress, now: Date): Promise<Progress> {
+  /** One step of the offboarding (see offboarding-progress.ts); the runner saves what it returns. */
+  private async step(
+    tenantId: string,
+    progress: Progress,
+    now: Date,
+  ): Promise<StepResult<OffboardingProgress>> {
     const tenant = await this.deps.registry.get(tenantId);
     if (!tenant) throw new TenantNotFound(tenantId);
     switch (progress.entity.state) {
       case 'started':
-        return this.save(
-          progress,
-          {
+        return {
+          next: {
             state: 'microsoft_cleared',
             ...(await this.clearMicrosoft(tenantId, tenant.entity, progress.entity)),
           },
-          now,
-        );
+        };
       case 'microsoft_cleared': {
         for (const service of servicesOf(tenant.entity)) {
           await this.deps.secrets.delete(tenantId, service.id, 'next');
           await this.deps.secrets.delete(tenantId, service.id);
         }
-        return this.save(progress, { state: 'vault_cleared' }, now);
+        return { next: { state: 'vault_cleared' } };
       }
       case 'vault_cleared': {
         const deleted =
           (await this.deps.replica.deleteSome(tenantId, rowsPerStep)) ||
           (await this.deleteWorkRows(tenantId));
         const rowsDeleted = progress.entity.rowsDeleted + deleted;
-        return this.save(progress, deleted > 0 ? { rowsDeleted } : { state: 'data_deleted' }, now);
+        return { next: deleted > 0 ? { rowsDeleted } : { state: 'data_deleted' } };
       }
-      case 'data_deleted':
-        return this.finish(tenantId, tenant, progress, now);
       default:
-        return progress;
+        return this.finish(tenantId, tenant, progress.entity, now);
     }
   }
 
@@ -315,50 +303,37 @@ export class TenantOffboarding {
   }
 
   /** The tombstone and tenant.offboarded, with the offboarding's record, in one transaction. */
-  private async finish(
+  private finish(
     tenantId: string,
     tenant: Stored<TenantRecord>,
-    progress: Progress,
+    progress: OffboardingProgress,
     now: Date,
-  ): Promise<Progress> {
+  ): StepResult<OffboardingProgress> {
     const at = now.toISOString();
-    const entity = { ...progress.entity, state: 'done' as const, updatedAt: at, finishedAt: at };
-    const events: DomainEvent[] = [
-      {
-        type: 'tenant.offboarded',
-        data: {
-          tenantId,
-          removed: JSON.parse(entity.removed) as string[],
-          leftToCustomer: JSON.parse(entity.leftToCustomer) as string[],
-          vaultRetentionDays,
-        },
-      },
-    ];
-    const transaction = this.deps.tenants
-      .transaction(tenantId)
-      .update(
+    return {
+      next: { state: 'done', finishedAt: at },
+      alongside: (transaction) =>
+        transaction.update(
+          {
+            ...tenant.entity,
+            rowKey: tenantRows.tenant,
+            status: 'offboarded',
+            updatedAt: at,
+            statusChangedAt: at,
+          },
+          tenant.etag,
+        ),
+      events: [
         {
-          ...tenant.entity,
-          rowKey: tenantRows.tenant,
-          status: 'offboarded',
-          updatedAt: at,
-          statusChangedAt: at,
+          type: 'tenant.offboarded',
+          data: {
+            tenantId,
+            removed: JSON.parse(progress.removed) as string[],
+            leftToCustomer: JSON.parse(progress.leftToCustomer) as string[],
+            vaultRetentionDays,
+          },
         },
-        tenant.etag,
-      )
-      .update(entity, progress.etag);
-    this.deps.outbox.stage(transaction, events);
-    await transaction.commit();
-    await this.deps.outbox.kick(tenantId);
-    return { entity, etag: '' };
-  }
-
-  private async save(
-    progress: Progress,
-    changes: Partial<OffboardingProgress>,
-    now: Date,
-  ): Promise<Progress> {
-    const entity = { ...progress.entity, ...changes, updatedAt: now.toISOString() };
-    return { entity, etag: await this.deps.tenants.update(entity, progress.etag) };
+      ],
+    };
   }
 }

@@ -1,0 +1,227 @@
+import type { DomainEvent } from '../events/event-catalogue.js';
+import type { Outbox } from '../events/outbox.js';
+import type { EntityTable, Stored, TableTransaction } from '../storage/entity-table.js';
+import type { MessageQueue } from '../storage/message-queue.js';
+import { PartitionLease } from '../storage/partition-lease.js';
+import { tableFilter } from '../storage/table-filters.js';
+import type { TenantTable } from '../tenants/tenant-partition.js';
+import { backoffMs, maxQueueDelayMs } from './backoff.js';
+import { passingFault } from './passing-faults.js';
+
+/** What every workflow row carries besides its own fields: where it is, and how its last attempt went. */
+export interface WorkflowRow {
+  state: string;
+  updatedAt: string;
+  /** Attempts in a row that found a fault that passes (0 after a step went through). */
+  attempts?: number;
+  /** When the one message that made the last attempt comes back. */
+  nextAttemptAt?: string;
+  /** What the last attempt met, in words safe to show. */
+  lastError?: string;
+}
+
+/**
+ * What a step did: moved the workflow on (`next`: the row's changes, written with the row's etag, in one
+ * transaction with `alongside` writes of the same partition and `events` for the core), or made an attempt that
+ * must wait (`wait`, with what it saw).
+ */
+export type StepResult<R> =
+  | { next: Partial<R>; alongside?: (transaction: TableTransaction) => void; events?: DomainEvent[] }
+  | { wait: number; said: string };
+
+/** Where a job's workflow row and its lease are. */
+export interface WorkflowKeys {
+  partition: string;
+  rowKey: string;
+  leaseRowKey: string;
+}
+
+export interface WorkflowSpec<R extends WorkflowRow, J> {
+  /** Named in logs and in `lastError`. */
+  name: string;
+  keys(job: J): WorkflowKeys;
+  /** The job that drives a row (for the sweep). */
+  jobOf(partition: string, row: R): J;
+  /** The rows of this workflow start with this key, in any tenant's partition (for the sweep). */
+  rowPrefix: string;
+  working(row: R): boolean;
+  step(row: Stored<R>, now: Date): Promise<StepResult<R>>;
+  /** Another lease the workflow must hold from this row's state on (none: undefined). */
+  alsoHold?(row: R): string | undefined;
+  leaseTtlMs: number;
+  /** A working row whose next attempt is this long overdue has lost its message: the sweep queues it again. */
+  sweepAfterMs: number;
+}
+
+export interface WorkflowRunnerDeps {
+  table: TenantTable;
+  outbox: Outbox;
+}
+
+export type Advance =
+  | { outcome: 'finished' | 'not_due' | 'lease_lost' }
+  | { outcome: 'waiting' | 'busy'; waitMs: number };
+
+/** A message that came a few seconds early is the queue's clock, not a duplicate. */
+const dueSlackMs = 5_000;
+
+/**
+ * The one runner of the connector's durable workflows: a row per workflow in its tenant's partition, a table of
+ * steps per state, a queue, and this. It owns the lease (checked before every step; a workflow whose lease was
+ * taken over stops), the loop, the etag save, the commit with its events, the due rule (only the message that
+ * made an attempt schedules the next, so nudges never multiply), re-queueing with a capped delay, the one
+ * classifier of faults that pass and the one backoff, the sweep of rows whose message was lost, and what a poisoned
+ * message does: the workflow is taken up again later, never left waiting for a message that will not come.
+ */
+export class WorkflowRunner<R extends WorkflowRow, J> {
+  /** The tenant table, seen as holding this workflow's rows (each workflow owns its row prefix in a partition). */
+  private readonly rows: EntityTable<R>;
+
+  constructor(
+    private readonly spec: WorkflowSpec<R, J>,
+    private readonly queue: MessageQueue<J>,
+    private readonly deps: WorkflowRunnerDeps,
+  ) {
+    this.rows = deps.table as unknown as EntityTable<R>;
+  }
+
+  /** Sends the job (now, or after `delayMs`, capped at what a queue can hide a message). */
+  enqueue(job: J, delayMs = 0): Promise<string> {
+    const seconds = Math.ceil(Math.min(Math.max(0, delayMs), maxQueueDelayMs) / 1000);
+    return this.queue.send(job, seconds ? { visibilityDelaySeconds: seconds } : {});
+  }
+
+  /** A queue message: the workflow taken as far as it goes now, and the message sent again when it must wait. */
+  async work(job: J, now = new Date()): Promise<Advance> {
+    const result = await this.advance(job, now);
+    if (result.outcome === 'waiting' || result.outcome === 'busy') await this.enqueue(job, result.waitMs);
+    return result;
+  }
+
+  /** Takes the workflow as far as it goes now, under its lease. */
+  async advance(job: J, now = new Date()): Promise<Advance> {
+    const keys = this.spec.keys(job);
+    const lease = new PartitionLease(this.deps.table, keys.partition, keys.leaseRowKey, this.spec.leaseTtlMs);
+    if (!(await lease.acquire(now)))
+      // Back when the lease ends, in case its holder died; if it did not, the row is not due then.
+      return { outcome: 'busy', waitMs: Math.max(1_000, (lease.heldUntil?.getTime() ?? 0) - Date.now()) };
+    lease.keepRenewed();
+    const others = new Map<string, { release(): Promise<void> }>();
+    try {
+      let row = await this.row(keys);
+      let moved = false;
+      while (row && this.spec.working(row.entity)) {
+        if (lease.lost) return { outcome: 'lease_lost' };
+        const due = Date.parse(row.entity.nextAttemptAt ?? '');
+        if (!moved && due - Date.now() > dueSlackMs) return { outcome: 'not_due' };
+        const other = this.spec.alsoHold?.(row.entity);
+        if (other && !others.has(other)) {
+          const held = new PartitionLease(this.deps.table, keys.partition, other, this.spec.leaseTtlMs);
+          if (!(await held.acquire(now)))
+            return {
+              outcome: 'busy',
+              waitMs: Math.max(1_000, (held.heldUntil?.getTime() ?? 0) - Date.now()),
+            };
+          held.keepRenewed();
+          others.set(other, held);
+        }
+        const result = await this.attempt(row, now);
+        if ('wait' in result) {
+          await this.save(row, {
+            attempts: (row.entity.attempts ?? 0) + 1,
+            nextAttemptAt: new Date(Date.now() + result.wait).toISOString(),
+            lastError: result.said,
+          } as Partial<R>);
+          return { outcome: 'waiting', waitMs: result.wait };
+        }
+        row = await this.commit(keys.partition, row, result);
+        moved = true;
+      }
+      return { outcome: 'finished' };
+    } finally {
+      for (const held of others.values()) await held.release();
+      await lease.release();
+    }
+  }
+
+  /** One step; a fault that passes becomes a wait by the one backoff, anything else is thrown (the queue retries). */
+  private async attempt(row: Stored<R>, now: Date): Promise<StepResult<R>> {
+    try {
+      return await this.spec.step(row, now);
+    } catch (error) {
+      const said = passingFault(error);
+      if (said === undefined) throw error;
+      return { wait: backoffMs((row.entity.attempts ?? 0) + 1), said };
+    }
+  }
+
+  /**
+   * A message that failed as often as the queue allows (a bug, or a fault the classifier does not know): the
+   * failure is recorded on the row and the workflow taken up again after the longest backoff, so it is never left
+   * waiting for a message that will not come. Nothing when the workflow has ended.
+   */
+  async poisoned(job: J, reason: string): Promise<boolean> {
+    const keys = this.spec.keys(job);
+    const row = await this.row(keys);
+    if (!row || !this.spec.working(row.entity)) return false;
+    const attempts = (row.entity.attempts ?? 0) + 1;
+    const wait = backoffMs(Math.max(attempts, 5));
+    await this.save(row, {
+      attempts,
+      nextAttemptAt: new Date(Date.now() + wait).toISOString(),
+      lastError: `${this.spec.name}: ${reason}`,
+    } as Partial<R>);
+    await this.enqueue(job, wait);
+    return true;
+  }
+
+  /** Queues again every working row whose next attempt is long overdue: its message was lost. */
+  async sweep(now = new Date()): Promise<{ queued: number }> {
+    let queued = 0;
+    for await (const { entity } of this.rows.query(tableFilter.rowKeysStartingWith(this.spec.rowPrefix))) {
+      if (!this.spec.working(entity)) continue;
+      const due = Date.parse(entity.nextAttemptAt ?? entity.updatedAt);
+      if (due + this.spec.sweepAfterMs >= now.getTime()) continue;
+      await this.enqueue(this.spec.jobOf(entity.partitionKey, entity));
+      queued += 1;
+    }
+    return { queued };
+  }
+
+  private async row(keys: WorkflowKeys): Promise<Stored<R> | undefined> {
+    return this.rows.get(keys.partition, keys.rowKey);
+  }
+
+  private async commit(
+    partition: string,
+    row: Stored<R>,
+    result: Extract<StepResult<R>, { next: unknown }>,
+  ): Promise<Stored<R>> {
+    const entity = tidy({
+      ...row.entity,
+      ...result.next,
+      attempts: 0,
+      nextAttemptAt: undefined,
+      lastError: undefined,
+      updatedAt: new Date().toISOString(),
+    });
+    if (!result.alongside && !result.events?.length)
+      return { entity, etag: await this.rows.update(entity, row.etag) };
+    const transaction = this.rows.transaction(partition).update(entity, row.etag);
+    result.alongside?.(transaction);
+    if (result.events?.length) this.deps.outbox.stage(transaction, result.events);
+    await transaction.commit();
+    if (result.events?.length) await this.deps.outbox.kick(partition);
+    return (await this.rows.get(partition, row.entity.rowKey)) ?? { entity, etag: '' };
+  }
+
+  private async save(row: Stored<R>, changes: Partial<R>): Promise<Stored<R>> {
+    const entity = tidy({ ...row.entity, ...changes, updatedAt: new Date().toISOString() });
+    return { entity, etag: await this.rows.update(entity, row.etag) };
+  }
+}
+
+/** Properties set to undefined are dropped, so a replaced row loses them. */
+function tidy<T extends object>(entity: T): T {
+  return Object.fromEntries(Object.entries(entity).filter(([, value]) => value !== undefined)) as T;
+}

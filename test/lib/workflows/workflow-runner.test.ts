@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
+import { describe, expect, inject, it } from 'vitest';
+import type { Outbox } from '../../../src/lib/events/outbox.js';
+import { GraphError } from '../../../src/lib/graph/graph-client.js';
+import { EntityTable } from '../../../src/lib/storage/entity-table.js';
+import { MessageQueue } from '../../../src/lib/storage/message-queue.js';
+import type { TenantTable } from '../../../src/lib/tenants/tenant-partition.js';
+import { backoffMs } from '../../../src/lib/workflows/backoff.js';
+import {
+  type StepResult,
+  type WorkflowRow,
+  WorkflowRunner,
+} from '../../../src/lib/workflows/workflow-runner.js';
+
+interface ToyRow extends WorkflowRow {
+  state: 'a' | 'b' | 'done';
+  visits: number;
+}
+type Job = { tenantId: string };
+
+/** A toy workflow a → b → done, whose steps do what the test says, on Azurite through the real clients. */
+function toy(script: (row: ToyRow) => Promise<StepResult<ToyRow>> | StepResult<ToyRow>) {
+  const name = randomUUID().replaceAll('-', '');
+  const table = new EntityTable<ToyRow & { until?: string; holder?: string }>(
+    TableClient.fromConnectionString(inject('storageConnectionString'), `wf${name}`, {
+      allowInsecureConnection: true,
+    }),
+  );
+  const queueClient = new QueueClient(inject('storageConnectionString'), `wf-${name}`);
+  const outbox = { stage: () => [], kick: async () => undefined } as unknown as Outbox;
+  const runner = new WorkflowRunner<ToyRow, Job>(
+    {
+      name: 'toy',
+      keys: ({ tenantId }) => ({ partition: tenantId, rowKey: 'toy', leaseRowKey: 'toy-lease' }),
+      jobOf: (tenantId) => ({ tenantId }),
+      rowPrefix: 'toy',
+      working: (row) => row.state !== 'done',
+      step: async (row) => script(row.entity),
+      leaseTtlMs: 30_000,
+      sweepAfterMs: 60_000,
+    },
+    new MessageQueue<Job>(queueClient),
+    { table: table as unknown as TenantTable, outbox },
+  );
+  const tenantId = randomUUID();
+  const start = (changes: Partial<ToyRow> = {}) =>
+    table.insert({
+      partitionKey: tenantId,
+      rowKey: 'toy',
+      state: 'a',
+      visits: 0,
+      updatedAt: new Date().toISOString(),
+      ...changes,
+    });
+  const row = async () => (await table.get(tenantId, 'toy'))?.entity;
+  const queued = async () => {
+    await queueClient.createIfNotExists();
+    return (await queueClient.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length;
+  };
+  const hidden = async () => {
+    await queueClient.createIfNotExists();
+    return (await queueClient.getProperties()).approximateMessagesCount ?? 0;
+  };
+  return { runner, tenantId, start, row, queued, hidden, table };
+}
+
+const forward = (row: ToyRow): StepResult<ToyRow> => ({
+  next: { state: row.state === 'a' ? 'b' : 'done', visits: row.visits + 1 },
+});
+
+describe('WorkflowRunner (one runner for every durable workflow)', () => {
+  it('takes a workflow through its steps, saving each with its etag, and sends nothing once it is finished', async () => {
+    const w = toy(forward);
+    await w.start();
+    expect(await w.runner.work({ tenantId: w.tenantId })).toEqual({ outcome: 'finished' });
+    expect(await w.row()).toMatchObject({ state: 'done', visits: 2, attempts: 0 });
+    expect(await w.hidden()).toBe(0);
+  });
+
+  it('waits out a fault that passes by the one backoff, and the message that made the attempt is the one that comes back', async () => {
+    let fail = true;
+    const w = toy((row) => {
+      if (fail) throw new GraphError(503, 'serviceUnavailable', 'Graph is busy');
+      return forward(row);
+    });
+    await w.start();
+    const waited = await w.runner.work({ tenantId: w.tenantId });
+    expect(waited).toEqual({ outcome: 'waiting', waitMs: backoffMs(1) });
+    const saved = await w.row();
+    expect(saved).toMatchObject({
+      state: 'a',
+      attempts: 1,
+      lastError: 'Graph 503 serviceUnavailable: Graph is busy',
+    });
+    expect(Date.parse(saved?.nextAttemptAt ?? '')).toBeGreaterThan(Date.now() + backoffMs(1) - 5_000);
+    expect(await w.hidden()).toBe(1);
+    // A nudge (a repeated request, the sweep) before the attempt is due ends without sending another message.
+    fail = false;
+    expect(await w.runner.work({ tenantId: w.tenantId })).toEqual({ outcome: 'not_due' });
+    expect(await w.hidden()).toBe(1);
+    expect((await w.row())?.state).toBe('a');
+  });
+
+  it('throws a fault that does not pass, so the queue retries the message and poisons it in the end', async () => {
+    const w = toy(() => {
+      throw new TypeError('a bug');
+    });
+    await w.start();
+    await expect(w.runner.work({ tenantId: w.tenantId })).rejects.toThrow('a bug');
+    expect(await w.row()).toMatchObject({ state: 'a', visits: 0 });
+  });
+
+  it('records a poisoned message on the row and takes the workflow up again later', async () => {
+    const w = toy(forward);
+    await w.start();
+    expect(await w.runner.poisoned({ tenantId: w.tenantId }, 'failed five times')).toBe(true);
+    expect(await w.row()).toMatchObject({ attempts: 1, lastError: 'toy: failed five times' });
+    expect(await w.hidden()).toBe(1);
+    await w.table.update(
+      { ...((await w.row()) as ToyRow & { partitionKey: string; rowKey: string }), state: 'done' },
+      '*',
+    );
+    expect(await w.runner.poisoned({ tenantId: w.tenantId }, 'again')).toBe(false);
+  });
+
+  it('sweeps only working rows whose next attempt is long overdue', async () => {
+    const w = toy(forward);
+    const past = new Date(Date.now() - 10 * 60_000).toISOString();
+    await w.start({ updatedAt: past });
+    expect(await w.runner.sweep()).toEqual({ queued: 1 });
+    expect(await w.queued()).toBe(1);
+    const fresh = toy(forward);
+    await fresh.start();
+    expect(await fresh.runner.sweep()).toEqual({ queued: 0 });
+  });
+
+  it('answers busy while another worker holds the lease, and comes back when it may have ended', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const w = toy(async (row) => {
+      await held;
+      return forward(row);
+    });
+    await w.start();
+    const first = w.runner.advance({ tenantId: w.tenantId });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await w.runner.advance({ tenantId: w.tenantId });
+    expect(second.outcome).toBe('busy');
+    release();
+    expect(await first).toEqual({ outcome: 'finished' });
+    expect((await w.row())?.visits).toBe(2);
+  });
+});
