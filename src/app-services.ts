@@ -160,6 +160,7 @@ export function buildServices(deps: Dependencies): AppServices {
     startSite: (tenantId, site) => tenantSites.add(tenantId, site, { checkRoles: false }),
   });
   const credentialRotation = new CredentialRotation({
+    queue: storage.queue<RotationJob>(queueNames.credentialRotations),
     registry,
     tenants,
     outbox,
@@ -198,7 +199,6 @@ export function buildServices(deps: Dependencies): AppServices {
       graph,
       rotation: credentialRotation,
       warnings: new ExpiryWarnings({ tenants, outbox }),
-      queue: storage.queue<RotationJob>(queueNames.credentialRotations),
       rotateBeforeDays: settings.rotateBeforeDays,
     }),
     serviceCredentials: (tenantId, tenantServices) =>

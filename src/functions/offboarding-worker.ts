@@ -11,7 +11,10 @@ export async function offboardingWorker(message: unknown, context: InvocationCon
     context.warn('offboarding message without tenantId: dropped');
     return;
   }
-  const result = await services().tenantOffboarding.runner.work({ tenantId: job.tenantId });
+  const result = await services().tenantOffboarding.runner.work(
+    { tenantId: job.tenantId },
+    { dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1) },
+  );
   context.log(`offboarding ${job.tenantId}: ${result.outcome}`);
 }
 

@@ -1,28 +1,22 @@
 import { ConnectorError } from '../errors/connector-error.js';
 import type { Logger } from '../hosting/logger.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import type { MessageQueue } from '../storage/message-queue.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
 import type { CredentialRotation } from './credential-rotation.js';
 import type { ExpiryWarnings } from './expiry-warnings.js';
 import { passwordOfSecret } from './password-of-secret.js';
-import { rotationRunning } from './rotation-progress.js';
+import { type RotationJob, rotationRunning } from './rotation-progress.js';
 import { type OwnAppView, ownAppView, type SelfManagedAppDeps } from './self-managed-app.js';
 
-/** One rotation to advance: a message on the `credential-rotations` queue. */
-export interface RotationJob {
-  tenantId: string;
-  serviceId: string;
-}
+export type { RotationJob } from './rotation-progress.js';
 
 export interface CredentialCheckDeps extends SelfManagedAppDeps {
   tenants: TenantTable;
   secrets: TenantSecretStore;
   rotation: CredentialRotation;
   warnings: ExpiryWarnings;
-  queue: MessageQueue<RotationJob>;
   rotateBeforeDays: number;
 }
 
@@ -75,7 +69,7 @@ export class CredentialCheck {
   ): Promise<void> {
     const progress = await this.deps.rotation.progress(tenantId, serviceId);
     if (rotationRunning(progress)) {
-      await this.deps.queue.send({ tenantId, serviceId });
+      await this.deps.rotation.runner.enqueue({ tenantId, serviceId });
       result.resumed += 1;
       return;
     }
@@ -86,7 +80,7 @@ export class CredentialCheck {
     if (own.canChange && daysLeft < this.deps.rotateBeforeDays) {
       try {
         await this.deps.rotation.start(tenantId, serviceId, 'expiring', now);
-        await this.deps.queue.send({ tenantId, serviceId });
+        await this.deps.rotation.runner.enqueue({ tenantId, serviceId });
         result.rotating += 1;
       } catch (error) {
         if (!(error instanceof ConnectorError)) throw error;
@@ -121,17 +115,8 @@ export class CredentialCheck {
     return entraEnd;
   }
 
+  /** Sends a rotation's message (a nudge: it ends at once unless the rotation is due). */
   enqueue(job: RotationJob): Promise<string> {
-    return this.deps.queue.send(job);
-  }
-
-  /** Advances one rotation; comes back on the queue when it has to wait. */
-  async advance(job: RotationJob): Promise<string> {
-    const step = await this.deps.rotation.advance(job.tenantId, job.serviceId);
-    if (step.waitMs !== undefined)
-      await this.deps.queue.send(job, {
-        visibilityDelaySeconds: Math.min(Math.ceil(step.waitMs / 1000), 3600),
-      });
-    return step.state;
+    return this.deps.rotation.runner.enqueue(job);
   }
 }

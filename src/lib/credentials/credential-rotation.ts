@@ -13,15 +13,16 @@ import type { TenantCertificates } from '../secrets/tenant-certificates.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { ServiceNotFound } from '../services/service-errors.js';
 import type { Stored } from '../storage/entity-table.js';
-import { PartitionLease } from '../storage/partition-lease.js';
+import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
-import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
+import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import { isLeaving, servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { type StepResult, WorkflowRunner } from '../workflows/workflow-runner.js';
 import { keyIdOfCredential } from './password-of-secret.js';
 import { RotationInProgress } from './rotation-errors.js';
-import { type RotationProgress, rotationRunning } from './rotation-progress.js';
+import { type RotationJob, type RotationProgress, rotationRunning } from './rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from './self-managed-app.js';
 import { addServiceCertificate } from './service-certificate.js';
 
@@ -37,10 +38,9 @@ export interface CredentialRotationDeps {
   graph: GraphClient;
   /** How long an instance may keep a secret it read (SECRET_CACHE_SECONDS): the old password outlives the switch by it. */
   secretCacheMs: number;
+  /** The `credential-rotations` queue that drives the rotations. */
+  queue: MessageQueue<RotationJob>;
 }
-
-/** What the caller does next: nothing (the rotation ended), or come back after `waitMs`. */
-export type RotationStep = { state: RotationProgress['state']; waitMs?: number };
 
 type Progress = Stored<RotationProgress>;
 
@@ -49,8 +49,6 @@ const switchMarginMs = 10_000;
 const proofRetryMs = 15_000;
 /** How long a new secret may take to work before the rotation gives up on it. */
 const propagationLimitMs = 30 * 60_000;
-/** Renewed every quarter while a rotation advances, so a dead worker holds its service up for at most this long. */
-const leaseTtlMs = 30_000;
 
 /**
  * Rotating one service's secret without downtime, for a registration that manages itself. Each step is recorded
@@ -61,7 +59,30 @@ const leaseTtlMs = 30_000;
  * from running at once.
  */
 export class CredentialRotation {
-  constructor(private readonly deps: CredentialRotationDeps) {}
+  /** Drives the rotation rows: lease, steps, waits (propagation, the switch's term), poisoned messages. */
+  readonly runner: WorkflowRunner<RotationProgress, RotationJob>;
+
+  constructor(private readonly deps: CredentialRotationDeps) {
+    this.runner = new WorkflowRunner<RotationProgress, RotationJob>(
+      {
+        name: 'rotation',
+        keys: ({ tenantId, serviceId }) => ({
+          partition: tenantId,
+          rowKey: tenantRows.rotation(serviceId),
+          leaseRowKey: tenantRows.rotationLease(serviceId),
+        }),
+        jobOf: (tenantId, row) => ({ tenantId, serviceId: row.serviceId }),
+        rowPrefix: tenantRowPrefixes.rotations,
+        working: (row) => rotationRunning(row),
+        step: (row, now) => this.step(row.entity.partitionKey, row, now),
+        // Renewed every quarter while a rotation advances, so a dead worker holds its service up at most this long.
+        leaseTtlMs: 30_000,
+        sweepAfterMs: 10 * 60_000,
+      },
+      deps.queue,
+      { table: deps.tenants, outbox: deps.outbox },
+    );
+  }
 
   private get switchWaitMs(): number {
     return this.deps.secretCacheMs + switchMarginMs;
@@ -134,65 +155,26 @@ export class CredentialRotation {
     return (await this.deps.tenants.get(tenantId, tenantRows.rotation(serviceId)))?.entity;
   }
 
-  /** Takes the rotation as far as it can go now; `waitMs` when it must wait (propagation, the switch's term). */
-  async advance(tenantId: string, serviceId: string, now = new Date()): Promise<RotationStep> {
-    const lease = new PartitionLease(
-      this.deps.tenants,
-      tenantId,
-      tenantRows.rotationLease(serviceId),
-      leaseTtlMs,
-    );
-    if (!(await lease.acquire(now))) {
-      const state = (await this.progress(tenantId, serviceId))?.state ?? 'started';
-      return { state, waitMs: Math.max(1_000, (lease.heldUntil?.getTime() ?? 0) - Date.now()) };
-    }
-    lease.keepRenewed();
-    try {
-      let progress = await this.deps.tenants.get(tenantId, tenantRows.rotation(serviceId));
-      for (;;) {
-        if (!progress || !rotationRunning(progress.entity))
-          return { state: progress?.entity.state ?? 'done' };
-        const step = await this.step(tenantId, progress, new Date(Math.max(now.getTime(), Date.now())));
-        if ('waitMs' in step) return { state: progress.entity.state, waitMs: step.waitMs };
-        progress = step.next;
-      }
-    } finally {
-      await lease.release();
-    }
-  }
-
-  private async step(
-    tenantId: string,
-    progress: Progress,
-    now: Date,
-  ): Promise<{ next: Progress } | { waitMs: number }> {
+  private async step(tenantId: string, progress: Progress, now: Date): Promise<StepResult<RotationProgress>> {
     const { serviceId } = progress.entity;
     switch (progress.entity.state) {
       case 'started':
-        return { next: await this.stage(tenantId, progress, now) };
+        return this.stage(tenantId, progress, now);
       case 'staged':
         return this.prove(tenantId, progress, now);
       case 'proven': {
         const next = await this.deps.secrets.get(tenantId, serviceId, 'next');
-        if (!next)
-          return { next: await this.save(progress, { state: 'started', updatedAt: now.toISOString() }) };
+        if (!next) return { next: { state: 'started' } };
         await this.deps.secrets.put(next);
         this.deps.secrets.forget(tenantId, serviceId);
-        return {
-          next: await this.save(progress, {
-            state: 'switched',
-            switchedAt: now.toISOString(),
-            updatedAt: now.toISOString(),
-          }),
-        };
+        return { next: { state: 'switched', switchedAt: now.toISOString() } };
       }
-      case 'switched': {
+      default: {
         const due = Date.parse(progress.entity.switchedAt ?? '') + this.switchWaitMs;
-        if (now.getTime() < due) return { waitMs: due - now.getTime() };
-        return { next: await this.finish(tenantId, progress, now) };
+        if (now.getTime() < due)
+          return { wait: due - now.getTime(), said: 'the old secret stays until no instance can hold it' };
+        return this.finish(tenantId, progress, now);
       }
-      default:
-        return { waitMs: 0 };
     }
   }
 
@@ -201,13 +183,17 @@ export class CredentialRotation {
    * added to the app (for a service on a certificate, or when the tenant's policy refuses new secrets). One an
    * earlier attempt left unstaged is removed first.
    */
-  private async stage(tenantId: string, progress: Progress, now: Date): Promise<Progress> {
+  private async stage(
+    tenantId: string,
+    progress: Progress,
+    now: Date,
+  ): Promise<StepResult<RotationProgress>> {
     const { serviceId, oldKeyId } = progress.entity;
     const { credential, token, app } = await this.selfManaged(tenantId, serviceId);
     const staged = await this.deps.secrets.get(tenantId, serviceId, 'next');
     const adoptable =
       staged?.keyId && staged.keyId !== oldKeyId && hasCredential(app, staged.keyId) ? staged : undefined;
-    if (adoptable) return this.staged(progress, adoptable, now);
+    if (adoptable) return this.staged(adoptable, now);
     const name = secretName(serviceId);
     // Only while the credential in use is known can a same-named one be told apart as an earlier attempt's.
     const inUse = oldKeyId ?? credential.keyId;
@@ -247,7 +233,7 @@ export class CredentialRotation {
       );
       throw error;
     }
-    return this.staged(progress, next, now);
+    return this.staged(next, now);
   }
 
   /** A new password within the tenant's policy; undefined when it refuses new secrets (a certificate instead). */
@@ -289,14 +275,15 @@ export class CredentialRotation {
     if (proofBy) await removeAppCredential(this.deps, token, app, { keyId, kind: 'certificate', proofBy });
   }
 
-  private staged(progress: Progress, next: TenantCredential, now: Date): Promise<Progress> {
-    return this.save(progress, {
-      state: 'staged',
-      newKeyId: next.keyId ?? '',
-      newExpiresAt: next.expiresOn.toISOString(),
-      stagedAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    });
+  private staged(next: TenantCredential, now: Date): StepResult<RotationProgress> {
+    return {
+      next: {
+        state: 'staged',
+        newKeyId: next.keyId ?? '',
+        newExpiresAt: next.expiresOn.toISOString(),
+        stagedAt: now.toISOString(),
+      },
+    };
   }
 
   /** A fresh token with the staged secret; while it propagates, come back; past the limit, give up on it. */
@@ -304,22 +291,26 @@ export class CredentialRotation {
     tenantId: string,
     progress: Progress,
     now: Date,
-  ): Promise<{ next: Progress } | { waitMs: number }> {
+  ): Promise<StepResult<RotationProgress>> {
     const next = await this.deps.secrets.get(tenantId, progress.entity.serviceId, 'next');
-    if (!next) return { next: await this.save(progress, { state: 'started', updatedAt: now.toISOString() }) };
+    if (!next) return { next: { state: 'started' } };
     try {
       await this.deps.tokens.token(next, { fresh: true });
     } catch (error) {
       if (!mayBePropagating(error)) throw error;
       if (now.getTime() - Date.parse(progress.entity.stagedAt ?? '') < propagationLimitMs)
-        return { waitMs: proofRetryMs };
-      return { next: await this.fail(tenantId, progress, 'the new secret never started to work', now) };
+        return { wait: proofRetryMs, said: 'the new secret does not work yet (Entra is propagating it)' };
+      return this.fail(tenantId, progress, 'the new secret never started to work', now);
     }
-    return { next: await this.save(progress, { state: 'proven', updatedAt: now.toISOString() }) };
+    return { next: { state: 'proven' } };
   }
 
   /** The old password removed, the staged copy deleted, and the rotation recorded with credentials.rotated. */
-  private async finish(tenantId: string, progress: Progress, now: Date): Promise<Progress> {
+  private async finish(
+    tenantId: string,
+    progress: Progress,
+    now: Date,
+  ): Promise<StepResult<RotationProgress>> {
     const { serviceId, oldKeyId, newKeyId } = progress.entity;
     if (oldKeyId && oldKeyId !== newKeyId) {
       const { credential, token, app } = await this.selfManaged(tenantId, serviceId);
@@ -327,8 +318,6 @@ export class CredentialRotation {
     }
     await this.deps.secrets.delete(tenantId, serviceId, 'next');
     return this.end(
-      tenantId,
-      progress,
       { state: 'done' },
       [
         {
@@ -346,7 +335,12 @@ export class CredentialRotation {
   }
 
   /** Gives up: the new password (if any) removed and its staged secret deleted; the old one stays in use. */
-  private async fail(tenantId: string, progress: Progress, failure: string, now: Date): Promise<Progress> {
+  private async fail(
+    tenantId: string,
+    progress: Progress,
+    failure: string,
+    now: Date,
+  ): Promise<StepResult<RotationProgress>> {
     const { serviceId, newKeyId } = progress.entity;
     if (newKeyId) {
       const { credential, token, app } = await this.selfManaged(tenantId, serviceId);
@@ -355,43 +349,24 @@ export class CredentialRotation {
     }
     await this.deps.secrets.delete(tenantId, serviceId, 'next');
     return this.end(
-      tenantId,
-      progress,
       { state: 'failed', failure },
       [{ type: 'credentials.rotation_failed', data: { tenantId, serviceId, reason: failure } }],
       now,
     );
   }
 
-  private async end(
-    tenantId: string,
-    progress: Progress,
+  /** The rotation's end: its record, and the event for the core in the same transaction (the runner commits both). */
+  private end(
     changes: Partial<RotationProgress>,
     events: DomainEvent[],
     now: Date,
-  ): Promise<Progress> {
-    const entity = {
-      ...progress.entity,
-      ...changes,
-      finishedAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
-    const transaction = this.deps.tenants.transaction(tenantId).update(entity, progress.etag);
-    // Stamped when written: an event is never due later than it is made.
-    this.deps.outbox.stage(transaction, events);
-    await transaction.commit();
-    await this.deps.outbox.kick(tenantId);
-    return { entity, etag: '' };
+  ): StepResult<RotationProgress> {
+    return { next: { ...changes, finishedAt: now.toISOString() }, events };
   }
 
   /** The registration reached with the service's current secret (or, mid-rotation, whichever works). */
   private selfManaged(tenantId: string, serviceId: string): Promise<SelfManagedApp> {
     return selfManagedApp(this.deps, tenantId, serviceId);
-  }
-
-  private async save(progress: Progress, changes: Partial<RotationProgress>): Promise<Progress> {
-    const entity = { ...progress.entity, ...changes };
-    return { entity, etag: await this.deps.tenants.update(entity, progress.etag) };
   }
 }
 

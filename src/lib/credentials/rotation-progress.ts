@@ -25,7 +25,17 @@ export interface RotationProgress {
   finishedAt?: string;
   failure?: string;
   updatedAt: string;
+  /** The workflow runner's: attempts that waited, when the next is due, what the last one met. */
+  attempts?: number;
+  nextAttemptAt?: string;
+  lastError?: string;
 }
 
 export const rotationRunning = (progress: RotationProgress | undefined) =>
   progress !== undefined && progress.state !== 'done' && progress.state !== 'failed';
+
+/** One rotation to advance: a message on the `credential-rotations` queue. */
+export interface RotationJob {
+  tenantId: string;
+  serviceId: string;
+}

@@ -59,8 +59,8 @@ export interface WorkflowRunnerDeps {
 }
 
 export type Advance =
-  | { outcome: 'finished' | 'not_due' | 'lease_lost' }
-  | { outcome: 'waiting' | 'busy'; waitMs: number };
+  | { outcome: 'finished' | 'not_due' | 'lease_lost' | 'busy' }
+  | { outcome: 'waiting'; waitMs: number };
 
 /** A message that came a few seconds early is the queue's clock, not a duplicate. */
 const dueSlackMs = 5_000;
@@ -69,7 +69,8 @@ const dueSlackMs = 5_000;
  * The one runner of the connector's durable workflows: a row per workflow in its tenant's partition, a table of
  * steps per state, a queue, and this. It owns the lease (checked before every step; a workflow whose lease was
  * taken over stops), the loop, the etag save, the commit with its events, the due rule (only the message that
- * made an attempt schedules the next, so nudges never multiply), re-queueing with a capped delay, the one
+ * made an attempt schedules the next, and a message that finds another worker on the workflow ends, so nudges
+ * never multiply), re-queueing with a capped delay, the one
  * classifier of faults that pass and the one backoff, the sweep of rows whose message was lost, and what a poisoned
  * message does: the workflow is taken up again later, never left waiting for a message that will not come.
  */
@@ -91,20 +92,28 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
     return this.queue.send(job, seconds ? { visibilityDelaySeconds: seconds } : {});
   }
 
-  /** A queue message: the workflow taken as far as it goes now, and the message sent again when it must wait. */
-  async work(job: J, now = new Date()): Promise<Advance> {
-    const result = await this.advance(job, now);
-    if (result.outcome === 'waiting' || result.outcome === 'busy') await this.enqueue(job, result.waitMs);
+  /**
+   * A queue message: the workflow taken as far as it goes now, and the message sent again when it must wait.
+   * `dequeueCount` above 1 means the message comes again after a worker died or threw: if that worker had saved
+   * a wait but not yet sent its message, this one is the only one left, so it comes back when the wait ends.
+   */
+  async work(job: J, options: { dequeueCount?: number; now?: Date } = {}): Promise<Advance> {
+    const now = options.now ?? new Date();
+    const result = await this.advance(job, now, (options.dequeueCount ?? 1) > 1);
+    if (result.outcome === 'waiting') await this.enqueue(job, result.waitMs);
     return result;
   }
 
   /** Takes the workflow as far as it goes now, under its lease. */
-  async advance(job: J, now = new Date()): Promise<Advance> {
+  async advance(job: J, now = new Date(), redelivered = false): Promise<Advance> {
     const keys = this.spec.keys(job);
     const lease = new PartitionLease(this.deps.table, keys.partition, keys.leaseRowKey, this.spec.leaseTtlMs);
-    if (!(await lease.acquire(now)))
-      // Back when the lease ends, in case its holder died; if it did not, the row is not due then.
-      return { outcome: 'busy', waitMs: Math.max(1_000, (lease.heldUntil?.getTime() ?? 0) - Date.now()) };
+    if (!(await lease.acquire(now))) {
+      // Another worker has it: its message carries the workflow on, so a nudge ends and nothing multiplies. A
+      // message delivered again is the dead holder's own: it comes back when the lease ends.
+      if (!redelivered) return { outcome: 'busy' };
+      return { outcome: 'waiting', waitMs: Math.max(1_000, (lease.heldUntil?.getTime() ?? 0) - now.getTime()) };
+    }
     lease.keepRenewed();
     const others = new Map<string, { release(): Promise<void> }>();
     try {
@@ -113,15 +122,20 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
       while (row && this.spec.working(row.entity)) {
         if (lease.lost) return { outcome: 'lease_lost' };
         const due = Date.parse(row.entity.nextAttemptAt ?? '');
-        if (!moved && due - Date.now() > dueSlackMs) return { outcome: 'not_due' };
+        if (!moved && due - now.getTime() > dueSlackMs)
+          return redelivered ? { outcome: 'waiting', waitMs: due - now.getTime() } : { outcome: 'not_due' };
         const other = this.spec.alsoHold?.(row.entity);
         if (other && !others.has(other)) {
           const held = new PartitionLease(this.deps.table, keys.partition, other, this.spec.leaseTtlMs);
-          if (!(await held.acquire(now)))
-            return {
-              outcome: 'busy',
-              waitMs: Math.max(1_000, (held.heldUntil?.getTime() ?? 0) - Date.now()),
-            };
+          if (!(await held.acquire(now))) {
+            // The work it waits for is someone else's: this workflow's one message comes back when it may end.
+            const wait = Math.max(1_000, (held.heldUntil?.getTime() ?? 0) - now.getTime());
+            await this.save(row, {
+              nextAttemptAt: new Date(now.getTime() + wait).toISOString(),
+              lastError: `waiting for ${other}`,
+            } as Partial<R>);
+            return { outcome: 'waiting', waitMs: wait };
+          }
           held.keepRenewed();
           others.set(other, held);
         }
@@ -129,7 +143,7 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
         if ('wait' in result) {
           await this.save(row, {
             attempts: (row.entity.attempts ?? 0) + 1,
-            nextAttemptAt: new Date(Date.now() + result.wait).toISOString(),
+            nextAttemptAt: new Date(now.getTime() + result.wait).toISOString(),
             lastError: result.said,
           } as Partial<R>);
           return { outcome: 'waiting', waitMs: result.wait };

@@ -103,6 +103,17 @@ describe('WorkflowRunner (one runner for every durable workflow)', () => {
     expect((await w.row())?.state).toBe('a');
   });
 
+  it('sends a redelivered message back for when the wait ends: its worker died after saving the wait', async () => {
+    const w = toy(forward);
+    const later = new Date(Date.now() + 60_000).toISOString();
+    await w.start({ nextAttemptAt: later });
+    expect(await w.runner.work({ tenantId: w.tenantId })).toEqual({ outcome: 'not_due' });
+    expect(await w.hidden()).toBe(0);
+    const again = await w.runner.work({ tenantId: w.tenantId }, { dequeueCount: 2 });
+    expect(again.outcome).toBe('waiting');
+    expect(await w.hidden()).toBe(1);
+  });
+
   it('throws a fault that does not pass, so the queue retries the message and poisons it in the end', async () => {
     const w = toy(() => {
       throw new TypeError('a bug');
@@ -136,7 +147,7 @@ describe('WorkflowRunner (one runner for every durable workflow)', () => {
     expect(await fresh.runner.sweep()).toEqual({ queued: 0 });
   });
 
-  it('answers busy while another worker holds the lease, and comes back when it may have ended', async () => {
+  it('ends a nudge that finds another worker on the lease, but sends a redelivered message back for when it ends', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -148,8 +159,13 @@ describe('WorkflowRunner (one runner for every durable workflow)', () => {
     await w.start();
     const first = w.runner.advance({ tenantId: w.tenantId });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const second = await w.runner.advance({ tenantId: w.tenantId });
+    const second = await w.runner.work({ tenantId: w.tenantId });
     expect(second.outcome).toBe('busy');
+    expect(await w.hidden()).toBe(0);
+    // The holder's own message, delivered again because it died, comes back when the lease ends.
+    const redelivered = await w.runner.work({ tenantId: w.tenantId }, { dequeueCount: 2 });
+    expect(redelivered.outcome).toBe('waiting');
+    expect(await w.hidden()).toBe(1);
     release();
     expect(await first).toEqual({ outcome: 'finished' });
     expect((await w.row())?.visits).toBe(2);
