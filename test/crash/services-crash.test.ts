@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { secretName } from '../../src/lib/onboarding/automatic/app-registration.js';
+import { secretName } from '../../src/lib/onboarding/registration-names.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';

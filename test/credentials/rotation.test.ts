@@ -2,7 +2,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { describe, expect, it } from 'vitest';
 import type { SimApplication } from '../../sim/directory.js';
 import { services } from '../../src/app-services.js';
-import { secretName } from '../../src/lib/onboarding/automatic/app-registration.js';
+import { secretName } from '../../src/lib/onboarding/registration-names.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { queueNames } from '../../src/lib/storage/storage-names.js';
 import { masterKey } from '../support/connector-fixture.js';

@@ -8,7 +8,7 @@ import { proofIdentity } from '../identity/app-credential.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { mayBePropagating } from '../identity/credential-problem.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
-import { secretName } from '../onboarding/automatic/app-registration.js';
+import { secretName } from '../onboarding/registration-names.js';
 import type { TenantCertificates } from '../secrets/tenant-certificates.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { ServiceNotFound } from '../services/service-errors.js';

@@ -1,4 +1,4 @@
-import { secretName } from '../onboarding/automatic/app-registration.js';
+import { secretName } from '../onboarding/registration-names.js';
 import { certificateThumbprint } from '../secrets/tenant-certificates.js';
 import type { TenantCredential } from '../secrets/tenant-secret-store.js';
 import type { OwnApp } from './self-managed-app.js';

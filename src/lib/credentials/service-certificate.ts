@@ -2,7 +2,7 @@ import { addCertificateKey } from '../graph/app-keys.js';
 import type { GraphClient } from '../graph/graph-client.js';
 import type { VaultCertificate } from '../identity/app-credential.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
-import { secretName } from '../onboarding/automatic/app-registration.js';
+import { secretName } from '../onboarding/registration-names.js';
 import type { TenantCertificate, TenantCertificates } from '../secrets/tenant-certificates.js';
 
 export interface ServiceCertificateDeps {

@@ -1,8 +1,8 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { registrationName } from '../onboarding/automatic/app-registration.js';
 import type { OpenInvitation } from '../onboarding/invitation-access.js';
 import { serviceSecretField } from '../onboarding/manual/manual-onboarding.js';
 import { onboardingPath, onboardingRoutes } from '../onboarding/onboarding-urls.js';
+import { registrationName } from '../onboarding/registration-names.js';
 import { directoryRoles } from '../validation/directory-roles.js';
 import { permissionsNeeded } from '../validation/required-permissions.js';
 import { type RoleRule, rolesTable } from '../validation/roles-table.js';

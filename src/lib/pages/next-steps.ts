@@ -1,4 +1,4 @@
-import { registrationName } from '../onboarding/automatic/app-registration.js';
+import { registrationName } from '../onboarding/registration-names.js';
 import type { ValidationReport } from '../validation/validate-registration.js';
 import { html, type SafeHtml } from './html.js';
 

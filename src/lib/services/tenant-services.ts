@@ -12,8 +12,8 @@ import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
 import { secretStartsWorking } from '../identity/secret-propagation.js';
-import { secretName } from '../onboarding/automatic/app-registration.js';
 import { serviceSecretUrl } from '../onboarding/onboarding-urls.js';
+import { secretName } from '../onboarding/registration-names.js';
 import type { CustomerLinks, ServiceSecretLink } from '../pages/customer-links.js';
 import type { TenantCertificates } from '../secrets/tenant-certificates.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';

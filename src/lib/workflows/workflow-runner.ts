@@ -112,7 +112,10 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
       // Another worker has it: its message carries the workflow on, so a nudge ends and nothing multiplies. A
       // message delivered again is the dead holder's own: it comes back when the lease ends.
       if (!redelivered) return { outcome: 'busy' };
-      return { outcome: 'waiting', waitMs: Math.max(1_000, (lease.heldUntil?.getTime() ?? 0) - now.getTime()) };
+      return {
+        outcome: 'waiting',
+        waitMs: Math.max(1_000, (lease.heldUntil?.getTime() ?? 0) - now.getTime()),
+      };
     }
     lease.keepRenewed();
     const others = new Map<string, { release(): Promise<void> }>();

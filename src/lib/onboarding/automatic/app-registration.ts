@@ -18,10 +18,10 @@ import type { OpenInvitation } from '../invitation-access.js';
 import { OnboardingRefused } from '../onboarding-errors.js';
 import { adminConsentRedirectUri } from '../onboarding-urls.js';
 import { probeRegistration, type RegistrationFacts } from '../probe-registration.js';
+import { appUniqueName, registrationName, secretName } from '../registration-names.js';
 import type { SignedInAdmin } from './provisioning-sign-in.js';
 
 const graphAppId = '00000003-0000-0000-c000-000000000000';
-export const registrationName = 'Live Platform Connector';
 
 /** What automatic registration has done so far for one invitation, so a retry resumes instead of repeating. */
 export interface ProvisioningProgress {
@@ -61,11 +61,6 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 type GraphPrincipal = { id: string; appRoles: { id: string; value: string }[] };
 
-/** The app's alternate key: one app per invitation, however often its creation is sent. */
-export const appUniqueName = (invitationId: string) => `live-platform-connector-${invitationId}`;
-
-/** A service's password credential on the app is named for it. */
-export const secretName = (serviceId: string) => `Live Platform service ${serviceId}`;
 type Progress = Stored<ProvisioningProgress>;
 
 /**
