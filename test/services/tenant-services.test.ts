@@ -99,7 +99,7 @@ describe('POST /api/tenants/{tenantId}/services', () => {
       '/body/licenceType',
       '/body/name',
     ]);
-    for (const id of ['ab', 'a-very-long-service-id', 'dr paris', 'dr/paris']) {
+    for (const id of ['ab', 'a-very-long-service-id', 'dr paris', 'dr/paris', '---']) {
       const bad = await connector.call('POST', `/tenants/${tenantId}/services`, { body: { ...paris, id } });
       expect(bad.status, id).toBe(400);
     }

@@ -12,7 +12,8 @@ const credentialDescription =
 
 /**
  * Text shown to people (page titles, the admin's consent screen): no control characters, which a page cannot
- * show, and no bidirectional formatting characters, which can make text read other than it is.
+ * show, and no format characters (bidirectional controls, zero-width spaces and joiners, a byte order mark), which
+ * can make text read other than it is or hide what it says; and no lone surrogate, which is no character at all.
  */
 export const shownText = (max: number) =>
   z
@@ -20,8 +21,8 @@ export const shownText = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .refine((value) => !/[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u.test(value), {
-      error: 'must not contain control or bidirectional-formatting characters',
+    .refine((value) => value.isWellFormed() && !/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(value), {
+      error: 'must not contain control, invisible formatting or bidirectional-formatting characters',
     });
 
 export const serviceSchema = z.strictObject({

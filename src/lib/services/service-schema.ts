@@ -6,8 +6,8 @@ import { licenceTypes, shownText } from '../invitations/invitation-schema.js';
  * narrowed to letters, digits and dashes, the characters a Key Vault secret name (`tenant-{tenantId}-{serviceId}`)
  * takes.
  */
-export const newServiceIdSchema = z.string().regex(/^[A-Za-z0-9-]{3,15}$/, {
-  error: 'must be 3 to 15 letters, digits or dashes',
+export const newServiceIdSchema = z.string().regex(/^(?=.*[A-Za-z0-9])[A-Za-z0-9-]{3,15}$/, {
+  error: 'must be 3 to 15 letters, digits or dashes, not dashes alone',
 });
 
 export const addServiceSchema = z.strictObject({

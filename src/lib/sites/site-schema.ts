@@ -10,14 +10,23 @@ export const dnsLabelSchema = z
   })
   .transform((label) => label.toLowerCase());
 
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+/** Codes Unicode's region data names that are no country: unknown, groupings, the EU, the UN. */
+const notCountries = new Set(['ZZ', 'QO', 'EU', 'EZ', 'UN']);
+/** An ISO 3166-1 alpha-2 country, as the runtime's Unicode region data knows them (no private-use code like XX). */
+const isCountry = (code: string) => !notCountries.has(code) && regionNames.of(code) !== undefined;
+
 export const addSiteSchema = z.strictObject({
-  siteId: z.string().regex(/^[A-Za-z0-9-]{1,40}$/, { error: 'must be 1 to 40 letters, digits or dashes' }),
+  siteId: z.string().regex(/^(?=.*[A-Za-z0-9])[A-Za-z0-9-]{1,40}$/, {
+    error: 'must be 1 to 40 letters, digits or dashes, not dashes alone',
+  }),
   label: dnsLabelSchema,
   usageLocation: z
     .string()
     .regex(/^[A-Z]{2}$/, {
       error: 'must be a two-letter country code (ISO 3166-1 alpha-2, upper case), e.g. GB',
     })
+    .refine(isCountry, { error: 'is not a country code (ISO 3166-1 alpha-2), e.g. GB' })
     .describe('Where the activation user is, for its licence (ISO 3166-1 alpha-2)'),
 });
 export type AddSite = z.infer<typeof addSiteSchema>;
