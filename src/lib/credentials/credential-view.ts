@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConnectorError } from '../errors/connector-error.js';
+import { ServiceNeedsCustomer } from '../services/service-errors.js';
 import type { TenantService } from '../tenants/tenant-record.js';
 import type { CredentialRotation } from './credential-rotation.js';
 import { rotationRunning } from './rotation-progress.js';
@@ -23,6 +24,10 @@ export const serviceCredentialSchema = z.object({
     .describe(
       'connector: rotated automatically before it expires; customer: the customer’s admin must renew it',
     ),
+  problem: z
+    .string()
+    .optional()
+    .describe('Why the connector cannot use the credential now, and what the customer’s admin must do'),
   rotation: z
     .object({
       state: z.enum(['started', 'staged', 'proven', 'switched', 'done', 'failed']),
@@ -43,11 +48,14 @@ export async function serviceCredentials(
   services: readonly TenantService[],
   now = new Date(),
 ): Promise<ServiceCredentialView[]> {
+  let problem: string | undefined;
   const renewal = await selfManagedApp(deps, tenantId, services[0]?.id ?? '').then(
     () => 'connector' as const,
     (error: unknown) => {
-      if (error instanceof ConnectorError) return 'customer' as const;
-      throw error;
+      if (!(error instanceof ConnectorError)) throw error;
+      // That only the customer renews it is the normal case for some tenants, not a problem.
+      if (!(error instanceof ServiceNeedsCustomer)) problem = error.message;
+      return 'customer' as const;
     },
   );
   return Promise.all(
@@ -66,6 +74,7 @@ export async function serviceCredentials(
             }
           : {}),
         renewal,
+        ...(problem ? { problem } : {}),
         ...(rotation
           ? {
               rotation: {

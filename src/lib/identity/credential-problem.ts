@@ -5,6 +5,7 @@ import { entraUnavailable, IdentityUnavailable } from './identity-unavailable.js
 export type CredentialProblemCode =
   | 'invalid_secret'
   | 'invalid_certificate'
+  | 'certificate_missing'
   | 'secret_expired'
   | 'app_not_found'
   | 'tenant_not_found'
@@ -18,6 +19,8 @@ export const credentialProblemText: Record<CredentialProblemCode, string> = {
     "The client secret is not right. Copy the secret's Value (not its Secret ID) from the app's Certificates & secrets page; a new secret can take a minute to work.",
   invalid_certificate:
     "The app registration does not accept the connector's certificate: it is not (or no longer) among the app's certificates, or has expired; a new certificate can take a minute to work. Reconnect the tenant to register a new one.",
+  certificate_missing:
+    "The connector's certificate for this service is gone from its Key Vault (deleted, or that version no longer exists). Reconnect the tenant to make a new one.",
   secret_expired: 'The client secret has expired. Add a new secret to the app registration and use that one.',
   app_not_found:
     'No app with this client ID exists in that tenant. Check the Application (client) ID, and that the app was registered in this tenant.',

@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { CryptographyClient } from '@azure/keyvault-keys';
 import type { VaultCertificate } from './app-credential.js';
+import { CredentialProblem } from './credential-problem.js';
 
 /** Graph's application id as the audience of a proof of possession for addKey and removeKey. */
 const proofAudience = '00000002-0000-0000-c000-000000000000';
@@ -73,8 +75,16 @@ export class KeyVaultAssertions {
   ): Promise<string> {
     const input = `${encode(header)}.${encode(payload)}`;
     const digest = createHash('sha256').update(input).digest();
-    const { result } = await this.client(certificate.keyUrl).sign(header.alg, digest);
-    return `${input}.${Buffer.from(result).toString('base64url')}`;
+    let signature: Uint8Array;
+    try {
+      ({ result: signature } = await this.client(certificate.keyUrl).sign(header.alg, digest));
+    } catch (error) {
+      // The certificate's key is gone from the vault (deleted, or that version no longer exists): only a new
+      // certificate mends it, which a reconnect makes.
+      if (isRestError(error) && error.statusCode === 404) throw new CredentialProblem('certificate_missing');
+      throw error;
+    }
+    return `${input}.${Buffer.from(signature).toString('base64url')}`;
   }
 
   private client(keyUrl: string): CryptographyClient {

@@ -88,6 +88,7 @@ const pages: Record<PageCode, RefusalPage> = {
   consent_missing: signInFailed,
   secret_disabled: signInFailed,
   invalid_certificate: signInFailed,
+  certificate_missing: signInFailed,
   vault_unavailable: {
     status: 503,
     title: 'Please try again later',
