@@ -6,23 +6,27 @@ import type { OwnApp } from './self-managed-app.js';
 export type AppPassword = OwnApp['passwordCredentials'][number];
 
 /**
- * The app's password a service's secret is: its recorded `keyId`, else the one named for the service, else the one
- * whose hint (a secret's first three characters) matches, when exactly one does. Undefined when it cannot tell.
+ * The app's password a service's secret is: its recorded `keyId`, else the one whose hint (a secret's first three
+ * characters) matches when exactly one does, else the one named for the service. A password whose hint differs
+ * from the secret is never it, whatever its id or name say (after a manual reconnect the name still marks the old
+ * password). Undefined when it cannot tell.
  */
 export function passwordOfSecret(
   credential: TenantCredential,
   app: OwnApp,
   serviceId: string,
 ): AppPassword | undefined {
-  const passwords = app.passwordCredentials;
+  const secret = credential.secret;
+  const fits = (password: AppPassword) => !password.hint || !secret || secret.startsWith(password.hint);
+  const passwords = app.passwordCredentials.filter(fits);
   const recorded = credential.keyId && passwords.find((password) => password.keyId === credential.keyId);
   if (recorded) return recorded;
-  const named = passwords.filter((password) => password.displayName === secretName(serviceId));
-  if (named.length === 1) return named[0];
-  const hinted = passwords.filter(
-    (password) => password.hint && credential.secret?.startsWith(password.hint),
+  const hinted = passwords.filter((password) => password.hint && secret?.startsWith(password.hint));
+  if (hinted.length === 1) return hinted[0];
+  const named = (hinted.length > 1 ? hinted : passwords).filter(
+    (password) => password.displayName === secretName(serviceId),
   );
-  return hinted.length === 1 ? hinted[0] : undefined;
+  return named.length === 1 ? named[0] : undefined;
 }
 
 export type AppKey = NonNullable<OwnApp['keyCredentials']>[number];
