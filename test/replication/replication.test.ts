@@ -105,8 +105,9 @@ describe('replication', () => {
   let cursor: string | undefined;
 
   it('makes a first sync equal to the tenant, across many pages, following its four streams side by side', async () => {
-    // Each Graph answer takes a while, as in the cloud: the streams' requests overlap.
-    connector.simulator.control.setGraphConfig({ latencyMs: 20 });
+    // Each Graph answer takes a while, as in the cloud: the streams' requests overlap. Long enough that a busy
+    // machine (CI shares two cores) cannot serialise the streams by starting them late (seen once at 20 ms).
+    connector.simulator.control.setGraphConfig({ latencyMs: 80 });
     connector.simulator.graph.concurrency.peak = 0;
     const { job, outcome } = await run().finally(() =>
       connector.simulator.control.setGraphConfig({ latencyMs: 0 }),
