@@ -91,5 +91,10 @@ export const operations: readonly Operation[] = [
   },
 ];
 
-export const routeName = (route: Route, roleName: (key: DirectoryRoleKey) => string) =>
-  'role' in route ? roleName(route.role) : route.permission;
+/** The directory roles among an operation's ways. */
+export const rolesOf = (operation: Operation): DirectoryRoleKey[] =>
+  operation.anyOf.flatMap((route) => ('role' in route ? [route.role] : []));
+
+/** The permissions among an operation's ways, in the table's order (the least privileged first). */
+export const permissionsOf = (operation: Operation): string[] =>
+  operation.anyOf.flatMap((route) => ('permission' in route ? [route.permission] : []));

@@ -1,5 +1,12 @@
 import { type DirectoryRoleKey, directoryRoles, roleName } from './directory-roles.js';
-import { type Operation, operations, type RequirementId, type Route } from './operations.js';
+import {
+  type Operation,
+  operations,
+  permissionsOf,
+  type RequirementId,
+  type Route,
+  rolesOf,
+} from './operations.js';
 import { broaderPermissions, replicationPermissions, requiredPermissions } from './required-permissions.js';
 import { type RoleStage, rolesTable } from './roles-table.js';
 
@@ -133,19 +140,11 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
     const done = reports.map(operationReport);
     const open = reports.filter((_, index) => !done[index]?.satisfied);
     const missingRoles = [
-      ...new Set(
-        open.flatMap((operation) =>
-          operation.anyOf.flatMap((route) => ('role' in route ? [r[route.role].name] : [])),
-        ),
-      ),
+      ...new Set(open.flatMap((operation) => rolesOf(operation).map((role) => r[role].name))),
     ];
     // A role for one open operation and a permission for another are both needed; for one operation, either.
     const missingPermissions = [
-      ...new Set(
-        open.flatMap((operation) =>
-          operation.anyOf.flatMap((route) => ('permission' in route ? [route.permission] : [])).slice(0, 1),
-        ),
-      ),
+      ...new Set(open.flatMap((operation) => permissionsOf(operation).slice(0, 1))),
     ];
     const satisfied = open.length === 0;
     const routes = [
@@ -167,12 +166,8 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
         : {
             action: open
               .map((operation) => {
-                const roles = operation.anyOf.flatMap((route) =>
-                  'role' in route ? [r[route.role].name] : [],
-                );
-                const permissions = operation.anyOf.flatMap((route) =>
-                  'permission' in route ? [route.permission] : [],
-                );
+                const roles = rolesOf(operation).map((role) => r[role].name);
+                const permissions = permissionsOf(operation);
                 const ways = [
                   roles.length ? `assign ${roles.join(' or ')} to the app registration` : '',
                   permissions.length ? `grant admin consent for ${permissions.join(' or ')}` : '',
@@ -248,14 +243,10 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
     }
     if (rule.role === 'domainNameAdministrator' || rule.role === 'userAdministrator') {
       // Needed only for an operation that no permission the app holds does instead.
-      const served = operations.filter((operation) =>
-        operation.anyOf.some((route) => 'role' in route && route.role === rule.role),
-      );
+      const served = operationsServedBy(rule.role);
       const coveredBy = served.flatMap((operation) =>
-        operation.anyOf
-          .flatMap((route) =>
-            'permission' in route && has(granted, route.permission) ? [route.permission] : [],
-          )
+        permissionsOf(operation)
+          .filter((permission) => has(granted, permission))
           .slice(0, 1),
       );
       const covered = coveredBy.length === served.length;
@@ -369,23 +360,19 @@ function roleNeededFor(role: DirectoryRoleKey): string[] {
     return [teamsPowerShell];
   if (role === 'applicationAdministrator')
     return ['Automatic registration: create the app registration (the admin who signs in)'];
-  return operations
-    .filter((operation) => operation.anyOf.some((route) => 'role' in route && route.role === role))
-    .map((operation) => operation.description);
+  return operationsServedBy(role).map((operation) => operation.description);
 }
+
+const operationsServedBy = (role: DirectoryRoleKey) =>
+  operations.filter((operation) => rolesOf(operation).includes(role));
 
 /** Each permission in the operations table, and what it is for. */
 function permissionsNeededFor(teamsApis: boolean): { permission: string; operations: string[] }[] {
   const byPermission = new Map<string, string[]>();
   for (const operation of operations) {
     if (operation.teamsApisOnly && !teamsApis) continue;
-    for (const route of operation.anyOf) {
-      if (!('permission' in route)) continue;
-      byPermission.set(route.permission, [
-        ...(byPermission.get(route.permission) ?? []),
-        operation.description,
-      ]);
-    }
+    for (const permission of permissionsOf(operation))
+      byPermission.set(permission, [...(byPermission.get(permission) ?? []), operation.description]);
   }
   return [...byPermission].map(([permission, served]) => ({ permission, operations: served }));
 }
