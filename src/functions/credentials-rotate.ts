@@ -30,10 +30,10 @@ coreEndpoint({
       .catch(async (error: unknown) => {
         // One under way is nudged, in case its message was lost (a crash right after it started).
         if (error instanceof RotationInProgress)
-          await services.credentialCheck.enqueue({ tenantId, serviceId: params.serviceId });
+          await services.credentialRotation.runner.enqueue({ tenantId, serviceId: params.serviceId });
         throw error;
       });
-    await services.credentialCheck.enqueue({ tenantId, serviceId: rotation.serviceId });
+    await services.credentialRotation.runner.enqueue({ tenantId, serviceId: rotation.serviceId });
     const tenant = await services.registry.get(tenantId);
     const views = tenant ? await services.serviceCredentials(tenantId, servicesOf(tenant.entity)) : [];
     return { status: 202, body: views.find((view) => view.serviceId === rotation.serviceId) };

@@ -7,10 +7,8 @@ import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
 import type { CredentialRotation } from './credential-rotation.js';
 import type { ExpiryWarnings } from './expiry-warnings.js';
 import { passwordOfSecret } from './password-of-secret.js';
-import { type RotationJob, rotationRunning } from './rotation-progress.js';
+import { rotationRunning } from './rotation-progress.js';
 import { type OwnAppView, ownAppView, type SelfManagedAppDeps } from './self-managed-app.js';
-
-export type { RotationJob } from './rotation-progress.js';
 
 export interface CredentialCheckDeps extends SelfManagedAppDeps {
   tenants: TenantTable;
@@ -113,10 +111,5 @@ export class CredentialCheck {
       result.corrected += 1;
     }
     return entraEnd;
-  }
-
-  /** Sends a rotation's message (a nudge: it ends at once unless the rotation is due). */
-  enqueue(job: RotationJob): Promise<string> {
-    return this.deps.rotation.runner.enqueue(job);
   }
 }
