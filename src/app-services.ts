@@ -30,12 +30,6 @@ import { ManualOnboarding } from './lib/onboarding/manual/manual-onboarding.js';
 import { OnboardingRecord } from './lib/onboarding/onboarding-record.js';
 import { type SignInStateRecord, SignInStates } from './lib/onboarding/sign-in-state.js';
 import { TenantAdmission } from './lib/onboarding/tenant-admission.js';
-import {
-  CustomerLinks,
-  type OffboardingLink,
-  type RoleGuidanceLink,
-  type ServiceSecretLink,
-} from './lib/pages/customer-links.js';
 import { ChangeFeed } from './lib/replication/change-feed.js';
 import { ReplicaSnapshot } from './lib/replication/replica-snapshot.js';
 import { ReplicaStore } from './lib/replication/replica-store.js';
@@ -47,6 +41,12 @@ import { TenantSecretStore } from './lib/secrets/tenant-secret-store.js';
 import { TenantServices } from './lib/services/tenant-services.js';
 import { SiteRoleCheck } from './lib/sites/site-roles.js';
 import { type SiteJob, TenantSites } from './lib/sites/tenant-sites.js';
+import {
+  CustomerLinks,
+  type OffboardingLink,
+  type RoleGuidanceLink,
+  type ServiceSecretLink,
+} from './lib/storage/customer-links.js';
 import { queueNames, tableNames } from './lib/storage/storage-names.js';
 import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
 import type { TenantService } from './lib/tenants/tenant-record.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashInvitationToken } from '../../src/lib/invitations/invitation-token.js';
+import { hashLinkToken } from '../../src/lib/security/link-token.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -36,7 +36,7 @@ describe('invitations API', () => {
     expect(read.body).toEqual(withoutUrl);
     const stored = JSON.stringify(await connector.rows(tableNames.invitations));
     expect(stored).not.toContain(token);
-    expect(stored).toContain(hashInvitationToken(token));
+    expect(stored).toContain(hashLinkToken(token));
   });
 
   it('lists newest first, filters by status, and revokes (twice is harmless)', async () => {

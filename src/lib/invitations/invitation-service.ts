@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
+import { hashLinkToken, newLinkToken } from '../security/link-token.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { InvitationCompleted, InvitationNotFound } from './invitation-errors.js';
 import type { CreateInvitation, InvitationStatus, InvitationView, Reconnect } from './invitation-schema.js';
-import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
 
 /** An invitation as stored: options as JSON, the token only as its hash. */
 export interface InvitationRecord {
@@ -126,8 +126,8 @@ export class InvitationService {
     now: Date,
   ): Promise<InvitationView & { url: string }> {
     const id = randomUUID();
-    const token = newInvitationToken();
-    const tokenHash = hashInvitationToken(token);
+    const token = newLinkToken();
+    const tokenHash = hashLinkToken(token);
     const record: InvitationRecord = {
       tokenHash,
       ...options,
@@ -191,7 +191,7 @@ export class InvitationService {
   async findByToken(
     token: string,
   ): Promise<{ id: string; record: InvitationRecord; etag: string } | undefined> {
-    const tokenHash = hashInvitationToken(token);
+    const tokenHash = hashLinkToken(token);
     const index = await this.tokens.get(tokenHash.slice(0, 2), tokenHash);
     if (!index) return undefined;
     const stored = await this.invitations.get(index.entity.invitationId, invitationRowKey);

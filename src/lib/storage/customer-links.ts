@@ -1,4 +1,4 @@
-import { hashInvitationToken, newInvitationToken } from '../invitations/invitation-token.js';
+import { hashLinkToken, newLinkToken } from '../security/link-token.js';
 import type { EntityTable } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 
@@ -17,9 +17,9 @@ export class CustomerLinks<T extends Record<string, string>> {
 
   async issue(link: T): Promise<string> {
     for (;;) {
-      const token = newInvitationToken();
+      const token = newLinkToken();
       try {
-        await this.table.insert({ partitionKey: hashInvitationToken(token), rowKey: linkRow, ...link });
+        await this.table.insert({ partitionKey: hashLinkToken(token), rowKey: linkRow, ...link });
         return token;
       } catch (error) {
         if (!(error instanceof EntityExistsError)) throw error;
@@ -29,7 +29,7 @@ export class CustomerLinks<T extends Record<string, string>> {
 
   async find(token: string): Promise<T | undefined> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-    const stored = await this.table.get(hashInvitationToken(token), linkRow);
+    const stored = await this.table.get(hashLinkToken(token), linkRow);
     if (!stored) return undefined;
     return Object.fromEntries(this.fields.map((field) => [field, stored.entity[field]])) as unknown as T;
   }
