@@ -38,6 +38,7 @@ import { type ReplicationJob, ReplicationWorker } from './lib/replication/replic
 import { CachedSecrets } from './lib/secrets/cached-secrets.js';
 import { TenantCertificates } from './lib/secrets/tenant-certificates.js';
 import { TenantSecretStore } from './lib/secrets/tenant-secret-store.js';
+import type { ServiceJob } from './lib/services/service-progress.js';
 import { TenantServices } from './lib/services/tenant-services.js';
 import { SiteRoleCheck } from './lib/sites/site-roles.js';
 import { type SiteJob, TenantSites } from './lib/sites/tenant-sites.js';
@@ -304,6 +305,8 @@ export function buildServices(deps: Dependencies): AppServices {
       assertions,
       tokens,
       graph,
+      outbox,
+      queue: storage.queue<ServiceJob>(queueNames.serviceAdditions),
     }),
     cloud: { teamsApis },
   };

@@ -11,8 +11,11 @@ export async function siteWorker(message: unknown, context: InvocationContext): 
     context.warn('site message without tenantId and siteId: dropped');
     return;
   }
-  const state = await services().tenantSites.work({ tenantId: job.tenantId, siteId: job.siteId });
-  context.log(`site ${job.tenantId} ${job.siteId}: ${state}`);
+  const result = await services().tenantSites.runner.work(
+    { tenantId: job.tenantId, siteId: job.siteId },
+    { dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1) },
+  );
+  context.log(`site ${job.tenantId} ${job.siteId}: ${result.outcome}`);
 }
 
 functions.storageQueue('site-worker', {

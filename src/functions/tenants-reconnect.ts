@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
 import { createdInvitationSchema, reconnectSchema } from '../lib/invitations/invitation-schema.js';
-import { TenantNotFound } from '../lib/tenants/tenant-errors.js';
-import { isLeaving, servicesOf } from '../lib/tenants/tenant-record.js';
+import { knownTenant } from '../lib/tenants/tenant-access.js';
+import { servicesOf } from '../lib/tenants/tenant-record.js';
 
 coreEndpoint({
   name: 'tenants-reconnect',
@@ -23,8 +23,7 @@ coreEndpoint({
   },
   handler: async ({ params, body, services }) => {
     const tenantId = params.tenantId.toLowerCase();
-    const stored = await services.registry.get(tenantId);
-    if (!stored || isLeaving(stored.entity.status)) throw new TenantNotFound(tenantId);
+    const stored = await knownTenant(services.registry, tenantId);
     const first = servicesOf(stored.entity)[0];
     const current = first ? await services.tenantSecrets.get(tenantId, first.id) : undefined;
     const credential = current?.certificate ? ('certificate' as const) : ('secret' as const);

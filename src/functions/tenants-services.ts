@@ -29,7 +29,7 @@ coreEndpoint({
     },
     503: {
       description:
-        'The new secret does not work yet, or Key Vault is unavailable: send the same request again.',
+        'Adding the service must wait (the new secret does not work yet, Key Vault or Graph is not answering): the connector carries on by itself; send the same request again for the result.',
     },
   },
   handler: async ({ params: { tenantId }, body, services }) => {

@@ -2,14 +2,17 @@ import type { InvocationContext } from '@azure/functions';
 import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 
-/** Every 15 minutes: the runner's workflows (offboardings, rotations) whose message was lost are queued again. */
+/** Every 15 minutes: the runner's workflows (offboardings, rotations, services, sites) whose message was lost are queued again. */
 export async function workflowSweep(_timer: unknown, context: InvocationContext): Promise<void> {
   const app = services();
-  for (const [name, runner] of [
-    ['offboardings', app.tenantOffboarding.runner],
-    ['rotations', app.credentialRotation.runner],
+  for (const [name, sweep] of [
+    ['offboardings', () => app.tenantOffboarding.runner.sweep()],
+    ['rotations', () => app.credentialRotation.runner.sweep()],
+    ['service additions', () => app.tenantServices.runner.sweep()],
+    // Sites also settle each tenant's dnsWorkPending on the way.
+    ['sites', () => app.tenantSites.sweep()],
   ] as const) {
-    const { queued } = await runner.sweep();
+    const { queued } = await sweep();
     if (queued > 0) context.log(`workflow sweep: ${queued} ${name} queued again`);
   }
 }

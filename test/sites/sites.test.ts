@@ -367,7 +367,7 @@ describe('sites with automatic DNS', () => {
       },
       'Merge',
     );
-    await services().tenantSites.work({ tenantId, siteId: 'lost' });
+    await services().tenantSites.runner.work({ tenantId, siteId: 'lost' });
     await eventually(() => eventsOf(tenantId, 'site.failed').length === 1, 30_000);
     const failed = await connector.call('GET', `/tenants/${tenantId}/sites/lost`);
     expect(failed.body).toMatchObject({ state: 'failed' });

@@ -40,7 +40,7 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
     status: 409,
     title: 'The tenant’s policy refuses a new client secret and a certificate.',
   },
-  service_secret_pending: { status: 503, title: 'The new secret does not work yet.' },
+  service_secret_pending: { status: 503, title: 'Adding the service is not finished yet.' },
   site_not_found: { status: 404, title: 'No such site.' },
   site_conflict: { status: 409, title: 'The site id or its sub-domain is taken.' },
   sites_not_configured: { status: 409, title: 'Sites are not configured on this connector.' },

@@ -1,8 +1,8 @@
 import { ulid } from 'ulid';
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
-import { certificateRefusedByPolicy, removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
-import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
+import { removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
+import { removePassword } from '../graph/app-passwords.js';
 import type { GraphClient } from '../graph/graph-client.js';
 import { proofIdentity } from '../identity/app-credential.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
@@ -15,16 +15,20 @@ import { ServiceNotFound } from '../services/service-errors.js';
 import type { Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
-import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
+import { usableTenant } from '../tenants/tenant-access.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
-import { isLeaving, servicesOf } from '../tenants/tenant-record.js';
+import { servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { type StepResult, WorkflowRunner } from '../workflows/workflow-runner.js';
 import { keyIdOfCredential } from './password-of-secret.js';
 import { RotationInProgress } from './rotation-errors.js';
 import { type RotationJob, type RotationProgress, rotationRunning } from './rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from './self-managed-app.js';
-import { addServiceCertificate } from './service-certificate.js';
+import {
+  addServiceCredential,
+  CredentialRefusedByPolicy,
+  storeServiceCredential,
+} from './service-credential.js';
 
 export interface CredentialRotationDeps {
   registry: TenantRegistry;
@@ -95,10 +99,7 @@ export class CredentialRotation {
     reason: RotationProgress['reason'],
     now = new Date(),
   ): Promise<RotationProgress> {
-    const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant || isLeaving(tenant.entity.status)) throw new TenantNotFound(tenantId);
-    if (tenant.entity.status === 'credentials_invalid')
-      throw new TenantNotReady('its credentials no longer work; reconnect it first');
+    const tenant = await usableTenant(this.deps.registry, tenantId);
     const service = servicesOf(tenant.entity).find(
       (candidate) => candidate.id.toLowerCase() === serviceId.toLowerCase(),
     );
@@ -206,18 +207,17 @@ export class CredentialRotation {
         for (const key of (app.keyCredentials ?? []).filter(leftover))
           await removeCertificateKey(this.deps, token.accessToken, app, key.keyId, credential.certificate);
     }
-    const password = credential.certificate
-      ? undefined
-      : await this.newPassword(credential, token.accessToken, app, now);
     let next: TenantCredential;
     try {
-      next =
-        password ??
-        (await addServiceCertificate(this.deps, token.accessToken, app, credential, credential.certificate));
+      next = await addServiceCredential(this.deps, token.accessToken, app, credential, {
+        certificate: Boolean(credential.certificate),
+        proofBy: credential.certificate,
+        // A service moving off a refused secret leaves no certificate behind; one on certificates keeps its own.
+        hadCertificate: Boolean(credential.certificate),
+        now,
+      });
     } catch (error) {
-      if (!certificateRefusedByPolicy(error)) throw error;
-      // A service moving off a refused secret leaves no certificate behind; one on certificates keeps its own.
-      if (!credential.certificate) await this.deps.certificates.delete(tenantId, serviceId);
+      if (!(error instanceof CredentialRefusedByPolicy)) throw error;
       return this.fail(
         tenantId,
         progress,
@@ -225,35 +225,11 @@ export class CredentialRotation {
         now,
       );
     }
-    try {
-      await this.deps.secrets.put(next, 'next');
-    } catch (error) {
-      await this.removeCredential(token.accessToken, app, next.keyId ?? '', credential, next).catch(
-        () => undefined,
-      );
-      throw error;
-    }
+    await storeServiceCredential(this.deps, token.accessToken, app, next, {
+      stage: 'next',
+      proofBy: credential.certificate ?? next.certificate,
+    });
     return this.staged(next, now);
-  }
-
-  /** A new password within the tenant's policy; undefined when it refuses new secrets (a certificate instead). */
-  private async newPassword(
-    credential: TenantCredential,
-    token: string,
-    app: OwnApp,
-    now: Date,
-  ): Promise<TenantCredential | undefined> {
-    const name = secretName(credential.serviceId);
-    const added = await addPasswordWithinPolicy(this.deps.graph, token, app.id, name, now);
-    if (!added) return undefined;
-    return {
-      tenantId: credential.tenantId,
-      serviceId: credential.serviceId,
-      clientId: credential.clientId,
-      secret: added.secretText,
-      expiresOn: new Date(added.endDateTime),
-      keyId: added.keyId,
-    };
   }
 
   /**

@@ -3,6 +3,7 @@ import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.
 import { CredentialProblem, credentialProblemText } from '../identity/credential-problem.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { ServiceNeedsCustomer } from '../services/service-errors.js';
+import { workingCredential } from '../tenants/tenant-access.js';
 import { TenantNotReady } from '../tenants/tenant-errors.js';
 
 /** Either lets an app change its own passwords (OwnedBy only while it owns itself). */
@@ -56,8 +57,7 @@ export async function ownAppView(
   tenantId: string,
   serviceId: string,
 ): Promise<OwnAppView> {
-  const credential = await deps.secrets.get(tenantId, serviceId);
-  if (!credential) throw new TenantNotReady('its credentials are missing from Key Vault; reconnect it first');
+  const credential = await workingCredential(deps.secrets, tenantId, undefined, serviceId);
   let token: AppToken;
   try {
     token = await deps.tokens.token(credential);

@@ -42,12 +42,15 @@ export class ServiceSecretRefused extends ConnectorError {
   }
 }
 
-/** The new secret is stored but Microsoft does not accept it yet: the same request later finishes the work. */
+/**
+ * Adding the service must wait (Microsoft does not accept the new secret yet, Key Vault or Graph not answering, or
+ * another request at work on it): the connector carries on by itself, and the same request later answers the result.
+ */
 export class ServiceSecretPending extends ConnectorError {
   readonly code = 'service_secret_pending';
-  constructor() {
+  constructor(said?: string) {
     super(
-      'The new secret is not accepted by Microsoft yet (it can take minutes). Send the same request again later.',
+      `${said ? `Adding the service waits: ${said}.` : 'The new secret is not accepted by Microsoft yet (it can take minutes).'} The connector carries on by itself and tells the core with tenant.service_added; the same request sent again later answers the result.`,
     );
   }
 }

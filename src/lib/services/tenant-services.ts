@@ -2,12 +2,16 @@ import { keyOfCertificate } from '../credentials/password-of-secret.js';
 import { RotationInProgress } from '../credentials/rotation-errors.js';
 import { rotationRunning } from '../credentials/rotation-progress.js';
 import { type OwnApp, type SelfManagedApp, selfManagedApp } from '../credentials/self-managed-app.js';
-import { addServiceCertificate } from '../credentials/service-certificate.js';
-import type { DomainEvent } from '../events/event-catalogue.js';
-import { certificateRefusedByPolicy, removeAppCredential, removeCertificateKey } from '../graph/app-keys.js';
-import { addPasswordWithinPolicy, removePassword } from '../graph/app-passwords.js';
+import {
+  addServiceCredential,
+  CredentialRefusedByPolicy,
+  storeServiceCredential,
+} from '../credentials/service-credential.js';
+import type { Outbox } from '../events/outbox.js';
+import { removeCertificateKey } from '../graph/app-keys.js';
+import { removePassword } from '../graph/app-passwords.js';
 import type { GraphClient } from '../graph/graph-client.js';
-import { type AppCredential, proofIdentity } from '../identity/app-credential.js';
+import { proofIdentity } from '../identity/app-credential.js';
 import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
@@ -18,11 +22,15 @@ import type { TenantCertificates } from '../secrets/tenant-certificates.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { CustomerLinks, ServiceSecretLink } from '../storage/customer-links.js';
 import type { Stored } from '../storage/entity-table.js';
-import { EntityExistsError } from '../storage/storage-errors.js';
-import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
-import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
+import type { MessageQueue } from '../storage/message-queue.js';
+import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
+import { knownTenant, usableTenant } from '../tenants/tenant-access.js';
+import { TenantNotReady } from '../tenants/tenant-errors.js';
+import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import { isLeaving, servicesOf, type TenantRecord, type TenantService } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { backoffMs } from '../workflows/backoff.js';
+import { type Advance, type StepResult, WorkflowRunner } from '../workflows/workflow-runner.js';
 import {
   LastServiceRemoval,
   ServiceConflict,
@@ -32,7 +40,7 @@ import {
   ServiceSecretPending,
   ServiceSecretRefused,
 } from './service-errors.js';
-import type { ServiceProgress } from './service-progress.js';
+import { type ServiceJob, type ServiceProgress, serviceWorking } from './service-progress.js';
 import type { AddService, ServiceRemovalView, ServiceView } from './service-schema.js';
 
 export interface TenantServicesDeps {
@@ -48,6 +56,8 @@ export interface TenantServicesDeps {
   assertions: KeyVaultAssertions;
   tokens: AppTokenProvider;
   graph: GraphClient;
+  outbox: Outbox;
+  queue: MessageQueue<ServiceJob>;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -74,6 +84,14 @@ const customerSecretLifetimeDays = 180;
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
+ * A request that finds another at work on the same service looks again this often, this many times: longer than
+ * the lease lasts, so one whose holder died takes over.
+ */
+const pollForOtherMs = 250;
+const maxPollsForOther = 100;
+const serviceLeaseMs = 15_000;
+
+/**
  * Day Two services on an onboarded tenant, each with a secret of its own. The connector adds one to a
  * registration that manages itself (it owns itself and holds Application.ReadWrite.OwnedBy): a new password with
  * the app's own token, its secret straight to Key Vault, proven with a token, then recorded with
@@ -81,10 +99,30 @@ const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * at the step it stopped at and never leaves a second password behind.
  */
 export class TenantServices {
+  /** Drives the service rows: their lease, steps, waits, sweep and poisoned messages. */
+  readonly runner: WorkflowRunner<ServiceProgress, ServiceJob>;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly deps: TenantServicesDeps) {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.runner = new WorkflowRunner<ServiceProgress, ServiceJob>(
+      {
+        name: 'service',
+        keys: ({ tenantId, serviceId }) => ({
+          partition: tenantId,
+          rowKey: tenantRows.service(serviceId),
+          leaseRowKey: tenantRows.serviceLease(serviceId),
+        }),
+        jobOf: (tenantId, progress) => ({ tenantId, serviceId: progress.serviceId }),
+        rowPrefix: tenantRowPrefixes.services,
+        working: serviceWorking,
+        step: (row, now) => this.step(row, now),
+        leaseTtlMs: serviceLeaseMs,
+        sweepAfterMs: 5 * 60_000,
+      },
+      deps.queue,
+      { table: deps.progress, outbox: deps.outbox },
+    );
   }
 
   /**
@@ -92,9 +130,9 @@ export class TenantServices {
    * `awaiting_customer` with a link for the customer's admin when the registration cannot add the secret itself.
    */
   async add(tenantId: string, request: AddService, now = new Date()): Promise<ServiceAddition> {
-    const tenant = await this.usableTenant(tenantId);
+    const tenant = await usableTenant(this.deps.registry, tenantId);
     const key = tenantRows.service(request.id);
-    let progress = await this.deps.progress.get(tenantId, key);
+    const progress = await this.deps.progress.get(tenantId, key);
     if (progress && !this.sameRequest(progress.entity, request)) throw new ServiceConflict(request.id);
     const listed = servicesOf(tenant.entity).find((service) => sameId(service.id, request.id));
     if (listed) {
@@ -104,21 +142,93 @@ export class TenantServices {
     }
     if (progress?.entity.state === 'awaiting_customer')
       return this.awaitCustomer(tenantId, request, progress, now);
-    if (progress?.entity.state !== 'stored') {
+    if (!progress) {
+      try {
+        await selfManagedApp(this.deps, tenantId, servicesOf(tenant.entity)[0]?.id ?? '');
+      } catch (error) {
+        if (error instanceof ServiceNeedsCustomer)
+          return this.awaitCustomer(tenantId, request, undefined, now);
+        throw error;
+      }
+      await this.begin(tenantId, request, 'adding', now);
+    }
+    return this.takeOn(tenantId, request, now);
+  }
+
+  /**
+   * The service's steps taken now, as far as they go. A request that finds another at work on the service (a retry
+   * racing the original) waits for it and answers what it did; one that must wait for Entra leaves the rest to the
+   * queue and says to send the request again.
+   */
+  private async takeOn(tenantId: string, request: AddService, now: Date): Promise<ServiceAddition> {
+    const job = { tenantId, serviceId: request.id };
+    let result: Advance;
+    let progress: Progress | undefined;
+    // Another request or worker at it: looked at again until it is done, or its lease ends (it died) and this
+    // request takes over.
+    for (let polls = 0; ; polls += 1) {
+      result = await this.runner.work(job, { now: polls ? new Date() : now, dueNow: true });
+      progress = await this.deps.progress.get(tenantId, tenantRows.service(request.id));
+      if (result.outcome !== 'busy' || !progress || !serviceWorking(progress.entity)) break;
+      if (polls >= maxPollsForOther) throw new ServiceSecretPending(progress.entity.lastError);
+      await this.sleep(pollForOtherMs);
+    }
+    if (!progress) throw new ServiceConflict(request.id);
+    if (progress.entity.state === 'awaiting_customer')
+      return this.awaitCustomer(tenantId, request, progress, now);
+    if (progress.entity.state !== 'active') throw new ServiceSecretPending(progress.entity.lastError);
+    return {
+      outcome: result.outcome === 'finished' && result.moved ? 'added' : 'unchanged',
+      view: viewOf(tenantId, progress.entity),
+    };
+  }
+
+  /** One step of adding a service (see service-progress.ts); the runner saves what it returns. */
+  private async step(progress: Progress, now: Date): Promise<StepResult<ServiceProgress>> {
+    const tenantId = progress.entity.partitionKey;
+    const tenant = await knownTenant(this.deps.registry, tenantId);
+    const { serviceId } = progress.entity;
+    if (progress.entity.state === 'adding') {
       let selfManaging: SelfManagedApp;
       try {
         selfManaging = await selfManagedApp(this.deps, tenantId, servicesOf(tenant.entity)[0]?.id ?? '');
       } catch (error) {
-        if (error instanceof ServiceNeedsCustomer)
-          return this.awaitCustomer(tenantId, request, progress, now);
+        // The app no longer lets the connector add a secret: the next request gives the customer's admin a link.
+        if (error instanceof ServiceNeedsCustomer) return { next: { state: 'awaiting_customer' } };
         throw error;
       }
       const { credential, token, app } = selfManaging;
-      progress ??= await this.begin(tenantId, request, 'adding', now);
-      progress = await this.addCredential(credential, token, app, progress, now);
+      const stored = await this.addCredential(credential, token, app, serviceId, now);
+      return {
+        next: { state: 'stored', keyId: stored.keyId ?? '', secretExpiresAt: stored.expiresOn.toISOString() },
+      };
     }
-    await this.proveAndRecord(tenantId, tenant.entity.clientId, progress, now);
-    return { outcome: 'added', view: viewOf(tenantId, progress.entity) };
+    const { clientId } = tenant.entity;
+    const stored = await this.deps.secrets.get(tenantId, serviceId);
+    // Stopped before its secret reached Key Vault: added again (a connector's password named for it goes first).
+    if (!stored) return { next: { state: 'adding' } };
+    if (!(await secretStartsWorking(this.deps.tokens, { ...stored, tenantId, clientId }, this.sleep)))
+      return {
+        wait: backoffMs((progress.entity.attempts ?? 0) + 1),
+        said: 'Entra does not take the new secret yet (it is still reaching every replica)',
+      };
+    const { name, licenceType, secretExpiresAt } = progress.entity;
+    return {
+      next: { state: 'active' },
+      alongside: (transaction) =>
+        this.deps.registry.writeServices(
+          transaction,
+          tenant,
+          [...servicesOf(tenant.entity), { id: serviceId, name, licenceType }],
+          now,
+        ),
+      events: [
+        {
+          type: 'tenant.service_added',
+          data: { tenantId, serviceId, name, licenceType, secretExpiresAt: secretExpiresAt ?? '' },
+        },
+      ],
+    };
   }
 
   /** What a customer's link stands for, while it works: the service, the tenant's app, until when. */
@@ -140,12 +250,23 @@ export class TenantServices {
    */
   async completeWithCustomerSecret(token: string, secret: string, now = new Date()): Promise<ServiceView> {
     const { link, progress } = await this.openLink(token, now);
-    const tenant = await this.usableTenant(link.tenantId);
+    const tenant = await usableTenant(this.deps.registry, link.tenantId);
     const clientId = tenant.entity.clientId;
     const value = secret.trim();
     if (!value) throw new CredentialProblem('invalid_secret');
     await this.deps.tokens.token({ tenantId: link.tenantId, clientId, secret: value }, { fresh: true });
     const expiresOn = new Date(now.getTime() + customerSecretLifetimeDays * 86_400_000);
+    // Taken by this submission first, so a second one at once (a double click) finds the link done.
+    try {
+      await this.save(progress, {
+        state: 'stored',
+        secretExpiresAt: expiresOn.toISOString(),
+        updatedAt: now.toISOString(),
+      });
+    } catch (error) {
+      if (error instanceof ConcurrencyError) throw new ServiceLinkUnavailable('done');
+      throw error;
+    }
     await this.deps.secrets.put({
       tenantId: link.tenantId,
       serviceId: progress.entity.serviceId,
@@ -153,14 +274,12 @@ export class TenantServices {
       secret: value,
       expiresOn,
     });
-    const stored = await this.save(progress, {
-      state: 'stored',
-      secretExpiresAt: expiresOn.toISOString(),
-      updatedAt: now.toISOString(),
-    });
-    // Proven just above with a fresh token: recorded at once.
-    await this.record(link.tenantId, stored, now);
-    return viewOf(link.tenantId, stored.entity);
+    await this.runner.work(
+      { tenantId: link.tenantId, serviceId: progress.entity.serviceId },
+      { now, dueNow: true },
+    );
+    const stored = await this.deps.progress.get(link.tenantId, tenantRows.service(progress.entity.serviceId));
+    return viewOf(link.tenantId, stored?.entity ?? progress.entity);
   }
 
   /**
@@ -169,8 +288,7 @@ export class TenantServices {
    * admin must still remove). The last service cannot be removed this way.
    */
   async remove(tenantId: string, serviceId: string, now = new Date()): Promise<ServiceRemovalView> {
-    const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant || isLeaving(tenant.entity.status)) throw new TenantNotFound(tenantId);
+    const tenant = await knownTenant(this.deps.registry, tenantId);
     const services = servicesOf(tenant.entity);
     const service = services.find((candidate) => sameId(candidate.id, serviceId));
     if (!service) throw new ServiceNotFound(serviceId);
@@ -260,14 +378,6 @@ export class TenantServices {
     return { link, progress, tenant };
   }
 
-  private async usableTenant(tenantId: string): Promise<Stored<TenantRecord>> {
-    const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant || isLeaving(tenant.entity.status)) throw new TenantNotFound(tenantId);
-    if (tenant.entity.status === 'credentials_invalid')
-      throw new TenantNotReady('its credentials no longer work; reconnect it first');
-    return tenant;
-  }
-
   private sameRequest(progress: ServiceProgress, request: AddService): boolean {
     return (
       sameId(progress.serviceId, request.id) &&
@@ -314,111 +424,30 @@ export class TenantServices {
     current: TenantCredential,
     token: AppToken,
     app: OwnApp,
-    progress: Progress,
+    serviceId: string,
     now: Date,
-  ): Promise<Progress> {
+  ): Promise<TenantCredential> {
     const { graph } = this.deps;
     const { tenantId, clientId } = current;
-    const { serviceId } = progress.entity;
     const name = secretName(serviceId);
     for (const credential of app.passwordCredentials)
       if (credential.displayName === name)
         await removePassword(graph, token.accessToken, app.id, credential.keyId);
-    const added = current.certificate
-      ? undefined
-      : await addPasswordWithinPolicy(graph, token.accessToken, app.id, name, now);
     let stored: TenantCredential;
-    if (added)
-      stored = {
-        tenantId,
-        serviceId,
-        clientId,
-        secret: added.secretText,
-        expiresOn: new Date(added.endDateTime),
-        keyId: added.keyId,
-      };
-    else {
-      try {
-        stored = await addServiceCertificate(
-          this.deps,
-          token.accessToken,
-          app,
-          { tenantId, serviceId, clientId },
-          current.certificate,
-        );
-      } catch (error) {
-        if (!certificateRefusedByPolicy(error)) throw error;
-        await this.deps.certificates.delete(tenantId, serviceId);
-        throw new ServiceSecretRefused();
-      }
-    }
     try {
-      await this.deps.secrets.put(stored);
-    } catch (error) {
-      // Not stored, so of no use to anyone: leave nothing behind.
-      const keyId = stored.keyId ?? '';
-      await removeAppCredential(
+      stored = await addServiceCredential(
         this.deps,
         token.accessToken,
         app,
-        stored.certificate
-          ? { keyId, kind: 'certificate', proofBy: stored.certificate }
-          : { keyId, kind: 'password' },
-      ).catch(() => undefined);
+        { tenantId, serviceId, clientId },
+        { certificate: Boolean(current.certificate), proofBy: current.certificate, now },
+      );
+    } catch (error) {
+      if (error instanceof CredentialRefusedByPolicy) throw new ServiceSecretRefused();
       throw error;
     }
-    return this.save(progress, {
-      state: 'stored',
-      keyId: stored.keyId ?? '',
-      secretExpiresAt: stored.expiresOn.toISOString(),
-      updatedAt: now.toISOString(),
-    });
-  }
-
-  /** Proves the stored secret with a fresh token (waiting while it propagates), then records the service. */
-  private async proveAndRecord(
-    tenantId: string,
-    clientId: string,
-    progress: Progress,
-    now: Date,
-  ): Promise<void> {
-    const stored = await this.deps.secrets.get(tenantId, progress.entity.serviceId);
-    if (!stored) throw new ServiceSecretPending();
-    await this.waitUntilWorking({ ...stored, tenantId, clientId });
-    await this.record(tenantId, progress, now);
-  }
-
-  /** The service recorded on the tenant, its progress made active and the core told, in one transaction. */
-  private async record(tenantId: string, progress: Progress, now: Date): Promise<void> {
-    const tenant = await this.deps.registry.get(tenantId);
-    if (!tenant) throw new TenantNotFound(tenantId);
-    const { serviceId, name, licenceType, secretExpiresAt } = progress.entity;
-    const events: DomainEvent[] = [
-      {
-        type: 'tenant.service_added',
-        data: { tenantId, serviceId, name, licenceType, secretExpiresAt: secretExpiresAt ?? '' },
-      },
-    ];
-    await this.deps.registry.changeServices(
-      tenantId,
-      {
-        services: [...servicesOf(tenant.entity), { id: serviceId, name, licenceType }],
-        etag: tenant.etag,
-        alongside: (transaction) =>
-          transaction.update(
-            { ...progress.entity, state: 'active', updatedAt: now.toISOString() },
-            progress.etag,
-          ),
-        events,
-      },
-      now,
-    );
-    progress.entity.state = 'active';
-  }
-
-  private async waitUntilWorking(credential: AppCredential): Promise<void> {
-    if (!(await secretStartsWorking(this.deps.tokens, credential, this.sleep)))
-      throw new ServiceSecretPending();
+    await storeServiceCredential(this.deps, token.accessToken, app, stored);
+    return stored;
   }
 
   /**

@@ -5,8 +5,9 @@ import { roleGuidanceUrl } from '../onboarding/onboarding-urls.js';
 import { probeRegistration } from '../onboarding/probe-registration.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { CustomerLinks, RoleGuidanceLink } from '../storage/customer-links.js';
+import { reconnectFirst, workingCredential } from '../tenants/tenant-access.js';
 import { TenantNotReady } from '../tenants/tenant-errors.js';
-import { isLeaving, servicesOf } from '../tenants/tenant-record.js';
+import { isLeaving } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { validateRegistration } from '../validation/validate-registration.js';
 import { RoleGuidanceUnavailable, SiteRolesMissing } from './site-errors.js';
@@ -38,10 +39,7 @@ export class SiteRoleCheck {
   /** What is missing for sites now (nothing: both lists empty). */
   async missing(tenantId: string): Promise<MissingForSites> {
     const tenant = await this.deps.registry.get(tenantId);
-    const serviceId = tenant ? servicesOf(tenant.entity)[0]?.id : undefined;
-    const credential = serviceId ? await this.deps.secrets.get(tenantId, serviceId) : undefined;
-    if (!credential)
-      throw new TenantNotReady('its credentials are missing from Key Vault; reconnect it first');
+    const credential = await workingCredential(this.deps.secrets, tenantId, tenant?.entity);
     try {
       const facts = await probeRegistration(this.deps.tokens, this.deps.graph, credential, { fresh: true });
       const report = validateRegistration({
@@ -54,8 +52,7 @@ export class SiteRoleCheck {
       const dns = report.requirements.find((requirement) => requirement.id === 'automatic_dns');
       return { roles: dns?.missingRoles ?? [], permissions: dns?.missingPermissions ?? [] };
     } catch (error) {
-      if (error instanceof CredentialProblem)
-        throw new TenantNotReady('its credentials no longer work; reconnect it first');
+      if (error instanceof CredentialProblem) throw new TenantNotReady(reconnectFirst.invalid);
       throw error;
     }
   }

@@ -26,6 +26,7 @@ export const queueNames = {
   replicationJobs: 'replication-jobs',
   credentialRotations: 'credential-rotations',
   siteWork: 'site-work',
+  serviceAdditions: 'service-additions',
   tenantOffboardings: 'tenant-offboardings',
 } as const;
 

@@ -28,6 +28,7 @@ import type { TenantRecord } from './tenant-record.js';
  * | `deferred\|{runId}\|{phase}\|{page}` | removals a phase holds back until it ends              | RunSavedIds           |
  * | `provisioning\|{invitationId}`     | how far automatic registration got for an invitation      | AppRegistration       |
  * | `service\|{serviceId}`             | how far adding a service got                              | TenantServices        |
+ * | `service-lease\|{serviceId}`       | the lease that keeps two workers off one service's adding | TenantServices        |
  * | `rotation\|{serviceId}`            | a service's secret rotation (the last one stays)          | CredentialRotation    |
  * | `rotation-lease\|{serviceId}`      | the lease that keeps two rotations of a service apart     | CredentialRotation    |
  * | `expiry-warning\|{serviceId}`      | the last expiry warning sent for the service's secret     | ExpiryWarnings        |
@@ -66,6 +67,7 @@ export const tenantRows = {
   provisioning: (invitationId: string) => rowKey<ProvisioningProgress>(`provisioning|${invitationId}`),
   /** Keyed by the lower-cased id: service ids are unique in a tenant whatever their case. */
   service: (serviceId: string) => rowKey<ServiceProgress>(`service|${serviceId.toLowerCase()}`),
+  serviceLease: (serviceId: string) => rowKey<LeaseRow>(`service-lease|${serviceId.toLowerCase()}`),
   rotation: (serviceId: string) => rowKey<RotationProgress>(`rotation|${serviceId.toLowerCase()}`),
   rotationLease: (serviceId: string) => rowKey<LeaseRow>(`rotation-lease|${serviceId.toLowerCase()}`),
   expiryWarning: (serviceId: string) => rowKey<ExpiryWarningRow>(`expiry-warning|${serviceId.toLowerCase()}`),

@@ -1,7 +1,7 @@
 import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
 import type { CredentialProblemCode } from '../identity/credential-problem.js';
-import type { TableTransaction } from '../storage/entity-table.js';
+import type { Stored, TableTransaction } from '../storage/entity-table.js';
 import { EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import type { ValidationReport, Verdict } from '../validation/validate-registration.js';
@@ -206,19 +206,30 @@ export class TenantRegistry {
   ): Promise<void> {
     const stored = await this.get(tenantId);
     if (!stored) throw new TenantNotFound(tenantId);
-    const transaction = this.table.transaction(tenantId).update(
-      {
-        ...stored.entity,
-        rowKey: tenantRows.tenant,
-        services: JSON.stringify(change.services),
-        updatedAt: now.toISOString(),
-      },
-      change.etag,
-    );
+    const transaction = this.table.transaction(tenantId);
+    this.writeServices(transaction, { entity: stored.entity, etag: change.etag }, change.services, now);
     change.alongside(transaction);
     this.outbox.stage(transaction, change.events, now);
     await transaction.commit();
     await this.outbox.kick(tenantId);
+  }
+
+  /** The tenant row read as `stored`, with these services, written in the caller's transaction if it is unchanged. */
+  writeServices(
+    transaction: TableTransaction,
+    stored: Stored<TenantRecord>,
+    services: TenantService[],
+    now = new Date(),
+  ): void {
+    transaction.update(
+      {
+        ...stored.entity,
+        rowKey: tenantRows.tenant,
+        services: JSON.stringify(services),
+        updatedAt: now.toISOString(),
+      },
+      stored.etag,
+    );
   }
 
   /**

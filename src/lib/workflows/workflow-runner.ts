@@ -3,6 +3,7 @@ import type { Outbox } from '../events/outbox.js';
 import type { EntityTable, Stored, TableTransaction } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { PartitionLease } from '../storage/partition-lease.js';
+import { ConcurrencyError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import type { TenantTable } from '../tenants/tenant-partition.js';
 import { backoffMs, maxQueueDelayMs } from './backoff.js';
@@ -14,6 +15,8 @@ export interface WorkflowRow {
   updatedAt: string;
   /** Attempts in a row that found a fault that passes (0 after a step went through). */
   attempts?: number;
+  /** When the last step was tried (a step that went through, or an attempt that must wait). */
+  lastAttemptAt?: string;
   /** When the one message that made the last attempt comes back. */
   nextAttemptAt?: string;
   /** What the last attempt met, in words safe to show. */
@@ -22,11 +25,17 @@ export interface WorkflowRow {
 
 /**
  * What a step did: moved the workflow on (`next`: the row's changes, written with the row's etag, in one
- * transaction with `alongside` writes of the same partition and `events` for the core), or made an attempt that
- * must wait (`wait`, with what it saw).
+ * transaction with `alongside` writes of the same partition and `events` for the core; then `after`, work a crash
+ * may skip because a sweep redoes it), or made an attempt that must wait (`wait`, with what it saw). A `next` that
+ * sets `nextAttemptAt` in the future makes the workflow wait for it, and this message comes back then.
  */
 export type StepResult<R> =
-  | { next: Partial<R>; alongside?: (transaction: TableTransaction) => void; events?: DomainEvent[] }
+  | {
+      next: Partial<R>;
+      alongside?: (transaction: TableTransaction) => void;
+      events?: DomainEvent[];
+      after?: () => Promise<void>;
+    }
   | { wait: number; said: string };
 
 /** Where a job's workflow row and its lease are. */
@@ -36,7 +45,11 @@ export interface WorkflowKeys {
   leaseRowKey: string;
 }
 
-export interface WorkflowSpec<R extends WorkflowRow, J> {
+/**
+ * A workflow's rows, steps and sweep. `C` is what one run of steps learns and later steps of the same run may use
+ * (each run starts with an empty one): an answer a replica may not give again yet, a token already refreshed.
+ */
+export interface WorkflowSpec<R extends WorkflowRow, J, C extends object = object> {
   /** Named in logs and in `lastError`. */
   name: string;
   keys(job: J): WorkflowKeys;
@@ -45,7 +58,7 @@ export interface WorkflowSpec<R extends WorkflowRow, J> {
   /** The rows of this workflow start with this key, in any tenant's partition (for the sweep). */
   rowPrefix: string;
   working(row: R): boolean;
-  step(row: Stored<R>, now: Date): Promise<StepResult<R>>;
+  step(row: Stored<R>, now: Date, run: Partial<C>): Promise<StepResult<R>>;
   /** Another lease the workflow must hold from this row's state on (none: undefined). */
   alsoHold?(row: R): string | undefined;
   leaseTtlMs: number;
@@ -59,11 +72,22 @@ export interface WorkflowRunnerDeps {
 }
 
 export type Advance =
-  | { outcome: 'finished' | 'not_due' | 'lease_lost' | 'busy' }
+  /** The workflow ended (`moved`: this run took steps; else it had ended before). */
+  | { outcome: 'finished'; moved: boolean }
+  | { outcome: 'not_due' | 'lease_lost' | 'busy' }
   | { outcome: 'waiting'; waitMs: number };
 
 /** A message that came a few seconds early is the queue's clock, not a duplicate. */
 const dueSlackMs = 5_000;
+/** Rows changed under a run (by a request) it reads again before it leaves the rest to the queue's retry. */
+const maxRereads = 3;
+
+export interface AdvanceOptions {
+  /** The message came again after a worker died or threw: it may be the only one left. */
+  redelivered?: boolean;
+  /** A request asks for the next attempt now (the core published a record): the first step is taken early. */
+  dueNow?: boolean;
+}
 
 /**
  * The one runner of the connector's durable workflows: a row per workflow in its tenant's partition, a table of
@@ -74,12 +98,12 @@ const dueSlackMs = 5_000;
  * classifier of faults that pass and the one backoff, the sweep of rows whose message was lost, and what a poisoned
  * message does: the workflow is taken up again later, never left waiting for a message that will not come.
  */
-export class WorkflowRunner<R extends WorkflowRow, J> {
+export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object> {
   /** The tenant table, seen as holding this workflow's rows (each workflow owns its row prefix in a partition). */
   private readonly rows: EntityTable<R>;
 
   constructor(
-    private readonly spec: WorkflowSpec<R, J>,
+    private readonly spec: WorkflowSpec<R, J, C>,
     private readonly queue: MessageQueue<J>,
     private readonly deps: WorkflowRunnerDeps,
   ) {
@@ -97,15 +121,22 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
    * `dequeueCount` above 1 means the message comes again after a worker died or threw: if that worker had saved
    * a wait but not yet sent its message, this one is the only one left, so it comes back when the wait ends.
    */
-  async work(job: J, options: { dequeueCount?: number; now?: Date } = {}): Promise<Advance> {
+  async work(job: J, options: { dequeueCount?: number; now?: Date } & AdvanceOptions = {}): Promise<Advance> {
     const now = options.now ?? new Date();
-    const result = await this.advance(job, now, (options.dequeueCount ?? 1) > 1);
+    const result = await this.advance(job, now, {
+      redelivered: (options.dequeueCount ?? 1) > 1,
+      dueNow: options.dueNow,
+    });
     if (result.outcome === 'waiting') await this.enqueue(job, result.waitMs);
     return result;
   }
 
-  /** Takes the workflow as far as it goes now, under its lease. */
-  async advance(job: J, now = new Date(), redelivered = false): Promise<Advance> {
+  /**
+   * Takes the workflow as far as it goes now, under its lease. A row written meanwhile without the lease (a
+   * request that changed it) is read again and its step taken again: each step takes what it finds done as done.
+   */
+  async advance(job: J, now = new Date(), options: AdvanceOptions = {}): Promise<Advance> {
+    const redelivered = options.redelivered ?? false;
     const keys = this.spec.keys(job);
     const lease = new PartitionLease(this.deps.table, keys.partition, keys.leaseRowKey, this.spec.leaseTtlMs);
     if (!(await lease.acquire(now))) {
@@ -122,11 +153,16 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
     try {
       let row = await this.row(keys);
       let moved = false;
+      const run: Partial<C> = {};
+      let rereads = 0;
       while (row && this.spec.working(row.entity)) {
         if (lease.lost) return { outcome: 'lease_lost' };
         const due = Date.parse(row.entity.nextAttemptAt ?? '');
-        if (!moved && due - now.getTime() > dueSlackMs)
-          return redelivered ? { outcome: 'waiting', waitMs: due - now.getTime() } : { outcome: 'not_due' };
+        if (due - now.getTime() > dueSlackMs && !(options.dueNow && !moved))
+          // The message that moved the workflow on (or the only one left) is the one to come back when it is due.
+          return moved || redelivered
+            ? { outcome: 'waiting', waitMs: due - now.getTime() }
+            : { outcome: 'not_due' };
         const other = this.spec.alsoHold?.(row.entity);
         if (other && !others.has(other)) {
           const held = new PartitionLease(this.deps.table, keys.partition, other, this.spec.leaseTtlMs);
@@ -142,19 +178,28 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
           held.keepRenewed();
           others.set(other, held);
         }
-        const result = await this.attempt(row, now);
-        if ('wait' in result) {
-          await this.save(row, {
-            attempts: (row.entity.attempts ?? 0) + 1,
-            nextAttemptAt: new Date(now.getTime() + result.wait).toISOString(),
-            lastError: result.said,
-          } as Partial<R>);
-          return { outcome: 'waiting', waitMs: result.wait };
+        const result = await this.attempt(row, now, run);
+        try {
+          if ('wait' in result) {
+            await this.save(row, {
+              attempts: (row.entity.attempts ?? 0) + 1,
+              lastAttemptAt: now.toISOString(),
+              nextAttemptAt: new Date(now.getTime() + result.wait).toISOString(),
+              lastError: result.said,
+            } as Partial<R>);
+            return { outcome: 'waiting', waitMs: result.wait };
+          }
+          row = await this.commit(keys.partition, row, result, now);
+        } catch (error) {
+          rereads += 1;
+          if (!(error instanceof ConcurrencyError) || rereads > maxRereads) throw error;
+          row = await this.row(keys);
+          continue;
         }
-        row = await this.commit(keys.partition, row, result);
+        await result.after?.();
         moved = true;
       }
-      return { outcome: 'finished' };
+      return { outcome: 'finished', moved };
     } finally {
       for (const held of others.values()) await held.release();
       await lease.release();
@@ -162,9 +207,9 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
   }
 
   /** One step; a fault that passes becomes a wait by the one backoff, anything else is thrown (the queue retries). */
-  private async attempt(row: Stored<R>, now: Date): Promise<StepResult<R>> {
+  private async attempt(row: Stored<R>, now: Date, run: Partial<C>): Promise<StepResult<R>> {
     try {
-      return await this.spec.step(row, now);
+      return await this.spec.step(row, now, run);
     } catch (error) {
       const said = passingFault(error);
       if (said === undefined) throw error;
@@ -192,10 +237,14 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
     return true;
   }
 
-  /** Queues again every working row whose next attempt is long overdue: its message was lost. */
-  async sweep(now = new Date()): Promise<{ queued: number }> {
+  /**
+   * Queues again every working row whose next attempt is long overdue: its message was lost. `visit` sees every
+   * row of the workflow on the way (for what a workflow keeps in step with its rows).
+   */
+  async sweep(now = new Date(), visit?: (partition: string, row: R) => void): Promise<{ queued: number }> {
     let queued = 0;
     for await (const { entity } of this.rows.query(tableFilter.rowKeysStartingWith(this.spec.rowPrefix))) {
+      visit?.(entity.partitionKey, entity);
       if (!this.spec.working(entity)) continue;
       const due = Date.parse(entity.nextAttemptAt ?? entity.updatedAt);
       if (due + this.spec.sweepAfterMs >= now.getTime()) continue;
@@ -213,13 +262,15 @@ export class WorkflowRunner<R extends WorkflowRow, J> {
     partition: string,
     row: Stored<R>,
     result: Extract<StepResult<R>, { next: unknown }>,
+    now: Date,
   ): Promise<Stored<R>> {
     const entity = tidy({
       ...row.entity,
-      ...result.next,
       attempts: 0,
       nextAttemptAt: undefined,
       lastError: undefined,
+      lastAttemptAt: now.toISOString(),
+      ...result.next,
       updatedAt: new Date().toISOString(),
     });
     if (!result.alongside && !result.events?.length)

@@ -74,7 +74,7 @@ describe('WorkflowRunner (one runner for every durable workflow)', () => {
   it('takes a workflow through its steps, saving each with its etag, and sends nothing once it is finished', async () => {
     const w = toy(forward);
     await w.start();
-    expect(await w.runner.work({ tenantId: w.tenantId })).toEqual({ outcome: 'finished' });
+    expect(await w.runner.work({ tenantId: w.tenantId })).toEqual({ outcome: 'finished', moved: true });
     expect(await w.row()).toMatchObject({ state: 'done', visits: 2, attempts: 0 });
     expect(await w.hidden()).toBe(0);
   });
@@ -167,7 +167,78 @@ describe('WorkflowRunner (one runner for every durable workflow)', () => {
     expect(redelivered.outcome).toBe('waiting');
     expect(await w.hidden()).toBe(1);
     release();
-    expect(await first).toEqual({ outcome: 'finished' });
+    expect(await first).toEqual({ outcome: 'finished', moved: true });
     expect((await w.row())?.visits).toBe(2);
+  });
+
+  it('waits when a step moves the workflow to an attempt due later: this message comes back then, and a request may take it early', async () => {
+    const w = toy((row) =>
+      row.state === 'a'
+        ? { next: { state: 'b', visits: 1, nextAttemptAt: new Date(Date.now() + 60_000).toISOString() } }
+        : forward(row),
+    );
+    await w.start();
+    const moved = await w.runner.work({ tenantId: w.tenantId });
+    expect(moved.outcome).toBe('waiting');
+    expect(await w.row()).toMatchObject({ state: 'b', visits: 1 });
+    expect(await w.hidden()).toBe(1);
+    expect(await w.runner.work({ tenantId: w.tenantId })).toEqual({ outcome: 'not_due' });
+    expect(await w.runner.work({ tenantId: w.tenantId }, { dueNow: true })).toEqual({
+      outcome: 'finished',
+      moved: true,
+    });
+    expect(await w.row()).toMatchObject({ state: 'done', visits: 2 });
+  });
+
+  it('reads a row changed under it again and takes its step again; runs `after` once the step is committed; keeps what a run learnt for its later steps', async () => {
+    let changedUnder = false;
+    const afters: string[] = [];
+    const w = toy(async (row) => {
+      if (!changedUnder) {
+        changedUnder = true;
+        const stored = await w.table.get(w.tenantId, 'toy');
+        if (stored) await w.table.update({ ...stored.entity, visits: 10 }, stored.etag);
+      }
+      return { ...forward(row), after: async () => void afters.push(row.state) };
+    });
+    await w.start();
+    expect(await w.runner.work({ tenantId: w.tenantId })).toEqual({ outcome: 'finished', moved: true });
+    expect(await w.row()).toMatchObject({ state: 'done', visits: 12 });
+    expect(afters).toEqual(['a', 'b']);
+  });
+
+  it('gives each run of steps an empty scratch that its later steps see', async () => {
+    const seen: unknown[] = [];
+    const name = randomUUID().replaceAll('-', '');
+    const table = new EntityTable<ToyRow>(
+      TableClient.fromConnectionString(inject('storageConnectionString'), `wf${name}`, {
+        allowInsecureConnection: true,
+      }),
+    );
+    const runner = new WorkflowRunner<ToyRow, Job, { token?: string }>(
+      {
+        name: 'scratch',
+        keys: ({ tenantId }) => ({ partition: tenantId, rowKey: 'toy', leaseRowKey: 'toy-lease' }),
+        jobOf: (tenantId) => ({ tenantId }),
+        rowPrefix: 'toy',
+        working: (row) => row.state !== 'done',
+        step: async (row, _now, run) => {
+          seen.push(run.token);
+          run.token = 'fresh';
+          return forward(row.entity);
+        },
+        leaseTtlMs: 30_000,
+        sweepAfterMs: 60_000,
+      },
+      new MessageQueue<Job>(new QueueClient(inject('storageConnectionString'), `wf-${name}`)),
+      {
+        table: table as unknown as TenantTable,
+        outbox: { stage: () => [], kick: async () => undefined } as unknown as Outbox,
+      },
+    );
+    const tenantId = randomUUID();
+    await table.insert({ partitionKey: tenantId, rowKey: 'toy', state: 'a', visits: 0, updatedAt: '' });
+    await runner.work({ tenantId });
+    expect(seen).toEqual([undefined, 'fresh']);
   });
 });

@@ -1,13 +1,12 @@
-import { addServiceCertificate } from '../../credentials/service-certificate.js';
-import { certificateRefusedByPolicy } from '../../graph/app-keys.js';
-import { addPasswordWithinPolicy, removePassword } from '../../graph/app-passwords.js';
+import { addServiceCredential, CredentialRefusedByPolicy } from '../../credentials/service-credential.js';
+import { removePassword } from '../../graph/app-passwords.js';
 import { isDirectoryReplicationLag } from '../../graph/directory-replication.js';
 import { type GraphClient, GraphError } from '../../graph/graph-client.js';
 import type { AppCredential } from '../../identity/app-credential.js';
 import type { AppTokenProvider } from '../../identity/app-token-provider.js';
 import { CredentialProblem, mayBePropagating } from '../../identity/credential-problem.js';
 import type { KeyVaultAssertions } from '../../identity/key-vault-assertions.js';
-import type { TenantCertificate, TenantCertificates } from '../../secrets/tenant-certificates.js';
+import type { TenantCertificates } from '../../secrets/tenant-certificates.js';
 import type { TenantCredential, TenantSecretStore } from '../../secrets/tenant-secret-store.js';
 import type { Stored } from '../../storage/entity-table.js';
 import { type TenantTable, tenantRows } from '../../tenants/tenant-partition.js';
@@ -294,15 +293,13 @@ export class AppRegistration {
       if (done.has(service.id)) continue;
       let credential: TenantCredential;
       try {
-        const secret = certificates ? undefined : await this.addSecret(admin, progress, service.id, now);
-        certificates = !secret;
-        credential = secret ?? (await this.addCertificate(admin, progress, service.id));
+        credential = await this.addCredential(admin, progress, service.id, certificates, now);
+        certificates = Boolean(credential.certificate);
       } catch (error) {
         const ours = progress.entity.appId !== invitation.reconnect?.clientId;
         if (error instanceof OnboardingRefused && done.size === 0 && ours) {
           // Leave nothing half-made: an app no credential can be added to is removed again (one a reconnect keeps
-          // stays), and so is a certificate made for it.
-          if (certificates) await this.deps.certificates.delete(admin.tenantId, service.id);
+          // stays); the certificate made for it went already.
           await this.deps.graph.request(
             admin.accessToken,
             'DELETE',
@@ -394,54 +391,29 @@ export class AppRegistration {
   }
 
   /**
-   * addPassword, shortening the lifetime while the tenant's app-management policy refuses it; undefined when the
-   * policy refuses any new secret (then the service gets a certificate).
+   * The service's credential: a password within the tenant's policy (unless the services before it had to use
+   * certificates), else a certificate; OnboardingRefused when the policy refuses both.
    */
-  private async addSecret(
+  private async addCredential(
     admin: SignedInAdmin,
     progress: Progress,
     serviceId: string,
+    certificate: boolean,
     now: Date,
-  ): Promise<TenantCredential | undefined> {
-    const added = await addPasswordWithinPolicy(
-      this.deps.graph,
-      admin.accessToken,
-      progress.entity.appObjectId,
-      secretName(serviceId),
-      now,
-    );
-    if (!added) return undefined;
-    return {
-      tenantId: admin.tenantId,
-      serviceId,
-      clientId: progress.entity.appId,
-      secret: added.secretText,
-      expiresOn: new Date(added.endDateTime),
-      keyId: added.keyId,
-    };
-  }
-
-  /**
-   * A Key Vault certificate for the service, its public part added to the app's `keyCredentials` (one named for
-   * the service that an interrupted attempt left is replaced).
-   */
-  private async addCertificate(
-    admin: SignedInAdmin,
-    progress: Progress,
-    serviceId: string,
-  ): Promise<TenantCertificate> {
+  ): Promise<TenantCredential> {
     try {
-      return await addServiceCertificate(
+      return await addServiceCredential(
         this.deps,
         admin.accessToken,
         { id: progress.entity.appObjectId },
         { tenantId: admin.tenantId, serviceId, clientId: progress.entity.appId },
+        { certificate, now },
       );
     } catch (error) {
-      if (certificateRefusedByPolicy(error))
+      if (error instanceof CredentialRefusedByPolicy)
         throw new OnboardingRefused(
           'credential_refused',
-          `Your tenant refuses both client secrets and the connector's certificate for the app (${error.message}), so nothing was kept. Allow one of them for this app, then try again.`,
+          `Your tenant refuses both client secrets and the connector's certificate for the app (${error.graphCode}), so nothing was kept. Allow one of them for this app, then try again.`,
         );
       throw error;
     }
