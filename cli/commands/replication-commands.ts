@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ReplicaCounts } from '../../src/lib/replication/replica-snapshot.js';
+import { objectKinds, replicatedKinds } from '../../src/lib/replication/replicated-kinds.js';
 import type { ReplicationRunView } from '../../src/lib/replication/replication-run.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
@@ -79,10 +80,9 @@ export function replicationCommands(program: Command, cli: CliContext): void {
         `/tenants/${encodeURIComponent(tenantId)}/replica/counts`,
       );
       cli.print(counts, () => {
-        const kinds = ['users', 'groups', 'members', 'voice', 'numbers'] as const;
         const table = textTable(
           ['KIND', 'OBJECTS'],
-          kinds.map((kind) => [kind, counts[kind]]),
+          objectKinds.map((kind) => replicatedKinds[kind].apiName).map((name) => [name, counts[name]]),
         );
         return `${table}\n${counts.cursor ? `As of feed position ${counts.cursor}.` : 'The feed holds no stored change yet.'}`;
       });

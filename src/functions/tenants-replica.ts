@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
 import { cursorPattern } from '../lib/replication/change-feed.js';
 import { snapshotKinds } from '../lib/replication/replica-snapshot.js';
+import { byApiName } from '../lib/replication/replicated-kinds.js';
 
 const params = z.object({ tenantId: z.uuid() });
 const objectKind = z.enum(['user', 'group', 'member', 'number', 'voice']);
@@ -112,11 +113,7 @@ coreEndpoint({
     200: {
       description: 'Counts per kind, and the feed position they are as of.',
       schema: z.object({
-        users: z.number().int(),
-        groups: z.number().int(),
-        members: z.number().int(),
-        voice: z.number().int(),
-        numbers: z.number().int(),
+        ...byApiName(() => z.number().int()),
         cursor: z.string().optional(),
       }),
     },

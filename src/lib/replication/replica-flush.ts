@@ -3,7 +3,8 @@ import { type EntityTable, maxTransactionOperations } from '../storage/entity-ta
 import { EntityExistsError } from '../storage/storage-errors.js';
 import type { Change, ChangeFeed, UnsettledFlush } from './change-feed.js';
 import { changeOf, type PlannedWrite, writeOf } from './planned-write.js';
-import { type ObjectKind, replicaPartition } from './replica-rows.js';
+import { replicaPartition } from './replica-rows.js';
+import { byKind, type ObjectKind } from './replicated-kinds.js';
 
 export interface KindCounts {
   upserted: number;
@@ -23,13 +24,7 @@ export type ReplicaRow = Record<string, unknown> & { partitionKey: string; rowKe
 /** Transactions in flight at once, each in its own partition. */
 export const transactionConcurrency = 4;
 
-const emptyChangeCounts = (): ChangeCounts => ({
-  user: { upserted: 0, deleted: 0 },
-  group: { upserted: 0, deleted: 0 },
-  member: { upserted: 0, deleted: 0 },
-  voice: { upserted: 0, deleted: 0 },
-  number: { upserted: 0, deleted: 0 },
-});
+const emptyChangeCounts = (): ChangeCounts => byKind(() => ({ upserted: 0, deleted: 0 }));
 
 /**
  * Stores one flush of planned writes: the changes they report in the feed first, under `base`, then the rows

@@ -1,16 +1,11 @@
 import { createHash } from 'node:crypto';
 import { tableFilter } from '../storage/table-filters.js';
+import { byKind, type ObjectKind, replicatedKinds } from './replicated-kinds.js';
+
+export type { ObjectKind } from './replicated-kinds.js';
 
 /** The replica's row kinds, as RowKey prefixes in the tenant's partitions of the `Replica` table. */
-export const rowPrefix = {
-  user: 'user|',
-  group: 'group|',
-  member: 'member|',
-  /** A user's Teams voice settings, from the Teams user configurations (its own row: its own list and lifecycle). */
-  voice: 'voice|',
-  number: 'number|',
-} as const;
-export type ObjectKind = keyof typeof rowPrefix;
+export const rowPrefix = byKind((kind) => replicatedKinds[kind].prefix);
 
 /**
  * A tenant's replica is spread over this many partitions (`{tenantId}|{bucket}`), by a hash of the object's id:

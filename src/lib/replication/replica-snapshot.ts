@@ -4,18 +4,21 @@ import { tableFilter } from '../storage/table-filters.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { ReplicaRow } from './replica-flush.js';
-import { kindRange, type ObjectKind, rowPrefix, tenantPartitions } from './replica-rows.js';
+import { kindRange, rowPrefix, tenantPartitions } from './replica-rows.js';
+import {
+  byApiName,
+  type KindApiName,
+  type ObjectKind,
+  objectKinds,
+  replicatedKinds,
+} from './replicated-kinds.js';
 import { SnapshotPageInvalid } from './replication-errors.js';
 
 /** The kinds a snapshot pages through, as the API names them, in the order it pages through them all. */
-export const snapshotKinds = {
-  users: 'user',
-  groups: 'group',
-  members: 'member',
-  voice: 'voice',
-  numbers: 'number',
-} as const satisfies Record<string, ObjectKind>;
-export type SnapshotKind = keyof typeof snapshotKinds;
+export const snapshotKinds = Object.fromEntries(
+  objectKinds.map((kind) => [replicatedKinds[kind].apiName, kind]),
+) as { [K in ObjectKind as (typeof replicatedKinds)[K]['apiName']]: K };
+export type SnapshotKind = KindApiName;
 const kindNames = Object.keys(snapshotKinds) as SnapshotKind[];
 
 /** An object as the snapshot serves it: what an upsert in the feed carries. */
@@ -94,7 +97,7 @@ export class ReplicaSnapshot {
   /** How many objects of each kind the replica holds, as of the same position a snapshot would take. */
   async counts(tenantId: string): Promise<ReplicaCounts> {
     const position = await this.position(tenantId);
-    const counts = { users: 0, groups: 0, members: 0, voice: 0, numbers: 0 };
+    const counts = byApiName(() => 0);
     for (const kind of kindNames)
       for await (const { entity } of this.rows.query(this.filter(tenantId, kind), ['RowKey', 'seq']))
         if (asOf(entity, position ?? '')) counts[kind] += 1;

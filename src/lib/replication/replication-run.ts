@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChangeCounts, KindCounts } from './replica-flush.js';
-import type { ObjectKind } from './replica-rows.js';
+import { byKind, type ObjectKind, replicatedKinds } from './replicated-kinds.js';
 
 export const replicationPhases = ['users', 'groups', 'voice', 'numbers', 'done'] as const;
 export type ReplicationPhase = (typeof replicationPhases)[number];
@@ -75,15 +75,12 @@ export interface ReplicationState {
  * What a run reports of each object kind, under the names the run history and `replication.completed` use: the
  * one table from the kinds the replica counts in to those names.
  */
-export const runCountNames = {
-  user: { upserted: 'usersUpserted', deleted: 'usersDeleted' },
-  group: { upserted: 'groupsUpserted', deleted: 'groupsDeleted' },
-  member: { upserted: 'membersAdded', deleted: 'membersRemoved' },
-  voice: { upserted: 'voiceUpdated', deleted: 'voiceRemoved' },
-  number: { upserted: 'numbersUpserted', deleted: 'numbersDeleted' },
-} as const satisfies Record<ObjectKind, Record<keyof KindCounts, string>>;
+export const runCountNames = byKind((kind) => ({
+  upserted: replicatedKinds[kind].upserted,
+  deleted: replicatedKinds[kind].deleted,
+})) satisfies Record<ObjectKind, Record<keyof KindCounts, string>>;
 
-type CountName = (typeof runCountNames)[ObjectKind][keyof KindCounts];
+type CountName = (typeof replicatedKinds)[ObjectKind][keyof KindCounts];
 export type RunCounts = Record<CountName | 'transactions', number>;
 
 export const emptyCounts = (): RunCounts =>

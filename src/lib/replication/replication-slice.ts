@@ -8,6 +8,7 @@ import { crossesThreshold, type DeletionThreshold, describeThreshold } from './d
 import { changesIn } from './replica-flush.js';
 import { markSeen, type SealedWrites, writesPerFlush } from './replica-planner.js';
 import type { ReplicaStore } from './replica-store.js';
+import { objectKinds, replicatedKinds } from './replicated-kinds.js';
 import { LeaseLost } from './replication-errors.js';
 import { firstListUrl, followingPage, listEndConfirmed, phases } from './replication-phases.js';
 import {
@@ -383,10 +384,9 @@ export class ReplicationSlice {
     const removals = Object.values(deferred).reduce((sum, n) => sum + n, 0);
     if (removals === 0) return false;
     const { run, counts } = this;
-    const objects = (['user', 'group', 'voice', 'number'] as const).reduce(
-      (sum, kind) => sum + deferred[kind] + counts[runCountNames[kind].deleted],
-      0,
-    );
+    const objects = objectKinds
+      .filter((kind) => replicatedKinds[kind].countsAgainstDeleteThreshold)
+      .reduce((sum, kind) => sum + deferred[kind] + counts[runCountNames[kind].deleted], 0);
     const hold =
       !run.releaseOf &&
       (run.held !== undefined ||
