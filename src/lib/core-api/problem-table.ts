@@ -51,6 +51,9 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   identity_unavailable: { status: 503, title: 'Microsoft Entra is not answering now.' },
 };
 
+/** The codes the table turns into problem documents. */
+export const problemCodes: ReadonlySet<string> = new Set(Object.keys(problems));
+
 export const internalProblem: Problem = {
   type: problemType('internal'),
   title: 'The connector failed to handle the request.',
