@@ -50,6 +50,9 @@ type Progress = Stored<RotationProgress>;
 
 /** Beyond the cache term, for token requests already in flight with the old secret. */
 const switchMarginMs = 10_000;
+/** Why a rotation stops when the tenant was reconnected while it ran. */
+const supersededFailure =
+  'the tenant was reconnected during the rotation: the credentials the reconnect stored are in use, so this rotation stopped';
 const proofRetryMs = 15_000;
 /** How long a new secret may take to work before the rotation gives up on it. */
 const propagationLimitMs = 30 * 60_000;
@@ -164,6 +167,8 @@ export class CredentialRotation {
       case 'staged':
         return this.prove(tenantId, progress, now);
       case 'proven': {
+        if (await this.supersededBy(tenantId, progress.entity, progress.entity.oldKeyId))
+          return this.fail(tenantId, progress, supersededFailure, now);
         const next = await this.deps.secrets.get(tenantId, serviceId, 'next');
         if (!next) return { next: { state: 'started' } };
         await this.deps.secrets.put(next);
@@ -281,6 +286,25 @@ export class CredentialRotation {
     return { next: { state: 'proven' } };
   }
 
+  /**
+   * Whether the service's current credential is no longer the one the rotation expects (`expected`: the old one
+   * before the switch, its own after): a reconnect replaced it meanwhile, and the rotation must not switch to or
+   * report a secret nobody uses. Unknown when the rotation could not tell its old password (nothing to compare).
+   */
+  private async supersededBy(
+    tenantId: string,
+    progress: RotationProgress,
+    expected: string | undefined,
+  ): Promise<boolean> {
+    if (!expected) return false;
+    const current = await this.deps.secrets.get(tenantId, progress.serviceId);
+    if (!current) return false;
+    if (current.keyId) return current.keyId !== expected;
+    // A secret stored without its key id (one an admin entered): which password it is, the app tells.
+    const { app } = await this.selfManaged(tenantId, progress.serviceId);
+    return keyIdOfCredential(current, app, progress.serviceId) !== expected;
+  }
+
   /** The old password removed, the staged copy deleted, and the rotation recorded with credentials.rotated. */
   private async finish(
     tenantId: string,
@@ -293,6 +317,13 @@ export class CredentialRotation {
       await this.removeCredential(token.accessToken, app, oldKeyId, credential);
     }
     await this.deps.secrets.delete(tenantId, serviceId, 'next');
+    // Reconnected after the switch: the old password went all the same, but the secret in use is not this one.
+    if (await this.supersededBy(tenantId, progress.entity, newKeyId))
+      return this.end(
+        { state: 'failed', failure: supersededFailure },
+        [{ type: 'credentials.rotation_failed', data: { tenantId, serviceId, reason: supersededFailure } }],
+        now,
+      );
     return this.end(
       { state: 'done' },
       [
