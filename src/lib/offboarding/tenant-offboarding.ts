@@ -1,8 +1,9 @@
 import { keyIdOfCredential } from '../credentials/password-of-secret.js';
+import { type RotationProgress, rotationRunning } from '../credentials/rotation-progress.js';
 import { type OwnAppView, ownAppView } from '../credentials/self-managed-app.js';
 import { ConnectorError } from '../errors/connector-error.js';
 import type { Outbox } from '../events/outbox.js';
-import { removeAppCredential } from '../graph/app-keys.js';
+import { type AppCredentialToRemove, removeAppCredential } from '../graph/app-keys.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
@@ -60,6 +61,9 @@ function unlessPassing(error: unknown): undefined {
   return undefined;
 }
 
+/** How long an offboarding waits for the tenant's rotations to end before it takes them over, and how often it looks. */
+const rotationWaitMs = 30 * 60_000;
+const rotationPollMs = 10_000;
 /** Replica and feed rows deleted per step, so a slice of work stays short and resumes where it stopped. */
 const rowsPerStep = 2_000;
 /** Key Vault keeps deleted secrets and certificates this long (the template's soft-delete retention). */
@@ -106,11 +110,13 @@ export class TenantOffboarding {
     now = new Date(),
   ): Promise<{ progress: OffboardingProgress; started: boolean }> {
     const existing = await this.progress(tenantId);
+    // Onboarded again after an earlier offboarding, and not yet recorded: that offboarding is not the answer.
+    if (existing?.state === 'done' && (await this.onboardingUnderWay(tenantId)))
+      throw new TenantStillOnboarding();
     if (existing) return { progress: existing, started: false };
     const tenant = await this.deps.registry.get(tenantId);
     if (!tenant) {
-      for await (const _ of this.deps.tenants.queryPrefix(tenantId, tenantRowPrefixes.provisionings))
-        throw new TenantStillOnboarding();
+      if (await this.onboardingUnderWay(tenantId)) throw new TenantStillOnboarding();
       throw new TenantNotFound(tenantId);
     }
     if (tenant.entity.status === 'offboarded') throw new TenantNotFound(tenantId);
@@ -146,6 +152,24 @@ export class TenantOffboarding {
       throw error;
     }
     return { progress: row, started: true };
+  }
+
+  /** An admin signed in to onboard the tenant and its registration is being made (not yet recorded). */
+  private async onboardingUnderWay(tenantId: string): Promise<boolean> {
+    for await (const _ of this.deps.tenants.queryPrefix(tenantId, tenantRowPrefixes.provisionings))
+      return true;
+    return false;
+  }
+
+  /** The tenant's secret rotations under way (their new and old passwords are both on the app meanwhile). */
+  private async runningRotations(tenantId: string): Promise<RotationProgress[]> {
+    const running: RotationProgress[] = [];
+    for await (const { entity } of this.deps.tenants.queryPrefix<RotationProgress>(
+      tenantId,
+      tenantRowPrefixes.rotations,
+    ))
+      if (rotationRunning(entity)) running.push(entity);
+    return running;
   }
 
   /** A new link for the customer's admin to the offboarding page (each call gives another). */
@@ -189,13 +213,22 @@ export class TenantOffboarding {
     const tenant = await this.deps.registry.get(tenantId);
     if (!tenant) throw new TenantNotFound(tenantId);
     switch (progress.entity.state) {
-      case 'started':
+      case 'started': {
+        // A rotation under way removes its old password when it ends: the offboarding waits for it, then takes
+        // over one that has not ended in time (its passwords are removed with the rest).
+        const rotating = await this.runningRotations(tenantId);
+        if (rotating.length > 0 && now.getTime() - Date.parse(progress.entity.requestedAt) < rotationWaitMs)
+          return {
+            wait: rotationPollMs,
+            said: `waiting for the rotation of ${rotating.map((rotation) => rotation.serviceId).join(', ')} to end`,
+          };
         return {
           next: {
             state: 'microsoft_cleared',
-            ...(await this.clearMicrosoft(tenantId, tenant.entity, progress.entity)),
+            ...(await this.clearMicrosoft(tenantId, tenant.entity, progress.entity, rotating)),
           },
         };
+      }
       case 'microsoft_cleared': {
         for (const service of servicesOf(tenant.entity)) {
           await this.deps.secrets.delete(tenantId, service.id, 'next');
@@ -223,6 +256,7 @@ export class TenantOffboarding {
     tenantId: string,
     tenant: TenantRecord,
     progress: OffboardingProgress,
+    rotating: readonly RotationProgress[],
   ): Promise<Pick<OffboardingProgress, 'removed' | 'leftToCustomer'>> {
     const removed: string[] = [];
     const left: string[] = [];
@@ -263,6 +297,24 @@ export class TenantOffboarding {
             : { keyId, kind: 'password' },
         );
         removed.push(`the ${credential?.certificate ? 'certificate' : 'password'} of service ${service.id}`);
+      }
+      for (const rotation of rotating) {
+        const credential = credentials.find((candidate) => candidate.serviceId === rotation.serviceId);
+        for (const keyId of [rotation.newKeyId, rotation.oldKeyId]) {
+          if (!keyId || keyId === (credential && keyIdOfCredential(credential, app, rotation.serviceId)))
+            continue;
+          const proofBy = credential?.certificate;
+          const found: AppCredentialToRemove | undefined = app.passwordCredentials.some(
+            (candidate) => candidate.keyId === keyId,
+          )
+            ? { keyId, kind: 'password' }
+            : proofBy && (app.keyCredentials ?? []).some((candidate) => candidate.keyId === keyId)
+              ? { keyId, kind: 'certificate', proofBy }
+              : undefined;
+          if (!found) continue;
+          await removeAppCredential(this.deps, view.token.accessToken, app, found);
+          removed.push(`a ${found.kind} of the unfinished rotation of service ${rotation.serviceId}`);
+        }
       }
       left.push(`the app registration ${tenant.clientId} itself, kept as asked`);
     }
