@@ -110,7 +110,9 @@ export function invitationCommands(program: Command, cli: CliContext): void {
     .command('revoke <id>')
     .description('revoke an invitation: its link stops working')
     .action(async (id: string) => {
-      const invitation = await cli.call<InvitationView>('DELETE', `/invitations/${encodeURIComponent(id)}`);
+      const invitation = await cli.call<InvitationView>('DELETE', `/invitations/${encodeURIComponent(id)}`, {
+        id,
+      });
       cli.print(invitation, () => `Invitation ${invitation.id} is ${invitation.status}.`);
     });
 }

@@ -36,6 +36,7 @@ export function serviceCommands(program: Command, cli: CliContext): void {
       const removed = await cli.call<ServiceRemovalView>(
         'DELETE',
         `/tenants/${encodeURIComponent(tenantId)}/services/${encodeURIComponent(serviceId)}`,
+        { tenantId, serviceId },
       );
       cli.print(removed, () =>
         [

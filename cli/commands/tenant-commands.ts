@@ -146,7 +146,7 @@ export function tenantCommands(program: Command, cli: CliContext): void {
       const offboarding = await cli.call<OffboardingView & { customerPage: string }>(
         'DELETE',
         `/tenants/${encodeURIComponent(tenantId)}`,
-        { removeRegistration: options.removeRegistration ?? false },
+        { tenantId, removeRegistration: options.removeRegistration ?? false },
       );
       cli.print(offboarding, () =>
         [

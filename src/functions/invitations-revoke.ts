@@ -9,6 +9,10 @@ coreEndpoint({
   summary: 'Revoke an invitation (its link stops working; revoking twice is harmless)',
   tag: 'Invitations',
   params: z.object({ id: z.uuid() }),
+  body: z.strictObject({
+    id: z.uuid().describe('The invitation the path names, repeated so the signature binds what is revoked'),
+  }),
+  bodyRepeats: ['id'],
   responses: {
     200: { description: 'The revoked invitation.', schema: invitationViewSchema },
     404: { description: 'No such invitation.' },

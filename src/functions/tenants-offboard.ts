@@ -24,6 +24,7 @@ coreEndpoint({
   tag: 'Tenants',
   params: z.object({ tenantId: z.uuid() }),
   body: offboardRequestSchema,
+  bodyRepeats: ['tenantId'],
   responses: {
     202: {
       description: 'Offboarding started, or under way; follow it on GET /tenants/{tenantId}.',
@@ -38,7 +39,7 @@ coreEndpoint({
   handler: async ({ params, body, services }) => {
     const tenantId = params.tenantId.toLowerCase();
     const { progress } = await services.tenantOffboarding.start(tenantId, {
-      removeRegistration: body?.removeRegistration ?? false,
+      removeRegistration: body.removeRegistration,
     });
     // Nudged again each time: a message lost to a crash right after the start is sent anew.
     if (progress.state !== 'done') await services.tenantOffboarding.enqueue({ tenantId });

@@ -45,6 +45,11 @@ coreEndpoint({
   summary: 'Remove a service: its password from the app where the connector can, and its Key Vault secret',
   tag: 'Services',
   params: z.object({ tenantId: z.uuid(), serviceId: z.string().min(1).max(40) }),
+  body: z.strictObject({
+    tenantId: z.uuid().describe('The tenant the path names, repeated so the signature binds what is removed'),
+    serviceId: z.string().min(1).max(40).describe('The service the path names, repeated likewise'),
+  }),
+  bodyRepeats: ['tenantId', 'serviceId'],
   responses: {
     200: {
       description: 'Removed; what the customer’s admin must still remove, if anything.',

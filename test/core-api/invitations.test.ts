@@ -49,8 +49,14 @@ describe('invitations API', () => {
       second.body.id,
       first.body.id,
     ]);
-    expect((await connector.call('DELETE', `/invitations/${first.body.id}`)).body.status).toBe('revoked');
-    expect((await connector.call('DELETE', `/invitations/${first.body.id}`)).status).toBe(200);
+    expect(
+      (await connector.call('DELETE', `/invitations/${first.body.id}`, { body: { id: first.body.id } })).body
+        .status,
+    ).toBe('revoked');
+    expect(
+      (await connector.call('DELETE', `/invitations/${first.body.id}`, { body: { id: first.body.id } }))
+        .status,
+    ).toBe(200);
     const revoked = await connector.call('GET', '/invitations?status=revoked');
     expect(revoked.body.value.map((invitation: { id: string }) => invitation.id)).toEqual([first.body.id]);
   });
@@ -195,13 +201,19 @@ describe('invitations API', () => {
     ['revoking an unknown invitation', 'DELETE', '/invitations/3f2504e0-4f89-41d3-9a0c-0305e82c3301', 404],
     ['an unknown status filter', 'GET', '/invitations?status=lost', 400],
     ['a top above 200', 'GET', '/invitations?top=500', 400],
-    ['a body on a DELETE', 'DELETE', '/invitations/3f2504e0-4f89-41d3-9a0c-0305e82c3301', 400],
+    [
+      'a DELETE whose body does not name the invitation',
+      'DELETE',
+      '/invitations/3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+      400,
+    ],
+    ['a DELETE without a body', 'DELETE', '/invitations/3f2504e0-4f89-41d3-9a0c-0305e82c3301', 400],
   ])('answers %s with a problem', async (name, method, path, status) => {
-    const response = await connector.call(
-      method,
-      path,
-      name === 'a body on a DELETE' ? { body: { x: 1 } } : {},
-    );
+    const body: Record<string, object> = {
+      'revoking an unknown invitation': { id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' },
+      'a DELETE whose body does not name the invitation': { id: '3f2504e0-4f89-41d3-9a0c-0305e82c3302' },
+    };
+    const response = await connector.call(method, path, body[name] ? { body: body[name] } : {});
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
   });

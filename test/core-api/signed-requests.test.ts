@@ -3,6 +3,7 @@ import { signRequest } from '../../src/lib/core-api/request-signature.js';
 import { requestSigningSecretsName } from '../../src/lib/core-api/signing-secrets.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type ConnectorFixture, newWebhookSecret } from '../support/connector-fixture.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector();
@@ -115,6 +116,22 @@ describe('signed core requests: refusals', () => {
     );
   });
 
+  it('refuses a signed request with an empty body (as a GET is signed) sent as a removal: the body must name what it removes', async () => {
+    const { tenantId } = await selfManagedTenant(connector, { quiet: true });
+    const signedLikeAGet = signRequest(connector.requestSecrets[0] as string, 'msg_get_as_delete', '', now());
+    const replayed = await connector.call('DELETE', `/tenants/${tenantId}`, { headers: signedLikeAGet });
+    expect(replayed.status).toBe(400);
+    expect(replayed.body.errors).toEqual([{ pointer: '/body', detail: expect.any(String) }]);
+    const elsewhere = await connector.call('DELETE', `/tenants/${tenantId}`, {
+      body: { tenantId: '00000000-0000-4000-8000-000000000000' },
+    });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.errors).toEqual([
+      { pointer: '/body/tenantId', detail: 'must repeat the tenantId of the path' },
+    ]);
+    expect((await connector.call('GET', `/tenants/${tenantId}`)).body.status).toBe('active');
+  });
+
   it('accepts a signature list where one entry is valid, and refuses one where none is', async () => {
     const valid = await connector.call('GET', '/invitations?top=1');
     expect(valid.status).toBe(200);
@@ -129,7 +146,7 @@ describe('signed core requests: refusals', () => {
       },
     });
     expect(accepted.status).toBe(201);
-    await connector.call('DELETE', `/invitations/${accepted.body.id}`);
+    await connector.call('DELETE', `/invitations/${accepted.body.id}`, { body: { id: accepted.body.id } });
     const bad2 = signRequest(newWebhookSecret(), 'msg_list_2', body, now());
     const refused = await connector.call('POST', '/invitations', {
       body,
@@ -183,7 +200,7 @@ describe('signed core requests: replays and rotation', () => {
     );
     await expectRefused(() => connector.call('GET', '/invitations', { id: 'msg_replay_1' }), 401, 'replayed');
     expect(await connector.count(tableNames.invitations)).toBe(before);
-    await connector.call('DELETE', `/invitations/${first.body.id}`);
+    await connector.call('DELETE', `/invitations/${first.body.id}`, { body: { id: first.body.id } });
   });
 
   it('accepts every listed secret during a rotation, and refuses a retired one afterwards', async () => {

@@ -45,7 +45,9 @@ describe('offboarding through host crashes (SIGKILL of the host process at its s
         30_000,
       );
       const killed = killAt(tenantId, step, verdict);
-      const asked = connector.call('DELETE', `/tenants/${tenantId}`).catch(() => ({ status: 0 }));
+      const asked = connector
+        .call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } })
+        .catch(() => ({ status: 0 }));
       await killed;
       await asked;
       await connector.restartHost();
@@ -57,7 +59,9 @@ describe('offboarding through host crashes (SIGKILL of the host process at its s
           offboarding: { state: 'started' },
         });
       // The core asks again whatever it heard: it reports the state and nudges the work.
-      expect([200, 202]).toContain((await connector.call('DELETE', `/tenants/${tenantId}`)).status);
+      expect([200, 202]).toContain(
+        (await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } })).status,
+      );
       const view = await until(
         async () => (await connector.call('GET', `/tenants/${tenantId}`)).body,
         (body) => body.offboarding?.state === 'done',

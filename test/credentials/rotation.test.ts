@@ -159,7 +159,9 @@ describe('rotating a service’s secret', () => {
     const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
     app.ownerIds.push(onboarded.servicePrincipalId);
     await connector.call('POST', `/tenants/${tenant.id}/services/dr-london/rotate`);
-    const midway = await connector.call('DELETE', `/tenants/${tenant.id}/services/dr-london`);
+    const midway = await connector.call('DELETE', `/tenants/${tenant.id}/services/dr-london`, {
+      body: { tenantId: tenant.id, serviceId: 'dr-london' },
+    });
     expect(midway.status).toBe(409);
     expect(midway.body.type).toContain('rotation_in_progress');
     await until(
@@ -172,7 +174,9 @@ describe('rotating a service’s secret', () => {
     expect(await tokenStatus(tenant.id, onboarded.clientId, onboarded.secret)).toBe(200);
     await eventually(() => eventsOf(tenant.id, 'credentials.rotated').length === 1);
     expect(eventsOf(tenant.id, 'credentials.rotated')[0]?.data.oldSecretRemoved).toBe(false);
-    const removed = await connector.call('DELETE', `/tenants/${tenant.id}/services/dr-london`);
+    const removed = await connector.call('DELETE', `/tenants/${tenant.id}/services/dr-london`, {
+      body: { tenantId: tenant.id, serviceId: 'dr-london' },
+    });
     expect(removed.body.passwordRemoved).toBe(true);
     expect(app.passwordCredentials.map((password) => password.secretText)).toEqual([onboarded.secret]);
     const rows = await connector.rows('Tenants');

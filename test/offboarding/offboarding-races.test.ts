@@ -33,7 +33,7 @@ describe('offboarding racing the tenant’s other work', () => {
         202,
       );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await connector.call('DELETE', `/tenants/${tenantId}`)).status).toBe(202);
+    expect((await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } })).status).toBe(202);
     const view = await offboarded(tenantId);
     expect(view.status).toBe('offboarded');
     expect(app.passwordCredentials).toEqual([]);
@@ -46,10 +46,10 @@ describe('offboarding racing the tenant’s other work', () => {
 
   it('answers 409 to a DELETE while the tenant is being onboarded again after an earlier offboarding', async () => {
     const { tenantId } = await selfManagedTenant(connector, { quiet: true });
-    expect((await connector.call('DELETE', `/tenants/${tenantId}`)).status).toBe(202);
+    expect((await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } })).status).toBe(202);
     await offboarded(tenantId);
     await eventually(() => eventsOf(tenantId, 'tenant.offboarded').length === 1);
-    expect((await connector.call('DELETE', `/tenants/${tenantId}`)).status).toBe(200);
+    expect((await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } })).status).toBe(200);
     // An admin signed in with a new invitation and the registration is being made: not yet recorded.
     await dependencies()
       .storage.table<TenantPartitionRow>(tableNames.tenants)
@@ -61,7 +61,7 @@ describe('offboarding racing the tenant’s other work', () => {
         appId: randomUUID(),
         servicesDone: '[]',
       });
-    const during = await connector.call('DELETE', `/tenants/${tenantId}`);
+    const during = await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } });
     expect(during.status).toBe(409);
     expect(during.body.type).toMatch(/tenant_still_onboarding$/);
     expect(eventsOf(tenantId, 'tenant.offboarded')).toHaveLength(1);

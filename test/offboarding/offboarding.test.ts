@@ -31,7 +31,7 @@ const replicates = (tenantId: string) => replicationRun(connector, tenantId);
 
 /** DELETE /tenants/{id}, then the tenant's view once its offboarding is done. */
 async function offboard(tenantId: string, body?: Record<string, unknown>, expected = [202]) {
-  const answer = await connector.call('DELETE', `/tenants/${tenantId}`, body ? { body } : {});
+  const answer = await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId, ...body } });
   expect(expected).toContain(answer.status);
   return until(
     async () => (await connector.call('GET', `/tenants/${tenantId}`)).body,
@@ -102,7 +102,7 @@ describe('offboarding a tenant', () => {
     });
 
     // Asked again, it reports the state; nothing else may start for the tenant.
-    const again = await connector.call('DELETE', `/tenants/${tenantId}`);
+    const again = await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } });
     expect(again.status).toBe(200);
     const { customerPage, ...state } = again.body;
     expect(state).toEqual(view.offboarding);
@@ -160,7 +160,7 @@ describe('offboarding a tenant', () => {
     const { tenantId, app } = await selfManagedTenant(connector, { quiet: true });
     connector.simulator.control.injectFault({ path: `/secrets/tenant-${tenantId}`, status: 503 });
     try {
-      const asked = await connector.call('DELETE', `/tenants/${tenantId}`);
+      const asked = await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } });
       expect(asked.status).toBe(202);
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       const waiting = (await connector.call('GET', `/tenants/${tenantId}`)).body;
@@ -217,7 +217,9 @@ describe('offboarding a tenant', () => {
   }, 120_000);
 
   it('refuses an unknown tenant (404), one still being onboarded (409) and a body it does not know (400), changing nothing', async () => {
-    const unknown = await connector.call('DELETE', '/tenants/00000000-0000-4000-8000-000000000000');
+    const unknown = await connector.call('DELETE', '/tenants/00000000-0000-4000-8000-000000000000', {
+      body: { tenantId: '00000000-0000-4000-8000-000000000000' },
+    });
     expect(unknown.status).toBe(404);
     // An admin signed in and the app is being made: the tenant is not recorded yet.
     const onboarding = randomUUID();
@@ -231,12 +233,14 @@ describe('offboarding a tenant', () => {
         appId: randomUUID(),
         servicesDone: '[]',
       });
-    const early = await connector.call('DELETE', `/tenants/${onboarding}`);
+    const early = await connector.call('DELETE', `/tenants/${onboarding}`, {
+      body: { tenantId: onboarding },
+    });
     expect(early.status).toBe(409);
     expect(early.body.type).toMatch(/tenant_still_onboarding$/);
     const { tenantId } = await selfManagedTenant(connector, { quiet: true });
     const bad = await connector.call('DELETE', `/tenants/${tenantId}`, {
-      body: { removeRegistration: 'yes' },
+      body: { tenantId, removeRegistration: 'yes' },
     });
     expect(bad.status).toBe(400);
     expect((await connector.call('GET', `/tenants/${tenantId}`)).body.status).toBe('active');

@@ -227,7 +227,7 @@ describe('manual registration', () => {
     const session = new PageSession(connector.host.url);
     expect((await session.get('/api/onboarding/not-a-real-token')).status).toBe(404);
     const { id, path } = await invite();
-    await connector.call('DELETE', `/invitations/${id}`);
+    await connector.call('DELETE', `/invitations/${id}`, { body: { id: id } });
     const revoked = await session.get(path);
     expect(revoked.status).toBe(410);
     expect(revoked.html).toContain('withdrawn');

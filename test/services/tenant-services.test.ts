@@ -143,7 +143,9 @@ describe('POST /api/tenants/{tenantId}/services', () => {
         ?.deleted,
     ).toBeDefined();
 
-    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-rome`);
+    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-rome`, {
+      body: { tenantId, serviceId: 'dr-rome' },
+    });
     expect(removed.status).toBe(200);
     expect(app.keyCredentials).toEqual([]);
   });
@@ -191,7 +193,9 @@ describe('DELETE /api/tenants/{tenantId}/services/{serviceId}', () => {
   it('removes the service’s own password and its secret, keeps the others working, and tells the core', async () => {
     const { tenantId, app, secret } = await selfManagedTenant(connector);
     await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
-    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`);
+    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`, {
+      body: { tenantId, serviceId: 'dr-paris' },
+    });
     expect(removed.status).toBe(200);
     expect(removed.body).toEqual({ tenantId, serviceId: 'dr-paris', passwordRemoved: true });
     expect(servicePasswords(app, 'dr-paris')).toHaveLength(0);
@@ -205,7 +209,13 @@ describe('DELETE /api/tenants/{tenantId}/services/{serviceId}', () => {
     expect(view.body.services.map((service: { id: string }) => service.id)).toEqual(['dr-london']);
     expect((await connector.call('POST', `/tenants/${tenantId}/validate`)).body.report).toBeDefined();
     await eventually(() => eventsOf(tenantId, 'tenant.service_removed').length === 1);
-    expect((await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`)).status).toBe(404);
+    expect(
+      (
+        await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`, {
+          body: { tenantId, serviceId: 'dr-paris' },
+        })
+      ).status,
+    ).toBe(404);
     const again = await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
     expect(again.status).toBe(201);
   });
@@ -213,11 +223,15 @@ describe('DELETE /api/tenants/{tenantId}/services/{serviceId}', () => {
   it('leaves a manual secret it cannot tell apart to the customer, and never removes the last service', async () => {
     const { tenantId, app } = await selfManagedTenant(connector);
     await connector.call('POST', `/tenants/${tenantId}/services`, { body: paris });
-    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-london`);
+    const removed = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-london`, {
+      body: { tenantId, serviceId: 'dr-london' },
+    });
     expect(removed.body.passwordRemoved).toBe(false);
     expect(removed.body.leftToCustomer).toContain('dr-london');
     expect(app.passwordCredentials).toHaveLength(2);
-    const last = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`);
+    const last = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`, {
+      body: { tenantId, serviceId: 'dr-paris' },
+    });
     expect(last.status).toBe(409);
     expect(last.body.detail).toContain('offboard');
   });

@@ -44,6 +44,11 @@ export interface CoreOperation<P = unknown, Q = unknown, B = unknown, S = unknow
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * Path parameters the body must repeat (a destructive request names what it destroys): the signature covers
+   * the body only, so a signed request replayed under another method or path cannot pass for this one.
+   */
+  bodyRepeats?: readonly (keyof P & string)[];
   /** Each answer: a JSON body's schema, or none for a problem document (with `problemMembers` beside its own). */
   responses: Record<number, { description: string; schema?: z.ZodType; problemMembers?: z.ZodObject }>;
   handler: (input: EndpointInput<P, Q, B, S>) => Promise<EndpointResult>;
@@ -68,6 +73,23 @@ function fieldProblems(where: 'params' | 'query' | 'body', error: z.ZodError): F
         }))
       : [{ pointer: pointer(issue.path), detail: issue.message }],
   );
+}
+
+/** The body names what the path names, or the request is refused (ids compared without regard to case). */
+function refuseUnrepeated(names: readonly string[], params: unknown, body: unknown): void {
+  const fields = names
+    .filter(
+      (name) =>
+        String((body as Record<string, unknown> | undefined)?.[name] ?? '').toLowerCase() !==
+        String((params as Record<string, unknown>)[name]).toLowerCase(),
+    )
+    .map((name) => ({ pointer: `/body/${name}`, detail: `must repeat the ${name} of the path` }));
+  if (fields.length)
+    throw new CoreRequestRefused(
+      'invalid_request',
+      `A request that removes something names it in its body too: send ${names.map((name) => `"${name}"`).join(' and ')} as in the path.`,
+      fields,
+    );
 }
 
 /** A body must say it is JSON (`application/json`, parameters such as charset allowed). */
@@ -138,6 +160,7 @@ async function handle<P, Q, B, S extends EndpointServices>(
       : (undefined as B);
     if (!operation.body && raw.trim())
       throw new CoreRequestRefused('unexpected_body', 'Send this request without a body.');
+    refuseUnrepeated(operation.bodyRepeats ?? [], params, body);
     const result = await operation.handler({
       params,
       query,

@@ -36,16 +36,15 @@ export const offboardingSteps = [
   'done',
 ] as const;
 
-export const offboardRequestSchema = z
-  .strictObject({
-    removeRegistration: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Also delete the app registration, as the very last Microsoft call, when the connector may (Entra keeps it restorable for 30 days)',
-      ),
-  })
-  .optional();
+export const offboardRequestSchema = z.strictObject({
+  tenantId: z.uuid().describe('The tenant the path names, repeated so the signature binds what is removed'),
+  removeRegistration: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also delete the app registration, as the very last Microsoft call, when the connector may (Entra keeps it restorable for 30 days)',
+    ),
+});
 
 export const offboardingViewSchema = z.object({
   state: z.enum(offboardingSteps),
