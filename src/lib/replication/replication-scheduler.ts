@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { Outbox } from '../events/outbox.js';
 import type { MessageQueue } from '../storage/message-queue.js';
-import { EntityExistsError } from '../storage/storage-errors.js';
+import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
@@ -57,11 +57,17 @@ export class ReplicationScheduler {
     const state = (await this.tenants.get(tenantId, tenantRows.replicationState))?.entity;
     if (held.entity.hold !== 'holding' || state?.heldRun !== runId) throw new RunNotHeld(runId);
     const run = { ...this.newRun(`od-${nextUlid(now.getTime())}`, 'on_demand', now), releaseOf: runId };
-    await this.tenants
-      .transaction(tenantId)
-      .insert({ rowKey: tenantRows.run(run.runId), ...run })
-      .update({ ...held.entity, rowKey: tenantRows.run(runId), releasedBy: run.runId }, held.etag)
-      .commit();
+    try {
+      await this.tenants
+        .transaction(tenantId)
+        .insert({ rowKey: tenantRows.run(run.runId), ...run })
+        .update({ ...held.entity, rowKey: tenantRows.run(runId), releasedBy: run.runId }, held.etag)
+        .commit();
+    } catch (error) {
+      // Released by another request at the same moment (a double click): its release run is the answer.
+      if (!(error instanceof ConcurrencyError)) throw error;
+      return this.release(tenantId, runId, now);
+    }
     await this.queue.send({ tenantId, runId: run.runId });
     return toRunView(run, now);
   }
