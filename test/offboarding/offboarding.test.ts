@@ -118,6 +118,10 @@ describe('offboarding a tenant', () => {
       400,
     );
     expect((await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)).status).toBe(404);
+    // Nothing left to validate: not "the client secret is not right".
+    const validate = await connector.call('POST', `/tenants/${tenantId}/validate`);
+    expect(validate.status).toBe(404);
+    expect(validate.body.type).toMatch(/tenant_not_found$/);
     expect((await connector.call('POST', `/tenants/${tenantId}/reconnect`, { body: {} })).status).toBe(404);
     expect(eventsOf(tenantId, 'tenant.offboarded')).toHaveLength(1);
 

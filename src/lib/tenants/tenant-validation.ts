@@ -6,7 +6,7 @@ import { probeRegistration } from '../onboarding/probe-registration.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { sharedSecretGroups } from '../validation/shared-secrets.js';
 import { type ValidationReport, validateRegistration } from '../validation/validate-registration.js';
-import { TenantNotFound } from './tenant-errors.js';
+import { knownTenant } from './tenant-access.js';
 import type { TenantView } from './tenant-record.js';
 import type { TenantRegistry } from './tenant-registry.js';
 
@@ -44,8 +44,8 @@ export class TenantValidation {
 
   async revalidate(tenantId: string): Promise<Revalidation> {
     const { registry } = this.deps;
-    const stored = await registry.get(tenantId);
-    if (!stored) throw new TenantNotFound(tenantId);
+    // An offboarded tenant (or one on its way out) has no credentials left to validate: it is not found.
+    const stored = await knownTenant(registry, tenantId);
     const services = JSON.parse(stored.entity.services) as { id: string }[];
     const serviceId = services[0]?.id ?? '';
     const credential = await this.deps.secrets.get(tenantId, serviceId);
