@@ -8,7 +8,10 @@ import { messagePage } from '../lib/pages/page-layout.js';
 import { roleGuidancePage } from '../lib/pages/role-guidance-page.js';
 import { RoleGuidanceUnavailable } from '../lib/sites/site-errors.js';
 
-/** GET /api/role-guidance/{token}: what a new site needs the customer's admin to assign, checked afresh each time. */
+/**
+ * GET /api/role-guidance/{token}: what a new site needs the customer's admin to assign, checked afresh (a few times
+ * at once, then once in a while; a minute-old answer between).
+ */
 export async function roleGuidance(
   request: HttpRequest,
   context: InvocationContext,
@@ -18,8 +21,12 @@ export async function roleGuidance(
     const guidance = await services().siteRoles.guidance(token);
     return roleGuidancePage(guidance, onboardingPath(onboardingRoutes.roleGuidance, token));
   } catch (error) {
-    if (error instanceof RoleGuidanceUnavailable)
-      return messagePage(error.reason === 'unknown' ? 404 : 410, 'Nothing to do here', error.message);
+    if (error instanceof RoleGuidanceUnavailable) {
+      if (error.reason !== 'busy')
+        return messagePage(error.reason === 'unknown' ? 404 : 410, 'Nothing to do here', error.message);
+      const busy = messagePage(429, 'Checked very often', error.message);
+      return { ...busy, headers: { ...(busy.headers as Record<string, string>), 'retry-after': '60' } };
+    }
     return refusalResponse(error, invocationLogger(context), 'role guidance');
   }
 }

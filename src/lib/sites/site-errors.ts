@@ -52,11 +52,13 @@ export class SiteNotAwaitingDns extends ConnectorError {
 /** A customer's role guidance link that does not (or no longer) lead anywhere; shown as a page. */
 export class RoleGuidanceUnavailable extends ConnectorError {
   readonly code = 'role_guidance_unavailable';
-  constructor(readonly reason: 'unknown' | 'expired') {
+  constructor(readonly reason: 'unknown' | 'expired' | 'busy') {
     super(
-      reason === 'unknown'
-        ? 'This link is not valid. Ask your service provider for a new one.'
-        : 'This link has expired. Ask your service provider for a new one.',
+      {
+        unknown: 'This link is not valid. Ask your service provider for a new one.',
+        expired: 'This link has expired. Ask your service provider for a new one.',
+        busy: 'This page was checked very often just now. Check again in a minute.',
+      }[reason],
     );
   }
 }

@@ -10,6 +10,7 @@ import { TenantNotReady } from '../tenants/tenant-errors.js';
 import { isLeaving } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { validateRegistration } from '../validation/validate-registration.js';
+import { FreshCheckBudget } from './fresh-check-budget.js';
 import { RoleGuidanceUnavailable, SiteRolesMissing } from './site-errors.js';
 
 export interface MissingForSites {
@@ -66,18 +67,27 @@ export class SiteRoleCheck {
     throw new SiteRolesMissing(missing, roleGuidanceUrl(this.deps.publicBaseUrl, token));
   }
 
-  /** What the guidance page shows: the tenant's app, and what it still lacks (checked now). */
+  /** Microsoft is asked afresh for the guidance page a few times at once, then once in a while (anyone may open it). */
+  private readonly guidanceChecks = new FreshCheckBudget<MissingForSites>();
+
+  /** What the guidance page shows: the tenant's app, and what it still lacks (checked now, or a minute ago at most). */
   async guidance(token: string, now = new Date()) {
     const link = await this.deps.links.find(token);
     if (!link) throw new RoleGuidanceUnavailable('unknown');
     if (Date.parse(link.expiresAt) <= now.getTime()) throw new RoleGuidanceUnavailable('expired');
     const tenant = await this.deps.registry.get(link.tenantId);
     if (!tenant || isLeaving(tenant.entity.status)) throw new RoleGuidanceUnavailable('unknown');
+    const missing = await this.guidanceChecks.answer(
+      link.tenantId,
+      () => this.missing(link.tenantId),
+      now.getTime(),
+    );
+    if (!missing) throw new RoleGuidanceUnavailable('busy');
     return {
       tenantId: link.tenantId,
       clientId: tenant.entity.clientId,
       customer: (JSON.parse(tenant.entity.customer) as { name: string }).name,
-      missing: await this.missing(link.tenantId),
+      missing,
     };
   }
 }
