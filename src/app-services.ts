@@ -41,7 +41,7 @@ import { TenantSecretStore } from './lib/secrets/tenant-secret-store.js';
 import type { ServiceJob } from './lib/services/service-progress.js';
 import { TenantServices } from './lib/services/tenant-services.js';
 import { SiteRoleCheck } from './lib/sites/site-roles.js';
-import { type SiteJob, TenantSites } from './lib/sites/tenant-sites.js';
+import { type SiteDomainClaim, type SiteJob, TenantSites } from './lib/sites/tenant-sites.js';
 import {
   CustomerLinks,
   type OffboardingLink,
@@ -141,6 +141,7 @@ export function buildServices(deps: Dependencies): AppServices {
   });
   const tenantSites = new TenantSites({
     registry,
+    domainClaims: storage.table<SiteDomainClaim>(tableNames.siteDomains),
     tenants,
     outbox,
     secrets: tenantSecrets,

@@ -75,4 +75,19 @@ describe('sites asked for at the same time', () => {
     );
     expect(users).toHaveLength(1);
   }, 90_000);
+
+  it('the same label in two tenants at once: one 202, one 409 at the request (a sub-domain is one tenant’s)', async () => {
+    const [first, second] = await Promise.all([siteReadyTenant(), siteReadyTenant()]);
+    const answers = await Promise.all([addSite(first, 'mine', 'shared'), addSite(second, 'yours', 'shared')]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
+    const refused = answers.find((answer) => answer.status === 409);
+    expect(refused?.body.type).toMatch(/site_conflict$/);
+    expect(refused?.body.detail).toContain(`shared.${base}`);
+    const lists = await Promise.all(
+      [first, second].map(
+        async (tenantId) => (await connector.call('GET', `/tenants/${tenantId}/sites`)).body.value,
+      ),
+    );
+    expect(lists.flat()).toHaveLength(1);
+  }, 60_000);
 });

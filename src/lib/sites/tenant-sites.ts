@@ -3,7 +3,7 @@ import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem, credentialProblemText } from '../identity/credential-problem.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import type { Stored } from '../storage/entity-table.js';
+import type { EntityTable, Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
@@ -40,8 +40,16 @@ export interface SiteJob {
   siteId: string;
 }
 
+/** Which site an SBC sub-domain is (`SiteDomains`, partition = the domain): one claim per domain across tenants. */
+export interface SiteDomainClaim {
+  tenantId: string;
+  siteId: string;
+  claimedAt: string;
+}
+
 export interface TenantSitesDeps {
   registry: TenantRegistry;
+  domainClaims: EntityTable<SiteDomainClaim>;
   /** The `Tenants` table: each site's row and lease are in its tenant's partition. */
   tenants: TenantTable;
   outbox: Outbox;
@@ -64,6 +72,9 @@ type Progress = Stored<SiteProgress>;
 /** What Microsoft answered earlier in this run of steps: used instead of a read a replica may not answer yet. */
 type SeenInThisRun = { user?: GraphUser; freshToken?: boolean };
 
+const claimRow = 'claim';
+/** A domain claim without its site is taken over after this long (its request failed or its tenant left). */
+const claimTakeoverMs = 5 * 60_000;
 /** The activation user's name on each site's sub-domain (the product's own name for it). */
 const activationAlias = 'ump-activation-user';
 /**
@@ -152,6 +163,7 @@ export class TenantSites {
     if (existing) return this.again(tenantId, existing, request, now);
     await this.refuseTakenDomain(tenantId, domain);
     if (checkRoles) await this.deps.roles.assertReady(tenantId);
+    await this.claimDomain(tenantId, request.siteId, domain, now);
     const at = now.toISOString();
     const site: SiteProgress = {
       siteId: request.siteId,
@@ -217,6 +229,33 @@ export class TenantSites {
     await this.enqueue({ tenantId, siteId: site.siteId });
     await this.deps.revalidate(tenantId).catch(() => undefined);
     return { outcome: 'resumed', view: viewOf(tenantId, resumed) };
+  }
+
+  /**
+   * The sub-domain claimed for this site, so two tenants asking for the same label at once cannot both start: the
+   * claim is one row per domain. One whose site is gone (its tenant offboarded, or the request that claimed it
+   * failed) is taken over once it is a few minutes old; a younger one belongs to a request still under way.
+   */
+  private async claimDomain(tenantId: string, siteId: string, domain: string, now: Date): Promise<void> {
+    const claim = { tenantId, siteId: siteId.toLowerCase(), claimedAt: now.toISOString() };
+    try {
+      await this.deps.domainClaims.insert({ partitionKey: domain, rowKey: claimRow, ...claim });
+      return;
+    } catch (error) {
+      if (!(error instanceof EntityExistsError)) throw error;
+    }
+    const held = await this.deps.domainClaims.get(domain, claimRow);
+    if (!held) throw new ConcurrencyError(`the claim of ${domain} went meanwhile`);
+    const { tenantId: owner, siteId: ownerSite } = held.entity;
+    if (owner === tenantId && ownerSite === claim.siteId) return;
+    const underWay = now.getTime() - Date.parse(held.entity.claimedAt) < claimTakeoverMs;
+    if (underWay || (await this.deps.tenants.get(owner, tenantRows.site(ownerSite))))
+      throw new SiteConflict(
+        owner === tenantId
+          ? `Site ${ownerSite} of this tenant has ${domain} already.`
+          : `${domain} is another tenant's site: a sub-domain can be verified in one tenant only. Choose another label.`,
+      );
+    await this.deps.domainClaims.update({ partitionKey: domain, rowKey: claimRow, ...claim }, held.etag);
   }
 
   /** A sub-domain is one site's: another site of this tenant, or another tenant's, has it. */

@@ -14,6 +14,8 @@ export const tableNames = {
   roleGuidanceLinks: 'RoleGuidanceLinks',
   /** Links for a customer's admin to what an offboarding left to them (by the token's hash). */
   offboardingLinks: 'OffboardingLinks',
+  /** Which tenant's site each SBC sub-domain is (by the domain): a sub-domain is one site's, across tenants. */
+  siteDomains: 'SiteDomains',
   /** The replica (users, groups, members, voice, numbers), over a few hundred partitions per tenant. */
   replica: 'Replica',
   /** The replica's change feed, one partition per tenant. */
