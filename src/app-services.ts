@@ -298,6 +298,7 @@ export function buildServices(deps: Dependencies): AppServices {
       links: new CustomerLinks(storage.table<ServiceSecretLink>(tableNames.serviceSecretLinks), [
         'tenantId',
         'serviceId',
+        'requestedAt',
       ]),
       publicBaseUrl: settings.publicBaseUrl,
       linkLifetimeDays: settings.invitationLifetimeDays,

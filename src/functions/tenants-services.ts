@@ -52,7 +52,8 @@ coreEndpoint({
   bodyRepeats: ['tenantId', 'serviceId'],
   responses: {
     200: {
-      description: 'Removed; what the customer’s admin must still remove, if anything.',
+      description:
+        'Removed; what the customer’s admin must still remove, if anything. A service still waiting for the customer’s secret is withdrawn (`withdrawn`): its links stop working.',
       schema: serviceRemovalSchema,
     },
     404: { description: 'No such tenant or service.' },

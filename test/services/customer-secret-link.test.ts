@@ -139,4 +139,29 @@ describe('a new service whose secret only the customer’s admin can give', () =
     expect(Date.parse(renewed.secretLink.expiresAt)).toBeGreaterThan(Date.now());
     expect((await session.get(new URL(renewed.secretLink.url).pathname)).status).toBe(200);
   });
+
+  it('withdraws a service still waiting for the secret: its links stop working, and a new request of the same id gets links of its own', async () => {
+    const { tenantId } = await customerManagedTenant();
+    const pending = await requestLink(tenantId);
+    const withdrawn = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-paris`, {
+      body: { tenantId, serviceId: 'dr-paris' },
+    });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body).toEqual({
+      tenantId,
+      serviceId: 'dr-paris',
+      passwordRemoved: false,
+      withdrawn: true,
+    });
+    const session = new PageSession(connector.publicBaseUrl);
+    const oldPath = new URL(pending.secretLink.url).pathname;
+    expect((await session.get(oldPath)).status).toBe(404);
+    const again = await requestLink(tenantId);
+    expect((await session.get(oldPath)).status).toBe(404);
+    expect((await session.get(new URL(again.secretLink.url).pathname)).status).toBe(200);
+    const gone = await connector.call('DELETE', `/tenants/${tenantId}/services/dr-nowhere`, {
+      body: { tenantId, serviceId: 'dr-nowhere' },
+    });
+    expect(gone.status).toBe(404);
+  });
 });

@@ -50,5 +50,11 @@ export const serviceRemovalSchema = z.object({
       "The service's password or certificate was removed from the app registration (false: the customer's admin must)",
     ),
   leftToCustomer: z.string().optional(),
+  withdrawn: z
+    .boolean()
+    .optional()
+    .describe(
+      "The service was still waiting for the customer's secret: its request is withdrawn and its links stop working (it had no password to remove)",
+    ),
 });
 export type ServiceRemovalView = z.infer<typeof serviceRemovalSchema>;

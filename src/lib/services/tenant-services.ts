@@ -291,7 +291,7 @@ export class TenantServices {
     const tenant = await knownTenant(this.deps.registry, tenantId);
     const services = servicesOf(tenant.entity);
     const service = services.find((candidate) => sameId(candidate.id, serviceId));
-    if (!service) throw new ServiceNotFound(serviceId);
+    if (!service) return this.withdraw(tenantId, serviceId);
     const remaining = services.filter((candidate) => candidate !== service);
     if (remaining.length === 0) throw new LastServiceRemoval();
     const progress = await this.deps.progress.get(tenantId, tenantRows.service(service.id));
@@ -330,6 +330,23 @@ export class TenantServices {
     return removed;
   }
 
+  /**
+   * A service still waiting for the customer's secret is withdrawn: its request is forgotten, so its links stop
+   * working (each names the request it was made for) and the same id may be requested afresh.
+   */
+  private async withdraw(tenantId: string, serviceId: string): Promise<ServiceRemovalView> {
+    const progress = await this.deps.progress.get(tenantId, tenantRows.service(serviceId));
+    if (progress?.entity.state !== 'awaiting_customer') throw new ServiceNotFound(serviceId);
+    try {
+      await this.deps.progress.delete(tenantId, tenantRows.service(serviceId), progress.etag);
+    } catch (error) {
+      // The customer's admin gave the secret at this moment: the service is no longer only a request.
+      if (error instanceof ConcurrencyError) throw new ServiceNotFound(serviceId);
+      throw error;
+    }
+    return { tenantId, serviceId: progress.entity.serviceId, passwordRemoved: false, withdrawn: true };
+  }
+
   /** Records that the customer's admin must give the secret, and gives them a link (a new one on each request). */
   private async awaitCustomer(
     tenantId: string,
@@ -347,7 +364,11 @@ export class TenantServices {
         linkExpiresAt: fresh,
         updatedAt: now.toISOString(),
       });
-    const token = await this.deps.links.issue({ tenantId, serviceId: progress.entity.serviceId });
+    const token = await this.deps.links.issue({
+      tenantId,
+      serviceId: progress.entity.serviceId,
+      requestedAt: progress.entity.requestedAt,
+    });
     return {
       outcome: 'awaiting_customer',
       view: {
@@ -368,6 +389,10 @@ export class TenantServices {
       this.deps.registry.get(link.tenantId),
     ]);
     if (!progress || !tenant || isLeaving(tenant.entity.status)) throw new ServiceLinkUnavailable('unknown');
+    // A link made for an earlier request of the same id (withdrawn since) does not come back to life; links
+    // made before links named their request carry none.
+    if (link.requestedAt && link.requestedAt !== progress.entity.requestedAt)
+      throw new ServiceLinkUnavailable('unknown');
     if (progress.entity.state === 'active' || progress.entity.state === 'stored')
       throw new ServiceLinkUnavailable('done');
     if (

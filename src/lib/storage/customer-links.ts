@@ -35,10 +35,11 @@ export class CustomerLinks<T extends Record<string, string>> {
   }
 }
 
-/** A link for a customer's admin to give one service its secret. */
+/** A link for a customer's admin to give one service its secret: the request it was made for (`requestedAt`). */
 export interface ServiceSecretLink extends Record<string, string> {
   tenantId: string;
   serviceId: string;
+  requestedAt: string;
 }
 
 /** A link for a customer's admin to the roles a site needs, until `expiresAt`. */
