@@ -1,7 +1,9 @@
+import { createSign, createVerify, type KeyObject, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { selfSignedVersion } from '../../sim/keyvault/vault.js';
 import { Simulator } from '../../sim/server.js';
 import { loadWorld, saveWorld } from '../../sim/world-file.js';
 import { appToken, graphFetch, registerCustomerApp, startSampleSimulator } from './sim-fixture.js';
@@ -50,6 +52,14 @@ describe('the simulated world in a file (npm start --persist)', () => {
     const renamed = tenant.userOrder[2] as string;
     simulator.control.updateUser(summary.id, renamed, { displayName: 'Renamed Before The Restart' });
     simulator.vaults.get('connector')?.vault.put('kept-secret', { value: 'still here' });
+    // A certificate tenant's Key Vault certificate, its private key included (it signs the client assertions).
+    const certificate = await selfSignedVersion(
+      { x509_props: { subject: 'CN=kept' } },
+      { tenant: summary.id },
+    );
+    simulator.vaults
+      .get('connector')
+      ?.vault.certificates.set('kept-certificate', { versions: [certificate] });
     const path = join(folder, 'simulator-world.json');
     saveWorld(path, simulator, world);
     expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -66,6 +76,14 @@ describe('the simulated world in a file (npm start --persist)', () => {
     expect(
       again.directory.applications.get(app.clientId)?.passwordCredentials[0]?.endDateTime,
     ).toBeInstanceOf(Date);
+    const kept = again.vaults.get('connector')?.vault.certificates.get('kept-certificate')?.versions[0];
+    expect(kept?.der.equals(certificate.der)).toBe(true);
+    const signed = createSign('sha256')
+      .update('proof')
+      .sign(kept?.privateKey as KeyObject);
+    expect(
+      createVerify('sha256').update('proof').verify(new X509Certificate(certificate.der).publicKey, signed),
+    ).toBe(true);
 
     // The app's secret still works there, and the delta link from before the restart reads only the change since.
     const after = graphFetch(again, await appToken(again, summary.id, app.clientId, app.clientSecret));
