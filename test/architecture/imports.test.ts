@@ -65,4 +65,51 @@ describe('the import graph of src/', () => {
     for (const file of runtime.keys()) visit(file, []);
     expect(circles).toEqual([]);
   });
+
+  it('imports from a higher floor of src/lib at most 8 times (each named on failure)', () => {
+    const lib = join(src, 'lib');
+    /**
+     * The floors of src/lib, lower first: a module may import its own floor and those below. Presentation (pages,
+     * the onboarding's browser answers) and what probes the whole wiring (health) sit on top.
+     */
+    const floors: [string, number][] = [
+      ...['errors', 'security', 'config', 'http', 'storage', 'hosting', 'version.ts', 'project-root.ts'].map(
+        (name): [string, number] => [name, 0],
+      ),
+      ...['identity', 'graph', 'secrets', 'audit'].map((name): [string, number] => [name, 1]),
+      ...['tenants', 'events', 'workflows', 'validation', 'invitations'].map((name): [string, number] => [
+        name,
+        2,
+      ]),
+      ...[
+        'onboarding',
+        'credentials',
+        'services',
+        'sites',
+        'replication',
+        'offboarding',
+        'housekeeping',
+        'core-api',
+      ].map((name): [string, number] => [name, 3]),
+      ...['pages', 'onboarding/browser'].map((name): [string, number] => [name, 4]),
+      ...['health', 'dependencies.ts'].map((name): [string, number] => [name, 5]),
+    ];
+    const floorOf = (file: string) => {
+      const path = relative(lib, file);
+      const match = floors
+        .filter(([name]) => path === name || path.startsWith(`${name}/`))
+        .sort(([a], [b]) => b.length - a.length)[0];
+      return match?.[1];
+    };
+    const upward = [...imports].flatMap(([file, found]) => {
+      const from = floorOf(file);
+      if (from === undefined) return [];
+      return found
+        .filter(({ target }) => (floorOf(target) ?? -1) > from)
+        .map(({ target }) => `${relative(lib, file)} → ${relative(lib, target)}`);
+    });
+    const unplaced = files.filter((file) => file.startsWith(lib) && floorOf(file) === undefined);
+    expect(unplaced, 'every folder of src/lib has a floor').toEqual([]);
+    expect(upward.length, upward.join('\n')).toBeLessThanOrEqual(8);
+  });
 });

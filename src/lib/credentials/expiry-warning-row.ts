@@ -10,3 +10,10 @@ export interface ExpiryWarningRow {
   warnedDays: number;
   warnedAt: string;
 }
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    expiryWarning: ExpiryWarningRow;
+  }
+}

@@ -39,3 +39,10 @@ export interface RotationJob {
   tenantId: string;
   serviceId: string;
 }
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    rotation: RotationProgress;
+  }
+}

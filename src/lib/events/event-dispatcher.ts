@@ -4,6 +4,7 @@ import { PartitionLease } from '../storage/partition-lease.js';
 import { ConcurrencyError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
+import { backoffMs } from '../workflows/backoff.js';
 import type { DeliveryResult } from './core-delivery.js';
 import type { OutboxRow } from './outbox.js';
 
@@ -36,8 +37,9 @@ const maxPerRun = 10;
 const leaseTtlMs = 2 * 60_000;
 const maxRequeueSeconds = 3600;
 
-/** 5 s, 10 s, 20 s … doubling, at most an hour between tries. */
-export const backoffSeconds = (attempts: number) => Math.min(5 * 2 ** Math.max(attempts - 1, 0), 3600);
+/** 5 s, 10 s, 20 s … doubling, at most an hour between tries (the workflows' one backoff, with its own bounds). */
+const deliveryBackoff = { firstMs: 5_000, capMs: 3_600_000 };
+const backoffSeconds = (attempts: number) => backoffMs(Math.max(attempts, 1), deliveryBackoff) / 1000;
 
 /**
  * Delivers a stream's pending events to the core, oldest first, one stream at a time (a lease). A failed

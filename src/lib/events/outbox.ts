@@ -71,3 +71,10 @@ export class Outbox {
     return ids;
   }
 }
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    event: OutboxRow;
+  }
+}

@@ -46,6 +46,14 @@ export const offboardRequestSchema = z.strictObject({
     ),
 });
 
+/** What the customer's offboarding page shows: the tenant, its app, and the offboarding. */
+export interface OffboardingPage {
+  tenantId: string;
+  clientId: string;
+  customer: string;
+  offboarding: OffboardingView;
+}
+
 export const offboardingViewSchema = z.object({
   state: z.enum(offboardingSteps),
   removeRegistration: z.boolean(),
@@ -75,4 +83,11 @@ export function toOffboardingView(
     rowsDeleted: progress.rowsDeleted,
     vaultRetentionDays,
   };
+}
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    offboarding: OffboardingProgress;
+  }
 }

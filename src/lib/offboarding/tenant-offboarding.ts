@@ -8,7 +8,6 @@ import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import type { KeyVaultAssertions } from '../identity/key-vault-assertions.js';
 import { offboardingUrl } from '../onboarding/onboarding-urls.js';
-import type { OffboardingPage } from '../pages/offboarding-page.js';
 import type { ReplicaStore } from '../replication/replica-store.js';
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { SiteProgress } from '../sites/site-progress.js';
@@ -28,7 +27,7 @@ import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { passingFault } from '../workflows/passing-faults.js';
 import { type StepResult, WorkflowRunner } from '../workflows/workflow-runner.js';
 import { OffboardingPageUnavailable, TenantStillOnboarding } from './offboarding-errors.js';
-import { type OffboardingProgress, toOffboardingView } from './offboarding-progress.js';
+import { type OffboardingPage, type OffboardingProgress, toOffboardingView } from './offboarding-progress.js';
 
 export interface OffboardingJob {
   tenantId: string;

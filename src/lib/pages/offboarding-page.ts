@@ -1,14 +1,7 @@
 import type { HttpResponseInit } from '@azure/functions';
-import type { OffboardingView } from '../offboarding/offboarding-progress.js';
+import type { OffboardingPage } from '../offboarding/offboarding-progress.js';
 import { html } from './html.js';
 import { page } from './page-layout.js';
-
-export interface OffboardingPage {
-  tenantId: string;
-  clientId: string;
-  customer: string;
-  offboarding: OffboardingView;
-}
 
 /**
  * The page a customer's admin opens after their service provider offboarded the tenant: what the connector removed,

@@ -184,3 +184,11 @@ export function toRunView(record: ReplicationRunRecord, now = new Date()): Repli
       : {}),
   };
 }
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    run: ReplicationRunRecord;
+    replicationState: ReplicationState;
+  }
+}

@@ -1,14 +1,14 @@
-import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
+import {
+  type SavedIdsKind,
+  type TenantTable,
+  tenantRowPrefixes,
+  tenantRows,
+} from '../tenants/tenant-partition.js';
 
 /** Ids saved since the previous checkpoint, newline-separated over `ids0`, `ids1`, … */
 export type SavedIdsRow = { savedAt: string } & { [property: `ids${number}`]: string };
 
-/**
- * What a run keeps of a phase between its slices: `listed`, what a whole list showed (so the sweep at its end
- * knows what left it); `seen`, the marks of the rows a full delta enumeration saw unchanged (for its sweep, see
- * SeenKeys); `deferred`, the removals held back until the phase ends (the accidental-delete check).
- */
-export type SavedIdsKind = 'listed' | 'seen' | 'deferred';
+export type { SavedIdsKind } from '../tenants/tenant-partition.js';
 
 /** A string property holds 32K UTF-16 characters. */
 const maxPropertyChars = 30_000;
@@ -93,5 +93,12 @@ export class RunSavedIds {
       this.tenantId,
       tenantRowPrefixes.savedIdsOf(this.kind, this.runId, phase),
     );
+  }
+}
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    savedIds: SavedIdsRow;
   }
 }

@@ -31,3 +31,10 @@ export interface ServiceJob {
   tenantId: string;
   serviceId: string;
 }
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    service: ServiceProgress;
+  }
+}

@@ -55,3 +55,10 @@ export const siteWorking = (site: SiteProgress) => site.state !== 'activated' &&
 
 export const recordsOf = (site: SiteProgress): DnsRecord[] =>
   site.dnsRecords ? (JSON.parse(site.dnsRecords) as DnsRecord[]) : [];
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    site: SiteProgress;
+  }
+}

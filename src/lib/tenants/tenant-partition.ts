@@ -1,12 +1,3 @@
-import type { ExpiryWarningRow } from '../credentials/expiry-warning-row.js';
-import type { RotationProgress } from '../credentials/rotation-progress.js';
-import type { OutboxRow } from '../events/outbox.js';
-import type { OffboardingProgress } from '../offboarding/offboarding-progress.js';
-import type { ProvisioningProgress } from '../onboarding/automatic/app-registration.js';
-import type { ReplicationRunRecord, ReplicationState } from '../replication/replication-run.js';
-import type { SavedIdsKind, SavedIdsRow } from '../replication/run-saved-ids.js';
-import type { ServiceProgress } from '../services/service-progress.js';
-import type { SiteProgress } from '../sites/site-progress.js';
 import { type EntityTable, rowKey } from '../storage/entity-table.js';
 import type { LeaseRow } from '../storage/partition-lease.js';
 import type { TenantRecord } from './tenant-record.js';
@@ -37,59 +28,67 @@ import type { TenantRecord } from './tenant-record.js';
  * | `offboarding`                      | the tenant's offboarding: its step, what went, what is left | TenantOffboarding   |
  * | `offboarding-lease`                | the lease that keeps two workers off one offboarding      | TenantOffboarding     |
  */
-export type TenantPartitionRow =
-  | TenantRecord
-  | OutboxRow
-  | LeaseRow
-  | ReplicationRunRecord
-  | ReplicationState
-  | SavedIdsRow
-  | ProvisioningProgress
-  | ServiceProgress
-  | RotationProgress
-  | ExpiryWarningRow
-  | SiteProgress
-  | OffboardingProgress;
+export type TenantPartitionRow = TenantRowKinds[keyof TenantRowKinds];
+
+/**
+ * Every row kind of the partition by name, for the typed keys below. This module names only the rows it owns (the
+ * tenant, leases); each feature adds its own where it defines the row (a `declare module` of this module beside its
+ * row type), so every feature can use this module and this module imports none of them.
+ */
+export interface TenantRowKinds {
+  tenant: TenantRecord;
+  lease: LeaseRow;
+}
+
+/**
+ * What a run keeps of a phase between its slices: `listed`, what a whole list showed (so the sweep at its end
+ * knows what left it); `seen`, the marks of the rows a full delta enumeration saw unchanged (for its sweep, see
+ * SeenKeys); `deferred`, the removals held back until the phase ends (the accidental-delete check).
+ */
+export type SavedIdsKind = 'listed' | 'seen' | 'deferred';
+
+type Kind<K extends string> = K extends keyof TenantRowKinds ? TenantRowKinds[K] : never;
 
 /** The `Tenants` table, opened once with every row kind it holds. */
 export type TenantTable = EntityTable<TenantPartitionRow>;
 
 /** The key of each row kind in a tenant's partition. */
 export const tenantRows = {
-  tenant: rowKey<TenantRecord>('tenant'),
-  event: (ulid: string) => rowKey<OutboxRow>(`event|${ulid}`),
-  dispatchLease: rowKey<LeaseRow>('dispatch-lease'),
-  run: (runId: string) => rowKey<ReplicationRunRecord>(`run|${runId}`),
-  replicationState: rowKey<ReplicationState>('replication'),
-  replicationLease: rowKey<LeaseRow>('replication-lease'),
+  tenant: rowKey<Kind<'tenant'>>('tenant'),
+  event: (ulid: string) => rowKey<Kind<'event'>>(`event|${ulid}`),
+  dispatchLease: rowKey<Kind<'lease'>>('dispatch-lease'),
+  run: (runId: string) => rowKey<Kind<'run'>>(`run|${runId}`),
+  replicationState: rowKey<Kind<'replicationState'>>('replication'),
+  replicationLease: rowKey<Kind<'lease'>>('replication-lease'),
   savedIds: (kind: SavedIdsKind, runId: string, phase: string, page: number) =>
-    rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|${String(page).padStart(8, '0')}`),
-  provisioning: (invitationId: string) => rowKey<ProvisioningProgress>(`provisioning|${invitationId}`),
+    rowKey<Kind<'savedIds'>>(`${kind}|${runId}|${phase}|${String(page).padStart(8, '0')}`),
+  provisioning: (invitationId: string) => rowKey<Kind<'provisioning'>>(`provisioning|${invitationId}`),
   /** Keyed by the lower-cased id: service ids are unique in a tenant whatever their case. */
-  service: (serviceId: string) => rowKey<ServiceProgress>(`service|${serviceId.toLowerCase()}`),
-  serviceLease: (serviceId: string) => rowKey<LeaseRow>(`service-lease|${serviceId.toLowerCase()}`),
-  rotation: (serviceId: string) => rowKey<RotationProgress>(`rotation|${serviceId.toLowerCase()}`),
-  rotationLease: (serviceId: string) => rowKey<LeaseRow>(`rotation-lease|${serviceId.toLowerCase()}`),
-  expiryWarning: (serviceId: string) => rowKey<ExpiryWarningRow>(`expiry-warning|${serviceId.toLowerCase()}`),
+  service: (serviceId: string) => rowKey<Kind<'service'>>(`service|${serviceId.toLowerCase()}`),
+  serviceLease: (serviceId: string) => rowKey<Kind<'lease'>>(`service-lease|${serviceId.toLowerCase()}`),
+  rotation: (serviceId: string) => rowKey<Kind<'rotation'>>(`rotation|${serviceId.toLowerCase()}`),
+  rotationLease: (serviceId: string) => rowKey<Kind<'lease'>>(`rotation-lease|${serviceId.toLowerCase()}`),
+  expiryWarning: (serviceId: string) =>
+    rowKey<Kind<'expiryWarning'>>(`expiry-warning|${serviceId.toLowerCase()}`),
   /** Keyed by the lower-cased id, as services are. */
-  site: (siteId: string) => rowKey<SiteProgress>(`site|${siteId.toLowerCase()}`),
-  siteLease: (siteId: string) => rowKey<LeaseRow>(`site-lease|${siteId.toLowerCase()}`),
-  offboarding: rowKey<OffboardingProgress>('offboarding'),
-  offboardingLease: rowKey<LeaseRow>('offboarding-lease'),
+  site: (siteId: string) => rowKey<Kind<'site'>>(`site|${siteId.toLowerCase()}`),
+  siteLease: (siteId: string) => rowKey<Kind<'lease'>>(`site-lease|${siteId.toLowerCase()}`),
+  offboarding: rowKey<Kind<'offboarding'>>('offboarding'),
+  offboardingLease: rowKey<Kind<'lease'>>('offboarding-lease'),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
 export const tenantRowPrefixes = {
-  events: rowKey<OutboxRow>('event|'),
-  runs: rowKey<ReplicationRunRecord>('run|'),
-  savedIds: (kind: SavedIdsKind) => rowKey<SavedIdsRow>(`${kind}|`),
+  events: rowKey<Kind<'event'>>('event|'),
+  runs: rowKey<Kind<'run'>>('run|'),
+  savedIds: (kind: SavedIdsKind) => rowKey<Kind<'savedIds'>>(`${kind}|`),
   savedIdsOf: (kind: SavedIdsKind, runId: string, phase: string) =>
-    rowKey<SavedIdsRow>(`${kind}|${runId}|${phase}|`),
-  rotations: rowKey<RotationProgress>('rotation|'),
-  sites: rowKey<SiteProgress>('site|'),
-  provisionings: rowKey<ProvisioningProgress>('provisioning|'),
-  services: rowKey<ServiceProgress>('service|'),
-  expiryWarnings: rowKey<ExpiryWarningRow>('expiry-warning|'),
+    rowKey<Kind<'savedIds'>>(`${kind}|${runId}|${phase}|`),
+  rotations: rowKey<Kind<'rotation'>>('rotation|'),
+  sites: rowKey<Kind<'site'>>('site|'),
+  provisionings: rowKey<Kind<'provisioning'>>('provisioning|'),
+  services: rowKey<Kind<'service'>>('service|'),
+  expiryWarnings: rowKey<Kind<'expiryWarning'>>('expiry-warning|'),
 };
 
 /**

@@ -468,3 +468,10 @@ export class AppRegistration {
     }
   }
 }
+
+/** This row kind in a tenant's partition (see tenants/tenant-partition.ts). */
+declare module '../../tenants/tenant-partition.js' {
+  interface TenantRowKinds {
+    provisioning: ProvisioningProgress;
+  }
+}
