@@ -11,18 +11,8 @@ type Step = (typeof offboardingSteps)[number];
 
 /** Kills the host as it first writes the offboarding's `step` (before or after storage took it). */
 function killAt(tenantId: string, step: Step, verdict: Kill): Promise<void> {
-  const proxy = connector.storageProxy;
-  if (!proxy) throw new Error('the crash tests need the host process');
-  const records = (text: string) =>
-    text.includes(tenantId) && /offboarding/.test(text) && text.includes(`"state":"${step}"`);
-  return proxy.killAtFirst(
-    {
-      write: (write) =>
-        write.table === 'Tenants' && (records(write.body) || records(write.path + write.body)),
-      batch: (batch) => batch.table === 'Tenants' && records(batch.body),
-    },
-    verdict,
-  );
+  if (!connector.storageProxy) throw new Error('the crash tests need the host process');
+  return connector.storageProxy.killAtState(/offboarding/, step, verdict, (text) => text.includes(tenantId));
 }
 
 const cases: [Step, Kill][] = [

@@ -16,18 +16,8 @@ const steps: Step[] = ['started', 'staged', 'proven', 'switched', 'done'];
 
 /** Kills the host as it writes the rotation's `step` (before or after storage took it); resolves once dead. */
 function killAt(step: Step, verdict: Kill): Promise<void> {
-  const proxy = connector.storageProxy;
-  if (!proxy) throw new Error('the crash tests need the host process');
-  const records = (text: string) => ofRotation.test(text) && text.includes(`"state":"${step}"`);
-  return proxy.killAtFirst(
-    {
-      write: (write) =>
-        write.table === 'Tenants' &&
-        (records(write.body) || (ofRotation.test(write.path) && write.body.includes(`"state":"${step}"`))),
-      batch: (batch) => batch.table === 'Tenants' && records(batch.body),
-    },
-    verdict,
-  );
+  if (!connector.storageProxy) throw new Error('the crash tests need the host process');
+  return connector.storageProxy.killAtState(ofRotation, step, verdict);
 }
 
 const rotationState = async (tenantId: string) =>

@@ -3,15 +3,15 @@ import { secretName } from '../../src/lib/onboarding/registration-names.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
-import type { Kill, WriteSeen } from '../support/storage-proxy.js';
+import type { Kill } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
 const paris = { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedPro' };
 const ofService = /service(%7C|\|)dr-paris/i;
 
-/** The storage writes of adding a service, in order: its progress recorded, then updated, then the service recorded. */
-type Step = 'recorded' | 'stored' | 'activated';
+/** The states adding a service records, in order: accepted, its secret stored, then recorded on the tenant. */
+type Step = 'adding' | 'stored' | 'active';
 
 interface KillPoint {
   name: string;
@@ -20,8 +20,8 @@ interface KillPoint {
 }
 
 const killPoints: KillPoint[] = [
-  { name: 'before the request is first recorded', step: 'recorded', verdict: 'kill-before' },
-  { name: 'once it is recorded, before the password is added', step: 'recorded', verdict: 'kill-after' },
+  { name: 'before the request is first recorded', step: 'adding', verdict: 'kill-before' },
+  { name: 'once it is recorded, before the password is added', step: 'adding', verdict: 'kill-after' },
   {
     name: 'after the password and its secret, before that is recorded',
     step: 'stored',
@@ -30,28 +30,16 @@ const killPoints: KillPoint[] = [
   { name: 'once that is recorded, before the secret is proven', step: 'stored', verdict: 'kill-after' },
   {
     name: 'as the service and its event are recorded on the tenant',
-    step: 'activated',
+    step: 'active',
     verdict: 'kill-before',
   },
-  { name: 'once they are recorded, before the answer', step: 'activated', verdict: 'kill-after' },
+  { name: 'once they are recorded, before the answer', step: 'active', verdict: 'kill-after' },
 ];
 
 /** Kills the host at `point` while it adds the service; resolves once the host is dead. */
 function killAt(point: KillPoint): Promise<void> {
-  const proxy = connector.storageProxy;
-  if (!proxy) throw new Error('the crash tests need the host process');
-  const stepOf = (write: WriteSeen): Step | undefined => {
-    if (write.table !== 'Tenants') return undefined;
-    if (write.method === 'POST' && ofService.test(write.body)) return 'recorded';
-    return ofService.test(write.path) ? 'stored' : undefined;
-  };
-  return proxy.killAtFirst(
-    {
-      write: (write) => stepOf(write) === point.step,
-      batch: (batch) => batch.table === 'Tenants' && point.step === 'activated' && ofService.test(batch.body),
-    },
-    point.verdict,
-  );
+  if (!connector.storageProxy) throw new Error('the crash tests need the host process');
+  return connector.storageProxy.killAtState(ofService, point.step, point.verdict);
 }
 
 const addParis = (tenantId: string) =>

@@ -22,16 +22,8 @@ beforeAll(() => {
 
 /** Kills the host right after storage took the site's `step` (its answer never read); resolves once dead. */
 function killAfter(step: string): Promise<void> {
-  const proxy = connector.storageProxy;
-  if (!proxy) throw new Error('the crash tests need the host process');
-  const records = (text: string) => text.includes(`"state":"${step}"`);
-  return proxy.killAtFirst(
-    {
-      write: (write) => write.table === 'Tenants' && ofSite.test(write.path) && records(write.body),
-      batch: (batch) => batch.table === 'Tenants' && ofSite.test(batch.body) && records(batch.body),
-    },
-    'kill-after',
-  );
+  if (!connector.storageProxy) throw new Error('the crash tests need the host process');
+  return connector.storageProxy.killAtState(ofSite, step, 'kill-after');
 }
 
 /** Plays the core: sends the request until it is taken, publishes the records and asks for verification. */

@@ -100,6 +100,27 @@ export class StorageProxy {
     });
   }
 
+  /**
+   * The crash suites' one kill point: the first write to the `Tenants` table of a workflow's row (`row`, a pattern
+   * of its key, escaped or not) that records `state` in it, alone or in a transaction (and that `also` accepts,
+   * e.g. of one tenant); resolves once the host is dead.
+   */
+  killAtState(
+    row: RegExp,
+    state: string,
+    verdict: Kill,
+    also: (text: string) => boolean = () => true,
+  ): Promise<void> {
+    const records = (text: string) => row.test(text) && text.includes(`"state":"${state}"`) && also(text);
+    return this.killAtFirst(
+      {
+        write: (write) => write.table === 'Tenants' && records(write.path + write.body),
+        batch: (batch) => batch.table === 'Tenants' && records(batch.body),
+      },
+      verdict,
+    );
+  }
+
   /** A new host is up: its requests go through again. */
   revive(): void {
     this.dead = false;
