@@ -7,6 +7,7 @@ import {
   rowPrefix,
   userFields,
 } from './replica-rows.js';
+import { byKind } from './replicated-kinds.js';
 import { type SeenKeys, seenMark } from './seen-keys.js';
 
 /** What planning a write needs to know of a stored row. */
@@ -175,7 +176,7 @@ export class ReplicaPlanner {
 
   /** Removals held back so far, by kind. */
   deferredCounts(): Record<ObjectKind, number> {
-    const counts = { user: 0, group: 0, member: 0, voice: 0, number: 0 };
+    const counts = byKind(() => 0);
     for (const rowKey of this.deferred.keys())
       counts[rowKey.slice(0, rowKey.indexOf('|')) as ObjectKind] += 1;
     return counts;
