@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signRequest } from '../src/lib/core-api/request-signature.js';
+import { signRequest } from '../src/lib/security/webhook-signature.js';
 import type { CliConfig } from './cli-config.js';
 
 /** A refusal or failure the operator can act on, already in words. */

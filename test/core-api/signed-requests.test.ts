@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/lib/core-api/request-signature.js';
 import { requestSigningSecretsName } from '../../src/lib/core-api/signing-secrets.js';
+import { signRequest } from '../../src/lib/security/webhook-signature.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type ConnectorFixture, newWebhookSecret } from '../support/connector-fixture.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';

@@ -10,11 +10,11 @@ import { hostConfigFrom } from '../../local/host/host-config.js';
 import { type RunningHost, startLocalHost } from '../../local/host/local-host.js';
 import { type SampleWorld, seedSampleWorld } from '../../sim/sample-world.js';
 import { Simulator } from '../../sim/server.js';
-import { signRequest } from '../../src/lib/core-api/request-signature.js';
 import { eventSigningSecretName, requestSigningSecretsName } from '../../src/lib/core-api/signing-secrets.js';
 import { registeredFunctions } from '../../src/lib/hosting/function-registry.js';
 import { provisioningSecretName } from '../../src/lib/onboarding/automatic/provisioning-sign-in.js';
 import { signInRedirectUri } from '../../src/lib/onboarding/onboarding-urls.js';
+import { signRequest } from '../../src/lib/security/webhook-signature.js';
 import { HostProcess } from './host-process.js';
 import { StorageProxy } from './storage-proxy.js';
 

@@ -4,11 +4,11 @@ import { functions } from '../hosting/function-registry.js';
 import { invocationLogger, type Logger } from '../hosting/logger.js';
 import { type FieldProblem, problemResponse } from '../http/problem.js';
 import type { CachedSecrets } from '../secrets/cached-secrets.js';
+import { SignatureRefused, verifyRequestSignature } from '../security/webhook-signature.js';
 import { CoreRequestRefused } from './core-request-refused.js';
 import { problemFor } from './problem-table.js';
 import { readLimitedBody } from './read-limited-body.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { verifyRequestSignature } from './request-signature.js';
 import { acceptedRequestSecrets } from './signing-secrets.js';
 
 /** What every core endpoint needs of the app's services before its handler runs. */
@@ -73,6 +73,16 @@ function fieldProblems(where: 'params' | 'query' | 'body', error: z.ZodError): F
         }))
       : [{ pointer: pointer(issue.path), detail: issue.message }],
   );
+}
+
+/** The request's Standard Webhooks signature, or the refusal as the core API answers it. */
+function verifiedBy(raw: string, headers: Record<string, string>, secrets: readonly string[]) {
+  try {
+    return verifyRequestSignature(raw, headers, secrets);
+  } catch (error) {
+    if (error instanceof SignatureRefused) throw new CoreRequestRefused(error.code, error.message);
+    throw error;
+  }
 }
 
 /** The body names what the path names, or the request is refused (ids compared without regard to case). */
@@ -149,7 +159,7 @@ async function handle<P, Q, B, S extends EndpointServices>(
   try {
     const raw = await readLimitedBody(request);
     const headers = Object.fromEntries(request.headers.entries());
-    const signed = verifyRequestSignature(raw, headers, await acceptedRequestSecrets(app.secrets));
+    const signed = verifiedBy(raw, headers, await acceptedRequestSecrets(app.secrets));
     await app.replayGuard.remember(signed.id);
     remembered = signed.id;
     const params = parse(operation.params, request.params, 'params');

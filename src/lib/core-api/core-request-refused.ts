@@ -1,12 +1,9 @@
 import { ConnectorError } from '../errors/connector-error.js';
 import type { FieldProblem } from '../http/problem.js';
+import type { SignatureRefusal } from '../security/webhook-signature.js';
 
 export type RefusalCode =
-  | 'signature_missing'
-  | 'signature_malformed'
-  | 'signature_expired'
-  | 'signature_from_future'
-  | 'signature_mismatch'
+  | SignatureRefusal
   | 'replayed'
   | 'body_too_large'
   | 'unsupported_media_type'

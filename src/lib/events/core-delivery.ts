@@ -1,4 +1,4 @@
-import { signRequest } from '../core-api/request-signature.js';
+import { signRequest } from '../security/webhook-signature.js';
 
 export interface DeliveryResult {
   ok: boolean;

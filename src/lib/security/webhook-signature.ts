@@ -1,5 +1,27 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { CoreRequestRefused, type RefusalCode } from './core-request-refused.js';
+
+/**
+ * Standard Webhooks signatures, both ways: the platform core's requests are verified with them, the connector's
+ * events to the core are signed with them (https://www.standardwebhooks.com).
+ */
+
+/** Why a signature was refused. */
+export type SignatureRefusal =
+  | 'signature_missing'
+  | 'signature_malformed'
+  | 'signature_expired'
+  | 'signature_from_future'
+  | 'signature_mismatch';
+
+/** A signature refused, with what is wrong in words safe to answer (the caller's edge makes its answer of it). */
+export class SignatureRefused extends Error {
+  constructor(
+    readonly code: SignatureRefusal,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
 
 /** Standard Webhooks: the sender's clock may differ from ours by up to five minutes either way. */
 export const toleranceSeconds = 5 * 60;
@@ -13,12 +35,12 @@ export interface SignedRequest {
   timestamp: number;
 }
 
-const refuse = (code: RefusalCode, detail: string) => new CoreRequestRefused(code, detail);
+const refuse = (code: SignatureRefusal, detail: string) => new SignatureRefused(code, detail);
 
 /**
  * Verifies a Standard Webhooks signature (HMAC-SHA256 over `id.timestamp.body`) against every accepted secret,
  * so secrets can be rotated without downtime. Header formats are checked strictly first; the HMAC comparison is
- * the `standardwebhooks` library's, in constant time. Throws a CoreRequestRefused that names what is wrong.
+ * the `standardwebhooks` library's, in constant time. Throws a SignatureRefused that names what is wrong.
  */
 export function verifyRequestSignature(
   rawBody: string,
