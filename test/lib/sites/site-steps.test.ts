@@ -4,7 +4,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { describe, expect, inject, it } from 'vitest';
 import type { DomainEvent } from '../../../src/lib/events/event-catalogue.js';
 import type { Outbox } from '../../../src/lib/events/outbox.js';
-import { GraphClient, GraphError, type GraphResponse } from '../../../src/lib/graph/graph-client.js';
+import { GraphError } from '../../../src/lib/graph/graph-client.js';
 import type { AppTokenProvider } from '../../../src/lib/identity/app-token-provider.js';
 import type { TenantSecretStore } from '../../../src/lib/secrets/tenant-secret-store.js';
 import type { SiteProgress } from '../../../src/lib/sites/site-progress.js';
@@ -15,28 +15,7 @@ import { MessageQueue } from '../../../src/lib/storage/message-queue.js';
 import { type TenantTable, tenantRows } from '../../../src/lib/tenants/tenant-partition.js';
 import type { TenantRegistry } from '../../../src/lib/tenants/tenant-registry.js';
 import { backoffMs } from '../../../src/lib/workflows/backoff.js';
-
-type Answer = unknown | GraphError | ((call: number) => unknown | GraphError);
-
-/** Graph as a script: each `METHOD path` answers what the test says (an error is thrown), and every call is kept. */
-class ScriptedGraph extends GraphClient {
-  readonly calls: string[] = [];
-  constructor(private readonly script: Record<string, Answer>) {
-    super({ endpoint: 'https://graph.invalid' });
-  }
-  override async request<T>(_token: string, method: string, path: string): Promise<GraphResponse<T>> {
-    const key = `${method} ${path.split('?')[0]}`;
-    this.calls.push(key);
-    const scripted = this.script[key];
-    if (scripted === undefined) throw new Error(`unscripted Graph call ${key}`);
-    const answer =
-      typeof scripted === 'function'
-        ? (scripted as (call: number) => unknown)(this.calls.filter((call) => call === key).length)
-        : scripted;
-    if (answer instanceof GraphError) throw answer;
-    return { status: 200, body: answer as T, headers: new Headers() };
-  }
-}
+import { type GraphAnswer, ScriptedGraph } from '../../support/scripted-graph.js';
 
 const domain = 'hq.sbc.example.net';
 
@@ -44,7 +23,7 @@ const domain = 'hq.sbc.example.net';
  * The sites' step table on the workflow runner, with Azurite for the rows and the queue, Graph as a script, and
  * the clock in the test's hands: the waits, give-ups and the one fresh token take milliseconds to check.
  */
-function sitesWith(script: Record<string, Answer>) {
+function sitesWith(script: Record<string, GraphAnswer>) {
   const name = randomUUID().replaceAll('-', '');
   const connection = inject('storageConnectionString');
   const table = new EntityTable(
