@@ -35,6 +35,10 @@ coreEndpoint({
       schema: answerSchema,
     },
     404: { description: 'No such tenant.' },
+    409: {
+      description:
+        'The tenant is still being onboarded (an admin signed in and its registration is being made, the first time or again after an offboarding): revoke its invitation, or offboard it once it is onboarded.',
+    },
   },
   handler: async ({ params, body, services }) => {
     const tenantId = params.tenantId.toLowerCase();

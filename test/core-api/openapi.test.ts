@@ -65,6 +65,13 @@ describe('OpenAPI document', () => {
     expect(Object.keys(create?.responses ?? {})).toEqual(
       expect.arrayContaining(['201', '400', '401', '413']),
     );
+    // Offboarding a tenant still being onboarded is refused with 409 tenant_still_onboarding, as the README says.
+    const offboard = (
+      document.paths['/tenants/{tenantId}'] as Record<string, { responses: Record<string, unknown> }>
+    ).delete;
+    expect(Object.keys(offboard?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '202', '404', '409']),
+    );
   });
 
   it('describes the change feed’s 410 as a problem document that links the snapshot', () => {
