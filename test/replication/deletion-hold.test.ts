@@ -77,7 +77,11 @@ describe('accidental-delete protection', () => {
     expect(held.held).toMatchObject({ state: 'holding', removals: { user: 15 } });
     expect(held.held?.removals.member).toBeGreaterThan(0);
     expect(held.counts).toMatchObject({ usersDeleted: 0, membersRemoved: 0 });
-    expect(held.notes?.[0]).toContain('users: 15 removal(s) held, more than 10 objects in one run');
+    expect(held.notes?.[0]).toContain(
+      'users: 15 removal(s) held (users 15), more than 10 objects in one run',
+    );
+    // The groups phase held memberships, and says so (not "groups").
+    expect(held.notes?.[1]).toMatch(/^groups: \d+ removal\(s\) held \(members \d+\)/);
     expect(await storedUsers(tenant.id)).toBe(40);
     expect(await deletesInFeed(tenant.id)).toBe(0);
     await until(

@@ -401,8 +401,12 @@ export class ReplicationSlice {
     const held: Record<string, number> = run.held ? JSON.parse(run.held) : {};
     for (const [kind, n] of Object.entries(deferred)) if (n > 0) held[kind] = (held[kind] ?? 0) + n;
     run.held = JSON.stringify(held);
+    const kinds = objectKinds
+      .filter((kind) => (deferred[kind] ?? 0) > 0)
+      .map((kind) => `${replicatedKinds[kind].apiName} ${deferred[kind]}`)
+      .join(', ');
     this.note(
-      `${phase.name}: ${removals} removal(s) held, more than ${describeThreshold(this.c.deletionThreshold)} in one run; release the run to store them`,
+      `${phase.name}: ${removals} removal(s) held (${kinds}), more than ${describeThreshold(this.c.deletionThreshold)} in one run; release the run to store them`,
     );
     return true;
   }
