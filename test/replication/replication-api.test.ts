@@ -56,6 +56,19 @@ describe('replication through the core API and the queue', () => {
     expect(rest.body.cursor).toBe(run.cursor);
     const nothing = await connector.call('GET', `/tenants/${tenantId}/changes?cursor=${run.cursor}`);
     expect(nothing.body).toEqual({ value: [], cursor: run.cursor });
+
+    // A run that changes nothing tells the core the same newest cursor, not an empty one.
+    const again = await connector.call('POST', `/tenants/${tenantId}/replicate`);
+    const unchanged = await until(
+      async () =>
+        connector.standIn.events.find(
+          (candidate) =>
+            candidate.type === 'replication.completed' && candidate.data.runId === again.body.runId,
+        ),
+      Boolean,
+    );
+    expect(unchanged?.data.counts).toMatchObject({ usersUpserted: 0, usersDeleted: 0 });
+    expect(unchanged?.data.cursor).toBe(run.cursor);
   });
 
   it('gives up after maxDequeueCount failures: the poison handler fails the run and tells the core', async () => {

@@ -70,7 +70,11 @@ export const eventCatalogue = {
     tenantId,
     runId: z.string(),
     counts: z.record(z.string(), z.number().int()),
-    cursor: z.string(),
+    cursor: z
+      .string()
+      .describe(
+        "The change feed's newest position once the run ended (also when it changed nothing); empty while the feed holds no change",
+      ),
     held: z
       .record(z.string(), z.number().int())
       .optional()

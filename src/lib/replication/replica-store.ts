@@ -21,6 +21,11 @@ export class ReplicaStore implements ReplicaReader {
     private readonly feed: ChangeFeed,
   ) {}
 
+  /** The feed's newest change whose rows are stored (before the tenant's next feed base); none while it is empty. */
+  newestCursor(tenantId: string, nextBase: string | undefined): Promise<string | undefined> {
+    return this.feed.lastSettled(tenantId, nextBase);
+  }
+
   /** Stores planned writes: their changes in the feed under `base`, then the rows (see replica-flush.ts). */
   flush(tenantId: string, writes: readonly PlannedWrite[], base: string): Promise<Flushed> {
     return storeFlush(this.rows, this.feed, tenantId, writes, base);

@@ -239,7 +239,17 @@ export class ReplicationWorker {
       finishedAt: new Date().toISOString(),
       counts: JSON.stringify(counts),
     };
-    const cursor = ended.cursor ?? '';
+    // A run that changed nothing reports the feed's newest position all the same: a core that stores it reads on
+    // from there, not from the start (which is a 410 once the feed is trimmed).
+    const cursor =
+      ended.cursor ??
+      (await this.deps.replica.newestCursor(
+        job.tenantId,
+        (
+          await tenants.get(job.tenantId, tenantRows.replicationState)
+        )?.entity.feedBase,
+      )) ??
+      '';
     const events: DomainEvent[] = [
       {
         type: 'replication.completed',
