@@ -114,8 +114,10 @@ describe('offboarding a tenant', () => {
     expect(page.html).toContain('directory roles assigned to the app registration');
     expect(page.html).toContain('leaving.customers.example.net');
     expect((await session.get('/api/offboarding/not-a-link')).status).toBe(404);
-    expect((await connector.call('POST', `/tenants/${tenantId}/replicate`)).status).toBeGreaterThanOrEqual(
-      400,
+    const replicate = await connector.call('POST', `/tenants/${tenantId}/replicate`);
+    expect(replicate.status).toBe(409);
+    expect(replicate.body.detail).toBe(
+      'Not ready: the tenant is offboarded. Invite it again to bring it back.',
     );
     expect((await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)).status).toBe(404);
     // Nothing left to validate: not "the client secret is not right".

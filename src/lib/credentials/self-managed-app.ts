@@ -4,7 +4,7 @@ import { CredentialProblem, credentialProblemText } from '../identity/credential
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { ServiceNeedsCustomer } from '../services/service-errors.js';
 import { workingCredential } from '../tenants/tenant-access.js';
-import { TenantNotReady } from '../tenants/tenant-errors.js';
+import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 
 /** Either lets an app change its own passwords (OwnedBy only while it owns itself). */
 const selfManagement = ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'];
@@ -63,7 +63,7 @@ export async function ownAppView(
     token = await deps.tokens.token(credential);
   } catch (error) {
     if (!(error instanceof CredentialProblem)) throw error;
-    throw new TenantNotReady(credentialProblemText[error.code]);
+    throw new TenantNotReady(credentialProblemText[error.code], reconnectFix);
   }
   let app: OwnApp | undefined;
   try {

@@ -4,7 +4,7 @@ import type { Outbox } from '../events/outbox.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
-import { TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
+import { reconnectFix, TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import { isLeaving, type TenantRecord } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
@@ -138,8 +138,11 @@ export class ReplicationScheduler {
   async onDemand(tenantId: string, now = new Date()): Promise<ReplicationRunView> {
     const tenant = (await this.registry.get(tenantId))?.entity;
     if (!tenant) throw new TenantNotFound(tenantId);
-    const reason = isLeaving(tenant.status) ? 'the tenant is offboarded' : notReadyReason(tenant);
-    if (reason) throw new TenantNotReady(reason);
+    if (isLeaving(tenant.status))
+      throw new TenantNotReady(`the tenant is ${tenant.status}`, 'Invite it again to bring it back.');
+    const reason = notReadyReason(tenant);
+    if (reason)
+      throw new TenantNotReady(reason, tenant.status === 'credentials_invalid' ? reconnectFix : undefined);
     const run = await this.createRun(tenantId, 'on_demand', now);
     await this.queue.send({ tenantId, runId: run.runId });
     return toRunView(run, now);

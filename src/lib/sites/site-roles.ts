@@ -6,7 +6,7 @@ import { probeRegistration } from '../onboarding/probe-registration.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { CustomerLinks, RoleGuidanceLink } from '../storage/customer-links.js';
 import { reconnectFirst, workingCredential } from '../tenants/tenant-access.js';
-import { TenantNotReady } from '../tenants/tenant-errors.js';
+import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { isLeaving } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { validateRegistration } from '../validation/validate-registration.js';
@@ -53,7 +53,7 @@ export class SiteRoleCheck {
       const dns = report.requirements.find((requirement) => requirement.id === 'automatic_dns');
       return { roles: dns?.missingRoles ?? [], permissions: dns?.missingPermissions ?? [] };
     } catch (error) {
-      if (error instanceof CredentialProblem) throw new TenantNotReady(reconnectFirst.invalid);
+      if (error instanceof CredentialProblem) throw new TenantNotReady(reconnectFirst.invalid, reconnectFix);
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { Stored } from '../storage/entity-table.js';
-import { TenantNotFound, TenantNotReady } from './tenant-errors.js';
+import { reconnectFix, TenantNotFound, TenantNotReady } from './tenant-errors.js';
 import { isLeaving, servicesOf, type TenantRecord } from './tenant-record.js';
 import type { TenantRegistry } from './tenant-registry.js';
 
@@ -20,7 +20,8 @@ export async function knownTenant(registry: Registry, tenantId: string): Promise
 /** A known tenant whose credentials work as far as the connector knows: else TenantNotReady, which says to reconnect. */
 export async function usableTenant(registry: Registry, tenantId: string): Promise<Stored<TenantRecord>> {
   const tenant = await knownTenant(registry, tenantId);
-  if (tenant.entity.status === 'credentials_invalid') throw new TenantNotReady(reconnectFirst.invalid);
+  if (tenant.entity.status === 'credentials_invalid')
+    throw new TenantNotReady(reconnectFirst.invalid, reconnectFix);
   return tenant;
 }
 
@@ -35,12 +36,12 @@ export async function workingCredential(
   serviceId = tenant ? servicesOf(tenant)[0]?.id : undefined,
 ): Promise<TenantCredential> {
   const credential = serviceId ? await secrets.get(tenantId, serviceId) : undefined;
-  if (!credential) throw new TenantNotReady(reconnectFirst.missing);
+  if (!credential) throw new TenantNotReady(reconnectFirst.missing, reconnectFix);
   return credential;
 }
 
 /** Why a tenant cannot be worked in, and what fixes it. */
 export const reconnectFirst = {
-  invalid: 'its credentials no longer work; reconnect it first',
-  missing: 'its credentials are missing from Key Vault; reconnect it first',
+  invalid: 'its credentials no longer work',
+  missing: 'its credentials are missing from Key Vault',
 };
