@@ -143,10 +143,10 @@ describe('reconnecting a tenant whose credentials stopped working', () => {
     const { tenantId, clientId, app } = await selfManagedTenant(connector, { owner: false, quiet: true });
     await revoke(tenantId, clientId);
     // The refusal names the fix: a reconnect link, not "validate it once fixed".
-    const refused = await connector.call('POST', `/tenants/${tenantId}/replicate`);
-    expect(refused.status).toBe(409);
-    expect(refused.body.detail).toContain('Reconnect it: POST /tenants/{tenantId}/reconnect');
-    expect(refused.body.detail).not.toContain('Validate it once fixed');
+    const notReady = await connector.call('POST', `/tenants/${tenantId}/replicate`);
+    expect(notReady.status).toBe(409);
+    expect(notReady.body.detail).toContain('Reconnect it: POST /tenants/{tenantId}/reconnect');
+    expect(notReady.body.detail).not.toContain('Validate it once fixed');
     const before = vaultSecret(tenantId, 'dr-london')?.value;
     const link = await reconnectLink(tenantId, 'manual');
     const fresh = connector.simulator.directory.addPassword(clientId, { lifetimeDays: 120 });
