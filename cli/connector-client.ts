@@ -6,16 +6,27 @@ import type { CliConfig } from './cli-config.js';
 export class CliError extends Error {}
 
 interface Problem {
+  type?: string;
   title?: string;
+  status?: number;
   detail?: string;
   errors?: { pointer: string; detail: string }[];
+  [member: string]: unknown;
 }
+
+const standardMembers = new Set(['type', 'title', 'status', 'detail', 'errors']);
 
 function describeProblem(status: number, problem: Problem | undefined): string {
   const lines = [
     `The connector answered ${status}: ${problem?.title ?? 'no details'}${problem?.detail ? ` ${problem.detail}` : ''}`,
   ];
   for (const error of problem?.errors ?? []) lines.push(`  ${error.pointer}: ${error.detail}`);
+  // What a refusal carries besides (a guidance link, the roles missing, the snapshot to take): printed as given.
+  for (const [member, value] of Object.entries(problem ?? {}))
+    if (!standardMembers.has(member) && value !== undefined)
+      lines.push(
+        `  ${member}: ${Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+      );
   if (status === 401) lines.push('Check the signing secret (--secret) and the function key (--key).');
   return lines.join('\n');
 }

@@ -202,6 +202,22 @@ describe('operator CLI', () => {
     expect(refused.err).toContain('/body/id');
   }, 60_000);
 
+  it('prints what a refused site request carries: the roles missing and the guidance link for the customer', async () => {
+    const { tenantId } = await selfManagedTenant(connector, {
+      permissions: [
+        ...requiredPermissions.replication,
+        ...requiredPermissions.selfRotation,
+        'Organization.Read.All',
+      ],
+    });
+    const refused = await cli(['add-site', tenantId, 'hq', 'NoRoles', '--usage-location', 'GB']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      `missingRoles: ${directoryRoles.domainNameAdministrator.name}, ${directoryRoles.userAdministrator.name}`,
+    );
+    expect(refused.err).toMatch(/guidanceUrl: https?:\/\/\S+\/api\/role-guidance\/[A-Za-z0-9_-]{43}/);
+  }, 60_000);
+
   it('adds a site, shows the records to publish and verifies it', async () => {
     const { tenantId, servicePrincipalId } = await selfManagedTenant(connector, {
       permissions: [
