@@ -56,10 +56,16 @@ export function serviceCommands(program: Command, cli: CliContext): void {
         'POST',
         `/tenants/${encodeURIComponent(tenantId)}/services/${encodeURIComponent(serviceId)}/rotate`,
       );
-      cli.print(
-        started,
-        () =>
+      const notBefore = started.rotation?.finishesNotBefore;
+      cli.print(started, () =>
+        [
           `Rotation of ${started.serviceId}'s secret started; follow it with: npm run cli -- tenant ${tenantId}`,
+          ...(notBefore
+            ? [
+                `It ends (credentials.rotated) no earlier than ${notBefore.replace(/\.\d+Z$/, 'Z')}: the old secret stays until no instance can still hold it.`,
+              ]
+            : []),
+        ].join('\n'),
       );
     });
 }

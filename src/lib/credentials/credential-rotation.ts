@@ -155,6 +155,12 @@ export class CredentialRotation {
     return false;
   }
 
+  /** The earliest a rotation under way can end: the old secret outlives the switch by the cache's term. */
+  finishesNotBefore(progress: RotationProgress, now = new Date()): Date {
+    const switched = Date.parse(progress.switchedAt ?? '');
+    return new Date((Number.isNaN(switched) ? now.getTime() : switched) + this.switchWaitMs);
+  }
+
   async progress(tenantId: string, serviceId: string): Promise<RotationProgress | undefined> {
     return (await this.deps.tenants.get(tenantId, tenantRows.rotation(serviceId)))?.entity;
   }

@@ -34,6 +34,12 @@ export const serviceCredentialSchema = z.object({
       reason: z.enum(['requested', 'expiring']),
       startedAt: z.iso.datetime(),
       finishedAt: z.iso.datetime().optional(),
+      finishesNotBefore: z.iso
+        .datetime()
+        .optional()
+        .describe(
+          'For a rotation under way: the old secret stays until no instance can still hold it (SECRET_CACHE_SECONDS and a margin after the switch), so credentials.rotated comes no earlier than this',
+        ),
       failure: z.string().optional(),
     })
     .optional()
@@ -83,6 +89,9 @@ export async function serviceCredentials(
                 startedAt: rotation.startedAt,
                 ...(rotation.finishedAt && !rotationRunning(rotation)
                   ? { finishedAt: rotation.finishedAt }
+                  : {}),
+                ...(rotationRunning(rotation)
+                  ? { finishesNotBefore: deps.rotation.finishesNotBefore(rotation, now).toISOString() }
                   : {}),
                 ...(rotation.failure ? { failure: rotation.failure } : {}),
               },
