@@ -192,6 +192,7 @@ export function buildServices(deps: Dependencies): AppServices {
       ]),
       publicBaseUrl: settings.publicBaseUrl,
       linkLifetimeDays: settings.invitationLifetimeDays,
+      revokeInvitations: (tenantId) => invitations.revokeOpenFor(tenantId),
     }),
     siteRoles,
     tenantSites,

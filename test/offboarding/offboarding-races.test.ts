@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dependencies } from '../../src/lib/dependencies.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
+import { PageSession } from '../support/browserless.js';
 import { eventually, until } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
@@ -65,5 +66,20 @@ describe('offboarding racing the tenant’s other work', () => {
     expect(during.status).toBe(409);
     expect(during.body.type).toMatch(/tenant_still_onboarding$/);
     expect(eventsOf(tenantId, 'tenant.offboarded')).toHaveLength(1);
+  }, 90_000);
+
+  it('revokes the tenant’s open reconnect link: its page no longer offers to reconnect a tenant that left', async () => {
+    const { tenantId } = await selfManagedTenant(connector, { quiet: true });
+    const link = await connector.call('POST', `/tenants/${tenantId}/reconnect`, {
+      body: { method: 'manual' },
+    });
+    expect(link.status).toBe(201);
+    expect((await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } })).status).toBe(202);
+    await offboarded(tenantId);
+    const invitation = await connector.call('GET', `/invitations/${link.body.id}`);
+    expect(invitation.body.status).toBe('revoked');
+    const page = await new PageSession(connector.publicBaseUrl).get(new URL(link.body.url).pathname);
+    expect(page.status).toBeGreaterThanOrEqual(400);
+    expect(page.html).not.toContain('Check and connect');
   }, 90_000);
 });

@@ -173,6 +173,23 @@ export class InvitationService {
     return toView(id, revoked, now);
   }
 
+  /** Revokes every open invitation bound to a tenant (its reconnect links): the tenant is going. How many. */
+  async revokeOpenFor(tenantId: string, now = new Date()): Promise<number> {
+    let revoked = 0;
+    for await (const { entity } of this.invitations.query(
+      tableFilter.and(
+        tableFilter.rowKey(invitationRowKey),
+        tableFilter.property('expectedTenant', 'eq', tenantId),
+      ),
+    )) {
+      const status = statusOf(entity, now);
+      if (status !== 'pending' && status !== 'expired') continue;
+      await this.revoke(entity.partitionKey, now);
+      revoked += 1;
+    }
+    return revoked;
+  }
+
   /** Marks the invitation used by a tenant, once; again for the same tenant is harmless. */
   async complete(id: string, tenantId: string, now = new Date()): Promise<void> {
     const stored = await this.invitations.get(id, invitationRowKey);

@@ -44,6 +44,8 @@ export interface TenantOffboardingDeps {
   replica: ReplicaStore;
   queue: MessageQueue<OffboardingJob>;
   links: CustomerLinks<OffboardingLink>;
+  /** Revokes the tenant's open invitations (reconnect links), so none offers to connect a tenant that left. */
+  revokeInvitations: (tenantId: string) => Promise<number>;
   publicBaseUrl: string;
   /** How long a customer's link to the offboarding page works (as invitations do). */
   linkLifetimeDays: number;
@@ -229,6 +231,7 @@ export class TenantOffboarding {
         };
       }
       case 'microsoft_cleared': {
+        await this.deps.revokeInvitations(tenantId);
         for (const service of servicesOf(tenant.entity)) {
           await this.deps.secrets.delete(tenantId, service.id, 'next');
           await this.deps.secrets.delete(tenantId, service.id);
