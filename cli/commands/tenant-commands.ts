@@ -66,10 +66,31 @@ export function tenantCommands(program: Command, cli: CliContext): void {
     .description("one tenant's connection and its last validation")
     .action(async (tenantId: string) => {
       const id = encodeURIComponent(tenantId);
-      const tenant = await cli.call<TenantView & { credentials?: ServiceCredentialView[] }>(
-        'GET',
-        `/tenants/${id}`,
-      );
+      const tenant = await cli.call<
+        TenantView & { credentials?: ServiceCredentialView[]; offboarding?: OffboardingView }
+      >('GET', `/tenants/${id}`);
+      // An offboarded tenant (or one on its way out) has no validation worth reading: what went and what is left.
+      if (tenant.offboarding) {
+        const { offboarding } = tenant;
+        cli.print(tenant, () =>
+          [
+            textTable(
+              ['FIELD', 'VALUE'],
+              [
+                ['tenant', tenant.tenantId],
+                ['status', tenant.status],
+                ['customer', `${tenant.customer.name} (${tenant.customer.reference})`],
+                ['app (client id)', tenant.clientId],
+                ['offboarding', offboarding.state],
+              ],
+            ),
+            '',
+            ...offboarding.removed.map((item) => `removed: ${item}`),
+            ...offboarding.leftToCustomer.map((item) => `left to the customer: ${item}`),
+          ].join('\n'),
+        );
+        return;
+      }
       const validation = await cli.call<TenantValidationView>('GET', `/tenants/${id}/validation`);
       cli.print(
         { ...tenant, validation },

@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import { coreEndpoint } from '../app-services.js';
+import { type AppServices, coreEndpoint } from '../app-services.js';
+import { TenantOffboarded } from '../lib/offboarding/offboarding-errors.js';
+import { offboardingViewSchema, toOffboardingView } from '../lib/offboarding/offboarding-progress.js';
+import { vaultRetentionDays } from '../lib/offboarding/tenant-offboarding.js';
 import { cursorPattern } from '../lib/replication/change-feed.js';
 import { snapshotKinds } from '../lib/replication/replica-snapshot.js';
-import { byApiName } from '../lib/replication/replicated-kinds.js';
+import { byApiName, type ObjectKind, objectKinds } from '../lib/replication/replicated-kinds.js';
+import { isLeaving } from '../lib/tenants/tenant-record.js';
 
 const params = z.object({ tenantId: z.uuid() });
-const objectKind = z.enum(['user', 'group', 'member', 'number', 'voice']);
+const objectKind = z.enum(objectKinds as [ObjectKind, ...ObjectKind[]]);
 const objectId = z
   .string()
   .describe('user/group id, `groupId|memberId` for a membership, the number for a number');
@@ -36,6 +40,20 @@ const feedExpired = {
   }),
 };
 
+const offboarded = {
+  description:
+    'The tenant is offboarded (`tenant_offboarded`): its replica and change feed are deleted; `offboarding` says what went and what is left to the customer.',
+  problemMembers: z.object({ offboarding: offboardingViewSchema.optional() }),
+};
+
+/** The tenant whose replica is asked for: known, and not offboarded (whose replica is gone). */
+async function replicaTenant(services: AppServices, tenantId: string): Promise<void> {
+  const view = await services.registry.view(tenantId);
+  if (!isLeaving(view.status)) return;
+  const progress = await services.tenantOffboarding.progress(tenantId);
+  throw new TenantOffboarded(tenantId, progress && toOffboardingView(progress, vaultRetentionDays));
+}
+
 coreEndpoint({
   name: 'tenants-changes',
   method: 'GET',
@@ -56,11 +74,14 @@ coreEndpoint({
       schema: z.object({ value: z.array(changeSchema), cursor: z.string().optional() }),
     },
     404: { description: 'No such tenant.' },
-    410: feedExpired,
+    410: {
+      description: `${feedExpired.description} Or: ${offboarded.description}`,
+      problemMembers: feedExpired.problemMembers.extend(offboarded.problemMembers.shape),
+    },
   },
   handler: async ({ params: { tenantId }, query, services }) => {
     const id = tenantId.toLowerCase();
-    await services.registry.view(id);
+    await replicaTenant(services, id);
     const value = await services.replica.changes(id, query.cursor, query.top);
     const cursor = value.at(-1)?.seq ?? query.cursor;
     return { status: 200, body: { value, ...(cursor ? { cursor } : {}) } };
@@ -94,10 +115,11 @@ coreEndpoint({
     },
     400: { description: 'A page token this tenant’s snapshot did not return.' },
     404: { description: 'No such tenant.' },
+    410: offboarded,
   },
   handler: async ({ params: { tenantId }, query, services }) => {
     const id = tenantId.toLowerCase();
-    await services.registry.view(id);
+    await replicaTenant(services, id);
     return { status: 200, body: await services.snapshots.page(id, query) };
   },
 });
@@ -118,10 +140,11 @@ coreEndpoint({
       }),
     },
     404: { description: 'No such tenant.' },
+    410: offboarded,
   },
   handler: async ({ params: { tenantId }, services }) => {
     const id = tenantId.toLowerCase();
-    await services.registry.view(id);
+    await replicaTenant(services, id);
     return { status: 200, body: await services.snapshots.counts(id) };
   },
 });

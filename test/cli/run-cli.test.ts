@@ -271,6 +271,13 @@ describe('operator CLI', () => {
     expect(again.out).toContain(`Offboarding of ${tenantId}: done`);
     expect(again.out).toContain('  removed: the password of service dr-london');
     expect(again.out).toMatch(/Page for the customer's admin: https?:\/\/\S+\/api\/offboarding\/\S+/);
+    // The tenant's text view tells what went and what is left, not a verdict from before.
+    const shown = await cli(['tenant', tenantId]);
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toMatch(/offboarding\s+done/);
+    expect(shown.out).toContain('removed: the password of service dr-london');
+    expect(shown.out).toContain('left to the customer: ');
+    expect(shown.out).not.toMatch(/Verdict/i);
   });
 
   it('refuses a licence type it does not offer before calling', async () => {

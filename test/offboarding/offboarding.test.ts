@@ -120,6 +120,13 @@ describe('offboarding a tenant', () => {
       'Not ready: the tenant is offboarded. Invite it again to bring it back.',
     );
     expect((await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)).status).toBe(404);
+    // The replica and the feed are gone, and the core is told so (not 200 with zeros).
+    for (const path of ['replica/counts', 'changes', 'replica']) {
+      const gone = await connector.call('GET', `/tenants/${tenantId}/${path}`);
+      expect(gone.status).toBe(410);
+      expect(gone.body.type).toMatch(/tenant_offboarded$/);
+      expect(gone.body.offboarding).toEqual(view.offboarding);
+    }
     // Nothing left to validate: not "the client secret is not right".
     const validate = await connector.call('POST', `/tenants/${tenantId}/validate`);
     expect(validate.status).toBe(404);

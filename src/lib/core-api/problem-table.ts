@@ -27,6 +27,10 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   tenant_not_ready: { status: 409, title: 'The tenant cannot be replicated now.' },
   tenant_still_onboarding: { status: 409, title: 'The tenant is still being onboarded.' },
   tenant_already_onboarded: { status: 409, title: 'This tenant is connected already.' },
+  tenant_offboarded: {
+    status: 410,
+    title: 'The tenant is offboarded: its replica and change feed are deleted.',
+  },
   cursor_expired: { status: 410, title: 'The cursor is older than what the change feed keeps.' },
   snapshot_page_invalid: { status: 400, title: 'The snapshot page token is not valid.' },
   run_not_found: { status: 404, title: 'No such replication run.' },

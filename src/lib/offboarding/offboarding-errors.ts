@@ -1,4 +1,5 @@
 import { ConnectorError } from '../errors/connector-error.js';
+import type { OffboardingView } from './offboarding-progress.js';
 
 /** An offboarding page link that is not known (or whose tenant is no longer offboarded), or has expired. */
 export class OffboardingPageUnavailable extends ConnectorError {
@@ -9,6 +10,18 @@ export class OffboardingPageUnavailable extends ConnectorError {
         ? 'This link is not known. Ask your service provider for a new one.'
         : 'This link has expired. Ask your service provider for a new one.',
     );
+  }
+}
+
+/** The tenant is offboarded (or on its way out): its replica and change feed are deleted; what went and what is left. */
+export class TenantOffboarded extends ConnectorError {
+  readonly code = 'tenant_offboarded';
+  override readonly extensions: { offboarding?: OffboardingView };
+  constructor(tenantId: string, offboarding: OffboardingView | undefined) {
+    super(
+      `The tenant ${tenantId} is ${offboarding?.state === 'done' ? 'offboarded' : 'being offboarded'}: its replica and change feed are deleted. Delete your copy; a new invitation brings it back.`,
+    );
+    this.extensions = offboarding ? { offboarding } : {};
   }
 }
 
