@@ -74,7 +74,7 @@ describe('OpenAPI document', () => {
     );
   });
 
-  it('describes the change feed’s 410 as a problem document that links the snapshot', () => {
+  it('describes the change feed’s 410 as a problem document that links the snapshot (or says the tenant is offboarded)', () => {
     const document = openApiDocument(coreOperations());
     type Gone = { allOf: [unknown, { properties: Record<string, unknown> }] };
     const changes = document.paths['/tenants/{tenantId}/changes'] as {
@@ -82,7 +82,7 @@ describe('OpenAPI document', () => {
     };
     const gone = changes.get.responses['410']?.content['application/problem+json']?.schema as Gone;
     expect(gone.allOf[0]).toEqual({ $ref: '#/components/schemas/Problem' });
-    expect(Object.keys(gone.allOf[1].properties).sort()).toEqual(['snapshot', 'trimmedUpTo']);
+    expect(Object.keys(gone.allOf[1].properties).sort()).toEqual(['offboarding', 'snapshot', 'trimmedUpTo']);
   });
 
   it('publishes every event of the catalogue under webhooks', () => {
