@@ -9,7 +9,16 @@ export interface CliIo {
 }
 
 /** What every command needs: the signed connection to the connector, and how to print for people or scripts. */
+/**
+ * What the CLI's exit code says: done; failed or refused; or done, but it needs a person (a run holding removals,
+ * credentials that no longer work, roles or permissions missing).
+ */
+export const exitCodes = { done: 0, failed: 1, needsPerson: 2 } as const;
+
 export class CliContext {
+  /** The exit code once the command is done (a command that needs a person sets `needsPerson`). */
+  exitCode: number = exitCodes.done;
+
   constructor(
     readonly io: CliIo,
     private readonly globalOptions: () => { url?: string; key?: string; secret?: string; json?: boolean },

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CliContext, type CliIo } from './cli-context.js';
+import { CliContext, type CliIo, exitCodes } from './cli-context.js';
 import { eventCommands } from './commands/event-commands.js';
 import { invitationCommands } from './commands/invitation-commands.js';
 import { replicationCommands } from './commands/replication-commands.js';
@@ -22,6 +22,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--key <key>', 'the function key')
     .option('--secret <whsec>', 'a Standard Webhooks signing secret the connector accepts')
     .option('--json', 'print JSON for scripts')
+    .addHelpText(
+      'after',
+      `\nExit codes: ${exitCodes.done} done; ${exitCodes.failed} failed or refused; ${exitCodes.needsPerson} done, but it needs a person (a run holding removals, credentials that no longer work, roles or permissions missing).`,
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   const cli = new CliContext(io, () => program.opts());
@@ -38,7 +42,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return cli.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof CliError) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ReplicaCounts } from '../../src/lib/replication/replica-snapshot.js';
 import { objectKinds, replicatedKinds } from '../../src/lib/replication/replicated-kinds.js';
 import type { ReplicationRunView } from '../../src/lib/replication/replication-run.js';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, exitCodes } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
 import { textTable } from '../text-table.js';
 
@@ -67,6 +67,11 @@ export function replicationCommands(program: Command, cli: CliContext): void {
           );
       }
       cli.print(run, () => describeRun(run));
+      if (run.status === 'held') {
+        // Done as far as it may go: the removals it held wait for a person to release them.
+        cli.exitCode = exitCodes.needsPerson;
+        return;
+      }
       if (run.status !== 'completed')
         throw new CliError(`Replication ${run.status}${run.reason ? `: ${run.reason}` : ''}.`);
     });

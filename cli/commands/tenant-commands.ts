@@ -5,7 +5,7 @@ import { type CreatedInvitation, methods } from '../../src/lib/invitations/invit
 import type { OffboardingView } from '../../src/lib/offboarding/offboarding-progress.js';
 import { type TenantView, tenantStatuses } from '../../src/lib/tenants/tenant-record.js';
 import type { TenantValidationView } from '../../src/lib/validation/validation-report-schema.js';
-import { type CliContext, day, queryOf } from '../cli-context.js';
+import { type CliContext, day, exitCodes, queryOf } from '../cli-context.js';
 import { textTable } from '../text-table.js';
 
 function describeValidation(validation: TenantValidationView): string {
@@ -188,5 +188,8 @@ export function tenantCommands(program: Command, cli: CliContext): void {
         `/tenants/${encodeURIComponent(tenantId)}/validate`,
       );
       cli.print(validation, () => describeValidation(validation));
+      // Credentials that no longer work, or roles and permissions missing: a person must act.
+      if (validation.problem || (validation.report && validation.report.verdict !== 'ready'))
+        cli.exitCode = exitCodes.needsPerson;
     });
 }

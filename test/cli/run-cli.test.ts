@@ -103,6 +103,18 @@ describe('operator CLI', () => {
     expect(validated.out).toContain('Verdict: ready');
   });
 
+  it('exits 2 when a command is done but needs a person, as --help says (credentials that no longer work)', async () => {
+    const { tenantId, clientId } = await selfManagedTenant(connector, { quiet: true });
+    connector.simulator.control.expireSecret(clientId);
+    const validated = await cli(['validate', tenantId]);
+    expect(validated.code, validated.err).toBe(2);
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain(
+      'Exit codes: 0 done; 1 failed or refused; 2 done, but it needs a person (a run holding removals, credentials that no longer work, roles or permissions missing).',
+    );
+  });
+
   it('replicates a tenant and follows its progress to the end', async () => {
     const tenantId = (connector.world.tenants[1] as { id: string }).id;
     const { code, out } = await cli(['replicate', tenantId, '--interval', '0.2']);
