@@ -40,6 +40,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   ])
     commands(program, cli);
 
+  const unknown = unknownCommand(argv, program);
+  if (unknown) {
+    // Asked with --help too, commander would print the top-level help and exit 0: a typo must not pass.
+    io.err(`error: unknown command '${unknown}' (see --help)\n`);
+    return exitCodes.failed;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return cli.exitCode;
@@ -51,4 +57,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
+}
+
+/** The command `argv` names when no command of the program has that name (global options and their values skipped). */
+function unknownCommand(argv: readonly string[], program: Command): string | undefined {
+  const takesValue = new Set(['--url', '--key', '--secret']);
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    if (takesValue.has(arg)) {
+      i += 1;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    const known = program.commands.some((command) => command.name() === arg) || arg === 'help';
+    return known ? undefined : arg;
+  }
+  return undefined;
 }

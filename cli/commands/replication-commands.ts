@@ -6,6 +6,15 @@ import { type CliContext, exitCodes } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
 import { textTable } from '../text-table.js';
 
+/** One change of the feed, as the API gives it. */
+interface FeedChange {
+  seq: string;
+  at: string;
+  op: string;
+  kind: string;
+  id: string;
+}
+
 const ended = (run: ReplicationRunView) => ['completed', 'held', 'failed', 'skipped'].includes(run.status);
 
 function describeRun(run: ReplicationRunView): string {
@@ -33,7 +42,7 @@ async function heldRun(cli: CliContext, tenantId: string, named: string | true):
   return holding.runId;
 }
 
-/** `replicate`, `replica`. */
+/** `replicate`, `replica`, `runs`, `changes`, `snapshot`. */
 export function replicationCommands(program: Command, cli: CliContext): void {
   program
     .command('replicate <tenantId>')
@@ -91,5 +100,80 @@ export function replicationCommands(program: Command, cli: CliContext): void {
         );
         return `${table}\n${counts.cursor ? `As of feed position ${counts.cursor}.` : 'The feed holds no stored change yet.'}`;
       });
+    });
+
+  program
+    .command('runs <tenantId>')
+    .description("a tenant's replication runs, newest first: status, counts, and what a held run holds")
+    .option('--top <n>', 'how many', '20')
+    .action(async (tenantId: string, options: { top: string }) => {
+      const { value } = await cli.call<{ value: ReplicationRunView[] }>(
+        'GET',
+        `/tenants/${encodeURIComponent(tenantId)}/replication-runs?top=${encodeURIComponent(options.top)}`,
+      );
+      cli.print(value, () => (value.length === 0 ? 'No runs yet.' : value.map(describeRun).join('\n')));
+    });
+
+  program
+    .command('changes <tenantId>')
+    .description("what the core reads: the tenant's change feed from a cursor (from its start without one)")
+    .option('--cursor <cursor>', 'continue after this cursor (the last one printed)')
+    .option('--top <n>', 'how many changes', '100')
+    .action(async (tenantId: string, options: { cursor?: string; top: string }) => {
+      const query = new URLSearchParams({
+        top: options.top,
+        ...(options.cursor ? { cursor: options.cursor } : {}),
+      });
+      const page = await cli.call<{ value: FeedChange[]; cursor?: string }>(
+        'GET',
+        `/tenants/${encodeURIComponent(tenantId)}/changes?${query}`,
+      );
+      cli.print(page, () =>
+        [
+          page.value.length === 0
+            ? 'No changes after the cursor.'
+            : textTable(
+                ['SEQ', 'AT', 'OP', 'KIND', 'ID'],
+                page.value.map((change) => [change.seq, change.at, change.op, change.kind, change.id]),
+              ),
+          page.cursor ? `Cursor: ${page.cursor}` : 'The feed holds no change yet.',
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('snapshot <tenantId>')
+    .description("what the core reads after a 410: one page of the tenant's replica as of a feed position")
+    .option(
+      '--kind <kind>',
+      `only one kind: ${objectKinds.map((kind) => replicatedKinds[kind].apiName).join(', ')}`,
+    )
+    .option('--page <token>', 'the next page, as printed by the page before')
+    .option('--top <n>', 'how many objects', '100')
+    .action(async (tenantId: string, options: { kind?: string; page?: string; top: string }) => {
+      const query = new URLSearchParams({
+        top: options.top,
+        ...(options.kind ? { kind: options.kind } : {}),
+        ...(options.page ? { page: options.page } : {}),
+      });
+      const page = await cli.call<{
+        value: { kind: string; id: string }[];
+        nextPage?: string;
+        cursor?: string;
+      }>('GET', `/tenants/${encodeURIComponent(tenantId)}/replica?${query}`);
+      cli.print(page, () =>
+        [
+          page.value.length === 0
+            ? 'No objects on this page.'
+            : textTable(
+                ['KIND', 'ID'],
+                page.value.map((item) => [item.kind, item.id]),
+              ),
+          page.nextPage ? `Next page: --page ${page.nextPage}` : 'Last page.',
+          page.cursor ? `As of feed position ${page.cursor}: follow the feed from there.` : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
     });
 }

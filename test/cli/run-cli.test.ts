@@ -121,6 +121,23 @@ describe('operator CLI', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^ {2}(queued|running|completed)\s+\w+\s+pages \d+/m);
     expect(out).toMatch(/Run od-[0-9A-Z]+ completed\. usersUpserted 26/);
+    // What the core reads, for an operator looking into a 410 or a held run.
+    const runs = await cli(['runs', tenantId, '--top', '1']);
+    expect(runs.out).toMatch(/^Run od-[0-9A-Z]+ completed\. usersUpserted 26/);
+    const changes = await cli(['changes', tenantId, '--top', '3']);
+    expect(changes.code, changes.err).toBe(0);
+    expect(changes.out).toMatch(/^SEQ\s+AT\s+OP\s+KIND\s+ID$/m);
+    const cursor = /^Cursor: (\S+)$/m.exec(changes.out)?.[1] ?? '';
+    expect(cursor).not.toBe('');
+    const next = await cli(['changes', tenantId, '--top', '3', '--cursor', cursor]);
+    const seqs = [...next.out.matchAll(/^(\S+)\s+\d{4}-\d{2}-\d{2}T/gm)].map((match) => match[1] ?? '');
+    expect(seqs).toHaveLength(3);
+    // The next page continues after the cursor: every change in it comes later in the feed.
+    for (const seq of seqs) expect(seq > cursor).toBe(true);
+    const snapshot = await cli(['snapshot', tenantId, '--kind', 'users', '--top', '2']);
+    expect(snapshot.code, snapshot.err).toBe(0);
+    expect(snapshot.out).toMatch(/^user\s+\S+$/m);
+    expect(snapshot.out).toMatch(/^Next page: --page \S+$/m);
   });
 
   it("counts a tenant's replicated objects by kind", async () => {
@@ -290,6 +307,13 @@ describe('operator CLI', () => {
     expect(shown.out).toContain('removed: the password of service dr-london');
     expect(shown.out).toContain('left to the customer: ');
     expect(shown.out).not.toMatch(/Verdict/i);
+  });
+
+  it('refuses an unknown command also when --help comes with it (a typo must not pass as done)', async () => {
+    const typo = await cli(['chagnes', '--help']);
+    expect(typo.code).toBe(1);
+    expect(typo.err).toContain("error: unknown command 'chagnes'");
+    expect((await cli(['changes', '--help'])).out).toContain('Usage: connector changes [options] <tenantId>');
   });
 
   it('refuses a licence type it does not offer before calling', async () => {
