@@ -104,9 +104,24 @@ export function tenantCommands(program: Command, cli: CliContext): void {
               ['app (client id)', tenant.clientId],
               ['method', tenant.method],
               ['services', tenant.services.map((s) => s.id).join(', ')],
-              ...(tenant.credentials ?? []).map((credential) => [
-                `${credential.kind ?? 'secret'} of ${credential.serviceId}`,
-                describeCredential(credential),
+              ...(tenant.credentials ?? []).flatMap((credential) => [
+                [`${credential.kind ?? 'secret'} of ${credential.serviceId}`, describeCredential(credential)],
+                ...(credential.vault
+                  ? [
+                      [
+                        `  in Key Vault`,
+                        [
+                          `${credential.vault.secretName}${credential.vault.version ? ` version ${credential.vault.version}` : ''}`,
+                          ...(credential.vault.certificateName
+                            ? [
+                                `certificate ${credential.vault.certificateName} key ${credential.vault.keyVersion}`,
+                              ]
+                            : []),
+                          ...(credential.vault.keyId ? [`app key id ${credential.vault.keyId}`] : []),
+                        ].join(', '),
+                      ],
+                    ]
+                  : []),
               ]),
             ],
           )}\n\n${describeValidation(validation)}`,

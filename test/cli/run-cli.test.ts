@@ -212,6 +212,12 @@ describe('operator CLI', () => {
     expect(shown.out).toMatch(
       /secret of dr-paris\s+expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(\d+ days\), renewed by the connector/,
     );
+    // Where Key Vault holds it, never its value.
+    expect(shown.out).toMatch(
+      new RegExp(
+        `in Key Vault\\s+tenant-${tenantId}-dr-paris version [0-9a-f]{32}, app key id [0-9a-f-]{36}`,
+      ),
+    );
     const rotating = await cli(['rotate', tenantId, 'dr-paris']);
     expect(rotating.out).toMatch(
       new RegExp(

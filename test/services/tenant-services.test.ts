@@ -47,6 +47,16 @@ describe('POST /api/tenants/{tenantId}/services', () => {
     });
     expect(token.status).toBe(200);
     const view = await connector.call('GET', `/tenants/${tenantId}`);
+    // Where Key Vault holds each service's own secret, never its value.
+    const parisCredential = view.body.credentials.find(
+      (credential: { serviceId: string }) => credential.serviceId === 'dr-paris',
+    );
+    expect(parisCredential.vault).toEqual({
+      secretName: tenantSecretName(tenantId, 'dr-paris'),
+      version: expect.stringMatching(/^[0-9a-f]{32}$/),
+      keyId: password?.keyId,
+    });
+    expect(JSON.stringify(view.body)).not.toContain(stored?.value);
     expect(view.body.services).toEqual([
       { id: 'dr-london', name: 'Direct Routing London' },
       { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedPro' },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConnectorError } from '../errors/connector-error.js';
+import { type TenantCredential, tenantSecretName } from '../secrets/tenant-secret-store.js';
 import { ServiceNeedsCustomer } from '../services/service-errors.js';
 import type { TenantService } from '../tenants/tenant-record.js';
 import type { CredentialRotation } from './credential-rotation.js';
@@ -19,6 +20,18 @@ export const serviceCredentialSchema = z.object({
     .optional()
     .describe('When the service’s secret or certificate expires (none: nothing stored)'),
   daysLeft: z.number().int().optional(),
+  vault: z
+    .object({
+      secretName: z
+        .string()
+        .describe('The Key Vault secret that holds it (for a certificate: which certificate)'),
+      version: z.string().optional().describe('The version of that secret in use'),
+      certificateName: z.string().optional(),
+      keyVersion: z.string().optional().describe('For a certificate: the version of its key that signs'),
+      keyId: z.string().optional().describe('The app registration’s password or key credential it is'),
+    })
+    .optional()
+    .describe('Where Key Vault holds the credential, never its value: so each service’s own can be checked'),
   renewal: z
     .enum(['connector', 'customer'])
     .describe(
@@ -77,6 +90,7 @@ export async function serviceCredentials(
               kind: credential.certificate ? ('certificate' as const) : ('secret' as const),
               expiresAt: credential.expiresOn.toISOString(),
               daysLeft: Math.floor((credential.expiresOn.getTime() - now.getTime()) / 86_400_000),
+              vault: vaultEntryOf(credential),
             }
           : {}),
         renewal,
@@ -100,4 +114,15 @@ export async function serviceCredentials(
       };
     }),
   );
+}
+
+/** Where Key Vault holds a service's credential: names and versions, never a value. */
+function vaultEntryOf(credential: TenantCredential): ServiceCredentialView['vault'] {
+  const key = credential.certificate?.keyUrl.match(/\/keys\/([^/]+)\/([^/?]+)/);
+  return {
+    secretName: tenantSecretName(credential.tenantId, credential.serviceId),
+    ...(credential.vaultVersion ? { version: credential.vaultVersion } : {}),
+    ...(key ? { certificateName: key[1], keyVersion: key[2] } : {}),
+    ...(credential.keyId ? { keyId: credential.keyId } : {}),
+  };
 }

@@ -11,6 +11,8 @@ export type TenantCredential = AppCredential & {
   expiresOn: Date;
   /** The app's password or key credential this is (its `keyId`), when the connector knows it. */
   keyId?: string;
+  /** The Key Vault secret's version it was read from (none for one not read from the vault). */
+  vaultVersion?: string;
 };
 
 function certificateRef(value: string | undefined): VaultCertificate {
@@ -115,6 +117,7 @@ export class TenantSecretStore {
         clientId: tags?.client ?? '',
         expiresOn: secret.properties.expiresOn ?? new Date(tags?.expiry ?? 0),
         ...(tags?.keyId ? { keyId: tags.keyId } : {}),
+        ...(secret.properties.version ? { vaultVersion: secret.properties.version } : {}),
       };
       const credential: TenantCredential =
         secret.properties.contentType === certificateContentType
