@@ -164,6 +164,11 @@ export function controlRoutes(simulator: Simulator): SimRoute[] {
       handle((_, body) => control.setThrottleBudget(body.budget as number | undefined)),
     ),
     route(
+      'PATCH',
+      '/_sim/timings',
+      handle((_, body) => control.setTimings(body)),
+    ),
+    route(
       'POST',
       '/_sim/dns/txt',
       handle((_, body) => control.publishDnsTxt(String(body.domain), String(body.text))),

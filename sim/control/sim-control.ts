@@ -212,6 +212,28 @@ export class SimControl {
     Object.assign(this.simulator.graph.config, config);
   }
 
+  /**
+   * Microsoft's slow parts, played from outside (`PATCH /_sim/timings`): how long Teams takes to provision an
+   * activation user, public DNS to show a TXT record, Entra's replicas to learn of a new object, and Graph to
+   * answer. Whole milliseconds from 0 to a day; what is not named stays. Answers the timings in force.
+   */
+  setTimings(body: Record<string, unknown>): Record<(typeof timingNames)[number], number> {
+    const changes: Partial<GraphConfig> = {};
+    for (const [name, value] of Object.entries(body)) {
+      if (!(timingNames as readonly string[]).includes(name))
+        throw new ControlError(400, `unknown timing ${name}: one of ${timingNames.join(', ')}`);
+      if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 86_400_000)
+        throw new ControlError(400, `${name} must be whole milliseconds from 0 to 86400000`);
+      changes[name as (typeof timingNames)[number]] = value as number;
+    }
+    this.setGraphConfig(changes);
+    const config = this.simulator.graph.config;
+    return Object.fromEntries(timingNames.map((name) => [name, config[name]])) as Record<
+      (typeof timingNames)[number],
+      number
+    >;
+  }
+
   /** A domain verified in the tenant already (as if its admin had added it), e.g. to claim it from others. */
   addVerifiedDomain(tenantId: string, id: string): SimDomain {
     const domain: SimDomain = {
@@ -261,3 +283,11 @@ export class ControlError extends Error {
     super(message);
   }
 }
+
+/** The simulator's timings a control call may set (see setTimings). */
+const timingNames = [
+  'teamsProvisioningMs',
+  'dnsPropagationMs',
+  'directoryReplicationMs',
+  'latencyMs',
+] as const;

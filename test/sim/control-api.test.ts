@@ -67,6 +67,22 @@ describe('control API over HTTPS (/_sim/)', () => {
     expect((await control('POST', '/tenants', { ...spec, seed: 8 })).status).toBe(409);
   });
 
+  it('plays Microsoft’s slow parts from outside: sets the timings named, keeps the others, refuses what it does not know', async () => {
+    const before = simulator.graph.config.directoryReplicationMs;
+    const set = await control('PATCH', '/timings', { teamsProvisioningMs: 60_000, dnsPropagationMs: 5_000 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({
+      teamsProvisioningMs: 60_000,
+      dnsPropagationMs: 5_000,
+      directoryReplicationMs: before,
+    });
+    expect(simulator.graph.config.teamsProvisioningMs).toBe(60_000);
+    expect((await control('PATCH', '/timings', { teamsProvisioningMs: -1 })).status).toBe(400);
+    expect((await control('PATCH', '/timings', { sleepMs: 5 })).status).toBe(400);
+    expect(simulator.graph.config.teamsProvisioningMs).toBe(60_000);
+    await control('PATCH', '/timings', { teamsProvisioningMs: 0, dnsPropagationMs: 0 });
+  });
+
   it('injects and clears faults', async () => {
     expect((await control('POST', '/faults', { path: '/graph/', status: 503, count: 1 })).status).toBe(201);
     expect((await fetch(`${simulator.graphEndpoint}/v1.0/users`)).status).toBe(503);
