@@ -3,6 +3,7 @@ import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import type { OffboardingJob } from '../lib/offboarding/tenant-offboarding.js';
 import { queueNames } from '../lib/storage/storage-names.js';
+import { describeAdvance } from '../lib/workflows/workflow-runner.js';
 
 /** Takes one tenant's offboarding as far as it goes; it comes back on the queue when it must wait. */
 export async function offboardingWorker(message: unknown, context: InvocationContext): Promise<void> {
@@ -15,7 +16,7 @@ export async function offboardingWorker(message: unknown, context: InvocationCon
     { tenantId: job.tenantId },
     { dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1) },
   );
-  context.log(`offboarding ${job.tenantId}: ${result.outcome}`);
+  context.log(`offboarding ${job.tenantId}: ${describeAdvance(result)}`);
 }
 
 functions.storageQueue('offboarding-worker', {

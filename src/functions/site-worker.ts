@@ -3,6 +3,7 @@ import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import type { SiteJob } from '../lib/sites/tenant-sites.js';
 import { queueNames } from '../lib/storage/storage-names.js';
+import { describeAdvance } from '../lib/workflows/workflow-runner.js';
 
 /** A site's steps as far as they go now; a failure that is not the site's throws, so the queue retries it. */
 export async function siteWorker(message: unknown, context: InvocationContext): Promise<void> {
@@ -15,7 +16,7 @@ export async function siteWorker(message: unknown, context: InvocationContext): 
     { tenantId: job.tenantId, siteId: job.siteId },
     { dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1) },
   );
-  context.log(`site ${job.tenantId} ${job.siteId}: ${result.outcome}`);
+  context.log(`site ${job.tenantId} ${job.siteId}: ${describeAdvance(result)}`);
 }
 
 functions.storageQueue('site-worker', {

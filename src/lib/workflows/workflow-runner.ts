@@ -77,6 +77,22 @@ export type Advance =
   | { outcome: 'not_due' | 'lease_lost' | 'busy' }
   | { outcome: 'waiting'; waitMs: number };
 
+/** What a message did, in words for the log (one line per message; an end is told once, by the run that made it). */
+export function describeAdvance(result: Advance): string {
+  switch (result.outcome) {
+    case 'finished':
+      return result.moved ? 'finished' : 'nothing left to do (ended before)';
+    case 'waiting':
+      return `waiting ${Math.round(result.waitMs / 1000)} s`;
+    case 'busy':
+      return 'another worker has it';
+    case 'not_due':
+      return 'not due yet (its own message comes later)';
+    default:
+      return 'stopped: its lease was taken over';
+  }
+}
+
 /** A message that came a few seconds early is the queue's clock, not a duplicate. */
 const dueSlackMs = 5_000;
 /** Rows changed under a run (by a request) it reads again before it leaves the rest to the queue's retry. */

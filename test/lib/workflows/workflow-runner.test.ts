@@ -9,6 +9,7 @@ import { MessageQueue } from '../../../src/lib/storage/message-queue.js';
 import type { TenantTable } from '../../../src/lib/tenants/tenant-partition.js';
 import { backoffMs } from '../../../src/lib/workflows/backoff.js';
 import {
+  describeAdvance,
   type StepResult,
   type WorkflowRow,
   WorkflowRunner,
@@ -74,9 +75,16 @@ describe('WorkflowRunner (one runner for every durable workflow)', () => {
   it('takes a workflow through its steps, saving each with its etag, and sends nothing once it is finished', async () => {
     const w = toy(forward);
     await w.start();
-    expect(await w.runner.work({ tenantId: w.tenantId })).toEqual({ outcome: 'finished', moved: true });
+    const finished = await w.runner.work({ tenantId: w.tenantId });
+    expect(finished).toEqual({ outcome: 'finished', moved: true });
     expect(await w.row()).toMatchObject({ state: 'done', visits: 2, attempts: 0 });
     expect(await w.hidden()).toBe(0);
+    // A later message for it (a nudge) finds nothing to do, and the log says so rather than "finished" again.
+    const again = await w.runner.work({ tenantId: w.tenantId });
+    expect([describeAdvance(finished), describeAdvance(again)]).toEqual([
+      'finished',
+      'nothing left to do (ended before)',
+    ]);
   });
 
   it('waits out a fault that passes by the one backoff, and the message that made the attempt is the one that comes back', async () => {
