@@ -6,17 +6,10 @@ import { runCli } from '../../cli/run-cli.js';
 /** What `--help` prints for `argv`, and its exit code. */
 async function help(argv: string[]): Promise<{ code: number; text: string }> {
   const lines: string[] = [];
-  const io = {
-    out: (t: string) => lines.push(t),
-    err: (t: string) => lines.push(t),
-    env: {},
-    cwd: process.cwd(),
+  const write = (text: string) => {
+    lines.push(text);
   };
-  const code = await runCli([...argv, '--help'], {
-    ...io,
-    out: (t) => void io.out(t),
-    err: (t) => void io.err(t),
-  });
+  const code = await runCli([...argv, '--help'], { out: write, err: write, env: {}, cwd: process.cwd() });
   return { code, text: lines.join('') };
 }
 
