@@ -305,10 +305,13 @@ export class CredentialRotation {
     if (!expected) return false;
     const current = await this.deps.secrets.get(tenantId, progress.serviceId);
     if (!current) return false;
-    if (current.keyId) return current.keyId !== expected;
+    // The rotation's own new credential is no stranger: a worker that died between making it current and
+    // recording the switch left it there.
+    const ours = (keyId: string | undefined) => keyId === expected || keyId === progress.newKeyId;
+    if (current.keyId) return !ours(current.keyId);
     // A secret stored without its key id (one an admin entered): which password it is, the app tells.
     const { app } = await this.selfManaged(tenantId, progress.serviceId);
-    return keyIdOfCredential(current, app, progress.serviceId) !== expected;
+    return !ours(keyIdOfCredential(current, app, progress.serviceId));
   }
 
   /** The old password removed, the staged copy deleted, and the rotation recorded with credentials.rotated. */

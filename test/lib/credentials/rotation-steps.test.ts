@@ -118,7 +118,7 @@ function rotationWith(options: { workingAfterMs?: number } = {}) {
     secretCacheMs: cacheMs,
   });
   const job = { tenantId, serviceId: 'dr-london' };
-  const start = () =>
+  const start = (changes: Partial<RotationProgress> = {}) =>
     table.insert({
       partitionKey: tenantId,
       rowKey: tenantRows.rotation('dr-london'),
@@ -129,6 +129,7 @@ function rotationWith(options: { workingAfterMs?: number } = {}) {
       oldKeyId: 'old',
       startedAt: new Date(clock).toISOString(),
       updatedAt: new Date(clock).toISOString(),
+      ...changes,
     } satisfies RotationProgress & { partitionKey: string; rowKey: string });
   const row = async () => (await table.get(tenantId, tenantRows.rotation('dr-london')))?.entity;
   /** Runs the rotation's message now, then at each wait's end, until it ends (or, at a wait's end, `until` says stop). */
@@ -195,5 +196,17 @@ describe('a rotation’s steps on the workflow runner (Graph scripted, the clock
     expect(r.passwords.map((password) => password.keyId)).toEqual(['old']);
     expect(r.vault.get('current')?.secret).toBe('admins-secret');
     expect(r.events.map((event) => event.type)).toEqual(['credentials.rotation_failed']);
+  });
+
+  it('goes on after a worker died between making its new secret current and recording the switch (not a reconnect)', async () => {
+    // As the crash left it: the row says proven, Key Vault has the new secret current already.
+    const r = rotationWith();
+    // The rotation's own new secret, current already (the scripted app never added it: only the switch is left).
+    r.reconnect('new-secret-1', 'new-1');
+    await r.start({ state: 'proven', newKeyId: 'new-1', stagedAt: new Date().toISOString() });
+    r.vault.set('next', { ...(r.vault.get('current') as TenantCredential) });
+    await r.run();
+    expect(await r.row()).toMatchObject({ state: 'done' });
+    expect(r.events.map((event) => event.type)).toEqual(['credentials.rotated']);
   });
 });
