@@ -157,7 +157,6 @@ describe('rotating a service’s secret', () => {
       { id: 'dr-paris', name: 'Paris' },
     ]);
     const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
-    app.ownerIds.push(onboarded.servicePrincipalId);
     await connector.call('POST', `/tenants/${tenant.id}/services/dr-london/rotate`);
     const midway = await connector.call('DELETE', `/tenants/${tenant.id}/services/dr-london`, {
       body: { tenantId: tenant.id, serviceId: 'dr-london' },

@@ -26,8 +26,8 @@ async function invite(overrides: Record<string, unknown> = {}) {
   return { id: created.body.id as string, path: new URL(created.body.url).pathname };
 }
 
-/** The customer's own app registration, with whatever roles and permissions a test gives it. */
-function customerApp(tenantId: string, permissions: string[], roleIds: string[]) {
+/** The customer's own app registration, with whatever roles and permissions a test gives it, its own owner. */
+function customerApp(tenantId: string, permissions: string[], roleIds: string[], owner = true) {
   const app = connector.simulator.directory.addApplication({
     homeTenantId: tenantId,
     displayName: 'Live Platform Connector',
@@ -36,7 +36,8 @@ function customerApp(tenantId: string, permissions: string[], roleIds: string[])
   connector.simulator.control.grantGraphPermissions(tenantId, app.appId, permissions);
   const principal = connector.simulator.directory.tenant(tenantId).servicePrincipalByAppId(app.appId);
   for (const role of roleIds) connector.simulator.control.assignRole(tenantId, principal?.id as string, role);
-  return { clientId: app.appId, secret: secret.secretText };
+  if (owner) app.ownerIds.push(principal?.id as string);
+  return { clientId: app.appId, secret: secret.secretText, app, servicePrincipalId: principal?.id as string };
 }
 
 const everything = [...requiredPermissions.replication, ...requiredPermissions.selfRotation];
@@ -189,6 +190,46 @@ describe('manual registration', () => {
     const checked = await session.post(`${path}/check`, { form: PageSession.formToken(revisit.html) });
     expect(checked.status).toBe(200);
     expect(checked.html).toContain('Ready');
+  });
+
+  it('asks for the app as its own owner, as rotation needs, and agrees with rotation before and after', async () => {
+    const tenant = connector.simulator.control.generateTenant({
+      displayName: 'Not its own owner',
+      domain: 'not-own-owner.example',
+      seed: 3401,
+      sizes: { users: 1, groups: 1 },
+    });
+    const { path } = await invite({ services: [{ id: 'dr-london', name: 'Direct Routing London' }] });
+    const landing = await new PageSession(connector.host.url).get(path);
+    expect(landing.html).toContain('make the app an owner of itself');
+    expect(landing.html).toContain('New-MgApplicationOwnerByRef');
+
+    const customer = customerApp(tenant.id, everything, [r.teamsAdministrator.id], false);
+    const session = new PageSession(connector.host.url);
+    const result = await submit(session, path, {
+      tenantId: tenant.id,
+      clientId: customer.clientId,
+      clientSecret: customer.secret,
+    });
+    expect(result.status).toBe(200);
+    expect(result.html).not.toContain('Ready');
+    expect(result.html).toContain('make the app registration an owner of itself');
+    const refused = await connector.call('POST', `/tenants/${tenant.id}/services/dr-london/rotate`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('does not own itself');
+    const view = await connector.call('GET', `/tenants/${tenant.id}/validation`);
+    expect(view.body.report.verdict).toBe('action_required');
+    const rotation = view.body.report.requirements.find(
+      (requirement: { id: string }) => requirement.id === 'self_rotation',
+    );
+    expect(rotation).toMatchObject({ satisfied: false });
+
+    customer.app.ownerIds.push(customer.servicePrincipalId);
+    const revisit = await session.get(path);
+    const checked = await session.post(`${path}/check`, { form: PageSession.formToken(revisit.html) });
+    expect(checked.html).toContain('Ready');
+    const started = await connector.call('POST', `/tenants/${tenant.id}/services/dr-london/rotate`);
+    expect(started.status).toBe(202);
   });
 
   it('connects an app that is missing roles, and says exactly what to do', async () => {

@@ -4,13 +4,17 @@ import { requiredPermissions } from '../../src/lib/validation/required-permissio
 import { PageSession } from './browserless.js';
 import type { ConnectorFixture } from './connector-fixture.js';
 
-/** Connects a tenant through the manual path, with an app that holds Teams Administrator and every permission. */
+/**
+ * Connects a tenant through the manual path, with an app that holds Teams Administrator and every permission, and
+ * owns itself as the page asks (unless `owner` is false).
+ */
 export async function onboardManually(
   connector: ConnectorFixture,
   tenantId: string,
   services = [{ id: 'dr-london', name: 'Direct Routing London' }],
   permissions: readonly string[] = [...requiredPermissions.replication, ...requiredPermissions.selfRotation],
   invitation: Record<string, unknown> = {},
+  options: { owner?: boolean } = {},
 ) {
   const created = await connector.call('POST', '/invitations', {
     body: {
@@ -30,6 +34,7 @@ export async function onboardManually(
   connector.simulator.control.grantGraphPermissions(tenantId, app.appId, [...permissions]);
   const principal = connector.simulator.directory.tenant(tenantId).servicePrincipalByAppId(app.appId);
   connector.simulator.control.assignRole(tenantId, principal?.id as string, r.teamsAdministrator.id);
+  if (options.owner !== false) app.ownerIds.push(principal?.id as string);
   const session = new PageSession(connector.publicBaseUrl);
   const landing = await session.get(path);
   const result = await session.post(`${path}/manual`, {

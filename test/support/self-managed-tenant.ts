@@ -22,9 +22,17 @@ export async function selfManagedTenant(
     seed: process.pid * 100 + tenants,
     sizes: { users: 2, groups: 1 },
   });
-  const onboarded = await onboardManually(connector, tenant.id, undefined, options.permissions);
+  const onboarded = await onboardManually(
+    connector,
+    tenant.id,
+    undefined,
+    options.permissions,
+    {},
+    {
+      owner: options.owner,
+    },
+  );
   const app = connector.simulator.directory.applications.get(onboarded.clientId) as SimApplication;
-  if (options.owner !== false) app.ownerIds.push(onboarded.servicePrincipalId);
   if (options.quiet)
     await eventually(
       () =>

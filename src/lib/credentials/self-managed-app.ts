@@ -5,9 +5,7 @@ import type { TenantCredential, TenantSecretStore } from '../secrets/tenant-secr
 import { ServiceNeedsCustomer } from '../services/service-errors.js';
 import { workingCredential } from '../tenants/tenant-access.js';
 import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
-
-/** Either lets an app change its own passwords (OwnedBy only while it owns itself). */
-const selfManagement = ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'];
+import { mayChangeItself, selfManagement } from './self-ownership.js';
 
 export interface OwnApp {
   id: string;
@@ -76,27 +74,7 @@ export async function ownAppView(
     if (!(error instanceof GraphError && error.status === 403)) throw error;
   }
   if (!app) return { credential, token, canChange: false };
-  return { credential, token, app, canChange: await mayChange(deps.graph, token, app) };
-}
-
-/** ReadWrite.All changes any app; OwnedBy only one its service principal owns (a read permission may show others). */
-async function mayChange(graph: GraphClient, token: AppToken, app: OwnApp): Promise<boolean> {
-  if (token.roles.includes('Application.ReadWrite.All')) return true;
-  if (!token.roles.includes('Application.ReadWrite.OwnedBy')) return false;
-  const readsOthers = ['Application.Read.All', 'Directory.Read.All'].some((role) =>
-    token.roles.includes(role),
-  );
-  if (!readsOthers) return true;
-  try {
-    const owners = await graph.get<{ value: { id: string }[] }>(
-      token.accessToken,
-      `/applications/${app.id}/owners?$select=id`,
-    );
-    return owners.value.some((owner) => owner.id === token.servicePrincipalId);
-  } catch (error) {
-    if (error instanceof GraphError && (error.status === 403 || error.status === 404)) return false;
-    throw error;
-  }
+  return { credential, token, app, canChange: await mayChangeItself(deps.graph, token, app.id) };
 }
 
 /**

@@ -39,6 +39,7 @@ export class OnboardingRecord {
       ...(sharedSecrets ? { sharedSecrets } : {}),
       appRoleIds: facts.appRoleIds,
       grantedPermissions: facts.grantedPermissions,
+      changesItself: facts.changesItself,
       teamsApis: this.deps.teamsApis,
     });
   }

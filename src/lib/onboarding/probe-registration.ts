@@ -1,3 +1,4 @@
+import { changesItself } from '../credentials/self-ownership.js';
 import type { GraphClient } from '../graph/graph-client.js';
 import { GraphError } from '../graph/graph-client.js';
 import type { AppCredential } from '../identity/app-credential.js';
@@ -8,12 +9,14 @@ export interface RegistrationFacts {
   grantedPermissions: string[];
   /** Directory roles of the app's service principal; null when Graph would not show them. */
   appRoleIds: string[] | null;
+  /** The app may change its own registration (rotation); null when Graph would not show it. */
+  changesItself: boolean | null;
 }
 
 /**
  * Proves an app registration's credentials by getting an app-only token in its tenant, and reads what the app
- * holds: the permissions granted by admin consent (the token's `roles`) and its directory roles (Graph). Throws a
- * CredentialProblem when the credentials do not work.
+ * holds: the permissions granted by admin consent (the token's `roles`), its directory roles (Graph) and whether
+ * it may change itself. Throws a CredentialProblem when the credentials do not work.
  */
 export async function probeRegistration(
   tokens: AppTokenProvider,
@@ -34,5 +37,10 @@ export async function probeRegistration(
     if (!(error instanceof GraphError && error.status === 403)) throw error;
     appRoleIds = null;
   }
-  return { servicePrincipalId, grantedPermissions: token.roles, appRoleIds };
+  return {
+    servicePrincipalId,
+    grantedPermissions: token.roles,
+    appRoleIds,
+    changesItself: await changesItself(graph, token, credential.clientId),
+  };
 }

@@ -131,6 +131,11 @@ function manualSection(input: LandingInput): SafeHtml {
   return html`<section>
 <h2>Manual: I registered the app myself</h2>
 <p>Register an app (single tenant) in your tenant, give it the roles and permissions below, grant admin consent, add a client secret, and enter:</p>
+<p class="note">So the connector can renew the app's secrets before they end, make the app an owner of itself:
+Application.ReadWrite.OwnedBy changes only the apps it owns. With Microsoft Graph PowerShell:
+<code>New-MgApplicationOwnerByRef -ApplicationId &lt;the app's object ID&gt; -OdataId
+https://graph.microsoft.com/v1.0/directoryObjects/&lt;its enterprise application's object ID&gt;</code>. Without it,
+you renew the secrets yourself; the check below says which applies.</p>
 ${formError}
 <form method="post" action="${onboardingPath(onboardingRoutes.manual, input.token)}" autocomplete="off">
 <input type="hidden" name="form" value="${input.formToken}">

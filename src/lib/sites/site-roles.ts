@@ -48,6 +48,7 @@ export class SiteRoleCheck {
         dnsWorkPending: true,
         appRoleIds: facts.appRoleIds,
         grantedPermissions: facts.grantedPermissions,
+        changesItself: facts.changesItself,
         teamsApis: this.deps.teamsApis,
       });
       const dns = report.requirements.find((requirement) => requirement.id === 'automatic_dns');

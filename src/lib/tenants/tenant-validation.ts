@@ -58,6 +58,7 @@ export class TenantValidation {
         sharedSecrets: await this.sharedSecrets(tenantId, services, proofIdentity(credential)),
         appRoleIds: facts.appRoleIds,
         grantedPermissions: facts.grantedPermissions,
+        changesItself: facts.changesItself,
         teamsApis: this.deps.teamsApis,
       });
       return { ok: true, tenant: await registry.recordValidation(tenantId, report), report };

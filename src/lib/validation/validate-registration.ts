@@ -20,6 +20,8 @@ export interface ValidationInput {
   appRoleIds: readonly string[] | null;
   /** Graph application permissions from an app-only token's `roles` claim. */
   grantedPermissions: readonly string[];
+  /** The app may change its own registration (with OwnedBy: it owns itself); null when Graph would not show it. */
+  changesItself: boolean | null;
   /** The cloud's Graph has the Teams telephony endpoints (true when not said). */
   teamsApis?: boolean;
   /** Groups of services that use one and the same client secret. */
@@ -73,7 +75,8 @@ export interface Warning {
     | 'permission_not_needed'
     | 'roles_unreadable'
     | 'teams_not_in_cloud'
-    | 'services_share_secret';
+    | 'services_share_secret'
+    | 'self_ownership_unknown';
   message: string;
 }
 
@@ -105,6 +108,31 @@ function has(permissions: ReadonlySet<string>, needed: string): boolean {
     permissions.has(needed) || (broaderPermissions[needed] ?? []).some((broader) => permissions.has(broader))
   );
 }
+
+/**
+ * Application.ReadWrite.OwnedBy changes only apps the app owns: granted to an app that does not own itself, it
+ * renews nothing, so rotation is not satisfied until the app is its own owner.
+ */
+function selfRotation(report: RequirementReport, input: ValidationInput): RequirementReport {
+  const ownsItself: OperationReport = {
+    id: 'own_itself',
+    description: 'Rotation: the app registration is an owner of itself',
+    satisfied: input.changesItself !== false,
+    accepts: ['its service principal as an owner of the app registration', 'Application.ReadWrite.All'],
+  };
+  if (!report.satisfied || input.changesItself !== false)
+    return { ...report, operations: [...report.operations, ownsItself] };
+  return {
+    ...report,
+    satisfied: false,
+    operations: [...report.operations, ownsItself],
+    action: ownerAction,
+  };
+}
+
+/** What the admin does so the app owns itself (the manual page asks for the same). */
+export const ownerAction =
+  "Rotation: make the app registration an owner of itself (its own service principal as owner), so Application.ReadWrite.OwnedBy lets it renew its secrets; until then its secrets are renewed by you. With Microsoft Graph PowerShell: New-MgApplicationOwnerByRef -ApplicationId <the app's object ID> -OdataId https://graph.microsoft.com/v1.0/directoryObjects/<its enterprise application's object ID>.";
 
 /**
  * The validator: the roles table and the permissions each option needs, applied to what the app registration
@@ -218,7 +246,10 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
         },
       ],
     },
-    fromOperations('self_rotation', 'Rotating its own client secrets before they expire'),
+    selfRotation(
+      fromOperations('self_rotation', 'Rotating its own client secrets before they expire'),
+      input,
+    ),
   ];
   if (input.automaticDns) {
     const dns = fromOperations(
@@ -307,6 +338,12 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
       code: 'teams_not_in_cloud',
       message:
         'Microsoft Graph in this cloud has no Teams telephony endpoints, so the connector replicates users, groups and members only; Teams permissions are not needed.',
+    });
+  if (input.changesItself === null && has(granted, requiredPermissions.selfRotation[0] as string))
+    warnings.push({
+      code: 'self_ownership_unknown',
+      message:
+        'Graph would not show the app registration to its own token, so whether it owns itself is unknown: without it, Application.ReadWrite.OwnedBy cannot renew its secrets.',
     });
   for (const group of input.sharedSecrets ?? []) {
     warnings.push({

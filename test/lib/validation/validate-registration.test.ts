@@ -16,6 +16,7 @@ const base: ValidationInput = {
   dnsWorkPending: false,
   appRoleIds: [r.teamsAdministrator.id],
   grantedPermissions: [...requiredPermissions.replication, ...requiredPermissions.selfRotation],
+  changesItself: true,
 };
 const requirement = (input: ValidationInput, id: string) =>
   validateRegistration(input).requirements.find((entry) => entry.id === id);
@@ -40,6 +41,11 @@ describe('validateRegistration: verdicts', () => {
     [
       'no self-rotation permission',
       { ...base, grantedPermissions: [...requiredPermissions.replication] },
+      'action_required',
+    ],
+    [
+      'OwnedBy granted to an app that does not own itself',
+      { ...base, changesItself: false },
       'action_required',
     ],
     [
@@ -135,6 +141,27 @@ describe('validateRegistration: what is missing, and what to do', () => {
       'Replication: read users: grant admin consent for User.Read.All.',
     );
     expect(requirement(input, 'replication')?.missingRoles).toEqual([]);
+  });
+
+  it('does not call rotation satisfied while OwnedBy reaches no app: it asks for the app as its own owner', () => {
+    const rotation = requirement({ ...base, changesItself: false }, 'self_rotation');
+    expect(rotation?.satisfied).toBe(false);
+    expect(rotation?.missingPermissions).toEqual([]);
+    expect(rotation?.action).toContain('make the app registration an owner of itself');
+    expect(rotation?.action).toContain('New-MgApplicationOwnerByRef');
+    expect(rotation?.operations.find((operation) => operation.id === 'own_itself')?.satisfied).toBe(false);
+    const owned = requirement(base, 'self_rotation');
+    expect(owned?.satisfied).toBe(true);
+    expect(owned?.operations.find((operation) => operation.id === 'own_itself')?.satisfied).toBe(true);
+  });
+
+  it('says, without failing rotation, when Graph would not show whether the app owns itself', () => {
+    const report = validateRegistration({ ...base, changesItself: null });
+    expect(report.verdict).toBe('ready');
+    expect(report.warnings.map((warning) => warning.code)).toContain('self_ownership_unknown');
+    expect(validateRegistration(base).warnings.map((warning) => warning.code)).not.toContain(
+      'self_ownership_unknown',
+    );
   });
 
   it('says how replication is satisfied', () => {
