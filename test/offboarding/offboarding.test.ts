@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { SimApplication } from '../../sim/directory.js';
+import { graphAppRoleId } from '../../sim/graph/graph-permissions.js';
 import { services } from '../../src/app-services.js';
 import { dependencies } from '../../src/lib/dependencies.js';
+import { secretName } from '../../src/lib/onboarding/registration-names.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { type TenantPartitionRow, tenantRows } from '../../src/lib/tenants/tenant-partition.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { PageSession } from '../support/browserless.js';
-import { certificateTenant } from '../support/certificate-tenant.js';
+import { certificateTenant, onboardBySignIn } from '../support/certificate-tenant.js';
 import { eventually, until } from '../support/eventually.js';
 import { onboardManually } from '../support/onboard-manually.js';
 import { replicationRun } from '../support/replication-run.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
+import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector({ SBC_BASE_DOMAIN: 'customers.example.net', SBC_DNS_TARGET: '203.0.113.10' });
@@ -90,7 +94,9 @@ describe('offboarding a tenant', () => {
       vaultRetentionDays: 90,
     });
     const left = view.offboarding.leftToCustomer.join('\n');
-    expect(left).toContain(`the app registration ${tenant.clientId} itself, kept as asked`);
+    expect(left).toContain(
+      `the app registration ${tenant.clientId} itself, kept because the offboarding did not ask to delete it (removeRegistration); onboarding this tenant again reuses it`,
+    );
     expect(left).toContain('directory roles');
     expect(left).toMatch(/site hq: the domain leaving\.customers\.example\.net/);
     await eventually(() => eventsOf(tenantId, 'tenant.offboarded').length === 1);
@@ -141,6 +147,54 @@ describe('offboarding a tenant', () => {
     expect(returned.offboarding).toBeUndefined();
     expect(await replicates(tenantId)).toBe('completed');
     expect((await rowsOf(tenantId)).replica).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('reuses the app registration an offboarding kept when the admin signs in again: no second app, the permissions it lacks added', async () => {
+    const { id: tenantId, admin } = tenantWithAdmin(connector, {
+      name: `Comes Back ${process.pid}`,
+      alias: 'back',
+      seed: process.pid * 100 + 77,
+    });
+    const invite = async (services: { id: string; name: string }[]) => {
+      const created = await connector.call('POST', '/invitations', {
+        body: {
+          customer: { reference: 'C-back', name: 'Comes Back' },
+          services,
+          licenceType: 'HostedPro',
+          method: 'automatic',
+        },
+      });
+      expect(created.status).toBe(201);
+      return new URL(created.body.url).pathname;
+    };
+    const london = { id: 'dr-london', name: 'Direct Routing London' };
+    expect((await onboardBySignIn(connector, await invite([london]), admin)).status).toBe(200);
+    const { clientId } = (await connector.call('GET', `/tenants/${tenantId}`)).body;
+    expect((await offboard(tenantId)).status).toBe('offboarded');
+    const app = connector.simulator.directory.applications.get(clientId) as SimApplication;
+    expect(app.passwordCredentials).toEqual([]);
+    app.requiredResourceAccess = [];
+
+    const back = await onboardBySignIn(
+      connector,
+      await invite([london, { id: 'dr-paris', name: 'Direct Routing Paris' }]),
+      admin,
+    );
+    expect(back.status).toBe(200);
+    const returned = (await connector.call('GET', `/tenants/${tenantId}`)).body;
+    expect(returned).toMatchObject({ status: 'active', clientId });
+    const apps = [...connector.simulator.directory.applications.values()].filter(
+      (candidate) => candidate.homeTenantId === tenantId,
+    );
+    expect(apps.map((candidate) => candidate.appId)).toEqual([clientId]);
+    expect(app.passwordCredentials.map((password) => password.displayName).sort()).toEqual([
+      secretName('dr-london'),
+      secretName('dr-paris'),
+    ]);
+    const declared = app.requiredResourceAccess.flatMap((resource) =>
+      resource.resourceAccess.map((access) => access.id),
+    );
+    expect(declared).toContain(graphAppRoleId('User.Read.All'));
   }, 120_000);
 
   it('deletes the app registration last when asked, for a tenant on certificates, and Key Vault keeps the certificate soft-deleted', async () => {

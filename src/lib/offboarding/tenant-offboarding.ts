@@ -318,7 +318,9 @@ export class TenantOffboarding {
           removed.push(`a ${found.kind} of the unfinished rotation of service ${rotation.serviceId}`);
         }
       }
-      left.push(`the app registration ${tenant.clientId} itself, kept as asked`);
+      left.push(
+        `the app registration ${tenant.clientId} itself, kept because the offboarding did not ask to delete it (removeRegistration); onboarding this tenant again reuses it`,
+      );
     }
     left.push(
       `the directory roles assigned to the app registration ${tenant.clientId} (Teams Administrator, and Domain Name Administrator and User Administrator if given for sites)`,

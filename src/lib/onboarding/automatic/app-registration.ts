@@ -30,6 +30,8 @@ export interface ProvisioningProgress {
   servicePrincipalId?: string;
   /** Service ids whose secret is safely in Key Vault. */
   servicesDone: string;
+  /** The app was there before this onboarding (a reconnect's, or one an offboarding kept): never deleted here. */
+  kept?: boolean;
 }
 
 export interface RegistrationOutcome {
@@ -62,6 +64,39 @@ type GraphPrincipal = { id: string; appRoles: { id: string; value: string }[] };
 
 type Progress = Stored<ProvisioningProgress>;
 
+interface KeptApp {
+  id: string;
+  appId: string;
+  web?: { redirectUris?: string[] };
+  requiredResourceAccess?: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
+}
+
+/** What a kept app lacks of the consent redirect URI and the Graph permissions, as a PATCH body; none when nothing. */
+function keptAppChanges(
+  app: KeptApp,
+  consentUri: string,
+  permissionIds: string[],
+): Record<string, unknown> | undefined {
+  const changes: Record<string, unknown> = {};
+  const redirectUris = app.web?.redirectUris ?? [];
+  if (!redirectUris.includes(consentUri)) changes.web = { redirectUris: [...redirectUris, consentUri] };
+  const resources = app.requiredResourceAccess ?? [];
+  const graphAccess =
+    resources.find((resource) => resource.resourceAppId === graphAppId)?.resourceAccess ?? [];
+  const lacking = permissionIds.filter(
+    (id) => !graphAccess.some((access) => access.id === id && access.type === 'Role'),
+  );
+  if (lacking.length)
+    changes.requiredResourceAccess = [
+      ...resources.filter((resource) => resource.resourceAppId !== graphAppId),
+      {
+        resourceAppId: graphAppId,
+        resourceAccess: [...graphAccess, ...lacking.map((id) => ({ id, type: 'Role' }))],
+      },
+    ];
+  return Object.keys(changes).length ? changes : undefined;
+}
+
 /**
  * The app registration in the signed-in admin's tenant, made with the admin's delegated token: the app
  * (single-tenant, with the Graph application permissions the options need), a secret per service (to Key Vault
@@ -89,7 +124,8 @@ export class AppRegistration {
     if (abilities.canGrantAndAssign)
       await this.grantAndAssign(invitation, admin, progress, graphPrincipal, permissionIds);
     const facts = await this.waitUntilWorking(credential);
-    if (invitation.reconnect) await this.removeReplacedPasswords(invitation, admin, progress);
+    if (invitation.reconnect || progress.entity.kept)
+      await this.removeReplacedPasswords(invitation, admin, progress);
     return { clientId: progress.entity.appId, facts };
   }
 
@@ -137,8 +173,8 @@ export class AppRegistration {
     const key = tenantRows.provisioning(invitation.id);
     const existing = await this.deps.progress.get(admin.tenantId, key);
     if (existing) return { progress: existing, resumed: true };
-    const kept = await this.registrationToKeep(invitation, admin);
-    if (kept) return { progress: await this.recordApp(invitation, admin, kept), resumed: false };
+    const kept = await this.registrationToKeep(invitation, admin, permissionIds);
+    if (kept) return { progress: await this.recordApp(invitation, admin, kept, true), resumed: false };
     const { graph } = this.deps;
     const path = `/applications(uniqueName='${appUniqueName(invitation.id)}')`;
     const upserted = await graph.request<{ id: string; appId: string }>(
@@ -164,35 +200,41 @@ export class AppRegistration {
   }
 
   /**
-   * A reconnect keeps the tenant's app registration while it still exists (new secrets are added to it), with
-   * the connector's consent redirect URI added when the app predates it (admin consent refuses any other).
+   * The tenant's app registration, kept while it still exists (new secrets are added to it): a reconnect's, or
+   * the one an offboarding left in place when the tenant comes back. The connector's consent redirect URI and the
+   * Graph permissions the invitation needs are added when the app lacks them (admin consent asks for what the app
+   * declares, and refuses any other redirect URI).
    */
   private async registrationToKeep(
     invitation: OpenInvitation,
     admin: SignedInAdmin,
+    permissionIds: string[],
   ): Promise<{ id: string; appId: string } | undefined> {
-    if (!invitation.reconnect) return undefined;
-    const found = await this.deps.graph.get<{
-      value: { id: string; appId: string; web?: { redirectUris?: string[] } }[];
-    }>(
+    const clientId = invitation.reconnect?.clientId ?? (await this.keptByOffboarding(admin.tenantId));
+    if (!clientId) return undefined;
+    const found = await this.deps.graph.get<{ value: KeptApp[] }>(
       admin.accessToken,
-      `/applications?$filter=appId eq '${invitation.reconnect.clientId}'&$select=id,appId,web`,
+      `/applications?$filter=appId eq '${clientId}'&$select=id,appId,web,requiredResourceAccess`,
     );
     const app = found.value[0];
     if (!app) return undefined;
-    const redirectUris = app.web?.redirectUris ?? [];
-    const consentUri = adminConsentRedirectUri(this.deps.publicBaseUrl);
-    if (!redirectUris.includes(consentUri))
-      await this.deps.graph.request(admin.accessToken, 'PATCH', `/applications/${app.id}`, {
-        web: { redirectUris: [...redirectUris, consentUri] },
-      });
+    const changes = keptAppChanges(app, adminConsentRedirectUri(this.deps.publicBaseUrl), permissionIds);
+    if (changes)
+      await this.deps.graph.request(admin.accessToken, 'PATCH', `/applications/${app.id}`, changes);
     return { id: app.id, appId: app.appId };
+  }
+
+  /** The app registration of a tenant offboarded before (its tombstone keeps the client id). */
+  private async keptByOffboarding(tenantId: string): Promise<string | undefined> {
+    const tombstone = await this.deps.progress.get(tenantId, tenantRows.tenant);
+    return tombstone?.entity.status === 'offboarded' ? tombstone.entity.clientId : undefined;
   }
 
   private async recordApp(
     invitation: OpenInvitation,
     admin: SignedInAdmin,
     app: { id: string; appId: string },
+    kept = false,
   ): Promise<Progress> {
     const key = tenantRows.provisioning(invitation.id);
     await this.deps.progress.insert({
@@ -202,6 +244,7 @@ export class AppRegistration {
       appObjectId: app.id,
       appId: app.appId,
       servicesDone: '[]',
+      ...(kept ? { kept } : {}),
     });
     const stored = await this.deps.progress.get(admin.tenantId, key);
     if (!stored) throw new Error('provisioning progress vanished');
@@ -296,7 +339,7 @@ export class AppRegistration {
         credential = await this.addCredential(admin, progress, service.id, certificates, now);
         certificates = Boolean(credential.certificate);
       } catch (error) {
-        const ours = progress.entity.appId !== invitation.reconnect?.clientId;
+        const ours = !progress.entity.kept && progress.entity.appId !== invitation.reconnect?.clientId;
         if (error instanceof OnboardingRefused && done.size === 0 && ours) {
           // Leave nothing half-made: an app no credential can be added to is removed again (one a reconnect keeps
           // stays); the certificate made for it went already.
