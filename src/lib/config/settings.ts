@@ -154,7 +154,7 @@ const schema = z.object({
   SITE_ACTIVATION_HOURS: optional(wholeNumber(1, 24 * 14)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
-  FEED_RETENTION_DAYS: optional(wholeNumber(1, 3650)),
+  FEED_RETENTION_DAYS: optional(wholeNumber(0, 3650)),
   REPLICATION_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 72)),
   REPLICATION_LEASE_SECONDS: optional(wholeNumber(5, 900)),
   REPLICATION_DELETE_THRESHOLD: optional(
