@@ -92,7 +92,7 @@ describe('operator CLI', () => {
     expect(credentials.out.split('\n')[0]).toMatch(
       /^EXPIRES\s+DAYS\s+TENANT\s+CUSTOMER\s+SERVICE\s+KIND\s+RENEWAL\s+ROTATION$/,
     );
-    expect(credentials.out).toMatch(new RegExp(`\\s179\\s+${tenantId}\\s.*dr-london\\s+secret\\s+customer`));
+    expect(credentials.out).toMatch(new RegExp(`\\s179\\s+${tenantId}\\s.*dr-london\\s+secret\\s+connector`));
     const reconnect = await cli(['reconnect', tenantId, '--method', 'manual']);
     expect(reconnect.code).toBe(0);
     expect(reconnect.out).toMatch(
