@@ -103,6 +103,8 @@ describe.skipIf(!runBrowserTests)('onboarding in Chromium', () => {
     ]);
     const principal = connector.simulator.directory.tenant(tenantId).servicePrincipalByAppId(app.appId);
     connector.simulator.control.assignRole(tenantId, principal?.id as string, r.teamsAdministrator.id);
+    // Its own owner, as the page asks.
+    app.ownerIds.push(principal?.id as string);
 
     const page = await browser.newPage();
     await page.goto(await invitationUrl({ method: 'manual' }));
