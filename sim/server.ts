@@ -18,6 +18,7 @@ import { json, route, type SimRequest, type SimResponse, type SimRoute } from '.
 import { certificatesApi } from './keyvault/certificates-api.js';
 import { secretsApi } from './keyvault/secrets-api.js';
 import { SimVault } from './keyvault/vault.js';
+import { teamsAdminRoutes } from './teams/teams-admin-api.js';
 import { TokenIssuer } from './token-issuer.js';
 
 export interface SimulatorOptions {
@@ -116,6 +117,7 @@ export class Simulator {
     const graphResources = [simulator.graphEndpoint, publicGraphResource];
     const routes: SimRoute[] = [
       ...controlRoutes(simulator),
+      ...teamsAdminRoutes(directory, issuer),
       route(
         'GET',
         '/:tenant/v2.0/.well-known/openid-configuration',

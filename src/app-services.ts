@@ -1,3 +1,5 @@
+import { AccessTokenBudget } from './lib/access-tokens/access-token-budget.js';
+import { AccessTokenIssuer } from './lib/access-tokens/access-token-issuer.js';
 import { type AuditEntry, AuditLog } from './lib/audit/audit-log.js';
 import { coreEndpoints } from './lib/core-api/core-endpoint.js';
 import { ReplayGuard, type SeenRequest } from './lib/core-api/replay-guard.js';
@@ -82,6 +84,8 @@ export interface AppServices {
   tenantOffboarding: TenantOffboarding;
   tenantSites: TenantSites;
   siteRoles: SiteRoleCheck;
+  accessTokens: AccessTokenIssuer;
+  accessTokenBudget: AccessTokenBudget;
   /** Each service's secret of a tenant: expiry, who renews it, its rotation. */
   serviceCredentials: (
     tenantId: string,
@@ -134,6 +138,7 @@ export function buildServices(deps: Dependencies): AppServices {
     links: new CustomerLinks(storage.table<RoleGuidanceLink>(tableNames.roleGuidanceLinks), [
       'tenantId',
       'expiresAt',
+      'purpose',
     ]),
     publicBaseUrl: settings.publicBaseUrl,
     linkLifetimeDays: settings.invitationLifetimeDays,
@@ -174,7 +179,19 @@ export function buildServices(deps: Dependencies): AppServices {
     graph,
     secretCacheMs: settings.secretCacheSeconds * 1000,
   });
+  const accessTokenBudget = new AccessTokenBudget(tenants, settings.accessTokenRequestsPerHour);
   return {
+    accessTokenBudget,
+    accessTokens: new AccessTokenIssuer({
+      registry,
+      secrets: tenantSecrets,
+      tokens,
+      graph,
+      budget: accessTokenBudget,
+      audit,
+      guidance: siteRoles,
+      teamsPowerShellApps: settings.teamsPowerShellApps,
+    }),
     credentialRotation,
     tenantOffboarding: new TenantOffboarding({
       registry,

@@ -5,7 +5,22 @@ import type { ServiceRemovalView, ServiceView } from '../../src/lib/services/ser
 import { type CliContext, day } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
 
-/** `add-service`, `remove-service`, `rotate`: Day Two services on an onboarded tenant and their secrets. */
+interface IssuedTokens {
+  tenantId: string;
+  serviceId: string;
+  tokens: {
+    resource: string;
+    audience: string;
+    accessToken: string;
+    expiresAt: string;
+    expiresInSeconds: number;
+  }[];
+}
+
+/**
+ * `add-service`, `remove-service`, `rotate`, `access-tokens`: Day Two services on an onboarded tenant, their
+ * secrets and the short-lived tokens minted with them.
+ */
 export function serviceCommands(program: Command, cli: CliContext): void {
   program
     .command('add-service <tenantId> <id=name>')
@@ -66,6 +81,37 @@ export function serviceCommands(program: Command, cli: CliContext): void {
               ]
             : []),
         ].join('\n'),
+      );
+    });
+
+  program
+    .command('access-tokens <tenantId> <serviceId>')
+    .description(
+      "short-lived tokens of a service's own credential for Teams PowerShell and Graph (their expiry and audience; the tokens only with --reveal)",
+    )
+    .addOption(new Option('--resource <resource>', 'only this token').choices(['graph', 'teams']))
+    .option('--reveal', 'print the tokens themselves (they act in the tenant: never paste them anywhere)')
+    .action(async (tenantId: string, serviceId: string, options: { resource?: string; reveal?: boolean }) => {
+      const issued = await cli.call<IssuedTokens>(
+        'POST',
+        `/tenants/${encodeURIComponent(tenantId)}/services/${encodeURIComponent(serviceId)}/access-tokens`,
+        options.resource ? { resources: [options.resource] } : {},
+      );
+      const shown = options.reveal
+        ? issued
+        : {
+            ...issued,
+            tokens: issued.tokens.map(({ accessToken: _hidden, ...token }) => token),
+          };
+      cli.print(shown, () =>
+        issued.tokens
+          .map((token) =>
+            [
+              `${token.resource}: for ${token.audience}, until ${token.expiresAt.replace(/\.\d+Z$/, 'Z')} (${Math.floor(token.expiresInSeconds / 60)} min)`,
+              ...(options.reveal ? [token.accessToken] : []),
+            ].join('\n'),
+          )
+          .join('\n'),
       );
     });
 }

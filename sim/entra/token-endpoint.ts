@@ -387,10 +387,13 @@ export function tokenEndpoint(deps: TokenDeps): SimHandler {
         oid: principal?.id,
         sub: principal?.id,
         appid: app.appId,
-        appidacr: '1',
+        // How the client proved itself: 1 a secret, 2 a certificate (the access token claims reference).
+        appidacr: proof.assertion ? '2' : '1',
         idtyp: 'app',
         ver: '1.0',
         ...(roles.length > 0 ? { roles } : {}),
+        // Entra names the directory roles an app's service principal holds in its app tokens too.
+        ...(principal ? { wids: tenant.rolesOf(principal.id) } : {}),
       },
       accessTokenLifetimeSeconds,
     );

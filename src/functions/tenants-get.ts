@@ -23,6 +23,15 @@ coreEndpoint({
           .describe(
             'Left out while the tenant’s app or Key Vault cannot be reached, and once it is offboarding',
           ),
+        accessTokens: z
+          .object({
+            issued: z.number().int().describe('Answers that carried access tokens'),
+            lastIssuedAt: z.iso.datetime().optional(),
+            requestsThisHour: z.number().int(),
+            limitPerHour: z.number().int().describe('ACCESS_TOKEN_REQUESTS_PER_HOUR'),
+          })
+          .optional()
+          .describe('Access tokens handed to the platform (POST …/services/{serviceId}/access-tokens)'),
         offboarding: offboardingViewSchema
           .optional()
           .describe(
@@ -51,6 +60,7 @@ coreEndpoint({
       if (error instanceof ConnectorError) return undefined;
       throw error;
     });
-    return { status: 200, body: { ...view, ...(credentials ? { credentials } : {}) } };
+    const accessTokens = await services.accessTokenBudget.counts(tenantId);
+    return { status: 200, body: { ...view, ...(credentials ? { credentials } : {}), accessTokens } };
   },
 });

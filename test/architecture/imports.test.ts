@@ -90,6 +90,7 @@ describe('the import graph of src/', () => {
         'offboarding',
         'housekeeping',
         'core-api',
+        'access-tokens',
       ].map((name): [string, number] => [name, 3]),
       ...['pages', 'onboarding/browser'].map((name): [string, number] => [name, 4]),
       ...['health', 'dependencies.ts'].map((name): [string, number] => [name, 5]),

@@ -50,6 +50,7 @@ describe('OpenAPI document', () => {
         'POST /tenants/{tenantId}/sites',
         'POST /tenants/{tenantId}/sites/{siteId}/verify',
         'POST /tenants/{tenantId}/services/{serviceId}/rotate',
+        'POST /tenants/{tenantId}/services/{serviceId}/access-tokens',
         'DELETE /tenants/{tenantId}/services/{serviceId}',
         'POST /tenants/{tenantId}/validate',
         'PUT /event-delivery',

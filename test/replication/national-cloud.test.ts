@@ -31,6 +31,17 @@ describe('in a national cloud, where Graph has no Teams telephony endpoints', ()
     );
   });
 
+  it('issues Teams PowerShell tokens all the same: Microsoft documents app-only Teams PowerShell in GCC High', async () => {
+    const issued = await connector.call('POST', `/tenants/${tenantId}/services/dr-london/access-tokens`, {
+      body: {},
+    });
+    expect(issued.status).toBe(200);
+    expect(issued.body.tokens.map((token: { resource: string }) => token.resource)).toEqual([
+      'graph',
+      'teams',
+    ]);
+  });
+
   it('replicates users, groups and members, skipping the Teams phases and saying so', async () => {
     const queued = await connector.call('POST', `/tenants/${tenantId}/replicate`);
     const runs = await until(

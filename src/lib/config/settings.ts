@@ -62,6 +62,10 @@ export interface Settings {
   siteDnsVerifyHours: number;
   /** How long the connector waits for a site's activation before the site fails. */
   siteActivationHours: number;
+  /** Access token requests a tenant may make in an hour (the platform's Teams PowerShell and Graph). */
+  accessTokenRequestsPerHour: number;
+  /** Microsoft documents app-only Teams PowerShell in this cloud. */
+  teamsPowerShellApps: boolean;
 }
 
 export class SettingsError extends ConnectorError {
@@ -152,6 +156,7 @@ const schema = z.object({
   ),
   SITE_DNS_VERIFY_HOURS: optional(wholeNumber(1, 24 * 30)),
   SITE_ACTIVATION_HOURS: optional(wholeNumber(1, 24 * 14)),
+  ACCESS_TOKEN_REQUESTS_PER_HOUR: optional(wholeNumber(1, 3600)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
   FEED_RETENTION_DAYS: optional(wholeNumber(0, 3650)),
@@ -214,6 +219,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     sbcDnsTarget: values.SBC_DNS_TARGET,
     siteDnsVerifyHours: values.SITE_DNS_VERIFY_HOURS ?? 72,
     siteActivationHours: values.SITE_ACTIVATION_HOURS ?? 48,
+    accessTokenRequestsPerHour: values.ACCESS_TOKEN_REQUESTS_PER_HOUR ?? 60,
+    teamsPowerShellApps: clouds[cloud].teamsPowerShellApps,
   });
 }
 

@@ -2,7 +2,7 @@ import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } fro
 import type { z } from 'zod';
 import { functions } from '../hosting/function-registry.js';
 import { invocationLogger, type Logger } from '../hosting/logger.js';
-import { type FieldProblem, problemResponse } from '../http/problem.js';
+import { type FieldProblem, type Problem, problemResponse } from '../http/problem.js';
 import type { CachedSecrets } from '../secrets/cached-secrets.js';
 import { SignatureRefused, verifyRequestSignature } from '../security/webhook-signature.js';
 import { CoreRequestRefused } from './core-request-refused.js';
@@ -149,6 +149,12 @@ export const coreEndpoints =
     });
   };
 
+/** A refusal that says when to ask again (`retryAfterSeconds`) says it in `Retry-After` too. */
+function retryAfter(problem: Problem): Record<string, string> {
+  const seconds = (problem as Problem & { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof seconds === 'number' ? { 'retry-after': String(seconds) } : {};
+}
+
 async function handle<P, Q, B, S extends EndpointServices>(
   operation: CoreOperation<P, Q, B, S>,
   app: S,
@@ -192,6 +198,6 @@ async function handle<P, Q, B, S extends EndpointServices>(
     } else {
       context.warn(`${operation.name} refused: ${problem.type} ${problem.detail ?? ''}`);
     }
-    return problemResponse(problem);
+    return problemResponse(problem, retryAfter(problem));
   }
 }

@@ -51,6 +51,13 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   site_domain_invalid: { status: 400, title: 'The site’s sub-domain is not one Microsoft takes.' },
   site_roles_missing: { status: 409, title: 'The app registration lacks what a site needs.' },
   site_not_awaiting_dns: { status: 409, title: 'The site is not awaiting DNS.' },
+  teams_roles_missing: {
+    status: 409,
+    title: 'The app registration does not hold the Teams role Teams PowerShell needs.',
+  },
+  teams_roles_unknown: { status: 409, title: 'The app registration’s directory roles cannot be read.' },
+  teams_not_in_cloud: { status: 409, title: 'This cloud has no app-only Teams PowerShell.' },
+  access_tokens_rate_limited: { status: 429, title: 'The tenant asked for too many access tokens.' },
   vault_unavailable: { status: 503, title: 'The connector cannot use its Key Vault now.' },
   identity_unavailable: { status: 503, title: 'Microsoft Entra is not answering now.' },
 };

@@ -16,7 +16,7 @@ export interface AppToken {
 }
 
 /**
- * App-only Graph tokens for customer tenants' app registrations. One MSAL client per (tenant, client, secret or
+ * App-only tokens (Graph's, and others to hand on) for customer tenants' app registrations. One MSAL client per (tenant, client, secret or
  * certificate version), kept and reused: MSAL's token cache lives in the client instance. A certificate's client
  * assertion is signed by Key Vault through MSAL's `clientAssertion` callback (MSAL's `clientCertificate` would
  * need the private key here). Failures become CredentialProblems.
@@ -73,19 +73,43 @@ export class AppTokenProvider {
 
   /** A Graph token, from cache when one is still good; `fresh` skips the cache (to prove a new credential works). */
   async token(credential: AppCredential, options: { fresh?: boolean } = {}): Promise<AppToken> {
+    const { accessToken, expiresOn } = await this.acquire(
+      credential,
+      this.graphScope,
+      options.fresh ?? false,
+    );
+    return { accessToken, ...appTokenFacts(accessToken), expiresOn };
+  }
+
+  /**
+   * An app-only token for `scope` (a resource's `/.default`) to hand on: MSAL's cached one while it has at least
+   * `minLifetimeMs` left, else a new one.
+   */
+  async handOut(
+    credential: AppCredential,
+    scope: string,
+    minLifetimeMs: number,
+    now = Date.now(),
+  ): Promise<{ accessToken: string; expiresOn: Date }> {
+    const cached = await this.acquire(credential, scope, false);
+    if (cached.expiresOn.getTime() - now >= minLifetimeMs) return cached;
+    return this.acquire(credential, scope, true);
+  }
+
+  private async acquire(
+    credential: AppCredential,
+    scope: string,
+    skipCache: boolean,
+  ): Promise<{ accessToken: string; expiresOn: Date }> {
     let result: Awaited<ReturnType<ConfidentialClientApplication['acquireTokenByClientCredential']>>;
     try {
-      result = await this.client(credential).acquireTokenByClientCredential({
-        scopes: [this.graphScope],
-        skipCache: options.fresh ?? false,
-      });
+      result = await this.client(credential).acquireTokenByClientCredential({ scopes: [scope], skipCache });
     } catch (error) {
       throw toCredentialProblem(error);
     }
     if (!result?.accessToken) throw toCredentialProblem({ name: 'ServerError', status: 200 });
     return {
       accessToken: result.accessToken,
-      ...appTokenFacts(result.accessToken),
       expiresOn: result.expiresOn ?? new Date(Date.now() + 3_000_000),
     };
   }

@@ -2,7 +2,7 @@ import { changesItself } from '../credentials/self-ownership.js';
 import type { GraphClient } from '../graph/graph-client.js';
 import { GraphError } from '../graph/graph-client.js';
 import type { AppCredential } from '../identity/app-credential.js';
-import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import type { AppToken, AppTokenProvider } from '../identity/app-token-provider.js';
 
 export interface RegistrationFacts {
   servicePrincipalId: string;
@@ -26,21 +26,25 @@ export async function probeRegistration(
 ): Promise<RegistrationFacts> {
   const token = await tokens.token(credential, options);
   const { servicePrincipalId } = token;
-  let appRoleIds: string[] | null;
-  try {
-    const assignments = await graph.all<{ roleDefinitionId: string }>(
-      token.accessToken,
-      `/roleManagement/directory/roleAssignments?$filter=principalId eq '${servicePrincipalId}'`,
-    );
-    appRoleIds = [...new Set(assignments.map((assignment) => assignment.roleDefinitionId))];
-  } catch (error) {
-    if (!(error instanceof GraphError && error.status === 403)) throw error;
-    appRoleIds = null;
-  }
+  const appRoleIds = await directoryRolesOf(graph, token);
   return {
     servicePrincipalId,
     grantedPermissions: token.roles,
     appRoleIds,
     changesItself: await changesItself(graph, token, credential.clientId),
   };
+}
+
+/** The directory roles (template ids) the token's service principal holds now; null when Graph would not show them. */
+export async function directoryRolesOf(graph: GraphClient, token: AppToken): Promise<string[] | null> {
+  try {
+    const assignments = await graph.all<{ roleDefinitionId: string }>(
+      token.accessToken,
+      `/roleManagement/directory/roleAssignments?$filter=principalId eq '${token.servicePrincipalId}'`,
+    );
+    return [...new Set(assignments.map((assignment) => assignment.roleDefinitionId))];
+  } catch (error) {
+    if (!(error instanceof GraphError && error.status === 403)) throw error;
+    return null;
+  }
 }

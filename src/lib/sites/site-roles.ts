@@ -4,7 +4,7 @@ import { CredentialProblem } from '../identity/credential-problem.js';
 import { roleGuidanceUrl } from '../onboarding/onboarding-urls.js';
 import { probeRegistration } from '../onboarding/probe-registration.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import type { CustomerLinks, RoleGuidanceLink } from '../storage/customer-links.js';
+import type { CustomerLinks, RoleGuidanceLink, RolePurpose } from '../storage/customer-links.js';
 import { reconnectFirst, workingCredential } from '../tenants/tenant-access.js';
 import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { isLeaving } from '../tenants/tenant-record.js';
@@ -29,16 +29,19 @@ export interface SiteRoleCheckDeps {
   teamsApis: boolean;
 }
 
+/** The requirement of the validation report each purpose of a guidance page shows. */
+const requirementOf = { sites: 'automatic_dns', teams_powershell: 'teams_powershell' } as const;
+
 /**
  * What a site's work needs of the app registration now (Domain Name Administrator and User Administrator, and
- * the Graph permissions of automatic DNS), read fresh from Entra as the validator reads it; and the page that
- * shows the customer's admin what to assign.
+ * the Graph permissions of automatic DNS), or what the platform's Teams PowerShell needs (a Teams role), read
+ * fresh from Entra as the validator reads it; and the page that shows the customer's admin what to assign.
  */
 export class SiteRoleCheck {
   constructor(private readonly deps: SiteRoleCheckDeps) {}
 
-  /** What is missing for sites now (nothing: both lists empty). */
-  async missing(tenantId: string): Promise<MissingForSites> {
+  /** What is missing for sites (or `purpose`) now (nothing: both lists empty). */
+  async missing(tenantId: string, purpose: RolePurpose = 'sites'): Promise<MissingForSites> {
     const tenant = await this.deps.registry.get(tenantId);
     const credential = await workingCredential(this.deps.secrets, tenantId, tenant?.entity);
     try {
@@ -51,8 +54,8 @@ export class SiteRoleCheck {
         changesItself: facts.changesItself,
         teamsApis: this.deps.teamsApis,
       });
-      const dns = report.requirements.find((requirement) => requirement.id === 'automatic_dns');
-      return { roles: dns?.missingRoles ?? [], permissions: dns?.missingPermissions ?? [] };
+      const needed = report.requirements.find((requirement) => requirement.id === requirementOf[purpose]);
+      return { roles: needed?.missingRoles ?? [], permissions: needed?.missingPermissions ?? [] };
     } catch (error) {
       if (error instanceof CredentialProblem) throw new TenantNotReady(reconnectFirst.invalid, reconnectFix);
       throw error;
@@ -63,9 +66,14 @@ export class SiteRoleCheck {
   async assertReady(tenantId: string, now = new Date()): Promise<void> {
     const missing = await this.missing(tenantId);
     if (missing.roles.length === 0 && missing.permissions.length === 0) return;
+    throw new SiteRolesMissing(missing, await this.guidanceUrl(tenantId, 'sites', now));
+  }
+
+  /** A new link to the page that shows the customer's admin what `purpose` still lacks. */
+  async guidanceUrl(tenantId: string, purpose: RolePurpose, now = new Date()): Promise<string> {
     const expiresAt = new Date(now.getTime() + this.deps.linkLifetimeDays * 86_400_000).toISOString();
-    const token = await this.deps.links.issue({ tenantId, expiresAt });
-    throw new SiteRolesMissing(missing, roleGuidanceUrl(this.deps.publicBaseUrl, token));
+    const token = await this.deps.links.issue({ tenantId, expiresAt, purpose });
+    return roleGuidanceUrl(this.deps.publicBaseUrl, token);
   }
 
   /** Microsoft is asked afresh for the guidance page a few times at once, then once in a while (anyone may open it). */
@@ -78,9 +86,10 @@ export class SiteRoleCheck {
     if (Date.parse(link.expiresAt) <= now.getTime()) throw new RoleGuidanceUnavailable('expired');
     const tenant = await this.deps.registry.get(link.tenantId);
     if (!tenant || isLeaving(tenant.entity.status)) throw new RoleGuidanceUnavailable('unknown');
+    const purpose: RolePurpose = link.purpose === 'teams_powershell' ? 'teams_powershell' : 'sites';
     const missing = await this.guidanceChecks.answer(
-      link.tenantId,
-      () => this.missing(link.tenantId),
+      `${link.tenantId}|${purpose}`,
+      () => this.missing(link.tenantId, purpose),
       now.getTime(),
     );
     if (!missing) throw new RoleGuidanceUnavailable('busy');
@@ -88,6 +97,7 @@ export class SiteRoleCheck {
       tenantId: link.tenantId,
       clientId: tenant.entity.clientId,
       customer: (JSON.parse(tenant.entity.customer) as { name: string }).name,
+      purpose,
       missing,
     };
   }

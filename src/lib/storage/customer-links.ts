@@ -46,7 +46,11 @@ export interface ServiceSecretLink extends Record<string, string> {
 export interface RoleGuidanceLink extends Record<string, string> {
   tenantId: string;
   expiresAt: string;
+  /** What the roles are for: a new site (links made before it existed), or the platform's Teams PowerShell. */
+  purpose: RolePurpose;
 }
+
+export type RolePurpose = 'sites' | 'teams_powershell';
 
 /** A link for a customer's admin to what an offboarding removed and what is left to them. */
 export interface OffboardingLink extends Record<string, string> {

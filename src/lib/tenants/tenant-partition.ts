@@ -75,6 +75,7 @@ export const tenantRows = {
   siteLease: (siteId: string) => rowKey<Kind<'lease'>>(`site-lease|${siteId.toLowerCase()}`),
   offboarding: rowKey<Kind<'offboarding'>>('offboarding'),
   offboardingLease: rowKey<Kind<'lease'>>('offboarding-lease'),
+  accessTokens: rowKey<Kind<'accessTokens'>>('access-tokens'),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
@@ -93,10 +94,11 @@ export const tenantRowPrefixes = {
 
 /**
  * Rows of a tenant's work (replication state and runs, saved ids, provisioning, services, rotations, warnings,
- * sites): deleted with its data at offboarding. The tenant row, its offboarding, its outbox and leases stay.
+ * sites, access token counts): deleted with its data at offboarding. The tenant row, its offboarding, its outbox
+ * and leases stay.
  */
 export const tenantWorkRows = {
-  exact: [tenantRows.replicationState],
+  exact: [tenantRows.replicationState, tenantRows.accessTokens],
   prefixes: [
     tenantRowPrefixes.runs,
     tenantRowPrefixes.savedIds('listed'),

@@ -49,6 +49,8 @@ describe('parseSettings', () => {
       sbcDnsTarget: undefined,
       siteDnsVerifyHours: 72,
       siteActivationHours: 48,
+      accessTokenRequestsPerHour: 60,
+      teamsPowerShellApps: true,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
