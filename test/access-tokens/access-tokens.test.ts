@@ -3,7 +3,7 @@ import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { PageSession } from '../support/browserless.js';
 import { certificateTenant, onboardBySignIn } from '../support/certificate-tenant.js';
-import { onboardManually } from '../support/onboard-manually.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -113,20 +113,14 @@ describe('short-lived access tokens for the platform', () => {
   }, 90_000);
 
   it('refuses teams tokens, issuing nothing, while the app lacks the Teams role: names it and links the page that says what to assign', async () => {
-    const tenant = connector.simulator.control.generateTenant({
-      displayName: 'No Teams Role',
-      domain: 'no-teams-role.example',
-      seed: 3150,
-      sizes: { users: 1, groups: 1 },
-    });
-    const { servicePrincipalId } = await onboardManually(connector, tenant.id);
+    const { tenantId, servicePrincipalId } = await selfManagedTenant(connector, { quiet: true });
     // The platform's token from before the role went is refused by the Teams admin API itself.
-    const before = await askFor(tenant.id, 'dr-london', ['teams']);
+    const before = await askFor(tenantId, 'dr-london', ['teams']);
     expect(before.status).toBe(200);
-    connector.simulator.control.removeRoleAssignment(tenant.id, servicePrincipalId, r.teamsAdministrator.id);
-    expect((await teamsAdminCall(tenant.id, before.body.tokens[0].accessToken)).status).toBe(403);
+    connector.simulator.control.removeRoleAssignment(tenantId, servicePrincipalId, r.teamsAdministrator.id);
+    expect((await teamsAdminCall(tenantId, before.body.tokens[0].accessToken)).status).toBe(403);
 
-    const refused = await askFor(tenant.id, 'dr-london');
+    const refused = await askFor(tenantId, 'dr-london');
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({
       type: expect.stringMatching(/teams_roles_missing$/),
@@ -140,63 +134,51 @@ describe('short-lived access tokens for the platform', () => {
     expect(page.html).toContain('Teams Administrator');
 
     // Graph alone needs no Teams role.
-    expect((await askFor(tenant.id, 'dr-london', ['graph'])).status).toBe(200);
+    expect((await askFor(tenantId, 'dr-london', ['graph'])).status).toBe(200);
     // The pair does as well as Teams Administrator.
     for (const role of [r.teamsTelephonyAdministrator.id, r.skypeForBusinessAdministrator.id])
-      connector.simulator.control.assignRole(tenant.id, servicePrincipalId, role);
-    const paired = await askFor(tenant.id, 'dr-london', ['teams']);
+      connector.simulator.control.assignRole(tenantId, servicePrincipalId, role);
+    const paired = await askFor(tenantId, 'dr-london', ['teams']);
     expect(paired.status).toBe(200);
-    expect((await teamsAdminCall(tenant.id, paired.body.tokens[0].accessToken)).status).toBe(200);
+    expect((await teamsAdminCall(tenantId, paired.body.tokens[0].accessToken)).status).toBe(200);
     const checked = await new PageSession(connector.host.url).get(new URL(refused.body.guidanceUrl).pathname);
     expect(checked.html).toContain('The Teams role is in place');
     const audit = (await connector.rows(tableNames.audit)).filter(
-      (entry) => entry.tenantId === tenant.id && entry.action === 'access_tokens.issue',
+      (entry) => entry.tenantId === tenantId && entry.action === 'access_tokens.issue',
     );
     expect(audit.map((entry) => entry.outcome)).toEqual(['succeeded', 'refused', 'succeeded', 'succeeded']);
   }, 90_000);
 
   it('refuses an unknown tenant or service, a tenant whose credentials no longer work and an offboarded one', async () => {
-    const tenant = connector.simulator.control.generateTenant({
-      displayName: 'Tokens Refused',
-      domain: 'tokens-refused.example',
-      seed: 3160,
-      sizes: { users: 1, groups: 1 },
-    });
-    const { clientId } = await onboardManually(connector, tenant.id);
+    const { tenantId, clientId } = await selfManagedTenant(connector, { quiet: true });
     expect((await askFor('00000000-0000-4000-8000-000000000001', 'dr-london')).status).toBe(404);
-    const unknownService = await askFor(tenant.id, 'dr-nowhere');
+    const unknownService = await askFor(tenantId, 'dr-nowhere');
     expect(unknownService.status).toBe(404);
     expect(unknownService.body.type).toMatch(/service_not_found$/);
-    const badBody = await askFor(tenant.id, 'dr-london', ['exchange']);
+    const badBody = await askFor(tenantId, 'dr-london', ['exchange']);
     expect(badBody.status).toBe(400);
 
     const app = connector.simulator.directory.applications.get(clientId);
     if (app) app.passwordCredentials = [];
-    expect((await connector.call('POST', `/tenants/${tenant.id}/validate`)).status).toBe(200);
-    const invalid = await askFor(tenant.id, 'dr-london');
+    expect((await connector.call('POST', `/tenants/${tenantId}/validate`)).status).toBe(200);
+    const invalid = await askFor(tenantId, 'dr-london');
     expect(invalid.status).toBe(409);
     expect(invalid.body.detail).toContain('its credentials no longer work');
     expect(invalid.body.detail).toContain('reconnect');
 
-    const offboarded = await connector.call('DELETE', `/tenants/${tenant.id}`, {
-      body: { tenantId: tenant.id },
+    const offboarded = await connector.call('DELETE', `/tenants/${tenantId}`, {
+      body: { tenantId: tenantId },
     });
     expect(offboarded.status).toBe(202);
-    const leaving = await askFor(tenant.id, 'dr-london');
+    const leaving = await askFor(tenantId, 'dr-london');
     expect(leaving.status).toBe(409);
     expect(leaving.body.detail).toMatch(/being offboarded|offboarded/);
   }, 90_000);
 
   it('holds the hourly limit under a burst: the requests over it get 429 with Retry-After, none fails', async () => {
-    const tenant = connector.simulator.control.generateTenant({
-      displayName: 'Token Burst',
-      domain: 'token-burst.example',
-      seed: 3170,
-      sizes: { users: 1, groups: 1 },
-    });
-    await onboardManually(connector, tenant.id);
+    const { tenantId } = await selfManagedTenant(connector, { quiet: true });
     const answers = await Promise.all(
-      Array.from({ length: 12 }, () => askFor(tenant.id, 'dr-london', ['graph'])),
+      Array.from({ length: 12 }, () => askFor(tenantId, 'dr-london', ['graph'])),
     );
     const statuses = answers.map((answer) => answer.status).sort();
     expect(statuses).toEqual([...Array(limitPerHour).fill(200), ...Array(12 - limitPerHour).fill(429)]);
@@ -205,7 +187,7 @@ describe('short-lived access tokens for the platform', () => {
     expect(retryAfter).toBeGreaterThan(3000);
     expect(retryAfter).toBeLessThanOrEqual(3600);
     expect(limited?.body).toMatchObject({ retryAfterSeconds: retryAfter, limitPerHour });
-    const view = (await connector.call('GET', `/tenants/${tenant.id}`)).body;
+    const view = (await connector.call('GET', `/tenants/${tenantId}`)).body;
     expect(view.accessTokens).toMatchObject({ issued: limitPerHour, requestsThisHour: limitPerHour });
   }, 90_000);
 

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
-import { onboardManually } from '../support/onboard-manually.js';
+import { onboardInNationalCloud } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 
 // The China cloud (operated by 21Vianet), its endpoints pointed at the simulator.
@@ -8,13 +7,7 @@ const connector = useConnector({ CLOUD: 'AzureChinaCloud' });
 let tenantId: string;
 
 beforeAll(async () => {
-  connector.simulator.control.setGraphConfig({ teamsApis: false });
-  tenantId = (connector.world.tenants[0] as { id: string }).id;
-  const teams: readonly string[] = requiredPermissions.teams;
-  await onboardManually(connector, tenantId, undefined, [
-    ...requiredPermissions.replication.filter((permission) => !teams.includes(permission)),
-    ...requiredPermissions.selfRotation,
-  ]);
+  tenantId = await onboardInNationalCloud(connector);
 });
 
 describe('access tokens where Microsoft documents no app-only Teams PowerShell', () => {

@@ -192,24 +192,18 @@ describe('operator CLI', () => {
   });
 
   it('prints a service’s access tokens by expiry and audience, the tokens only with --reveal', async () => {
-    const tenant = connector.simulator.control.generateTenant({
-      displayName: 'CLI Tokens',
-      domain: 'cli-tokens.example',
-      seed: 3190,
-      sizes: { users: 1, groups: 1 },
-    });
-    await onboardManually(connector, tenant.id);
-    const shown = await cli(['access-tokens', tenant.id, 'dr-london']);
+    const { tenantId } = await selfManagedTenant(connector, { quiet: true });
+    const shown = await cli(['access-tokens', tenantId, 'dr-london']);
     expect(shown.code, shown.err).toBe(0);
     expect(shown.out).toMatch(
       /^graph: for \S+, until \S+Z \(\d+ min\)\nteams: for 48ac35b8-9aa8-4d74-927d-1f4a14a0b239, until /,
     );
     expect(shown.out).not.toMatch(/eyJ/);
-    const json = await cli(['access-tokens', tenant.id, 'dr-london', '--resource', 'teams', '--json']);
+    const json = await cli(['access-tokens', tenantId, 'dr-london', '--resource', 'teams', '--json']);
     expect(JSON.parse(json.out).tokens).toEqual([
       expect.not.objectContaining({ accessToken: expect.anything() }),
     ]);
-    const revealed = await cli(['access-tokens', tenant.id, 'dr-london', '--resource', 'graph', '--reveal']);
+    const revealed = await cli(['access-tokens', tenantId, 'dr-london', '--resource', 'graph', '--reveal']);
     expect(revealed.out.split('\n')[1]).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 

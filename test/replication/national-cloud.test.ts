@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
-import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { until } from '../support/eventually.js';
 import { checkFeedsAfterEach } from '../support/feed-invariant.js';
-import { onboardManually } from '../support/onboard-manually.js';
+import { onboardInNationalCloud } from '../support/onboard-manually.js';
 import { useConnector } from '../support/use-connector.js';
 
 // The US Government cloud, its endpoints pointed at the simulator, whose Graph answers as a national cloud's.
@@ -12,13 +11,7 @@ checkFeedsAfterEach(connector);
 let tenantId: string;
 
 beforeAll(async () => {
-  connector.simulator.control.setGraphConfig({ teamsApis: false });
-  tenantId = (connector.world.tenants[0] as { id: string }).id;
-  const teams: readonly string[] = requiredPermissions.teams;
-  await onboardManually(connector, tenantId, undefined, [
-    ...requiredPermissions.replication.filter((permission) => !teams.includes(permission)),
-    ...requiredPermissions.selfRotation,
-  ]);
+  tenantId = await onboardInNationalCloud(connector);
 });
 
 describe('in a national cloud, where Graph has no Teams telephony endpoints', () => {

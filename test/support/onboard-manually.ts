@@ -51,3 +51,18 @@ export async function onboardManually(
     invitationId: created.body.id as string,
   };
 }
+
+/**
+ * A national cloud's Graph (no Teams telephony endpoints) set in the simulator, and the sample world's first tenant
+ * onboarded manually without the Teams permissions, as such a cloud's tenant is; its id.
+ */
+export async function onboardInNationalCloud(connector: ConnectorFixture): Promise<string> {
+  connector.simulator.control.setGraphConfig({ teamsApis: false });
+  const tenantId = (connector.world.tenants[0] as { id: string }).id;
+  const teams: readonly string[] = requiredPermissions.teams;
+  await onboardManually(connector, tenantId, undefined, [
+    ...requiredPermissions.replication.filter((permission) => !teams.includes(permission)),
+    ...requiredPermissions.selfRotation,
+  ]);
+  return tenantId;
+}
