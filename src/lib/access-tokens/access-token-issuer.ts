@@ -1,12 +1,13 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { GraphClient } from '../graph/graph-client.js';
+import type { AppCredential } from '../identity/app-credential.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import { directoryRolesOf } from '../onboarding/probe-registration.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { ServiceNotFound } from '../services/service-errors.js';
 import type { SiteRoleCheck } from '../sites/site-roles.js';
-import { reconnectFirst, usableTenant, workingCredential } from '../tenants/tenant-access.js';
+import { reconnectFirst, workingCredential } from '../tenants/tenant-access.js';
 import { reconnectFix, TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
@@ -69,7 +70,8 @@ export class AccessTokenIssuer {
         `it is ${tenant.entity.status === 'offboarded' ? 'offboarded' : 'being offboarded'}`,
         'A new invitation brings it back.',
       );
-    await usableTenant(this.deps.registry, tenantId);
+    if (tenant.entity.status === 'credentials_invalid')
+      throw new TenantNotReady(reconnectFirst.invalid, reconnectFix);
     const service = servicesOf(tenant.entity).find((candidate) => candidate.id === serviceId);
     if (!service) throw new ServiceNotFound(serviceId);
     if (resources.includes('teams') && !this.deps.teamsPowerShellApps) throw new TeamsNotInCloud();
@@ -80,8 +82,7 @@ export class AccessTokenIssuer {
       if (resources.includes('teams')) await this.assertTeamsRoles(tenantId, credential);
       issued = [];
       for (const resource of resources) {
-        const audience =
-          resource === 'teams' ? teamsAdminApi : this.deps.tokens.graphScope.replace(/\/\.default$/, '');
+        const audience = resource === 'teams' ? teamsAdminApi : this.deps.tokens.graphResource;
         const token = await this.deps.tokens.handOut(
           credential,
           `${audience}/.default`,
@@ -108,7 +109,7 @@ export class AccessTokenIssuer {
   }
 
   /** Teams Administrator, or Teams Telephony Administrator with Skype for Business Administrator, held now. */
-  private async assertTeamsRoles(tenantId: string, credential: Parameters<AppTokenProvider['token']>[0]) {
+  private async assertTeamsRoles(tenantId: string, credential: AppCredential): Promise<void> {
     const token = await this.deps.tokens.token(credential);
     const appRoleIds = await directoryRolesOf(this.deps.graph, token);
     if (appRoleIds === null) throw new TeamsRolesUnknown();

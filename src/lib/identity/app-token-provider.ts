@@ -29,8 +29,13 @@ export class AppTokenProvider {
     private readonly assertions?: KeyVaultAssertions,
   ) {}
 
+  /** The cloud's Microsoft Graph, as a token's resource (`aud`). */
+  get graphResource(): string {
+    return this.settings.graphEndpoint;
+  }
+
   get graphScope(): string {
-    return `${this.settings.graphEndpoint}/.default`;
+    return `${this.graphResource}/.default`;
   }
 
   private client(credential: AppCredential): ConfidentialClientApplication {
