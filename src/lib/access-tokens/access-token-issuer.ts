@@ -98,7 +98,17 @@ export class AccessTokenIssuer {
         });
       }
     } catch (error) {
-      await this.audit(tenantId, serviceId, resources, requestId, 'refused', (error as Error).message);
+      const refused = [TeamsRolesMissing, TeamsRolesUnknown, CredentialProblem].some(
+        (kind) => error instanceof kind,
+      );
+      await this.audit(
+        tenantId,
+        serviceId,
+        resources,
+        requestId,
+        refused ? 'refused' : 'failed',
+        (error as Error).message,
+      );
       if (error instanceof CredentialProblem) throw new TenantNotReady(reconnectFirst.invalid, reconnectFix);
       throw error;
     }
@@ -133,7 +143,7 @@ export class AccessTokenIssuer {
     serviceId: string,
     resources: readonly TokenResource[],
     requestId: string,
-    outcome: 'succeeded' | 'refused',
+    outcome: 'succeeded' | 'refused' | 'failed',
     detail: string,
   ): Promise<void> {
     return this.deps.audit.record({
