@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Each file brings its own Azurite, simulator and host on ports of its own, and spends its time waiting on
+    // leases and kills, not on the CPU: all of them side by side (Vitest's default is one less than the cores).
+    maxWorkers: 5,
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });
