@@ -26,4 +26,14 @@ describe('FreshCheckBudget (how often an open page asks Microsoft)', () => {
     expect(await budget.answer('t', async () => 'second', 30_000)).toBe('first');
     expect(await budget.answer('t', async () => 'third', 61_000)).toBeUndefined();
   });
+
+  it('forgets a tenant once its budget is full again and its last answer too old to show', async () => {
+    const budget = new FreshCheckBudget<number>(2, 10_000, 60_000);
+    for (let tenant = 0; tenant < 100; tenant += 1) await budget.answer(`t${tenant}`, async () => tenant, 0);
+    expect(budget.size).toBe(100);
+    await budget.answer('later', async () => 1, 30_000);
+    expect(budget.size).toBe(101);
+    await budget.answer('later', async () => 2, 61_000);
+    expect(budget.size).toBe(1);
+  });
 });
