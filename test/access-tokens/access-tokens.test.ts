@@ -3,6 +3,7 @@ import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js';
 import { PageSession } from '../support/browserless.js';
 import { certificateTenant, onboardBySignIn } from '../support/certificate-tenant.js';
+import { until } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
@@ -13,6 +14,8 @@ const teamsAdminApi = '48ac35b8-9aa8-4d74-927d-1f4a14a0b239';
 
 /** Every token value the connector handed out in this file: none may be found anywhere it keeps or sends. */
 const handedOut: string[] = [];
+/** Every page a person saw in this file. */
+const pagesSeen: string[] = [];
 
 type Issued = {
   resource: string;
@@ -129,6 +132,7 @@ describe('short-lived access tokens for the platform', () => {
     expect(refused.body.detail).toContain('Nothing was issued');
     expect(refused.body.tokens).toBeUndefined();
     const page = await new PageSession(connector.host.url).get(new URL(refused.body.guidanceUrl).pathname);
+    pagesSeen.push(page.html);
     expect(page.status).toBe(200);
     expect(page.html).toContain('A Teams role for the telephony management of');
     expect(page.html).toContain('Teams Administrator');
@@ -142,6 +146,7 @@ describe('short-lived access tokens for the platform', () => {
     expect(paired.status).toBe(200);
     expect((await teamsAdminCall(tenantId, paired.body.tokens[0].accessToken)).status).toBe(200);
     const checked = await new PageSession(connector.host.url).get(new URL(refused.body.guidanceUrl).pathname);
+    pagesSeen.push(checked.html);
     expect(checked.html).toContain('The Teams role is in place');
     const audit = (await connector.rows(tableNames.audit)).filter(
       (entry) => entry.tenantId === tenantId && entry.action === 'access_tokens.issue',
@@ -173,6 +178,18 @@ describe('short-lived access tokens for the platform', () => {
     const leaving = await askFor(tenantId, 'dr-london');
     expect(leaving.status).toBe(409);
     expect(leaving.body.detail).toMatch(/being offboarded|offboarded/);
+    await until(
+      async () => (await connector.call('GET', `/tenants/${tenantId}`)).body.status,
+      (status) => status === 'offboarded',
+      60_000,
+    );
+    const gone = await askFor(tenantId, 'dr-london');
+    expect(gone.status).toBe(409);
+    expect(gone.body.detail).toContain('it is offboarded. A new invitation brings it back.');
+    const customerPage = await new PageSession(connector.host.url).get(
+      new URL(offboarded.body.customerPage).pathname,
+    );
+    pagesSeen.push(customerPage.html);
   }, 90_000);
 
   it('holds the hourly limit under a burst: the requests over it get 429 with Retry-After, none fails', async () => {
@@ -193,9 +210,11 @@ describe('short-lived access tokens for the platform', () => {
 
   it('never lets a token it handed out reach a log line, a table, an event or a page', async () => {
     expect(handedOut.length).toBeGreaterThan(10);
+    expect(pagesSeen.length).toBe(3);
     const everywhere = JSON.stringify([
       connector.logs,
       connector.standIn.events,
+      pagesSeen,
       await connector.rows(tableNames.tenants),
       await connector.rows(tableNames.audit),
       await connector.rows(tableNames.roleGuidanceLinks),
