@@ -11,6 +11,7 @@ import { groupRoutes } from './groups.js';
 import { organizationRoutes } from './organization.js';
 import { roleAssignmentRoutes } from './role-assignments.js';
 import { servicePrincipalRoutes } from './service-principals.js';
+import { GraphSubscriptions } from './subscriptions.js';
 import { teamsRoutes } from './teams.js';
 import { ResourceUnitThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
@@ -29,6 +30,7 @@ interface BatchRequest {
 /** Microsoft Graph v1.0, served under `{baseUrl}/v1.0`. */
 export class GraphApi {
   readonly config: GraphConfig = { ...defaultGraphConfig };
+  readonly subscriptions = new GraphSubscriptions(this.config);
   readonly throttle = new ResourceUnitThrottle();
   readonly world = { dnsTxtRecords: new Map<string, Map<string, number>>() };
   /** Requests being answered now, and the most there were at once since the count was last reset. */
@@ -56,6 +58,7 @@ export class GraphApi {
       ...domainRoutes(),
       ...organizationRoutes(),
       ...teamsRoutes(),
+      ...this.subscriptions.routes(),
     ];
   }
 

@@ -46,6 +46,13 @@ export interface GraphConfig {
    */
   latencyMs: number;
   latencyJitter: number;
+  /** How long change notifications are gathered before one POST carries them (Microsoft batches, unsaid how long). */
+  notificationBatchMs: number;
+  /** Deliveries of one batch before it is dropped (Microsoft retries for up to 4 hours), spaced from this, doubling. */
+  notificationAttempts: number;
+  notificationRetryMs: number;
+  /** Takes an http:// notification URL (a connector on this machine); Microsoft takes https only. */
+  subscriptionHttpUrls: boolean;
 }
 
 export const defaultGraphConfig: GraphConfig = {
@@ -66,4 +73,8 @@ export const defaultGraphConfig: GraphConfig = {
   teamsProvisioningMs: 0,
   latencyMs: 0,
   latencyJitter: 0.2,
+  notificationBatchMs: 100,
+  notificationAttempts: 5,
+  notificationRetryMs: 1_000,
+  subscriptionHttpUrls: false,
 };

@@ -11,9 +11,12 @@ export interface ChangeEntry {
 
 export class ChangeLog {
   private readonly entries: ChangeEntry[] = [];
+  /** Told of each entry as it is recorded (change notifications). */
+  readonly listeners = new Set<(entry: ChangeEntry) => void>();
 
   record(entry: ChangeEntry): void {
     this.entries.push(entry);
+    for (const listener of this.listeners) listener(entry);
   }
 
   /** The entries after `version`, oldest first (binary search: versions only grow). */
