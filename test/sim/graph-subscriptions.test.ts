@@ -18,7 +18,7 @@ class Receiver {
   url = '';
 
   async start(): Promise<void> {
-    this.server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('validationToken');
       let body = '';
       request.on('data', (chunk) => {
@@ -43,8 +43,9 @@ class Receiver {
         response.writeHead(202).end();
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/notify`;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
   }
 
   async stop(): Promise<void> {
