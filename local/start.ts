@@ -109,7 +109,8 @@ async function startSimulator(settings: LocalSettings): Promise<SimulatedCloud> 
   const certificates = await loadOrCreateCertificates(join(root, '.local', 'sim'));
   const simulator = await Simulator.start({ certificates, port: Number(args['sim-port']) });
   // As Entra does, new users, domains and apps reach every replica a little after they are made.
-  simulator.control.setGraphConfig({ directoryReplicationMs: 2_000 });
+  // Change notifications go to the local host's http URL, where Microsoft would want https.
+  simulator.control.setGraphConfig({ directoryReplicationMs: 2_000, subscriptionHttpUrls: true });
   const worldPath = args.persist ? join(args.persist, 'simulator-world.json') : undefined;
   const { world: operator, secrets, restored } = await simulatedWorld(simulator, settings, worldPath);
   Object.assign(settings.values, {

@@ -23,6 +23,8 @@ import {
   InvitationService,
   type InvitationTokenIndex,
 } from './lib/invitations/invitation-service.js';
+import { ChangeNotifications, type NotifiedChangesJob } from './lib/near-real-time/change-notifications.js';
+import type { GraphSubscriptionRecord } from './lib/near-real-time/near-real-time-row.js';
 import { type OffboardingJob, TenantOffboarding } from './lib/offboarding/tenant-offboarding.js';
 import { AppRegistration } from './lib/onboarding/automatic/app-registration.js';
 import { AutomaticOnboarding } from './lib/onboarding/automatic/automatic-onboarding.js';
@@ -85,6 +87,7 @@ export interface AppServices {
   tenantSites: TenantSites;
   siteRoles: SiteRoleCheck;
   accessTokens: AccessTokenIssuer;
+  changeNotifications: ChangeNotifications;
   accessTokenBudget: AccessTokenBudget;
   /** Each service's secret of a tenant: expiry, who renews it, its rotation. */
   serviceCredentials: (
@@ -180,8 +183,29 @@ export function buildServices(deps: Dependencies): AppServices {
     secretCacheMs: settings.secretCacheSeconds * 1000,
   });
   const accessTokenBudget = new AccessTokenBudget(tenants, settings.accessTokenRequestsPerHour);
+  const replicationScheduler = new ReplicationScheduler(
+    tenants,
+    registry,
+    replicationQueue,
+    outbox,
+    settings.replicationWindowMinutes,
+  );
+  const changeNotifications = new ChangeNotifications({
+    registry,
+    tenants,
+    index: storage.table<GraphSubscriptionRecord>(tableNames.graphSubscriptions),
+    queue: storage.queue<NotifiedChangesJob>(queueNames.notifiedChanges),
+    scheduler: replicationScheduler,
+    secrets: tenantSecrets,
+    tokens,
+    graph,
+    notificationUrl: `${settings.publicBaseUrl}/api/graph-notifications`,
+    quietSeconds: settings.nearRealTimeQuietSeconds,
+    maxWaitSeconds: settings.nearRealTimeMaxWaitSeconds,
+  });
   return {
     accessTokenBudget,
+    changeNotifications,
     accessTokens: new AccessTokenIssuer({
       registry,
       secrets: tenantSecrets,
@@ -210,6 +234,7 @@ export function buildServices(deps: Dependencies): AppServices {
       publicBaseUrl: settings.publicBaseUrl,
       linkLifetimeDays: settings.invitationLifetimeDays,
       revokeInvitations: (tenantId) => invitations.revokeOpenFor(tenantId),
+      stopChangeNotifications: (tenantId) => changeNotifications.disable(tenantId),
     }),
     siteRoles,
     tenantSites,
@@ -292,13 +317,7 @@ export function buildServices(deps: Dependencies): AppServices {
       retryHorizonHours: settings.replicationRetryHorizonHours,
       leaseSeconds: settings.replicationLeaseSeconds,
     }),
-    replicationScheduler: new ReplicationScheduler(
-      tenants,
-      registry,
-      replicationQueue,
-      outbox,
-      settings.replicationWindowMinutes,
-    ),
+    replicationScheduler,
     outbox,
     dispatcher: new EventDispatcher({
       tenants,

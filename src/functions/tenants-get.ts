@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { coreEndpoint } from '../app-services.js';
 import { serviceCredentialSchema } from '../lib/credentials/credential-view.js';
 import { ConnectorError } from '../lib/errors/connector-error.js';
+import { nearRealTimeViewSchema } from '../lib/near-real-time/near-real-time-view.js';
 import { offboardingViewSchema, toOffboardingView } from '../lib/offboarding/offboarding-progress.js';
 import { vaultRetentionDays } from '../lib/offboarding/tenant-offboarding.js';
 import { isLeaving, tenantViewSchema } from '../lib/tenants/tenant-record.js';
@@ -32,6 +33,11 @@ coreEndpoint({
           })
           .optional()
           .describe('Access tokens handed to the platform (POST …/services/{serviceId}/access-tokens)'),
+        nearRealTime: nearRealTimeViewSchema
+          .optional()
+          .describe(
+            'Near-real-time replication: its Graph subscriptions and notifications (PUT …/near-real-time)',
+          ),
         offboarding: offboardingViewSchema
           .optional()
           .describe(
@@ -61,6 +67,10 @@ coreEndpoint({
       throw error;
     });
     const accessTokens = await services.accessTokenBudget.counts(tenantId);
-    return { status: 200, body: { ...view, ...(credentials ? { credentials } : {}), accessTokens } };
+    const nearRealTime = await services.changeNotifications.view(tenantId);
+    return {
+      status: 200,
+      body: { ...view, ...(credentials ? { credentials } : {}), accessTokens, nearRealTime },
+    };
   },
 });

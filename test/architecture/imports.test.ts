@@ -91,6 +91,7 @@ describe('the import graph of src/', () => {
         'housekeeping',
         'core-api',
         'access-tokens',
+        'near-real-time',
       ].map((name): [string, number] => [name, 3]),
       ...['pages', 'onboarding/browser'].map((name): [string, number] => [name, 4]),
       ...['health', 'dependencies.ts'].map((name): [string, number] => [name, 5]),

@@ -51,6 +51,7 @@ describe('OpenAPI document', () => {
         'POST /tenants/{tenantId}/sites/{siteId}/verify',
         'POST /tenants/{tenantId}/services/{serviceId}/rotate',
         'POST /tenants/{tenantId}/services/{serviceId}/access-tokens',
+        'PUT /tenants/{tenantId}/near-real-time',
         'DELETE /tenants/{tenantId}/services/{serviceId}',
         'POST /tenants/{tenantId}/validate',
         'PUT /event-delivery',

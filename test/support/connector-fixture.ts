@@ -91,7 +91,8 @@ export class ConnectorFixture {
     this.azurite = await startAzurite();
     this.simulator = await Simulator.start({ certificates: inject('certificates') });
     // As in Entra, a new service principal is unknown for a moment to writes that refer to it.
-    this.simulator.control.setGraphConfig({ directoryReplicationMs: 500 });
+    // …and Graph sends change notifications to this machine's http URL, as it would to an https one.
+    this.simulator.control.setGraphConfig({ directoryReplicationMs: 500, subscriptionHttpUrls: true });
     this.world = await seedSampleWorld(this.simulator, [signInRedirectUri(this.publicBaseUrl)]);
     const vault = this.simulator.vaults.get('connector')?.vault;
     vault?.put(requestSigningSecretsName, { value: this.requestSecrets.join(' ') });

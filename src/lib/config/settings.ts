@@ -66,6 +66,10 @@ export interface Settings {
   accessTokenRequestsPerHour: number;
   /** Microsoft documents app-only Teams PowerShell in this cloud. */
   teamsPowerShellApps: boolean;
+  /** Near-real-time: a tenant's run starts this long after Graph's last notification… */
+  nearRealTimeQuietSeconds: number;
+  /** …and at most this long after its first. */
+  nearRealTimeMaxWaitSeconds: number;
 }
 
 export class SettingsError extends ConnectorError {
@@ -157,6 +161,8 @@ const schema = z.object({
   SITE_DNS_VERIFY_HOURS: optional(wholeNumber(1, 24 * 30)),
   SITE_ACTIVATION_HOURS: optional(wholeNumber(1, 24 * 14)),
   ACCESS_TOKEN_REQUESTS_PER_HOUR: optional(wholeNumber(1, 3600)),
+  NEAR_REAL_TIME_QUIET_SECONDS: optional(wholeNumber(1, 120)),
+  NEAR_REAL_TIME_MAX_WAIT_SECONDS: optional(wholeNumber(1, 900)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
   FEED_RETENTION_DAYS: optional(wholeNumber(0, 3650)),
@@ -221,6 +227,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     siteActivationHours: values.SITE_ACTIVATION_HOURS ?? 48,
     accessTokenRequestsPerHour: values.ACCESS_TOKEN_REQUESTS_PER_HOUR ?? 60,
     teamsPowerShellApps: clouds[cloud].teamsPowerShellApps,
+    nearRealTimeQuietSeconds: values.NEAR_REAL_TIME_QUIET_SECONDS ?? 30,
+    nearRealTimeMaxWaitSeconds: values.NEAR_REAL_TIME_MAX_WAIT_SECONDS ?? 120,
   });
 }
 

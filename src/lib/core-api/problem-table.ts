@@ -57,6 +57,10 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   },
   teams_roles_unknown: { status: 409, title: 'The app registration’s directory roles cannot be read.' },
   teams_not_in_cloud: { status: 409, title: 'This cloud has no app-only Teams PowerShell.' },
+  near_real_time_permission_missing: {
+    status: 409,
+    title: 'The app registration lacks a permission change notifications need.',
+  },
   access_tokens_rate_limited: { status: 429, title: 'The tenant asked for too many access tokens.' },
   vault_unavailable: { status: 503, title: 'The connector cannot use its Key Vault now.' },
   identity_unavailable: { status: 503, title: 'Microsoft Entra is not answering now.' },

@@ -46,6 +46,8 @@ export interface TenantOffboardingDeps {
   links: CustomerLinks<OffboardingLink>;
   /** Revokes the tenant's open invitations (reconnect links), so none offers to connect a tenant that left. */
   revokeInvitations: (tenantId: string) => Promise<number>;
+  /** Deletes the tenant's Graph change-notification subscriptions (while its credentials may still work). */
+  stopChangeNotifications: (tenantId: string) => Promise<unknown>;
   publicBaseUrl: string;
   /** How long a customer's link to the offboarding page works (as invitations do). */
   linkLifetimeDays: number;
@@ -262,6 +264,7 @@ export class TenantOffboarding {
   ): Promise<Pick<OffboardingProgress, 'removed' | 'leftToCustomer'>> {
     const removed: string[] = [];
     const left: string[] = [];
+    await this.deps.stopChangeNotifications(tenantId);
     const services = servicesOf(tenant);
     let view: OwnAppView | undefined;
     for (const service of services) {

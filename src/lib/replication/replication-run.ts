@@ -6,9 +6,13 @@ export const replicationPhases = ['users', 'groups', 'voice', 'numbers', 'done']
 export type ReplicationPhase = (typeof replicationPhases)[number];
 
 /** One replication run of a tenant, in its partition of `Tenants` (see tenant-partition.ts): where it is, what it did. */
+/** What started a run: the daily schedule, the core, or Graph's change notifications (near-real-time). */
+export const runTriggers = ['schedule', 'on_demand', 'change_notification'] as const;
+export type RunTrigger = (typeof runTriggers)[number];
+
 export interface ReplicationRunRecord {
   runId: string;
-  trigger: 'schedule' | 'on_demand';
+  trigger: RunTrigger;
   status: RunStatus;
   /** The first stream still under way (in the phases' order), 'done' once all are: where the run shows it is. */
   phase: ReplicationPhase;
@@ -106,7 +110,7 @@ export function addFlushed(counts: RunCounts, flushed: { counts: ChangeCounts; t
 
 export const replicationRunViewSchema = z.object({
   runId: z.string(),
-  trigger: z.enum(['schedule', 'on_demand']),
+  trigger: z.enum(runTriggers),
   status: z.enum(runStatuses),
   phase: z.enum(replicationPhases),
   counts: z.record(z.string(), z.number()),

@@ -20,6 +20,12 @@ import type { ReplicationJob } from './replication-worker.js';
 const nextUlid = monotonicFactory();
 
 /** Why a tenant is not replicated now, or undefined when it is ready. */
+const runIdPrefix: Record<ReplicationRunRecord['trigger'], string> = {
+  schedule: 'run',
+  on_demand: 'od',
+  change_notification: 'cn',
+};
+
 export function notReadyReason(tenant: TenantRecord): string | undefined {
   if (tenant.status === 'credentials_invalid') return 'credentials invalid';
   if (tenant.verdict === 'blocked') return 'required roles or permissions missing';
@@ -148,17 +154,28 @@ export class ReplicationScheduler {
     return toRunView(run, now);
   }
 
+  /**
+   * A run for the changes Graph notified, unless one is queued already (it will read them when it starts): a
+   * run going now gets one follow-up, not one per notification. Undefined when none was queued (a tenant not
+   * ready is left to its daily run).
+   */
+  async onChangeNotification(tenantId: string, now = new Date()): Promise<ReplicationRunRecord | undefined> {
+    const tenant = (await this.registry.get(tenantId))?.entity;
+    if (!tenant || isLeaving(tenant.status) || notReadyReason(tenant)) return undefined;
+    for await (const { entity } of this.tenants.queryPrefix(tenantId, tenantRowPrefixes.runs))
+      if (entity.status === 'queued') return undefined;
+    const run = await this.createRun(tenantId, 'change_notification', now);
+    await this.queue.send({ tenantId, runId: run.runId });
+    return run;
+  }
+
   /** Records a queued run (the caller sends its job). */
   async createRun(
     tenantId: string,
     trigger: ReplicationRunRecord['trigger'],
     now = new Date(),
   ): Promise<ReplicationRunRecord> {
-    const run = this.newRun(
-      `${trigger === 'on_demand' ? 'od' : 'run'}-${nextUlid(now.getTime())}`,
-      trigger,
-      now,
-    );
+    const run = this.newRun(`${runIdPrefix[trigger]}-${nextUlid(now.getTime())}`, trigger, now);
     await this.tenants.insert({ partitionKey: tenantId, rowKey: tenantRows.run(run.runId), ...run });
     return run;
   }

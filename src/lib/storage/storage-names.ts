@@ -20,6 +20,8 @@ export const tableNames = {
   replica: 'Replica',
   /** The replica's change feed, one partition per tenant. */
   replicaChanges: 'ReplicaChanges',
+  /** Which tenant each Graph change-notification subscription is (by the subscription id). */
+  graphSubscriptions: 'GraphSubscriptions',
 } as const;
 
 /** The connector's queues (a function's poison queue is `{name}-poison`). */
@@ -30,6 +32,8 @@ export const queueNames = {
   siteWork: 'site-work',
   serviceAdditions: 'service-additions',
   tenantOffboardings: 'tenant-offboardings',
+  /** A tenant's quiet period after Graph notified changes: its end starts the run. */
+  notifiedChanges: 'notified-changes',
 } as const;
 
 export const poisonQueue = (name: string) => `${name}-poison`;

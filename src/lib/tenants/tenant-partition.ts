@@ -76,6 +76,7 @@ export const tenantRows = {
   offboarding: rowKey<Kind<'offboarding'>>('offboarding'),
   offboardingLease: rowKey<Kind<'lease'>>('offboarding-lease'),
   accessTokens: rowKey<Kind<'accessTokens'>>('access-tokens'),
+  nearRealTime: rowKey<Kind<'nearRealTime'>>('near-real-time'),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
@@ -94,11 +95,11 @@ export const tenantRowPrefixes = {
 
 /**
  * Rows of a tenant's work (replication state and runs, saved ids, provisioning, services, rotations, warnings,
- * sites, access token counts): deleted with its data at offboarding. The tenant row, its offboarding, its outbox
+ * sites, access token counts, near-real-time state): deleted with its data at offboarding. The tenant row, its offboarding, its outbox
  * and leases stay.
  */
 export const tenantWorkRows = {
-  exact: [tenantRows.replicationState, tenantRows.accessTokens],
+  exact: [tenantRows.replicationState, tenantRows.accessTokens, tenantRows.nearRealTime],
   prefixes: [
     tenantRowPrefixes.runs,
     tenantRowPrefixes.savedIds('listed'),

@@ -51,6 +51,8 @@ describe('parseSettings', () => {
       siteActivationHours: 48,
       accessTokenRequestsPerHour: 60,
       teamsPowerShellApps: true,
+      nearRealTimeQuietSeconds: 30,
+      nearRealTimeMaxWaitSeconds: 120,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });

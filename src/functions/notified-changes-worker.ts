@@ -1,0 +1,22 @@
+import type { InvocationContext } from '@azure/functions';
+import { services } from '../app-services.js';
+import { functions } from '../lib/hosting/function-registry.js';
+import type { NotifiedChangesJob } from '../lib/near-real-time/change-notifications.js';
+import { queueNames } from '../lib/storage/storage-names.js';
+
+/** A tenant's quiet period after Graph's notifications may have ended: its run starts, or the wait goes on. */
+export async function notifiedChangesWorker(message: unknown, context: InvocationContext): Promise<void> {
+  const job = message as Partial<NotifiedChangesJob>;
+  if (typeof job?.tenantId !== 'string') {
+    context.warn('notified-changes message without tenantId: dropped');
+    return;
+  }
+  const outcome = await services().changeNotifications.quietEnded(job.tenantId);
+  context.log(`notified changes ${job.tenantId}: ${outcome}`);
+}
+
+functions.storageQueue('notified-changes-worker', {
+  queueName: queueNames.notifiedChanges,
+  connection: 'AzureWebJobsStorage',
+  handler: notifiedChangesWorker,
+});

@@ -1,0 +1,278 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ConnectorError } from '../errors/connector-error.js';
+import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import type { ReplicationScheduler } from '../replication/replication-scheduler.js';
+import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
+import { constantTimeEqual } from '../security/constant-time-equal.js';
+import type { EntityTable, Stored } from '../storage/entity-table.js';
+import type { MessageQueue } from '../storage/message-queue.js';
+import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
+import { usableTenant, workingCredential } from '../tenants/tenant-access.js';
+import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import type { GraphSubscriptionRecord, NearRealTimeRow, TenantSubscription } from './near-real-time-row.js';
+import type { NearRealTimeView } from './near-real-time-view.js';
+
+/** The resources subscribed to, and the application permission each needs (Graph's subscription page). */
+export const subscribedResources = [
+  { resource: '/users', permission: 'User.Read.All' },
+  { resource: '/groups', permission: 'Group.Read.All' },
+] as const;
+
+/** A subscription lives at most 41,760 minutes; the connector asks for a day less and renews well before. */
+const subscriptionLifetimeMs = (41_760 - 24 * 60) * 60_000;
+const recordRow = 'subscription';
+const attempts = 8;
+
+export interface NotifiedChangesJob {
+  tenantId: string;
+}
+
+/** Graph refused a subscription: the app lacks the permission it needs. */
+export class NearRealTimePermissionMissing extends ConnectorError {
+  readonly code = 'near_real_time_permission_missing';
+  override readonly extensions: { missingPermissions: string[] };
+  constructor(permission: string) {
+    super(
+      `Graph refused the subscription: the app registration needs ${permission} (application, with admin consent) for change notifications. Nothing was turned on.`,
+    );
+    this.extensions = { missingPermissions: [permission] };
+  }
+}
+
+export interface ChangeNotificationsDeps {
+  registry: Pick<TenantRegistry, 'get'>;
+  tenants: TenantTable;
+  index: EntityTable<GraphSubscriptionRecord>;
+  queue: MessageQueue<NotifiedChangesJob>;
+  scheduler: Pick<ReplicationScheduler, 'onChangeNotification'>;
+  secrets: Pick<TenantSecretStore, 'get'>;
+  tokens: AppTokenProvider;
+  graph: GraphClient;
+  /** Where Graph sends notifications (and lifecycle events). */
+  notificationUrl: string;
+  quietSeconds: number;
+  maxWaitSeconds: number;
+}
+
+const hashOf = (clientState: string) => createHash('sha256').update(clientState).digest('hex');
+
+/**
+ * Near-real-time replication: Graph's change notifications for a tenant's users and groups start its delta run
+ * within seconds, after a quiet period (`quietSeconds` from the last notification, at most `maxWaitSeconds` from
+ * the first), the daily run staying the safety net. A notification is acted on only when its subscription is one
+ * the connector made for that tenant and its client state matches (compared as hashes, in constant time).
+ */
+export class ChangeNotifications {
+  constructor(private readonly deps: ChangeNotificationsDeps) {}
+
+  async view(tenantId: string): Promise<NearRealTimeView> {
+    const row = (await this.deps.tenants.get(tenantId, tenantRows.nearRealTime))?.entity;
+    if (!row) return { enabled: false, subscriptions: [], notifications: 0, runsStarted: 0 };
+    return {
+      enabled: true,
+      subscriptions: JSON.parse(row.subscriptions) as TenantSubscription[],
+      ...(row.pendingSince ? { pendingSince: row.pendingSince } : {}),
+      notifications: row.notifications,
+      runsStarted: row.runsStarted,
+    };
+  }
+
+  /** Subscribes to the tenant's users and groups with its own app (once: on again, it is as it was). */
+  async enable(tenantId: string, now = new Date()): Promise<NearRealTimeView> {
+    const tenant = await usableTenant(this.deps.registry, tenantId);
+    if (await this.deps.tenants.get(tenantId, tenantRows.nearRealTime)) return this.view(tenantId);
+    const credential = await workingCredential(this.deps.secrets, tenantId, tenant.entity);
+    const token = await this.deps.tokens.token(credential);
+    const made: TenantSubscription[] = [];
+    try {
+      for (const { resource, permission } of subscribedResources) {
+        const clientState = randomBytes(32).toString('base64url');
+        const expiresAt = new Date(now.getTime() + subscriptionLifetimeMs).toISOString();
+        let created: { id: string; expirationDateTime: string };
+        try {
+          created = await this.deps.graph.post(token.accessToken, '/subscriptions', {
+            changeType: 'created,updated,deleted',
+            notificationUrl: this.deps.notificationUrl,
+            lifecycleNotificationUrl: this.deps.notificationUrl,
+            resource,
+            expirationDateTime: expiresAt,
+            clientState,
+          });
+        } catch (error) {
+          if (error instanceof GraphError && error.status === 403)
+            throw new NearRealTimePermissionMissing(permission);
+          throw error;
+        }
+        await this.deps.index.insert({
+          partitionKey: created.id,
+          rowKey: recordRow,
+          tenantId,
+          resource,
+          clientStateHash: hashOf(clientState),
+          expiresAt: created.expirationDateTime,
+        });
+        made.push({ id: created.id, resource, expiresAt: created.expirationDateTime });
+      }
+    } catch (error) {
+      await this.unsubscribe(token.accessToken, made);
+      throw error;
+    }
+    try {
+      await this.deps.tenants.insert({
+        partitionKey: tenantId,
+        rowKey: tenantRows.nearRealTime,
+        subscriptions: JSON.stringify(made),
+        enabledAt: now.toISOString(),
+        notifications: 0,
+        runsStarted: 0,
+      });
+    } catch (error) {
+      // Turned on at once by another request: its subscriptions stand, these go.
+      await this.unsubscribe(token.accessToken, made);
+      if (!(error instanceof EntityExistsError)) throw error;
+    }
+    return this.view(tenantId);
+  }
+
+  /** Deletes the tenant's subscriptions (at Graph where its credentials still work) and its state. */
+  async disable(tenantId: string): Promise<NearRealTimeView> {
+    const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
+    if (!stored) return this.view(tenantId);
+    const subscriptions = JSON.parse(stored.entity.subscriptions) as TenantSubscription[];
+    const tenant = await this.deps.registry.get(tenantId);
+    const credential =
+      tenant && (await this.deps.secrets.get(tenantId, JSON.parse(tenant.entity.services)[0]?.id ?? ''));
+    const token = credential ? await this.deps.tokens.token(credential).catch(() => undefined) : undefined;
+    await this.unsubscribe(token?.accessToken, subscriptions);
+    await this.deps.tenants.delete(tenantId, tenantRows.nearRealTime, stored.etag).catch(() => undefined);
+    return this.view(tenantId);
+  }
+
+  /**
+   * A POST from Graph: the notifications whose subscription and client state match start (or join) their
+   * tenant's quiet period; the rest are dropped. Only checks and one or two writes per tenant: Graph wants its
+   * answer within 3 seconds.
+   */
+  async receive(
+    value: readonly Record<string, unknown>[],
+    now = new Date(),
+  ): Promise<{ accepted: number; dropped: number }> {
+    const records = new Map<string, GraphSubscriptionRecord | undefined>();
+    const tenants = new Set<string>();
+    let dropped = 0;
+    for (const notification of value) {
+      const id = typeof notification.subscriptionId === 'string' ? notification.subscriptionId : '';
+      if (!records.has(id))
+        records.set(
+          id,
+          /^[\w-]{1,80}$/.test(id) ? (await this.deps.index.get(id, recordRow))?.entity : undefined,
+        );
+      const record = records.get(id);
+      const clientState = typeof notification.clientState === 'string' ? notification.clientState : '';
+      const matches =
+        record !== undefined &&
+        notification.tenantId === record.tenantId &&
+        constantTimeEqual(hashOf(clientState), record.clientStateHash);
+      if (matches) tenants.add(record.tenantId);
+      else dropped += 1;
+    }
+    for (const tenantId of tenants) await this.nudge(tenantId, now);
+    return { accepted: value.length - dropped, dropped };
+  }
+
+  /** A tenant's quiet period ended (maybe): its run starts, or the wait goes on. */
+  async quietEnded(tenantId: string, now = new Date()): Promise<'run' | 'covered' | 'waiting' | 'nothing'> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
+      const row = stored?.entity;
+      if (!stored || !row?.pendingSince || !row.lastNotifiedAt) return 'nothing';
+      const dueAt = Math.min(
+        Date.parse(row.lastNotifiedAt) + this.deps.quietSeconds * 1000,
+        Date.parse(row.pendingSince) + this.deps.maxWaitSeconds * 1000,
+      );
+      if (now.getTime() < dueAt) {
+        await this.deps.queue.send(
+          { tenantId },
+          { visibilityDelaySeconds: Math.ceil((dueAt - now.getTime()) / 1000) },
+        );
+        return 'waiting';
+      }
+      const { pendingSince: _answered, lastNotifiedAt: _last, ...rest } = row;
+      try {
+        // Cleared first: a notification from now on starts a quiet period of its own.
+        await this.deps.tenants.update(
+          { ...rest, partitionKey: tenantId, rowKey: tenantRows.nearRealTime },
+          stored.etag,
+        );
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+        continue;
+      }
+      const run = await this.deps.scheduler.onChangeNotification(tenantId, now);
+      if (run) await this.count(tenantId, 'runsStarted');
+      return run ? 'run' : 'covered';
+    }
+  }
+
+  /** The first notification of a quiet period queues its end; later ones only move it. */
+  private async nudge(tenantId: string, now: Date): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
+      if (!stored) return;
+      const first = !stored.entity.pendingSince;
+      try {
+        await this.deps.tenants.update(
+          {
+            ...stored.entity,
+            pendingSince: stored.entity.pendingSince ?? now.toISOString(),
+            lastNotifiedAt: now.toISOString(),
+            notifications: stored.entity.notifications + 1,
+          },
+          stored.etag,
+        );
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+        continue;
+      }
+      if (first) await this.deps.queue.send({ tenantId }, { visibilityDelaySeconds: this.deps.quietSeconds });
+      return;
+    }
+  }
+
+  private async count(tenantId: string, counter: 'runsStarted'): Promise<void> {
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      const stored: Stored<NearRealTimeRow> | undefined = await this.deps.tenants.get(
+        tenantId,
+        tenantRows.nearRealTime,
+      );
+      if (!stored) return;
+      try {
+        await this.deps.tenants.update(
+          { ...stored.entity, [counter]: stored.entity[counter] + 1 },
+          stored.etag,
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      }
+    }
+  }
+
+  /** Deletes subscriptions at Graph (a 404 is one gone already) and from the index. */
+  private async unsubscribe(
+    token: string | undefined,
+    subscriptions: readonly TenantSubscription[],
+  ): Promise<void> {
+    for (const subscription of subscriptions) {
+      if (token)
+        await this.deps.graph
+          .request(token, 'DELETE', `/subscriptions/${subscription.id}`)
+          .catch((error: unknown) => {
+            if (!(error instanceof GraphError && error.status === 404)) throw error;
+          });
+      await this.deps.index.delete(subscription.id, recordRow, '*').catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
+import { eventually, until } from '../support/eventually.js';
+import { replicationRun } from '../support/replication-run.js';
+import { selfManagedTenant } from '../support/self-managed-tenant.js';
+import { useConnector } from '../support/use-connector.js';
+
+const connector = useConnector({ NEAR_REAL_TIME_QUIET_SECONDS: '2', NEAR_REAL_TIME_MAX_WAIT_SECONDS: '6' });
+const withGroups = [
+  ...requiredPermissions.replication,
+  ...requiredPermissions.selfRotation,
+  'Group.Read.All',
+];
+
+const subscriptionsOf = (tenantId: string) =>
+  [...connector.simulator.graph.subscriptions.byId.values()].filter(
+    (subscription) => subscription.tenantId === tenantId,
+  );
+
+type Run = { runId: string; trigger: string; status: string };
+const notifiedRuns = async (tenantId: string): Promise<Run[]> =>
+  ((await connector.call('GET', `/tenants/${tenantId}/replication-runs`)).body.value as Run[]).filter(
+    (run) => run.trigger === 'change_notification',
+  );
+
+/** The core's read of the feed from `cursor` to its end: the changes, and where to go on from. */
+async function feedFrom(tenantId: string, cursor: string | undefined) {
+  const changes: { kind: string; id: string; data?: Record<string, unknown> }[] = [];
+  let at = cursor;
+  for (;;) {
+    const page = await connector.call('GET', `/tenants/${tenantId}/changes${at ? `?cursor=${at}` : ''}`);
+    expect(page.status).toBe(200);
+    if (page.body.value.length === 0) return { changes, cursor: page.body.cursor as string | undefined };
+    changes.push(...page.body.value);
+    at = page.body.cursor;
+  }
+}
+
+const notify = (body: unknown) =>
+  fetch(`${connector.host.url}/api/graph-notifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('near-real-time replication through Graph change notifications', () => {
+  it('subscribes with the handshake, and a renamed user reaches the feed through one run, as exactly one change', async () => {
+    const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
+    expect(await replicationRun(connector, tenantId)).toBe('completed');
+    const { cursor } = await feedFrom(tenantId, undefined);
+
+    const on = await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, {
+      body: { enabled: true },
+    });
+    expect(on.status).toBe(200);
+    expect(on.body.subscriptions.map((subscription: { resource: string }) => subscription.resource)).toEqual([
+      '/users',
+      '/groups',
+    ]);
+    expect(subscriptionsOf(tenantId).map((subscription) => subscription.resource)).toEqual([
+      '/users',
+      '/groups',
+    ]);
+    // On again: as it was, no third subscription.
+    expect(
+      (await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } }))
+        .status,
+    ).toBe(200);
+    expect(subscriptionsOf(tenantId)).toHaveLength(2);
+
+    const [someone] = connector.simulator.directory.tenant(tenantId).users.keys();
+    connector.simulator.control.updateUser(tenantId, someone as string, { displayName: 'Renamed Just Now' });
+    const [run] = await until(
+      () => notifiedRuns(tenantId),
+      (runs) => runs.length === 1 && runs[0]?.status === 'completed',
+      30_000,
+    );
+    expect(run?.status).toBe('completed');
+    const { changes } = await feedFrom(tenantId, cursor);
+    expect(changes).toEqual([
+      expect.objectContaining({
+        kind: 'user',
+        id: someone,
+        data: expect.objectContaining({ displayName: 'Renamed Just Now' }),
+      }),
+    ]);
+    const view = (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime;
+    expect(view).toMatchObject({ enabled: true, runsStarted: 1 });
+    expect(view.notifications).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('answers a burst of 200 changes with one or two runs, not 200', async () => {
+    const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
+    expect(await replicationRun(connector, tenantId)).toBe('completed');
+    expect(
+      (await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } }))
+        .status,
+    ).toBe(200);
+    const users = [...connector.simulator.directory.tenant(tenantId).users.keys()];
+    for (let change = 0; change < 200; change += 1)
+      connector.simulator.control.updateUser(tenantId, users[change % users.length] as string, {
+        jobTitle: `Title ${change}`,
+      });
+    await until(
+      () => notifiedRuns(tenantId),
+      (runs) => runs.length > 0 && runs.every((run) => run.status === 'completed'),
+      30_000,
+    );
+    // Another quiet period passes: nothing more starts.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const runs = await notifiedRuns(tenantId);
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.length).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('answers the handshake, and drops a notification of an unknown subscription or with a wrong client state', async () => {
+    const handshake = await fetch(`${connector.host.url}/api/graph-notifications?validationToken=abc%20123`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(handshake.status).toBe(200);
+    expect(handshake.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await handshake.text()).toBe('abc 123');
+
+    const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
+    await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } });
+    const [users] = subscriptionsOf(tenantId);
+    const forged = (subscriptionId: string, clientState: string) => ({
+      value: [{ subscriptionId, clientState, tenantId, changeType: 'updated', resource: 'Users/x' }],
+    });
+    for (const body of [
+      forged(users?.id ?? '', 'not-the-client-state'),
+      forged('00000000-0000-0000-0000-000000000000', 'x'),
+    ]) {
+      const answer = await notify(body);
+      expect(answer.status).toBe(202);
+    }
+    expect((await notify({ value: 'nope' })).status).toBe(400);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const view = (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime;
+    expect(view).toMatchObject({ notifications: 0, runsStarted: 0 });
+    expect(view.pendingSince).toBeUndefined();
+    expect(await notifiedRuns(tenantId)).toEqual([]);
+    expect(connector.logs.join('\n')).toContain('graph-notifications: 1 dropped');
+  }, 60_000);
+
+  it('refuses to turn on without Group.Read.All, leaving no subscription; off and offboarding delete them at Graph', async () => {
+    const lacking = await selfManagedTenant(connector, { quiet: true });
+    const refused = await connector.call('PUT', `/tenants/${lacking.tenantId}/near-real-time`, {
+      body: { enabled: true },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ missingPermissions: ['Group.Read.All'] });
+    expect(subscriptionsOf(lacking.tenantId)).toEqual([]);
+    expect((await connector.call('GET', `/tenants/${lacking.tenantId}`)).body.nearRealTime.enabled).toBe(
+      false,
+    );
+
+    const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
+    await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } });
+    const off = await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, {
+      body: { enabled: false },
+    });
+    expect(off.body).toMatchObject({ enabled: false, subscriptions: [] });
+    expect(subscriptionsOf(tenantId)).toEqual([]);
+
+    await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } });
+    expect(subscriptionsOf(tenantId)).toHaveLength(2);
+    expect((await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } })).status).toBe(202);
+    await eventually(() => subscriptionsOf(tenantId).length === 0, 30_000);
+  }, 60_000);
+});
