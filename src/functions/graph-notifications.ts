@@ -4,6 +4,8 @@ import { functions } from '../lib/hosting/function-registry.js';
 
 /** A notification POST is a few kilobytes; Graph batches, so allow room, and refuse anything larger unread. */
 const maxBodyBytes = 1024 * 1024;
+/** Each notification costs a storage read: a POST holding more than Graph would send is refused. */
+const maxNotifications = 1000;
 const plain = { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' };
 
 /**
@@ -35,6 +37,8 @@ export async function graphNotifications(
   }
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'object' || item === null))
     return { status: 400, headers: plain, body: 'Expected {"value": [notifications]}.' };
+  if (value.length > maxNotifications)
+    return { status: 413, headers: plain, body: 'Too many notifications.' };
   const { accepted, dropped } = await services().changeNotifications.receive(
     value as Record<string, unknown>[],
   );

@@ -136,6 +136,8 @@ describe('near-real-time replication through Graph change notifications', () => 
       expect(answer.status).toBe(202);
     }
     expect((await notify({ value: 'nope' })).status).toBe(400);
+    expect((await notify({ value: Array.from({ length: 1001 }, () => ({})) })).status).toBe(413);
+    expect((await notify({ value: [{ padding: 'x'.repeat(1024 * 1024) }] })).status).toBe(413);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const view = (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime;
     expect(view).toMatchObject({ notifications: 0, runsStarted: 0 });

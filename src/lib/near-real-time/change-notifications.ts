@@ -2,13 +2,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ConnectorError } from '../errors/connector-error.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
+import { CredentialProblem } from '../identity/credential-problem.js';
 import type { ReplicationScheduler } from '../replication/replication-scheduler.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { EntityTable, Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
-import { usableTenant, workingCredential } from '../tenants/tenant-access.js';
+import { reconnectFirst, usableTenant, workingCredential } from '../tenants/tenant-access.js';
+import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { GraphSubscriptionRecord, NearRealTimeRow, TenantSubscription } from './near-real-time-row.js';
@@ -84,7 +86,10 @@ export class ChangeNotifications {
     const tenant = await usableTenant(this.deps.registry, tenantId);
     if (await this.deps.tenants.get(tenantId, tenantRows.nearRealTime)) return this.view(tenantId);
     const credential = await workingCredential(this.deps.secrets, tenantId, tenant.entity);
-    const token = await this.deps.tokens.token(credential);
+    const token = await this.deps.tokens.token(credential).catch((error: unknown) => {
+      if (error instanceof CredentialProblem) throw new TenantNotReady(reconnectFirst.invalid, reconnectFix);
+      throw error;
+    });
     const made: TenantSubscription[] = [];
     try {
       for (const { resource, permission } of subscribedResources) {
