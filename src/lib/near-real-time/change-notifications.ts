@@ -8,10 +8,11 @@ import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { EntityTable, Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
-import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
+import { ConcurrencyError, EntityExistsError, isNotFound } from '../storage/storage-errors.js';
 import { reconnectFirst, usableTenant, workingCredential } from '../tenants/tenant-access.js';
 import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
+import { servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { GraphSubscriptionRecord, NearRealTimeRow, TenantSubscription } from './near-real-time-row.js';
 import type { NearRealTimeView } from './near-real-time-view.js';
@@ -147,11 +148,14 @@ export class ChangeNotifications {
     if (!stored) return this.view(tenantId);
     const subscriptions = JSON.parse(stored.entity.subscriptions) as TenantSubscription[];
     const tenant = await this.deps.registry.get(tenantId);
-    const credential =
-      tenant && (await this.deps.secrets.get(tenantId, JSON.parse(tenant.entity.services)[0]?.id ?? ''));
+    const serviceId = tenant && servicesOf(tenant.entity)[0]?.id;
+    const credential = serviceId ? await this.deps.secrets.get(tenantId, serviceId) : undefined;
     const token = credential ? await this.deps.tokens.token(credential).catch(() => undefined) : undefined;
     await this.unsubscribe(token?.accessToken, subscriptions);
-    await this.deps.tenants.delete(tenantId, tenantRows.nearRealTime, stored.etag).catch(() => undefined);
+    // Whatever a notification wrote meanwhile: the subscriptions are gone, so is their state.
+    await this.deps.tenants.delete(tenantId, tenantRows.nearRealTime, '*').catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
     return this.view(tenantId);
   }
 
@@ -277,7 +281,9 @@ export class ChangeNotifications {
           .catch((error: unknown) => {
             if (!(error instanceof GraphError && error.status === 404)) throw error;
           });
-      await this.deps.index.delete(subscription.id, recordRow, '*').catch(() => undefined);
+      await this.deps.index.delete(subscription.id, recordRow, '*').catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
     }
   }
 }
