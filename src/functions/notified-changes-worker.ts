@@ -4,11 +4,21 @@ import { functions } from '../lib/hosting/function-registry.js';
 import type { NotifiedChangesJob } from '../lib/near-real-time/change-notifications.js';
 import { queueNames } from '../lib/storage/storage-names.js';
 
-/** A tenant's quiet period after Graph's notifications may have ended: its run starts, or the wait goes on. */
+/**
+ * A tenant's quiet period after Graph's notifications may have ended: its run starts, or the wait goes on. Or a
+ * lifecycle event asked for its subscriptions to be renewed.
+ */
 export async function notifiedChangesWorker(message: unknown, context: InvocationContext): Promise<void> {
   const job = message as Partial<NotifiedChangesJob>;
   if (typeof job?.tenantId !== 'string') {
     context.warn('notified-changes message without tenantId: dropped');
+    return;
+  }
+  if (job.renew) {
+    const renewed = await services().changeNotifications.renew(job.tenantId, { force: true });
+    context.log(
+      `notified changes ${job.tenantId}: ${renewed} subscription(s) renewed after a lifecycle event`,
+    );
     return;
   }
   const outcome = await services().changeNotifications.quietEnded(job.tenantId);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { dependencies } from '../../src/lib/dependencies.js';
+import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
+import { masterKey } from '../support/connector-fixture.js';
 import { eventually, until } from '../support/eventually.js';
 import { replicationRun } from '../support/replication-run.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
@@ -171,4 +174,77 @@ describe('near-real-time replication through Graph change notifications', () => 
     expect((await connector.call('DELETE', `/tenants/${tenantId}`, { body: { tenantId } })).status).toBe(202);
     await eventually(() => subscriptionsOf(tenantId).length === 0, 30_000);
   }, 60_000);
+
+  it('renews subscriptions ending within a week and makes anew one Graph lost (the renewal timer); a reauthorization request renews and catches up', async () => {
+    const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
+    expect(await replicationRun(connector, tenantId)).toBe('completed');
+    const on = await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, {
+      body: { enabled: true },
+    });
+    const [users, groups] = on.body.subscriptions as { id: string; resource: string; expiresAt: string }[];
+    // Both end in two days as far as the connector knows; Graph lost the groups one.
+    const { storage } = dependencies();
+    const table = storage.table<Record<string, unknown>>(tableNames.tenants);
+    const row = (await connector.rows(tableNames.tenants)).find(
+      (candidate) => candidate.partitionKey === tenantId && candidate.rowKey === 'near-real-time',
+    );
+    const soon = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    await table.upsertMany([
+      {
+        ...row,
+        partitionKey: tenantId,
+        rowKey: 'near-real-time',
+        subscriptions: JSON.stringify(
+          [users, groups].map((subscription) => ({ ...subscription, expiresAt: soon })),
+        ),
+      },
+    ]);
+    connector.simulator.graph.subscriptions.byId.delete(groups?.id ?? '');
+
+    const fired = await fetch(`${connector.host.url}/admin/functions/near-real-time-renewal`, {
+      method: 'POST',
+      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      body: '{"input":""}',
+    });
+    expect(fired.status).toBe(202);
+    await eventually(
+      () => connector.logs.some((line) => line.includes('near-real-time renewal: 2 subscription(s)')),
+      20_000,
+    );
+    const renewed = (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime.subscriptions;
+    expect(renewed[0]).toMatchObject({ id: users?.id, resource: '/users' });
+    expect(Date.parse(renewed[0].expiresAt)).toBeGreaterThan(Date.now() + 20 * 86_400_000);
+    expect(renewed[1].id).not.toBe(groups?.id);
+    expect(
+      subscriptionsOf(tenantId)
+        .map((subscription) => subscription.id)
+        .sort(),
+    ).toEqual([renewed[0].id, renewed[1].id].sort());
+    // The new one is acted on.
+    const [group] = connector.simulator.directory.tenant(tenantId).groups.keys();
+    connector.simulator.control.updateGroup(tenantId, group as string, {
+      description: 'Seen through the new one',
+    });
+    await until(
+      () => notifiedRuns(tenantId),
+      (runs) => runs.length === 1 && runs[0]?.status === 'completed',
+      30_000,
+    );
+
+    expect(
+      await connector.simulator.graph.subscriptions.lifecycle(renewed[0].id, 'reauthorizationRequired'),
+    ).toBe(202);
+    await eventually(
+      () =>
+        connector.logs.some((line) =>
+          line.includes(`notified changes ${tenantId}: 2 subscription(s) renewed`),
+        ),
+      20_000,
+    );
+    await until(
+      () => notifiedRuns(tenantId),
+      (runs) => runs.length === 2 && runs.every((run) => run.status === 'completed'),
+      30_000,
+    );
+  }, 90_000);
 });

@@ -9,6 +9,7 @@ import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { EntityTable, Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError, isNotFound } from '../storage/storage-errors.js';
+import { tableFilter } from '../storage/table-filters.js';
 import { reconnectFirst, usableTenant, workingCredential } from '../tenants/tenant-access.js';
 import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
@@ -25,12 +26,19 @@ export const subscribedResources = [
 
 /** A subscription lives at most 41,760 minutes; the connector asks for a day less and renews well before. */
 const subscriptionLifetimeMs = (41_760 - 24 * 60) * 60_000;
+/** The renewal timer renews a subscription with less than this left (it runs several times a day). */
+export const renewBeforeMs = 7 * 86_400_000;
 const recordRow = 'subscription';
 const attempts = 8;
 
 export interface NotifiedChangesJob {
   tenantId: string;
+  /** A lifecycle event asked for the tenant's subscriptions to be renewed (or made anew) now. */
+  renew?: boolean;
 }
+
+/** Lifecycle events after which Graph sends nothing more until the subscription is renewed or made anew. */
+const renewingEvents = new Set(['reauthorizationRequired', 'subscriptionRemoved']);
 
 /** Graph refused a subscription: the app lacks the permission it needs. */
 export class NearRealTimePermissionMissing extends ConnectorError {
@@ -93,34 +101,8 @@ export class ChangeNotifications {
     });
     const made: TenantSubscription[] = [];
     try {
-      for (const { resource, permission } of subscribedResources) {
-        const clientState = randomBytes(32).toString('base64url');
-        const expiresAt = new Date(now.getTime() + subscriptionLifetimeMs).toISOString();
-        let created: { id: string; expirationDateTime: string };
-        try {
-          created = await this.deps.graph.post(token.accessToken, '/subscriptions', {
-            changeType: 'created,updated,deleted',
-            notificationUrl: this.deps.notificationUrl,
-            lifecycleNotificationUrl: this.deps.notificationUrl,
-            resource,
-            expirationDateTime: expiresAt,
-            clientState,
-          });
-        } catch (error) {
-          if (error instanceof GraphError && error.status === 403)
-            throw new NearRealTimePermissionMissing(permission);
-          throw error;
-        }
-        await this.deps.index.insert({
-          partitionKey: created.id,
-          rowKey: recordRow,
-          tenantId,
-          resource,
-          clientStateHash: hashOf(clientState),
-          expiresAt: created.expirationDateTime,
-        });
-        made.push({ id: created.id, resource, expiresAt: created.expirationDateTime });
-      }
+      for (const { resource } of subscribedResources)
+        made.push(await this.subscribe(token.accessToken, tenantId, resource, now));
     } catch (error) {
       await this.unsubscribe(token.accessToken, made);
       throw error;
@@ -142,16 +124,62 @@ export class ChangeNotifications {
     return this.view(tenantId);
   }
 
+  /**
+   * Renews the tenant's subscriptions that end within `renewBeforeMs` (all of them when `force`d: a
+   * `reauthorizationRequired`), and makes anew one Graph no longer has (404). How many it renewed or made.
+   */
+  async renew(tenantId: string, options: { force?: boolean } = {}, now = new Date()): Promise<number> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
+      if (!stored) return 0;
+      const subscriptions = JSON.parse(stored.entity.subscriptions) as TenantSubscription[];
+      const due = subscriptions.filter(
+        (subscription) => options.force || Date.parse(subscription.expiresAt) - now.getTime() < renewBeforeMs,
+      );
+      if (due.length === 0) return 0;
+      const token = await this.tokenOf(tenantId);
+      if (!token) return 0;
+      const renewed = await Promise.all(
+        subscriptions.map((subscription) =>
+          due.includes(subscription) ? this.renewOne(token, tenantId, subscription, now) : subscription,
+        ),
+      );
+      try {
+        await this.deps.tenants.update(
+          { ...stored.entity, subscriptions: JSON.stringify(renewed) },
+          stored.etag,
+        );
+        return due.length;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+      }
+    }
+  }
+
+  /** Every tenant with near-real-time on: its subscriptions renewed when they end soon (the renewal timer). */
+  async renewAll(now = new Date()): Promise<{ tenants: number; renewed: number; failed: string[] }> {
+    let tenants = 0;
+    let renewed = 0;
+    const failed: string[] = [];
+    for await (const { entity } of this.deps.tenants.query(tableFilter.rowKey(tenantRows.nearRealTime), [
+      'PartitionKey',
+    ])) {
+      tenants += 1;
+      // One tenant's fault (Graph down for it, a permission taken away) does not hold up the others.
+      renewed += await this.renew(entity.partitionKey, {}, now).catch(() => {
+        failed.push(entity.partitionKey);
+        return 0;
+      });
+    }
+    return { tenants, renewed, failed };
+  }
+
   /** Deletes the tenant's subscriptions (at Graph where its credentials still work) and its state. */
   async disable(tenantId: string): Promise<NearRealTimeView> {
     const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
     if (!stored) return this.view(tenantId);
     const subscriptions = JSON.parse(stored.entity.subscriptions) as TenantSubscription[];
-    const tenant = await this.deps.registry.get(tenantId);
-    const serviceId = tenant && servicesOf(tenant.entity)[0]?.id;
-    const credential = serviceId ? await this.deps.secrets.get(tenantId, serviceId) : undefined;
-    const token = credential ? await this.deps.tokens.token(credential).catch(() => undefined) : undefined;
-    await this.unsubscribe(token?.accessToken, subscriptions);
+    await this.unsubscribe(await this.tokenOf(tenantId), subscriptions);
     // Whatever a notification wrote meanwhile: the subscriptions are gone, so is their state.
     await this.deps.tenants.delete(tenantId, tenantRows.nearRealTime, '*').catch((error: unknown) => {
       if (!isNotFound(error)) throw error;
@@ -170,6 +198,7 @@ export class ChangeNotifications {
   ): Promise<{ accepted: number; dropped: number }> {
     const records = new Map<string, GraphSubscriptionRecord | undefined>();
     const tenants = new Set<string>();
+    const renewals = new Set<string>();
     let dropped = 0;
     for (const notification of value) {
       const id = typeof notification.subscriptionId === 'string' ? notification.subscriptionId : '';
@@ -184,9 +213,15 @@ export class ChangeNotifications {
         record !== undefined &&
         notification.tenantId === record.tenantId &&
         constantTimeEqual(hashOf(clientState), record.clientStateHash);
-      if (matches) tenants.add(record.tenantId);
-      else dropped += 1;
+      if (!matches) {
+        dropped += 1;
+        continue;
+      }
+      tenants.add(record.tenantId);
+      // Changes made while notifications paused are caught up by the run the nudge leads to.
+      if (renewingEvents.has(String(notification.lifecycleEvent))) renewals.add(record.tenantId);
     }
+    for (const tenantId of renewals) await this.deps.queue.send({ tenantId, renew: true });
     for (const tenantId of tenants) await this.nudge(tenantId, now);
     return { accepted: value.length - dropped, dropped };
   }
@@ -267,6 +302,78 @@ export class ChangeNotifications {
         if (!(error instanceof ConcurrencyError)) throw error;
       }
     }
+  }
+
+  /** A subscription to `resource` made at Graph (the handshake answered meanwhile) and in the index. */
+  private async subscribe(
+    token: string,
+    tenantId: string,
+    resource: TenantSubscription['resource'],
+    now: Date,
+  ): Promise<TenantSubscription> {
+    const clientState = randomBytes(32).toString('base64url');
+    let created: { id: string; expirationDateTime: string };
+    try {
+      created = await this.deps.graph.post(token, '/subscriptions', {
+        changeType: 'created,updated,deleted',
+        notificationUrl: this.deps.notificationUrl,
+        lifecycleNotificationUrl: this.deps.notificationUrl,
+        resource,
+        expirationDateTime: new Date(now.getTime() + subscriptionLifetimeMs).toISOString(),
+        clientState,
+      });
+    } catch (error) {
+      const permission = subscribedResources.find((candidate) => candidate.resource === resource)?.permission;
+      if (error instanceof GraphError && error.status === 403 && permission)
+        throw new NearRealTimePermissionMissing(permission);
+      throw error;
+    }
+    await this.deps.index.insert({
+      partitionKey: created.id,
+      rowKey: recordRow,
+      tenantId,
+      resource,
+      clientStateHash: hashOf(clientState),
+      expiresAt: created.expirationDateTime,
+    });
+    return { id: created.id, resource, expiresAt: created.expirationDateTime };
+  }
+
+  /** A later expiry for `subscription`, or, when Graph no longer has it, a new subscription instead. */
+  private async renewOne(
+    token: string,
+    tenantId: string,
+    subscription: TenantSubscription,
+    now: Date,
+  ): Promise<TenantSubscription> {
+    try {
+      const renewed = await this.deps.graph.request<{ expirationDateTime: string }>(
+        token,
+        'PATCH',
+        `/subscriptions/${subscription.id}`,
+        { expirationDateTime: new Date(now.getTime() + subscriptionLifetimeMs).toISOString() },
+      );
+      const stored = await this.deps.index.get(subscription.id, recordRow);
+      if (stored)
+        await this.deps.index.update(
+          { ...stored.entity, expiresAt: renewed.body.expirationDateTime },
+          stored.etag,
+        );
+      return { ...subscription, expiresAt: renewed.body.expirationDateTime };
+    } catch (error) {
+      if (!(error instanceof GraphError && error.status === 404)) throw error;
+      await this.unsubscribe(undefined, [subscription]);
+      return this.subscribe(token, tenantId, subscription.resource, now);
+    }
+  }
+
+  /** The tenant's app token, or undefined when its credentials do not work (the daily check says so). */
+  private async tokenOf(tenantId: string): Promise<string | undefined> {
+    const tenant = await this.deps.registry.get(tenantId);
+    const serviceId = tenant && servicesOf(tenant.entity)[0]?.id;
+    const credential = serviceId ? await this.deps.secrets.get(tenantId, serviceId) : undefined;
+    if (!credential) return undefined;
+    return (await this.deps.tokens.token(credential).catch(() => undefined))?.accessToken;
   }
 
   /** Deletes subscriptions at Graph (a 404 is one gone already) and from the index. */
