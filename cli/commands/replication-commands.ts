@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { NearRealTimeView } from '../../src/lib/near-real-time/near-real-time-view.js';
 import type { ReplicaCounts } from '../../src/lib/replication/replica-snapshot.js';
 import { objectKinds, replicatedKinds } from '../../src/lib/replication/replicated-kinds.js';
 import type { ReplicationRunView } from '../../src/lib/replication/replication-run.js';
@@ -42,8 +43,33 @@ async function heldRun(cli: CliContext, tenantId: string, named: string | true):
   return holding.runId;
 }
 
-/** `replicate`, `replica`, `runs`, `changes`, `snapshot`. */
+/** `replicate`, `replica`, `runs`, `changes`, `snapshot`, `near-real-time`. */
 export function replicationCommands(program: Command, cli: CliContext): void {
+  program
+    .command('near-real-time <tenantId> <on|off>')
+    .description(
+      "turn near-real-time replication on or off (Graph's change notifications start the tenant's run)",
+    )
+    .action(async (tenantId: string, state: string) => {
+      if (state !== 'on' && state !== 'off') throw new CliError(`Say on or off (got ${state}).`);
+      const view = await cli.call<NearRealTimeView>(
+        'PUT',
+        `/tenants/${encodeURIComponent(tenantId)}/near-real-time`,
+        { enabled: state === 'on' },
+      );
+      cli.print(view, () =>
+        view.enabled
+          ? [
+              `Near-real-time replication is on for ${tenantId}: Graph notifies changes of its users and groups.`,
+              ...view.subscriptions.map(
+                (subscription) =>
+                  `  ${subscription.resource.padEnd(8)} subscription ${subscription.id}, until ${subscription.expiresAt.replace(/\.\d+Z$/, 'Z')} (renewed before it ends)`,
+              ),
+            ].join('\n')
+          : `Near-real-time replication is off for ${tenantId}: the daily run keeps it up to date.`,
+      );
+    });
+
   program
     .command('replicate <tenantId>')
     .description('replicate a tenant now and follow its progress until it ends')

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { ListedCredential } from '../../src/lib/credentials/credential-listing.js';
 import type { ServiceCredentialView } from '../../src/lib/credentials/credential-view.js';
 import { type CreatedInvitation, methods } from '../../src/lib/invitations/invitation-schema.js';
+import type { NearRealTimeView } from '../../src/lib/near-real-time/near-real-time-view.js';
 import type { OffboardingView } from '../../src/lib/offboarding/offboarding-progress.js';
 import { type TenantView, tenantStatuses } from '../../src/lib/tenants/tenant-record.js';
 import type { TenantValidationView } from '../../src/lib/validation/validation-report-schema.js';
@@ -67,7 +68,12 @@ export function tenantCommands(program: Command, cli: CliContext): void {
     .action(async (tenantId: string) => {
       const id = encodeURIComponent(tenantId);
       const tenant = await cli.call<
-        TenantView & { credentials?: ServiceCredentialView[]; offboarding?: OffboardingView }
+        TenantView & {
+          credentials?: ServiceCredentialView[];
+          offboarding?: OffboardingView;
+          nearRealTime?: NearRealTimeView;
+          accessTokens?: { issued: number; requestsThisHour: number; limitPerHour: number };
+        }
       >('GET', `/tenants/${id}`);
       // An offboarded tenant (or one on its way out) has no validation worth reading: what went and what is left.
       if (tenant.offboarding) {
@@ -123,6 +129,20 @@ export function tenantCommands(program: Command, cli: CliContext): void {
                     ]
                   : []),
               ]),
+              [
+                'near-real-time',
+                tenant.nearRealTime?.enabled
+                  ? `on: ${tenant.nearRealTime.notifications} notification(s), ${tenant.nearRealTime.runsStarted} run(s) started`
+                  : 'off (the daily run)',
+              ],
+              ...(tenant.accessTokens
+                ? [
+                    [
+                      'access tokens',
+                      `${tenant.accessTokens.issued} issued; ${tenant.accessTokens.requestsThisHour} of ${tenant.accessTokens.limitPerHour} requests this hour`,
+                    ],
+                  ]
+                : []),
             ],
           )}\n\n${describeValidation(validation)}`,
       );

@@ -207,6 +207,32 @@ describe('operator CLI', () => {
     expect(revealed.out.split('\n')[1]).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
+  it('turns near-real-time replication on and off, and the tenant shows it', async () => {
+    const { tenantId } = await selfManagedTenant(connector, {
+      quiet: true,
+      permissions: [
+        ...requiredPermissions.replication,
+        ...requiredPermissions.selfRotation,
+        'Group.Read.All',
+      ],
+    });
+    const on = await cli(['near-real-time', tenantId, 'on']);
+    expect(on.code, on.err).toBe(0);
+    expect(on.out).toMatch(
+      /^Near-real-time replication is on for \S+: Graph notifies changes of its users and groups\.\n {2}\/users {3}subscription \S+, until \S+Z \(renewed before it ends\)\n {2}\/groups {2}subscription /,
+    );
+    expect((await cli(['tenant', tenantId])).out).toMatch(
+      /near-real-time\s+on: 0 notification\(s\), 0 run\(s\) started/,
+    );
+    const off = await cli(['near-real-time', tenantId, 'off']);
+    expect(off.out).toBe(
+      `Near-real-time replication is off for ${tenantId}: the daily run keeps it up to date.\n`,
+    );
+    const unclear = await cli(['near-real-time', tenantId, 'maybe']);
+    expect(unclear.code).toBe(1);
+    expect(unclear.err).toContain('Say on or off');
+  });
+
   it('adds a service to a tenant, rotates its secret and removes it again', async () => {
     const tenantId = (connector.world.tenants[0] as { id: string }).id;
     await onboardManually(connector, tenantId);
