@@ -53,7 +53,7 @@ import {
   type ServiceSecretLink,
 } from './lib/storage/customer-links.js';
 import { queueNames, tableNames } from './lib/storage/storage-names.js';
-import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
+import { type TenantPartitionRow, tenantRows } from './lib/tenants/tenant-partition.js';
 import type { TenantService } from './lib/tenants/tenant-record.js';
 import { TenantRegistry } from './lib/tenants/tenant-registry.js';
 import { TenantValidation } from './lib/tenants/tenant-validation.js';
@@ -132,6 +132,7 @@ export function buildServices(deps: Dependencies): AppServices {
     tokens,
     graph,
     teamsApis,
+    nearRealTimeOn: async (tenantId) => Boolean(await tenants.get(tenantId, tenantRows.nearRealTime)),
   });
   const siteRoles = new SiteRoleCheck({
     registry,

@@ -70,6 +70,13 @@ describe('near-real-time replication through Graph change notifications', () => 
         .status,
     ).toBe(200);
     expect(subscriptionsOf(tenantId)).toHaveLength(2);
+    // The validation report now checks what the notifications need.
+    const validation = await connector.call('POST', `/tenants/${tenantId}/validate`);
+    expect(
+      validation.body.report.requirements.find(
+        (requirement: { id: string }) => requirement.id === 'near_real_time',
+      ),
+    ).toMatchObject({ satisfied: true });
 
     const [someone] = connector.simulator.directory.tenant(tenantId).users.keys();
     connector.simulator.control.updateUser(tenantId, someone as string, { displayName: 'Renamed Just Now' });

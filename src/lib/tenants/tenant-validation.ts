@@ -24,6 +24,8 @@ export class TenantValidation {
       graph: GraphClient;
       /** The cloud's Graph has the Teams telephony endpoints. */
       teamsApis: boolean;
+      /** Whether near-real-time replication is on for a tenant (its permissions are then checked too). */
+      nearRealTimeOn?: (tenantId: string) => Promise<boolean>;
     },
   ) {}
 
@@ -60,6 +62,7 @@ export class TenantValidation {
         grantedPermissions: facts.grantedPermissions,
         changesItself: facts.changesItself,
         teamsApis: this.deps.teamsApis,
+        nearRealTime: (await this.deps.nearRealTimeOn?.(tenantId)) ?? false,
       });
       return { ok: true, tenant: await registry.recordValidation(tenantId, report), report };
     } catch (error) {

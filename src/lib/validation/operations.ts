@@ -3,7 +3,14 @@ import type { DirectoryRoleKey } from './directory-roles.js';
 /** One way Microsoft accepts for an operation: a directory role held by the app, or an application permission. */
 export type Route = { role: DirectoryRoleKey } | { permission: string };
 
-export type RequirementId = 'replication' | 'teams_powershell' | 'automatic_dns' | 'self_rotation';
+export const requirementIds = [
+  'replication',
+  'teams_powershell',
+  'automatic_dns',
+  'self_rotation',
+  'near_real_time',
+] as const;
+export type RequirementId = (typeof requirementIds)[number];
 
 /** Something the connector (or the platform with the connector's registration) does in the customer's tenant. */
 export interface Operation {
@@ -59,6 +66,18 @@ export const operations: readonly Operation[] = [
     requirement: 'self_rotation',
     description: 'Rotation: add and remove its own secrets and certificates',
     anyOf: [{ permission: 'Application.ReadWrite.OwnedBy' }],
+  },
+  {
+    id: 'notify_users',
+    requirement: 'near_real_time',
+    description: 'Near-real-time: change notifications of users',
+    anyOf: [{ permission: 'User.Read.All' }],
+  },
+  {
+    id: 'notify_groups',
+    requirement: 'near_real_time',
+    description: 'Near-real-time: change notifications of groups',
+    anyOf: [{ permission: 'Group.Read.All' }],
   },
   {
     id: 'manage_domains',

@@ -20,6 +20,8 @@ export const requiredPermissions = {
    * (User.ReadWrite.All covers assignLicense too), the licences' free seats.
    */
   automaticDns: ['Domain.ReadWrite.All', 'User.ReadWrite.All', 'Organization.Read.All'],
+  /** Near-real-time replication, when on: change notifications of users and of groups (the subscription page). */
+  nearRealTime: ['User.Read.All', 'Group.Read.All'],
 } as const;
 
 /** Permissions that satisfy a required one because they include it. */
@@ -37,6 +39,7 @@ export const broaderPermissions: Record<string, readonly string[]> = {
     'Directory.ReadWrite.All',
   ],
   'Organization.Read.All': ['Directory.Read.All', 'Directory.ReadWrite.All'],
+  'Group.Read.All': ['Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   'TeamsTelephoneNumber.Read.All': ['TeamsTelephoneNumber.ReadWrite.All'],
 };
 

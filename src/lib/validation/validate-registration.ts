@@ -24,6 +24,8 @@ export interface ValidationInput {
   changesItself: boolean | null;
   /** The cloud's Graph has the Teams telephony endpoints (true when not said). */
   teamsApis?: boolean;
+  /** Near-real-time replication is on: its change notifications need their permissions. */
+  nearRealTime?: boolean;
   /** Groups of services that use one and the same client secret. */
   sharedSecrets?: readonly (readonly string[])[];
 }
@@ -151,7 +153,9 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
     'role' in route ? held.has(r[route.role].id) || isGlobal : has(granted, route.permission);
   const nameOf = (route: Route) => ('role' in route ? r[route.role].name : route.permission);
   const inScope = (operation: Operation) =>
-    (teamsApis || !operation.teamsApisOnly) && (operation.requirement !== 'automatic_dns' || dnsNeededNow);
+    (teamsApis || !operation.teamsApisOnly) &&
+    (operation.requirement !== 'automatic_dns' || dnsNeededNow) &&
+    (operation.requirement !== 'near_real_time' || input.nearRealTime === true);
   const operationReport = (operation: Operation): OperationReport => {
     const by = operation.anyOf.find(holdsRoute);
     return {
@@ -260,6 +264,13 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
     );
     requirements.push(dns);
   }
+  if (input.nearRealTime)
+    requirements.push(
+      fromOperations(
+        'near_real_time',
+        'Near-real-time replication: change notifications of users and groups',
+      ),
+    );
 
   const roles: RoleReport[] = rolesTable.map((rule) => {
     const id = r[rule.role].id;
@@ -355,6 +366,7 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
     ...replicationPermissions(teamsApis),
     ...requiredPermissions.selfRotation,
     ...(input.automaticDns ? requiredPermissions.automaticDns : []),
+    ...(input.nearRealTime ? requiredPermissions.nearRealTime : []),
   ]);
   const notNeeded = [...granted].filter((permission) => !allNeeded.has(permission)).sort();
   for (const permission of notNeeded) {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { requirementIds } from './operations.js';
 
 /** The validation report as the core receives it (the shape of validateRegistration's result). */
 export const validationReportSchema = z.object({
   verdict: z.enum(['ready', 'action_required', 'blocked']),
   requirements: z.array(
     z.object({
-      id: z.enum(['replication', 'teams_powershell', 'automatic_dns', 'self_rotation']),
+      id: z.enum(requirementIds),
       description: z.string(),
       satisfied: z.boolean(),
       satisfiedBy: z.string().optional(),

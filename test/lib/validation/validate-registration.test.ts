@@ -155,6 +155,22 @@ describe('validateRegistration: what is missing, and what to do', () => {
     expect(owned?.operations.find((operation) => operation.id === 'own_itself')?.satisfied).toBe(true);
   });
 
+  it('asks for the change notification permissions only while near-real-time replication is on', () => {
+    expect(requirement(base, 'near_real_time')).toBeUndefined();
+    expect(validateRegistration(base).verdict).toBe('ready');
+    const on = { ...base, nearRealTime: true };
+    const lacking = requirement(on, 'near_real_time');
+    expect(lacking).toMatchObject({ satisfied: false, missingPermissions: ['Group.Read.All'] });
+    expect(validateRegistration(on).verdict).toBe('action_required');
+    const granted = { ...on, grantedPermissions: [...base.grantedPermissions, 'Group.Read.All'] };
+    expect(requirement(granted, 'near_real_time')?.satisfied).toBe(true);
+    expect(validateRegistration(granted).verdict).toBe('ready');
+    // Off, Group.Read.All is more than the connector needs.
+    expect(
+      validateRegistration({ ...granted, nearRealTime: false }).warnings.map((warning) => warning.message),
+    ).toContain('The app has Group.Read.All, which the connector does not need (or more than it needs).');
+  });
+
   it('says, without failing rotation, when Graph would not show whether the app owns itself', () => {
     const report = validateRegistration({ ...base, changesItself: null });
     expect(report.verdict).toBe('ready');
@@ -258,7 +274,7 @@ describe('validateRegistration: what may be removed', () => {
     });
     expect(report.permissions.neededFor).toContainEqual({
       permission: 'User.Read.All',
-      operations: ['Replication: read users'],
+      operations: ['Replication: read users', 'Near-real-time: change notifications of users'],
     });
   });
 
