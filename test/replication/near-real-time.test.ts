@@ -39,6 +39,32 @@ async function feedFrom(tenantId: string, cursor: string | undefined) {
   }
 }
 
+/** A users subscription at the connector's URL made with the tenant's app, as a dead attempt would leave it. */
+async function strayUsersSubscription(tenantId: string, clientId: string, secret: string): Promise<string> {
+  const token = await fetch(`${connector.simulator.authorityHost}/${tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: secret,
+      scope: `${connector.simulator.graphEndpoint}/.default`,
+    }),
+  }).then(async (answer) => ((await answer.json()) as { access_token: string }).access_token);
+  const made = await fetch(`${connector.simulator.graphEndpoint}/v1.0/subscriptions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      changeType: 'updated',
+      notificationUrl: `${connector.publicBaseUrl}/api/graph-notifications`,
+      resource: '/users',
+      expirationDateTime: new Date(Date.now() + 3_600_000).toISOString(),
+      clientState: 'lost-with-the-attempt',
+    }),
+  });
+  expect(made.status).toBe(201);
+  return ((await made.json()) as { id: string }).id;
+}
+
 const notify = (body: unknown) =>
   fetch(`${connector.host.url}/api/graph-notifications`, {
     method: 'POST',
@@ -48,9 +74,14 @@ const notify = (body: unknown) =>
 
 describe('near-real-time replication through Graph change notifications', () => {
   it('subscribes with the handshake, and a renamed user reaches the feed through one run, as exactly one change', async () => {
-    const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
+    const { tenantId, clientId, secret } = await selfManagedTenant(connector, {
+      permissions: withGroups,
+      quiet: true,
+    });
     expect(await replicationRun(connector, tenantId)).toBe('completed');
     const { cursor } = await feedFrom(tenantId, undefined);
+    // A subscription an earlier attempt made at Graph but died before recording: it is deleted, not kept.
+    const stray = await strayUsersSubscription(tenantId, clientId, secret);
 
     const on = await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, {
       body: { enabled: true },

@@ -311,6 +311,7 @@ export class ChangeNotifications {
     resource: TenantSubscription['resource'],
     now: Date,
   ): Promise<TenantSubscription> {
+    await this.dropStrays(token, resource);
     const clientState = randomBytes(32).toString('base64url');
     let created: { id: string; expirationDateTime: string };
     try {
@@ -337,6 +338,26 @@ export class ChangeNotifications {
       expiresAt: created.expirationDateTime,
     });
     return { id: created.id, resource, expiresAt: created.expirationDateTime };
+  }
+
+  /**
+   * Deletes the app's subscriptions to `resource` at this connector's URL that the index does not know: made by
+   * an attempt that died before recording them (their client state is lost, so they could never be acted on).
+   */
+  private async dropStrays(token: string, resource: string): Promise<void> {
+    const { value } = await this.deps.graph.get<{
+      value: { id: string; resource: string; notificationUrl: string }[];
+    }>(token, '/subscriptions');
+    for (const subscription of value) {
+      if (subscription.resource !== resource || subscription.notificationUrl !== this.deps.notificationUrl)
+        continue;
+      if (await this.deps.index.get(subscription.id, recordRow)) continue;
+      await this.deps.graph
+        .request(token, 'DELETE', `/subscriptions/${subscription.id}`)
+        .catch((error: unknown) => {
+          if (!(error instanceof GraphError && error.status === 404)) throw error;
+        });
+    }
   }
 
   /** A later expiry for `subscription`, or, when Graph no longer has it, a new subscription instead. */
