@@ -7,6 +7,7 @@ import { poisonQueue, queueNames } from '../../src/lib/storage/storage-names.js'
 /** Queues whose lost or poisoned messages a timer finds again instead of a poison handler (its function's name). */
 const sweptBy: Partial<Record<keyof typeof queueNames, string>> = {
   coreEvents: 'core-events-sweep',
+  notifiedChanges: 'near-real-time-sweep',
 };
 
 let definitions: readonly FunctionDefinition[];

@@ -95,6 +95,7 @@ describe('near-real-time replication through Graph change notifications', () => 
       '/users',
       '/groups',
     ]);
+    expect(subscriptionsOf(tenantId).map((subscription) => subscription.id)).not.toContain(stray);
     // On again: as it was, no third subscription.
     expect(
       (await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } }))
@@ -213,7 +214,7 @@ describe('near-real-time replication through Graph change notifications', () => 
     await eventually(() => subscriptionsOf(tenantId).length === 0, 30_000);
   }, 60_000);
 
-  it('renews subscriptions ending within a week and makes anew one Graph lost (the renewal timer); a reauthorization request renews and catches up', async () => {
+  it('renews subscriptions ending within a week and makes anew one Graph lost (the sweep timer); a reauthorization request renews and catches up', async () => {
     const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
     expect(await replicationRun(connector, tenantId)).toBe('completed');
     const on = await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, {
@@ -239,14 +240,14 @@ describe('near-real-time replication through Graph change notifications', () => 
     ]);
     connector.simulator.graph.subscriptions.byId.delete(groups?.id ?? '');
 
-    const fired = await fetch(`${connector.host.url}/admin/functions/near-real-time-renewal`, {
+    const fired = await fetch(`${connector.host.url}/admin/functions/near-real-time-sweep`, {
       method: 'POST',
       headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
       body: '{"input":""}',
     });
     expect(fired.status).toBe(202);
     await eventually(
-      () => connector.logs.some((line) => line.includes('near-real-time renewal: 2 subscription(s)')),
+      () => connector.logs.some((line) => line.includes('near-real-time sweep: 2 subscription(s) renewed')),
       20_000,
     );
     const renewed = (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime.subscriptions;
@@ -285,4 +286,39 @@ describe('near-real-time replication through Graph change notifications', () => 
       30_000,
     );
   }, 90_000);
+
+  it('takes up a quiet period whose message was lost: the sweep queues it again and its run starts', async () => {
+    const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
+    expect(await replicationRun(connector, tenantId)).toBe('completed');
+    await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } });
+    const row = (await connector.rows(tableNames.tenants)).find(
+      (candidate) => candidate.partitionKey === tenantId && candidate.rowKey === 'near-real-time',
+    );
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    await dependencies()
+      .storage.table<Record<string, unknown>>(tableNames.tenants)
+      .upsertMany([
+        {
+          ...row,
+          partitionKey: tenantId,
+          rowKey: 'near-real-time',
+          pendingSince: tenMinutesAgo,
+          lastNotifiedAt: tenMinutesAgo,
+        },
+      ]);
+    const fired = await fetch(`${connector.host.url}/admin/functions/near-real-time-sweep`, {
+      method: 'POST',
+      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      body: '{"input":""}',
+    });
+    expect(fired.status).toBe(202);
+    await until(
+      () => notifiedRuns(tenantId),
+      (runs) => runs.length === 1 && runs[0]?.status === 'completed',
+      30_000,
+    );
+    expect(
+      (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime.pendingSince,
+    ).toBeUndefined();
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ import { CredentialProblem } from '../identity/credential-problem.js';
 import type { ReplicationScheduler } from '../replication/replication-scheduler.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
-import type { EntityTable, Stored } from '../storage/entity-table.js';
+import type { Entity, EntityTable, Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError, isNotFound } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
@@ -28,6 +28,8 @@ export const subscribedResources = [
 const subscriptionLifetimeMs = (41_760 - 24 * 60) * 60_000;
 /** The renewal timer renews a subscription with less than this left (it runs several times a day). */
 export const renewBeforeMs = 7 * 86_400_000;
+/** A quiet period still pending this long after its longest wait lost its message: the sweep queues it again. */
+const stalledMarginMs = 5 * 60_000;
 const recordRow = 'subscription';
 const attempts = 8;
 
@@ -156,22 +158,34 @@ export class ChangeNotifications {
     }
   }
 
-  /** Every tenant with near-real-time on: its subscriptions renewed when they end soon (the renewal timer). */
-  async renewAll(now = new Date()): Promise<{ tenants: number; renewed: number; failed: string[] }> {
+  /**
+   * Every tenant with near-real-time on (the sweep timer): its subscriptions renewed when they end soon, and a
+   * quiet period whose message was lost or poisoned (long past its longest wait) queued again.
+   */
+  async sweep(
+    now = new Date(),
+  ): Promise<{ tenants: number; renewed: number; requeued: number; failed: string[] }> {
     let tenants = 0;
     let renewed = 0;
+    let requeued = 0;
     const failed: string[] = [];
-    for await (const { entity } of this.deps.tenants.query(tableFilter.rowKey(tenantRows.nearRealTime), [
-      'PartitionKey',
-    ])) {
+    const stalledBefore = now.getTime() - this.deps.maxWaitSeconds * 1000 - stalledMarginMs;
+    for await (const { entity } of this.deps.tenants.query<Entity<NearRealTimeRow>>(
+      tableFilter.rowKey(tenantRows.nearRealTime),
+      ['PartitionKey', 'pendingSince'],
+    )) {
       tenants += 1;
+      if (entity.pendingSince && Date.parse(entity.pendingSince) < stalledBefore) {
+        await this.deps.queue.send({ tenantId: entity.partitionKey });
+        requeued += 1;
+      }
       // One tenant's fault (Graph down for it, a permission taken away) does not hold up the others.
       renewed += await this.renew(entity.partitionKey, {}, now).catch(() => {
         failed.push(entity.partitionKey);
         return 0;
       });
     }
-    return { tenants, renewed, failed };
+    return { tenants, renewed, requeued, failed };
   }
 
   /** Deletes the tenant's subscriptions (at Graph where its credentials still work) and its state. */
