@@ -23,8 +23,9 @@ import {
   InvitationService,
   type InvitationTokenIndex,
 } from './lib/invitations/invitation-service.js';
-import { ChangeNotifications, type NotifiedChangesJob } from './lib/near-real-time/change-notifications.js';
 import type { GraphSubscriptionRecord } from './lib/near-real-time/near-real-time-row.js';
+import { NotifiedChanges, type NotifiedChangesJob } from './lib/near-real-time/notified-changes.js';
+import { TenantSubscriptions } from './lib/near-real-time/tenant-subscriptions.js';
 import { type OffboardingJob, TenantOffboarding } from './lib/offboarding/tenant-offboarding.js';
 import { AppRegistration } from './lib/onboarding/automatic/app-registration.js';
 import { AutomaticOnboarding } from './lib/onboarding/automatic/automatic-onboarding.js';
@@ -87,7 +88,8 @@ export interface AppServices {
   tenantSites: TenantSites;
   siteRoles: SiteRoleCheck;
   accessTokens: AccessTokenIssuer;
-  changeNotifications: ChangeNotifications;
+  tenantSubscriptions: TenantSubscriptions;
+  notifiedChanges: NotifiedChanges;
   accessTokenBudget: AccessTokenBudget;
   /** Each service's secret of a tenant: expiry, who renews it, its rotation. */
   serviceCredentials: (
@@ -191,22 +193,27 @@ export function buildServices(deps: Dependencies): AppServices {
     outbox,
     settings.replicationWindowMinutes,
   );
-  const changeNotifications = new ChangeNotifications({
+  const subscriptionIndex = storage.table<GraphSubscriptionRecord>(tableNames.graphSubscriptions);
+  const tenantSubscriptions = new TenantSubscriptions({
     registry,
     tenants,
-    index: storage.table<GraphSubscriptionRecord>(tableNames.graphSubscriptions),
-    queue: storage.queue<NotifiedChangesJob>(queueNames.notifiedChanges),
-    scheduler: replicationScheduler,
+    index: subscriptionIndex,
     secrets: tenantSecrets,
     tokens,
     graph,
     notificationUrl: `${settings.publicBaseUrl}/api/graph-notifications`,
-    quietSeconds: settings.nearRealTimeQuietSeconds,
-    maxWaitSeconds: settings.nearRealTimeMaxWaitSeconds,
   });
   return {
     accessTokenBudget,
-    changeNotifications,
+    tenantSubscriptions,
+    notifiedChanges: new NotifiedChanges({
+      tenants,
+      index: subscriptionIndex,
+      queue: storage.queue<NotifiedChangesJob>(queueNames.notifiedChanges),
+      scheduler: replicationScheduler,
+      quietSeconds: settings.nearRealTimeQuietSeconds,
+      maxWaitSeconds: settings.nearRealTimeMaxWaitSeconds,
+    }),
     accessTokens: new AccessTokenIssuer({
       registry,
       secrets: tenantSecrets,
@@ -235,7 +242,7 @@ export function buildServices(deps: Dependencies): AppServices {
       publicBaseUrl: settings.publicBaseUrl,
       linkLifetimeDays: settings.invitationLifetimeDays,
       revokeInvitations: (tenantId) => invitations.revokeOpenFor(tenantId),
-      stopChangeNotifications: (tenantId) => changeNotifications.disable(tenantId),
+      stopChangeNotifications: (tenantId) => tenantSubscriptions.disable(tenantId),
     }),
     siteRoles,
     tenantSites,

@@ -39,9 +39,7 @@ export async function graphNotifications(
     return { status: 400, headers: plain, body: 'Expected {"value": [notifications]}.' };
   if (value.length > maxNotifications)
     return { status: 413, headers: plain, body: 'Too many notifications.' };
-  const { accepted, dropped } = await services().changeNotifications.receive(
-    value as Record<string, unknown>[],
-  );
+  const { accepted, dropped } = await services().notifiedChanges.receive(value as Record<string, unknown>[]);
   if (dropped)
     context.warn(`graph-notifications: ${dropped} dropped (unknown subscription, tenant or client state)`);
   context.log(`graph-notifications: ${accepted} accepted`);

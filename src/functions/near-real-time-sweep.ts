@@ -7,7 +7,8 @@ import { functions } from '../lib/hosting/function-registry.js';
  * period whose message was lost or poisoned is queued again.
  */
 export async function nearRealTimeSweep(_timer: Timer, context: InvocationContext): Promise<void> {
-  const { tenants, renewed, requeued, failed } = await services().changeNotifications.sweep();
+  const requeued = await services().notifiedChanges.requeueStalled();
+  const { tenants, renewed, failed } = await services().tenantSubscriptions.renewAll();
   context.log(
     `near-real-time sweep: ${renewed} subscription(s) renewed, ${requeued} quiet period(s) queued again, for ${tenants} tenant(s)`,
   );

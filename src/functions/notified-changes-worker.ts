@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
-import type { NotifiedChangesJob } from '../lib/near-real-time/change-notifications.js';
+import type { NotifiedChangesJob } from '../lib/near-real-time/notified-changes.js';
 import { queueNames } from '../lib/storage/storage-names.js';
 
 /**
@@ -15,13 +15,13 @@ export async function notifiedChangesWorker(message: unknown, context: Invocatio
     return;
   }
   if (job.renew) {
-    const renewed = await services().changeNotifications.renew(job.tenantId, { force: true });
+    const renewed = await services().tenantSubscriptions.renew(job.tenantId, { force: true });
     context.log(
       `notified changes ${job.tenantId}: ${renewed} subscription(s) renewed after a lifecycle event`,
     );
     return;
   }
-  const outcome = await services().changeNotifications.quietEnded(job.tenantId);
+  const outcome = await services().notifiedChanges.quietEnded(job.tenantId);
   context.log(`notified changes ${job.tenantId}: ${outcome}`);
 }
 

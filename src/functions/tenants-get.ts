@@ -67,7 +67,7 @@ coreEndpoint({
       throw error;
     });
     const accessTokens = await services.accessTokenBudget.counts(tenantId);
-    const nearRealTime = await services.changeNotifications.view(tenantId);
+    const nearRealTime = await services.tenantSubscriptions.view(tenantId);
     return {
       status: 200,
       body: { ...view, ...(credentials ? { credentials } : {}), accessTokens, nearRealTime },

@@ -27,8 +27,8 @@ coreEndpoint({
     const tenantId = params.tenantId.toLowerCase();
     await services.registry.view(tenantId);
     const view = body.enabled
-      ? await services.changeNotifications.enable(tenantId)
-      : await services.changeNotifications.disable(tenantId);
+      ? await services.tenantSubscriptions.enable(tenantId)
+      : await services.tenantSubscriptions.disable(tenantId);
     return { status: 200, body: view };
   },
 });

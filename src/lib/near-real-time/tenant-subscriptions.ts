@@ -1,13 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ConnectorError } from '../errors/connector-error.js';
 import { type GraphClient, GraphError } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
-import type { ReplicationScheduler } from '../replication/replication-scheduler.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import { constantTimeEqual } from '../security/constant-time-equal.js';
-import type { Entity, EntityTable, Stored } from '../storage/entity-table.js';
-import type { MessageQueue } from '../storage/message-queue.js';
+import type { EntityTable } from '../storage/entity-table.js';
 import { ConcurrencyError, EntityExistsError, isNotFound } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { reconnectFirst, usableTenant, workingCredential } from '../tenants/tenant-access.js';
@@ -15,7 +11,8 @@ import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
-import type { GraphSubscriptionRecord, NearRealTimeRow, TenantSubscription } from './near-real-time-row.js';
+import { NearRealTimePermissionMissing } from './near-real-time-errors.js';
+import type { GraphSubscriptionRecord, TenantSubscription } from './near-real-time-row.js';
 import type { NearRealTimeView } from './near-real-time-view.js';
 
 /** The resources subscribed to, and the application permission each needs (Graph's subscription page). */
@@ -26,59 +23,34 @@ export const subscribedResources = [
 
 /** A subscription lives at most 41,760 minutes; the connector asks for a day less and renews well before. */
 const subscriptionLifetimeMs = (41_760 - 24 * 60) * 60_000;
-/** The renewal timer renews a subscription with less than this left (it runs several times a day). */
+/** The sweep renews a subscription with less than this left (it runs every 15 minutes). */
 export const renewBeforeMs = 7 * 86_400_000;
-/** A quiet period still pending this long after its longest wait lost its message: the sweep queues it again. */
-const stalledMarginMs = 5 * 60_000;
-const recordRow = 'subscription';
+/** The index's one row per subscription. */
+export const subscriptionRecordRow = 'subscription';
 const attempts = 8;
 
-export interface NotifiedChangesJob {
-  tenantId: string;
-  /** A lifecycle event asked for the tenant's subscriptions to be renewed (or made anew) now. */
-  renew?: boolean;
-}
+/** What the index keeps of a client state: the state itself is only in Graph's hands and in its notifications. */
+export const clientStateHash = (clientState: string) =>
+  createHash('sha256').update(clientState).digest('hex');
 
-/** Lifecycle events after which Graph sends nothing more until the subscription is renewed or made anew. */
-const renewingEvents = new Set(['reauthorizationRequired', 'subscriptionRemoved']);
-
-/** Graph refused a subscription: the app lacks the permission it needs. */
-export class NearRealTimePermissionMissing extends ConnectorError {
-  readonly code = 'near_real_time_permission_missing';
-  override readonly extensions: { missingPermissions: string[] };
-  constructor(permission: string) {
-    super(
-      `Graph refused the subscription: the app registration needs ${permission} (application, with admin consent) for change notifications. Nothing was turned on.`,
-    );
-    this.extensions = { missingPermissions: [permission] };
-  }
-}
-
-export interface ChangeNotificationsDeps {
+export interface TenantSubscriptionsDeps {
   registry: Pick<TenantRegistry, 'get'>;
   tenants: TenantTable;
   index: EntityTable<GraphSubscriptionRecord>;
-  queue: MessageQueue<NotifiedChangesJob>;
-  scheduler: Pick<ReplicationScheduler, 'onChangeNotification'>;
   secrets: Pick<TenantSecretStore, 'get'>;
   tokens: AppTokenProvider;
   graph: GraphClient;
   /** Where Graph sends notifications (and lifecycle events). */
   notificationUrl: string;
-  quietSeconds: number;
-  maxWaitSeconds: number;
 }
 
-const hashOf = (clientState: string) => createHash('sha256').update(clientState).digest('hex');
-
 /**
- * Near-real-time replication: Graph's change notifications for a tenant's users and groups start its delta run
- * within seconds, after a quiet period (`quietSeconds` from the last notification, at most `maxWaitSeconds` from
- * the first), the daily run staying the safety net. A notification is acted on only when its subscription is one
- * the connector made for that tenant and its client state matches (compared as hashes, in constant time).
+ * A tenant's Graph subscriptions to its users and groups, made with its own app: turned on (after the handshake
+ * Graph makes with the connector) and off, renewed before they end or made anew when Graph lost one, deleted at
+ * offboarding. Each has a random client state of its own, of which only the SHA-256 is kept (the index).
  */
-export class ChangeNotifications {
-  constructor(private readonly deps: ChangeNotificationsDeps) {}
+export class TenantSubscriptions {
+  constructor(private readonly deps: TenantSubscriptionsDeps) {}
 
   async view(tenantId: string): Promise<NearRealTimeView> {
     const row = (await this.deps.tenants.get(tenantId, tenantRows.nearRealTime))?.entity;
@@ -158,34 +130,22 @@ export class ChangeNotifications {
     }
   }
 
-  /**
-   * Every tenant with near-real-time on (the sweep timer): its subscriptions renewed when they end soon, and a
-   * quiet period whose message was lost or poisoned (long past its longest wait) queued again.
-   */
-  async sweep(
-    now = new Date(),
-  ): Promise<{ tenants: number; renewed: number; requeued: number; failed: string[] }> {
+  /** Every tenant with near-real-time on (the sweep): its subscriptions renewed when they end soon. */
+  async renewAll(now = new Date()): Promise<{ tenants: number; renewed: number; failed: string[] }> {
     let tenants = 0;
     let renewed = 0;
-    let requeued = 0;
     const failed: string[] = [];
-    const stalledBefore = now.getTime() - this.deps.maxWaitSeconds * 1000 - stalledMarginMs;
-    for await (const { entity } of this.deps.tenants.query<Entity<NearRealTimeRow>>(
-      tableFilter.rowKey(tenantRows.nearRealTime),
-      ['PartitionKey', 'pendingSince'],
-    )) {
+    for await (const { entity } of this.deps.tenants.query(tableFilter.rowKey(tenantRows.nearRealTime), [
+      'PartitionKey',
+    ])) {
       tenants += 1;
-      if (entity.pendingSince && Date.parse(entity.pendingSince) < stalledBefore) {
-        await this.deps.queue.send({ tenantId: entity.partitionKey });
-        requeued += 1;
-      }
       // One tenant's fault (Graph down for it, a permission taken away) does not hold up the others.
       renewed += await this.renew(entity.partitionKey, {}, now).catch(() => {
         failed.push(entity.partitionKey);
         return 0;
       });
     }
-    return { tenants, renewed, requeued, failed };
+    return { tenants, renewed, failed };
   }
 
   /** Deletes the tenant's subscriptions (at Graph where its credentials still work) and its state. */
@@ -199,123 +159,6 @@ export class ChangeNotifications {
       if (!isNotFound(error)) throw error;
     });
     return this.view(tenantId);
-  }
-
-  /**
-   * A POST from Graph: the notifications whose subscription and client state match start (or join) their
-   * tenant's quiet period; the rest are dropped. Only checks and one or two writes per tenant: Graph wants its
-   * answer within 3 seconds.
-   */
-  async receive(
-    value: readonly Record<string, unknown>[],
-    now = new Date(),
-  ): Promise<{ accepted: number; dropped: number }> {
-    const records = new Map<string, GraphSubscriptionRecord | undefined>();
-    const tenants = new Set<string>();
-    const renewals = new Set<string>();
-    let dropped = 0;
-    for (const notification of value) {
-      const id = typeof notification.subscriptionId === 'string' ? notification.subscriptionId : '';
-      if (!records.has(id))
-        records.set(
-          id,
-          /^[\w-]{1,80}$/.test(id) ? (await this.deps.index.get(id, recordRow))?.entity : undefined,
-        );
-      const record = records.get(id);
-      const clientState = typeof notification.clientState === 'string' ? notification.clientState : '';
-      const matches =
-        record !== undefined &&
-        notification.tenantId === record.tenantId &&
-        constantTimeEqual(hashOf(clientState), record.clientStateHash);
-      if (!matches) {
-        dropped += 1;
-        continue;
-      }
-      tenants.add(record.tenantId);
-      // Changes made while notifications paused are caught up by the run the nudge leads to.
-      if (renewingEvents.has(String(notification.lifecycleEvent))) renewals.add(record.tenantId);
-    }
-    for (const tenantId of renewals) await this.deps.queue.send({ tenantId, renew: true });
-    for (const tenantId of tenants) await this.nudge(tenantId, now);
-    return { accepted: value.length - dropped, dropped };
-  }
-
-  /** A tenant's quiet period ended (maybe): its run starts, or the wait goes on. */
-  async quietEnded(tenantId: string, now = new Date()): Promise<'run' | 'covered' | 'waiting' | 'nothing'> {
-    for (let attempt = 1; ; attempt += 1) {
-      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
-      const row = stored?.entity;
-      if (!stored || !row?.pendingSince || !row.lastNotifiedAt) return 'nothing';
-      const dueAt = Math.min(
-        Date.parse(row.lastNotifiedAt) + this.deps.quietSeconds * 1000,
-        Date.parse(row.pendingSince) + this.deps.maxWaitSeconds * 1000,
-      );
-      if (now.getTime() < dueAt) {
-        await this.deps.queue.send(
-          { tenantId },
-          { visibilityDelaySeconds: Math.ceil((dueAt - now.getTime()) / 1000) },
-        );
-        return 'waiting';
-      }
-      const { pendingSince: _answered, lastNotifiedAt: _last, ...rest } = row;
-      try {
-        // Cleared first: a notification from now on starts a quiet period of its own.
-        await this.deps.tenants.update(
-          { ...rest, partitionKey: tenantId, rowKey: tenantRows.nearRealTime },
-          stored.etag,
-        );
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
-        continue;
-      }
-      const run = await this.deps.scheduler.onChangeNotification(tenantId, now);
-      if (run) await this.count(tenantId, 'runsStarted');
-      return run ? 'run' : 'covered';
-    }
-  }
-
-  /** The first notification of a quiet period queues its end; later ones only move it. */
-  private async nudge(tenantId: string, now: Date): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
-      if (!stored) return;
-      const first = !stored.entity.pendingSince;
-      try {
-        await this.deps.tenants.update(
-          {
-            ...stored.entity,
-            pendingSince: stored.entity.pendingSince ?? now.toISOString(),
-            lastNotifiedAt: now.toISOString(),
-            notifications: stored.entity.notifications + 1,
-          },
-          stored.etag,
-        );
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
-        continue;
-      }
-      if (first) await this.deps.queue.send({ tenantId }, { visibilityDelaySeconds: this.deps.quietSeconds });
-      return;
-    }
-  }
-
-  private async count(tenantId: string, counter: 'runsStarted'): Promise<void> {
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      const stored: Stored<NearRealTimeRow> | undefined = await this.deps.tenants.get(
-        tenantId,
-        tenantRows.nearRealTime,
-      );
-      if (!stored) return;
-      try {
-        await this.deps.tenants.update(
-          { ...stored.entity, [counter]: stored.entity[counter] + 1 },
-          stored.etag,
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-      }
-    }
   }
 
   /** A subscription to `resource` made at Graph (the handshake answered meanwhile) and in the index. */
@@ -345,10 +188,10 @@ export class ChangeNotifications {
     }
     await this.deps.index.insert({
       partitionKey: created.id,
-      rowKey: recordRow,
+      rowKey: subscriptionRecordRow,
       tenantId,
       resource,
-      clientStateHash: hashOf(clientState),
+      clientStateHash: clientStateHash(clientState),
       expiresAt: created.expirationDateTime,
     });
     return { id: created.id, resource, expiresAt: created.expirationDateTime };
@@ -365,7 +208,7 @@ export class ChangeNotifications {
     for (const subscription of value) {
       if (subscription.resource !== resource || subscription.notificationUrl !== this.deps.notificationUrl)
         continue;
-      if (await this.deps.index.get(subscription.id, recordRow)) continue;
+      if (await this.deps.index.get(subscription.id, subscriptionRecordRow)) continue;
       await this.deps.graph
         .request(token, 'DELETE', `/subscriptions/${subscription.id}`)
         .catch((error: unknown) => {
@@ -388,7 +231,7 @@ export class ChangeNotifications {
         `/subscriptions/${subscription.id}`,
         { expirationDateTime: new Date(now.getTime() + subscriptionLifetimeMs).toISOString() },
       );
-      const stored = await this.deps.index.get(subscription.id, recordRow);
+      const stored = await this.deps.index.get(subscription.id, subscriptionRecordRow);
       if (stored)
         await this.deps.index.update(
           { ...stored.entity, expiresAt: renewed.body.expirationDateTime },
@@ -423,7 +266,7 @@ export class ChangeNotifications {
           .catch((error: unknown) => {
             if (!(error instanceof GraphError && error.status === 404)) throw error;
           });
-      await this.deps.index.delete(subscription.id, recordRow, '*').catch((error: unknown) => {
+      await this.deps.index.delete(subscription.id, subscriptionRecordRow, '*').catch((error: unknown) => {
         if (!isNotFound(error)) throw error;
       });
     }

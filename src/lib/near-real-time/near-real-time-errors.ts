@@ -1,0 +1,13 @@
+import { ConnectorError } from '../errors/connector-error.js';
+
+/** Graph refused a subscription: the app lacks the permission it needs. */
+export class NearRealTimePermissionMissing extends ConnectorError {
+  readonly code = 'near_real_time_permission_missing';
+  override readonly extensions: { missingPermissions: string[] };
+  constructor(permission: string) {
+    super(
+      `Graph refused the subscription: the app registration needs ${permission} (application, with admin consent) for change notifications. Nothing was turned on.`,
+    );
+    this.extensions = { missingPermissions: [permission] };
+  }
+}

@@ -1,0 +1,175 @@
+import type { ReplicationScheduler } from '../replication/replication-scheduler.js';
+import { constantTimeEqual } from '../security/constant-time-equal.js';
+import type { Entity, EntityTable, Stored } from '../storage/entity-table.js';
+import type { MessageQueue } from '../storage/message-queue.js';
+import { ConcurrencyError } from '../storage/storage-errors.js';
+import { tableFilter } from '../storage/table-filters.js';
+import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
+import type { GraphSubscriptionRecord, NearRealTimeRow } from './near-real-time-row.js';
+import { clientStateHash, subscriptionRecordRow } from './tenant-subscriptions.js';
+
+/** A quiet period still pending this long after its longest wait lost its message: the sweep queues it again. */
+const stalledMarginMs = 5 * 60_000;
+const attempts = 8;
+
+export interface NotifiedChangesJob {
+  tenantId: string;
+  /** A lifecycle event asked for the tenant's subscriptions to be renewed (or made anew) now. */
+  renew?: boolean;
+}
+
+/** Lifecycle events after which Graph sends nothing more until the subscription is renewed or made anew. */
+const renewingEvents = new Set(['reauthorizationRequired', 'subscriptionRemoved']);
+
+export interface NotifiedChangesDeps {
+  tenants: TenantTable;
+  index: EntityTable<GraphSubscriptionRecord>;
+  queue: MessageQueue<NotifiedChangesJob>;
+  scheduler: Pick<ReplicationScheduler, 'onChangeNotification'>;
+  quietSeconds: number;
+  maxWaitSeconds: number;
+}
+
+/**
+ * What Graph's change notifications lead to: a notification is acted on only when its subscription is one the
+ * connector made for that tenant and its client state matches (compared as hashes, in constant time); it starts
+ * or joins the tenant's quiet period (`quietSeconds` from the last notification, at most `maxWaitSeconds` from the
+ * first), whose end queues one delta run. The daily run stays the safety net.
+ */
+export class NotifiedChanges {
+  constructor(private readonly deps: NotifiedChangesDeps) {}
+
+  /**
+   * A POST from Graph: the notifications whose subscription and client state match start (or join) their
+   * tenant's quiet period; the rest are dropped. Only checks and one or two writes per tenant: Graph wants its
+   * answer within 3 seconds.
+   */
+  async receive(
+    value: readonly Record<string, unknown>[],
+    now = new Date(),
+  ): Promise<{ accepted: number; dropped: number }> {
+    const records = new Map<string, GraphSubscriptionRecord | undefined>();
+    const tenants = new Set<string>();
+    const renewals = new Set<string>();
+    let dropped = 0;
+    for (const notification of value) {
+      const id = typeof notification.subscriptionId === 'string' ? notification.subscriptionId : '';
+      if (!records.has(id))
+        records.set(
+          id,
+          /^[\w-]{1,80}$/.test(id)
+            ? (await this.deps.index.get(id, subscriptionRecordRow))?.entity
+            : undefined,
+        );
+      const record = records.get(id);
+      const clientState = typeof notification.clientState === 'string' ? notification.clientState : '';
+      const matches =
+        record !== undefined &&
+        notification.tenantId === record.tenantId &&
+        constantTimeEqual(clientStateHash(clientState), record.clientStateHash);
+      if (!matches) {
+        dropped += 1;
+        continue;
+      }
+      tenants.add(record.tenantId);
+      // Changes made while notifications paused are caught up by the run the nudge leads to.
+      if (renewingEvents.has(String(notification.lifecycleEvent))) renewals.add(record.tenantId);
+    }
+    for (const tenantId of renewals) await this.deps.queue.send({ tenantId, renew: true });
+    for (const tenantId of tenants) await this.nudge(tenantId, now);
+    return { accepted: value.length - dropped, dropped };
+  }
+
+  /** A tenant's quiet period ended (maybe): its run starts, or the wait goes on. */
+  async quietEnded(tenantId: string, now = new Date()): Promise<'run' | 'covered' | 'waiting' | 'nothing'> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
+      const row = stored?.entity;
+      if (!stored || !row?.pendingSince || !row.lastNotifiedAt) return 'nothing';
+      const dueAt = Math.min(
+        Date.parse(row.lastNotifiedAt) + this.deps.quietSeconds * 1000,
+        Date.parse(row.pendingSince) + this.deps.maxWaitSeconds * 1000,
+      );
+      if (now.getTime() < dueAt) {
+        await this.deps.queue.send(
+          { tenantId },
+          { visibilityDelaySeconds: Math.ceil((dueAt - now.getTime()) / 1000) },
+        );
+        return 'waiting';
+      }
+      const { pendingSince: _answered, lastNotifiedAt: _last, ...rest } = row;
+      try {
+        // Cleared first: a notification from now on starts a quiet period of its own.
+        await this.deps.tenants.update(
+          { ...rest, partitionKey: tenantId, rowKey: tenantRows.nearRealTime },
+          stored.etag,
+        );
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+        continue;
+      }
+      const run = await this.deps.scheduler.onChangeNotification(tenantId, now);
+      if (run) await this.count(tenantId, 'runsStarted');
+      return run ? 'run' : 'covered';
+    }
+  }
+
+  /** Quiet periods whose message was lost or poisoned (pending long past their longest wait), queued again. */
+  async requeueStalled(now = new Date()): Promise<number> {
+    let requeued = 0;
+    const stalledBefore = now.getTime() - this.deps.maxWaitSeconds * 1000 - stalledMarginMs;
+    for await (const { entity } of this.deps.tenants.query<Entity<NearRealTimeRow>>(
+      tableFilter.rowKey(tenantRows.nearRealTime),
+      ['PartitionKey', 'pendingSince'],
+    )) {
+      if (!entity.pendingSince || Date.parse(entity.pendingSince) >= stalledBefore) continue;
+      await this.deps.queue.send({ tenantId: entity.partitionKey });
+      requeued += 1;
+    }
+    return requeued;
+  }
+
+  /** The first notification of a quiet period queues its end; later ones only move it. */
+  private async nudge(tenantId: string, now: Date): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
+      if (!stored) return;
+      const first = !stored.entity.pendingSince;
+      try {
+        await this.deps.tenants.update(
+          {
+            ...stored.entity,
+            pendingSince: stored.entity.pendingSince ?? now.toISOString(),
+            lastNotifiedAt: now.toISOString(),
+            notifications: stored.entity.notifications + 1,
+          },
+          stored.etag,
+        );
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+        continue;
+      }
+      if (first) await this.deps.queue.send({ tenantId }, { visibilityDelaySeconds: this.deps.quietSeconds });
+      return;
+    }
+  }
+
+  private async count(tenantId: string, counter: 'runsStarted'): Promise<void> {
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      const stored: Stored<NearRealTimeRow> | undefined = await this.deps.tenants.get(
+        tenantId,
+        tenantRows.nearRealTime,
+      );
+      if (!stored) return;
+      try {
+        await this.deps.tenants.update(
+          { ...stored.entity, [counter]: stored.entity[counter] + 1 },
+          stored.etag,
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      }
+    }
+  }
+}
