@@ -6,14 +6,20 @@ export interface TenantSubscription {
 }
 
 /**
- * A tenant's near-real-time replication (`near-real-time` in its partition). Owner: ChangeNotifications. Present
- * while it is on: its Graph subscriptions, and the notifications not yet answered by a run (`pendingSince` the
- * first, `lastNotifiedAt` the newest).
+ * A tenant's near-real-time replication (`near-real-time` in its partition), present while it is on: its Graph
+ * subscriptions. Owner: TenantSubscriptions.
  */
 export interface NearRealTimeRow {
   /** JSON of TenantSubscription[]. */
   subscriptions: string;
   enabledAt: string;
+}
+
+/**
+ * What Graph notified for a tenant (`notified-changes` in its partition): the notifications not yet answered by a
+ * run (`pendingSince` the first, `lastNotifiedAt` the newest), and counts. Owner: NotifiedChanges.
+ */
+export interface NotifiedChangesRow {
   pendingSince?: string;
   lastNotifiedAt?: string;
   notifications: number;
@@ -23,6 +29,7 @@ export interface NearRealTimeRow {
 declare module '../tenants/tenant-partition.js' {
   interface TenantRowKinds {
     nearRealTime: NearRealTimeRow;
+    notifiedChanges: NotifiedChangesRow;
   }
 }
 

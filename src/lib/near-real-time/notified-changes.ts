@@ -2,10 +2,10 @@ import type { ReplicationScheduler } from '../replication/replication-scheduler.
 import { constantTimeEqual } from '../security/constant-time-equal.js';
 import type { Entity, EntityTable, Stored } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
-import { ConcurrencyError } from '../storage/storage-errors.js';
+import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
-import type { GraphSubscriptionRecord, NearRealTimeRow } from './near-real-time-row.js';
+import type { GraphSubscriptionRecord, NotifiedChangesRow } from './near-real-time-row.js';
 import { clientStateHash, subscriptionRecordRow } from './tenant-subscriptions.js';
 
 /** A quiet period still pending this long after its longest wait lost its message: the sweep queues it again. */
@@ -83,7 +83,7 @@ export class NotifiedChanges {
   /** A tenant's quiet period ended (maybe): its run starts, or the wait goes on. */
   async quietEnded(tenantId: string, now = new Date()): Promise<'run' | 'covered' | 'waiting' | 'nothing'> {
     for (let attempt = 1; ; attempt += 1) {
-      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
+      const stored = await this.deps.tenants.get(tenantId, tenantRows.notifiedChanges);
       const row = stored?.entity;
       if (!stored || !row?.pendingSince || !row.lastNotifiedAt) return 'nothing';
       const dueAt = Math.min(
@@ -101,7 +101,7 @@ export class NotifiedChanges {
       try {
         // Cleared first: a notification from now on starts a quiet period of its own.
         await this.deps.tenants.update(
-          { ...rest, partitionKey: tenantId, rowKey: tenantRows.nearRealTime },
+          { ...rest, partitionKey: tenantId, rowKey: tenantRows.notifiedChanges },
           stored.etag,
         );
       } catch (error) {
@@ -118,8 +118,8 @@ export class NotifiedChanges {
   async requeueStalled(now = new Date()): Promise<number> {
     let requeued = 0;
     const stalledBefore = now.getTime() - this.deps.maxWaitSeconds * 1000 - stalledMarginMs;
-    for await (const { entity } of this.deps.tenants.query<Entity<NearRealTimeRow>>(
-      tableFilter.rowKey(tenantRows.nearRealTime),
+    for await (const { entity } of this.deps.tenants.query<Entity<NotifiedChangesRow>>(
+      tableFilter.rowKey(tenantRows.notifiedChanges),
       ['PartitionKey', 'pendingSince'],
     )) {
       if (!entity.pendingSince || Date.parse(entity.pendingSince) >= stalledBefore) continue;
@@ -132,21 +132,23 @@ export class NotifiedChanges {
   /** The first notification of a quiet period queues its end; later ones only move it. */
   private async nudge(tenantId: string, now: Date): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
-      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
-      if (!stored) return;
-      const first = !stored.entity.pendingSince;
+      const stored = await this.deps.tenants.get(tenantId, tenantRows.notifiedChanges);
+      const row: NotifiedChangesRow = stored?.entity ?? { notifications: 0, runsStarted: 0 };
+      const first = !row.pendingSince;
+      const next = {
+        ...row,
+        partitionKey: tenantId,
+        rowKey: tenantRows.notifiedChanges,
+        pendingSince: row.pendingSince ?? now.toISOString(),
+        lastNotifiedAt: now.toISOString(),
+        notifications: row.notifications + 1,
+      };
       try {
-        await this.deps.tenants.update(
-          {
-            ...stored.entity,
-            pendingSince: stored.entity.pendingSince ?? now.toISOString(),
-            lastNotifiedAt: now.toISOString(),
-            notifications: stored.entity.notifications + 1,
-          },
-          stored.etag,
-        );
+        if (stored) await this.deps.tenants.update(next, stored.etag);
+        else await this.deps.tenants.insert(next);
       } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+        const raced = error instanceof ConcurrencyError || error instanceof EntityExistsError;
+        if (!raced || attempt >= attempts) throw error;
         continue;
       }
       if (first) await this.deps.queue.send({ tenantId }, { visibilityDelaySeconds: this.deps.quietSeconds });
@@ -156,9 +158,9 @@ export class NotifiedChanges {
 
   private async count(tenantId: string, counter: 'runsStarted'): Promise<void> {
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      const stored: Stored<NearRealTimeRow> | undefined = await this.deps.tenants.get(
+      const stored: Stored<NotifiedChangesRow> | undefined = await this.deps.tenants.get(
         tenantId,
-        tenantRows.nearRealTime,
+        tenantRows.notifiedChanges,
       );
       if (!stored) return;
       try {

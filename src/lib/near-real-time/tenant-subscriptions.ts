@@ -52,15 +52,16 @@ export interface TenantSubscriptionsDeps {
 export class TenantSubscriptions {
   constructor(private readonly deps: TenantSubscriptionsDeps) {}
 
+  /** Its subscriptions, with what Graph notified (NotifiedChanges's row, read only). */
   async view(tenantId: string): Promise<NearRealTimeView> {
     const row = (await this.deps.tenants.get(tenantId, tenantRows.nearRealTime))?.entity;
-    if (!row) return { enabled: false, subscriptions: [], notifications: 0, runsStarted: 0 };
+    const notified = (await this.deps.tenants.get(tenantId, tenantRows.notifiedChanges))?.entity;
     return {
-      enabled: true,
-      subscriptions: JSON.parse(row.subscriptions) as TenantSubscription[],
-      ...(row.pendingSince ? { pendingSince: row.pendingSince } : {}),
-      notifications: row.notifications,
-      runsStarted: row.runsStarted,
+      enabled: row !== undefined,
+      subscriptions: row ? (JSON.parse(row.subscriptions) as TenantSubscription[]) : [],
+      ...(notified?.pendingSince ? { pendingSince: notified.pendingSince } : {}),
+      notifications: notified?.notifications ?? 0,
+      runsStarted: notified?.runsStarted ?? 0,
     };
   }
 
@@ -87,8 +88,6 @@ export class TenantSubscriptions {
         rowKey: tenantRows.nearRealTime,
         subscriptions: JSON.stringify(made),
         enabledAt: now.toISOString(),
-        notifications: 0,
-        runsStarted: 0,
       });
     } catch (error) {
       // Turned on at once by another request: its subscriptions stand, these go.

@@ -77,6 +77,7 @@ export const tenantRows = {
   offboardingLease: rowKey<Kind<'lease'>>('offboarding-lease'),
   accessTokens: rowKey<Kind<'accessTokens'>>('access-tokens'),
   nearRealTime: rowKey<Kind<'nearRealTime'>>('near-real-time'),
+  notifiedChanges: rowKey<Kind<'notifiedChanges'>>('notified-changes'),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
@@ -99,7 +100,12 @@ export const tenantRowPrefixes = {
  * and leases stay.
  */
 export const tenantWorkRows = {
-  exact: [tenantRows.replicationState, tenantRows.accessTokens, tenantRows.nearRealTime],
+  exact: [
+    tenantRows.replicationState,
+    tenantRows.accessTokens,
+    tenantRows.nearRealTime,
+    tenantRows.notifiedChanges,
+  ],
   prefixes: [
     tenantRowPrefixes.runs,
     tenantRowPrefixes.savedIds('listed'),
