@@ -166,12 +166,23 @@ export function buildServices(deps: Dependencies): AppServices {
     verifyHours: settings.siteDnsVerifyHours,
     activationHours: settings.siteActivationHours,
   });
+  const subscriptionIndex = storage.table<GraphSubscriptionRecord>(tableNames.graphSubscriptions);
+  const tenantSubscriptions = new TenantSubscriptions({
+    registry,
+    tenants,
+    index: subscriptionIndex,
+    secrets: tenantSecrets,
+    tokens,
+    graph,
+    notificationUrl: `${settings.publicBaseUrl}/api/graph-notifications`,
+  });
   const record = new OnboardingRecord({
     registry,
     invitations,
     audit,
     teamsApis,
     startSite: (tenantId, site) => tenantSites.add(tenantId, site, { checkRoles: false }),
+    startNearRealTime: (tenantId) => tenantSubscriptions.enable(tenantId),
   });
   const credentialRotation = new CredentialRotation({
     queue: storage.queue<RotationJob>(queueNames.credentialRotations),
@@ -193,16 +204,6 @@ export function buildServices(deps: Dependencies): AppServices {
     outbox,
     settings.replicationWindowMinutes,
   );
-  const subscriptionIndex = storage.table<GraphSubscriptionRecord>(tableNames.graphSubscriptions);
-  const tenantSubscriptions = new TenantSubscriptions({
-    registry,
-    tenants,
-    index: subscriptionIndex,
-    secrets: tenantSecrets,
-    tokens,
-    graph,
-    notificationUrl: `${settings.publicBaseUrl}/api/graph-notifications`,
-  });
   return {
     accessTokenBudget,
     tenantSubscriptions,

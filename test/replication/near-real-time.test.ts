@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { dependencies } from '../../src/lib/dependencies.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
+import { PageSession } from '../support/browserless.js';
+import { onboardBySignIn } from '../support/certificate-tenant.js';
 import { masterKey } from '../support/connector-fixture.js';
 import { eventually, until } from '../support/eventually.js';
 import { replicationRun } from '../support/replication-run.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
+import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector({ NEAR_REAL_TIME_QUIET_SECONDS: '2', NEAR_REAL_TIME_MAX_WAIT_SECONDS: '6' });
@@ -319,5 +322,37 @@ describe('near-real-time replication through Graph change notifications', () => 
     expect(
       (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime.pendingSince,
     ).toBeUndefined();
+  }, 60_000);
+
+  it('turns on from the invitation: the app is made with Group.Read.All and subscribed once the admin signed in', async () => {
+    const { id: tenantId, admin } = tenantWithAdmin(connector, {
+      name: `Notified From Start ${process.pid}`,
+      alias: 'nrt',
+      seed: process.pid * 100 + 91,
+    });
+    const invitation = await connector.call('POST', '/invitations', {
+      body: {
+        customer: { reference: 'C-nrt', name: 'Notified Customer' },
+        services: [{ id: 'dr-london', name: 'Direct Routing London' }],
+        licenceType: 'HostedPro',
+        method: 'either',
+        nearRealTime: true,
+      },
+    });
+    expect(invitation.body.nearRealTime).toBe(true);
+    const path = new URL(invitation.body.url).pathname;
+    const landing = await new PageSession(connector.host.url).get(path);
+    expect(landing.html).toContain('Group.Read.All');
+    expect((await onboardBySignIn(connector, path, admin)).status).toBe(200);
+    const view = (await connector.call('GET', `/tenants/${tenantId}`)).body;
+    expect(view.nearRealTime).toMatchObject({ enabled: true });
+    expect(subscriptionsOf(tenantId).map((subscription) => subscription.resource)).toEqual([
+      '/users',
+      '/groups',
+    ]);
+    const report = (await connector.call('GET', `/tenants/${tenantId}/validation`)).body.report;
+    expect(
+      report.requirements.find((requirement: { id: string }) => requirement.id === 'near_real_time'),
+    ).toMatchObject({ satisfied: true });
   }, 60_000);
 });

@@ -53,6 +53,12 @@ export const createInvitationSchema = z
         'must be HostedEssentialsPlus or HostedPro: the connector is offered only for Hosted Essentials Plus and Hosted Pro services',
     }),
     automaticDns: z.boolean().default(false),
+    nearRealTime: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Near-real-time replication from the start: the app also asks for Group.Read.All, and Graph's change notifications are turned on once the tenant is onboarded",
+      ),
     site: addSiteSchema
       .optional()
       .describe('With automaticDns: the initial site, set up once the tenant is onboarded'),
@@ -103,6 +109,7 @@ export const invitationViewSchema = z.object({
   services: z.array(serviceSchema),
   licenceType: z.enum(licenceTypes),
   automaticDns: z.boolean(),
+  nearRealTime: z.boolean(),
   site: addSiteSchema.optional(),
   method: z.enum(methods),
   credential: z.enum(credentialKinds).describe(credentialDescription),

@@ -13,6 +13,8 @@ export interface InvitationRecord {
   services: string;
   licenceType: string;
   automaticDns: boolean;
+  /** Near-real-time replication is turned on once the tenant is onboarded (Group.Read.All asked for). */
+  nearRealTime?: boolean;
   /** JSON of the initial site (automatic DNS). */
   site?: string;
   method: string;
@@ -52,6 +54,7 @@ export function toView(id: string, record: InvitationRecord, now: Date): Invitat
     services: JSON.parse(record.services),
     licenceType: record.licenceType as InvitationView['licenceType'],
     automaticDns: record.automaticDns,
+    nearRealTime: record.nearRealTime ?? false,
     ...(record.site ? { site: JSON.parse(record.site) } : {}),
     method: record.method as InvitationView['method'],
     credential: (record.credential ?? 'secret') as InvitationView['credential'],
@@ -80,6 +83,7 @@ export class InvitationService {
         services: JSON.stringify(input.services),
         licenceType: input.licenceType,
         automaticDns: input.automaticDns,
+        ...(input.nearRealTime ? { nearRealTime: true } : {}),
         ...(input.site ? { site: JSON.stringify(input.site) } : {}),
         method: input.method,
         ...(input.credential === 'certificate' ? { credential: input.credential } : {}),

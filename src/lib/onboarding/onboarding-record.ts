@@ -21,6 +21,8 @@ export class OnboardingRecord {
       teamsApis: boolean;
       /** Starts the invitation's initial site (automatic DNS) once the tenant is onboarded. */
       startSite: (tenantId: string, site: AddSite) => Promise<unknown>;
+      /** Turns near-real-time replication on once the tenant is onboarded, when the invitation asks for it. */
+      startNearRealTime: (tenantId: string) => Promise<unknown>;
     },
   ) {}
 
@@ -41,6 +43,7 @@ export class OnboardingRecord {
       grantedPermissions: facts.grantedPermissions,
       changesItself: facts.changesItself,
       teamsApis: this.deps.teamsApis,
+      nearRealTime: invitation.record.nearRealTime ?? false,
     });
   }
 
@@ -76,6 +79,8 @@ export class OnboardingRecord {
     await this.deps.invitations.complete(invitation.id, outcome.tenantId, now);
     if (invitation.record.site)
       await this.startSite(outcome.tenantId, invitation, JSON.parse(invitation.record.site));
+    if (invitation.record.nearRealTime && !reconnect)
+      await this.startNearRealTime(outcome.tenantId, invitation);
     await this.deps.audit.record(
       {
         actor: 'tenant-admin',
@@ -107,6 +112,26 @@ export class OnboardingRecord {
         invitationId: invitation.id,
         outcome: 'refused',
         detail: `${site.siteId}: ${errorCode(error) ?? 'error'}`,
+      });
+    }
+  }
+
+  /**
+   * Near-real-time replication, when the invitation asks for it: a refusal (a permission not granted yet) is
+   * audited and leaves the tenant onboarded, on the daily run; the validation report says what is missing, and
+   * `PUT …/near-real-time` turns it on later.
+   */
+  private async startNearRealTime(tenantId: string, invitation: OpenInvitation): Promise<void> {
+    try {
+      await this.deps.startNearRealTime(tenantId);
+    } catch (error) {
+      await this.deps.audit.record({
+        actor: 'connector',
+        action: 'near_real_time.initial',
+        tenantId,
+        invitationId: invitation.id,
+        outcome: 'refused',
+        detail: errorCode(error) ?? 'error',
       });
     }
   }

@@ -78,6 +78,7 @@ function permissionsSection(input: LandingInput): SafeHtml {
     automaticDns: input.invitation.record.automaticDns,
     dnsNeededNow: true,
     teamsApis: input.teamsApis,
+    nearRealTime: input.invitation.record.nearRealTime ?? false,
   });
   return html`<h2>Microsoft Graph application permissions</h2>
 <ul>

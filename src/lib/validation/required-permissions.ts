@@ -55,10 +55,14 @@ export function permissionsNeeded(options: {
   automaticDns: boolean;
   dnsNeededNow: boolean;
   teamsApis?: boolean;
+  nearRealTime?: boolean;
 }): string[] {
   return [
-    ...replicationPermissions(options.teamsApis ?? true),
-    ...requiredPermissions.selfRotation,
-    ...(options.automaticDns && options.dnsNeededNow ? requiredPermissions.automaticDns : []),
+    ...new Set([
+      ...replicationPermissions(options.teamsApis ?? true),
+      ...requiredPermissions.selfRotation,
+      ...(options.automaticDns && options.dnsNeededNow ? requiredPermissions.automaticDns : []),
+      ...(options.nearRealTime ? requiredPermissions.nearRealTime : []),
+    ]),
   ];
 }

@@ -147,6 +147,7 @@ export class AppRegistration {
       automaticDns: invitation.record.automaticDns,
       dnsNeededNow: true,
       teamsApis: this.deps.teamsApis,
+      nearRealTime: invitation.record.nearRealTime ?? false,
     });
     return permissions.map((value) => {
       const role = graphPrincipal.appRoles.find((candidate) => candidate.value === value);
