@@ -48,7 +48,10 @@ export interface GraphConfig {
   latencyJitter: number;
   /** How long change notifications are gathered before one POST carries them (Microsoft batches, unsaid how long). */
   notificationBatchMs: number;
-  /** Deliveries of one batch before it is dropped (Microsoft retries for up to 4 hours), spaced from this, doubling. */
+  /**
+   * Deliveries of one batch before it is dropped (Microsoft retries for up to 4 hours), spaced from
+   * `notificationRetryMs`, doubling.
+   */
   notificationAttempts: number;
   notificationRetryMs: number;
   /** Takes an http:// notification URL (a connector on this machine); Microsoft takes https only. */

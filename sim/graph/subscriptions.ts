@@ -252,7 +252,7 @@ export class GraphSubscriptions {
     if (batch.length) await this.deliver(url, batch);
   }
 
-  /** Posts `value` to `url` until it answers 2xx within 3 s, at most `notificationAttempts` times; the last status. */
+  /** Posts `value` to `url` until it answers 2xx within 3 s, `notificationAttempts` times at most; the last status. */
   private async deliver(url: string, value: Record<string, unknown>[]): Promise<number> {
     const body = { value };
     let status = 0;

@@ -16,10 +16,10 @@ export interface AppToken {
 }
 
 /**
- * App-only tokens (Graph's, and others to hand on) for customer tenants' app registrations. One MSAL client per (tenant, client, secret or
- * certificate version), kept and reused: MSAL's token cache lives in the client instance. A certificate's client
- * assertion is signed by Key Vault through MSAL's `clientAssertion` callback (MSAL's `clientCertificate` would
- * need the private key here). Failures become CredentialProblems.
+ * App-only tokens (Graph's, and others to hand on) for customer tenants' app registrations. One MSAL client per
+ * (tenant, client, secret or certificate version), kept and reused: MSAL's token cache lives in the client
+ * instance. A certificate's client assertion is signed by Key Vault through MSAL's `clientAssertion` callback
+ * (MSAL's `clientCertificate` would need the private key here). Failures become CredentialProblems.
  */
 export class AppTokenProvider {
   private readonly clients = new Map<string, ConfidentialClientApplication>();

@@ -27,6 +27,9 @@ import type { TenantRecord } from './tenant-record.js';
  * | `site-lease\|{siteId}`             | the lease that keeps two workers off one site             | TenantSites           |
  * | `offboarding`                      | the tenant's offboarding: its step, what went, what is left | TenantOffboarding   |
  * | `offboarding-lease`                | the lease that keeps two workers off one offboarding      | TenantOffboarding     |
+ * | `access-tokens`                    | the hour's access token requests, and tokens issued       | AccessTokenBudget     |
+ * | `near-real-time`                   | the tenant's Graph change-notification subscriptions      | TenantSubscriptions   |
+ * | `notified-changes`                 | notifications not yet answered by a run, and counts       | NotifiedChanges       |
  */
 export type TenantPartitionRow = TenantRowKinds[keyof TenantRowKinds];
 
