@@ -10,7 +10,7 @@ export default defineConfig({
     pool: 'forks',
     // Each file brings its own Azurite, simulator and host on ports of its own, and spends its time waiting on
     // leases and kills, not on the CPU: all of them side by side (Vitest's default is one less than the cores).
-    maxWorkers: 6,
+    maxWorkers: 7,
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -54,6 +54,7 @@ describe('the registries a new feature must not forget', () => {
       'service-lease|',
       'offboarding',
       'offboarding-lease',
+      'near-real-time-lease',
     ]);
     const deleted = [...tenantWorkRows.exact, ...tenantWorkRows.prefixes];
     const kinds = Object.values(tenantRows).map((key) => {

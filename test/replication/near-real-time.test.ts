@@ -355,4 +355,22 @@ describe('near-real-time replication through Graph change notifications', () => 
       report.requirements.find((requirement: { id: string }) => requirement.id === 'near_real_time'),
     ).toMatchObject({ satisfied: true });
   }, 60_000);
+
+  it('turned on twice at once (a double click): one does it, the other waits or is told to ask again; two subscriptions', async () => {
+    const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
+    const answers = await Promise.all(
+      [1, 2].map(() =>
+        connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect([200, 409]).toContain(statuses[1]);
+    const busy = answers.find((answer) => answer.status === 409);
+    if (busy) expect(busy.body.type).toMatch(/near_real_time_busy$/);
+    expect(subscriptionsOf(tenantId)).toHaveLength(2);
+    expect(
+      (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime.subscriptions,
+    ).toHaveLength(2);
+  }, 60_000);
 });

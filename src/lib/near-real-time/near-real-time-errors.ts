@@ -11,3 +11,13 @@ export class NearRealTimePermissionMissing extends ConnectorError {
     this.extensions = { missingPermissions: [permission] };
   }
 }
+
+/** Another request is turning the tenant's near-real-time replication on or off, or renewing it, right now. */
+export class NearRealTimeBusy extends ConnectorError {
+  readonly code = 'near_real_time_busy';
+  constructor() {
+    super(
+      "The tenant's near-real-time replication is being changed by another request right now: ask again in a minute (nothing was changed by this one).",
+    );
+  }
+}

@@ -4,6 +4,7 @@ import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import type { EntityTable } from '../storage/entity-table.js';
+import { PartitionLease } from '../storage/partition-lease.js';
 import { ConcurrencyError, EntityExistsError, isNotFound } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { reconnectFirst, usableTenant, workingCredential } from '../tenants/tenant-access.js';
@@ -11,7 +12,7 @@ import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
-import { NearRealTimePermissionMissing } from './near-real-time-errors.js';
+import { NearRealTimeBusy, NearRealTimePermissionMissing } from './near-real-time-errors.js';
 import type { GraphSubscriptionRecord, TenantSubscription } from './near-real-time-row.js';
 import type { NearRealTimeView } from './near-real-time-view.js';
 
@@ -28,6 +29,8 @@ export const renewBeforeMs = 7 * 86_400_000;
 /** The index's one row per subscription. */
 export const subscriptionRecordRow = 'subscription';
 const attempts = 8;
+/** The term of the lease one change of a tenant's subscriptions holds (renewed while it works). */
+const leaseTtlMs = 20_000;
 
 /** What the index keeps of a client state: the state itself is only in Graph's hands and in its notifications. */
 export const clientStateHash = (clientState: string) =>
@@ -67,6 +70,10 @@ export class TenantSubscriptions {
 
   /** Subscribes to the tenant's users and groups with its own app (once: on again, it is as it was). */
   async enable(tenantId: string, now = new Date()): Promise<NearRealTimeView> {
+    return this.exclusive(tenantId, () => this.subscribeTenant(tenantId, now));
+  }
+
+  private async subscribeTenant(tenantId: string, now: Date): Promise<NearRealTimeView> {
     const tenant = await usableTenant(this.deps.registry, tenantId);
     if (await this.deps.tenants.get(tenantId, tenantRows.nearRealTime)) return this.view(tenantId);
     const credential = await workingCredential(this.deps.secrets, tenantId, tenant.entity);
@@ -77,7 +84,7 @@ export class TenantSubscriptions {
     const made: TenantSubscription[] = [];
     try {
       for (const { resource } of subscribedResources)
-        made.push(await this.subscribe(token.accessToken, tenantId, resource, now));
+        made.push(await this.subscribe(token.accessToken, tenantId, resource, [], now));
     } catch (error) {
       await this.unsubscribe(token.accessToken, made);
       throw error;
@@ -102,6 +109,10 @@ export class TenantSubscriptions {
    * `reauthorizationRequired`), and makes anew one Graph no longer has (404). How many it renewed or made.
    */
   async renew(tenantId: string, options: { force?: boolean } = {}, now = new Date()): Promise<number> {
+    return this.exclusive(tenantId, () => this.renewTenant(tenantId, options, now));
+  }
+
+  private async renewTenant(tenantId: string, options: { force?: boolean }, now: Date): Promise<number> {
     for (let attempt = 1; ; attempt += 1) {
       const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
       if (!stored) return 0;
@@ -114,7 +125,9 @@ export class TenantSubscriptions {
       if (!token) return 0;
       const renewed = await Promise.all(
         subscriptions.map((subscription) =>
-          due.includes(subscription) ? this.renewOne(token, tenantId, subscription, now) : subscription,
+          due.includes(subscription)
+            ? this.renewOne(token, tenantId, subscription, subscriptions, now)
+            : subscription,
         ),
       );
       try {
@@ -149,6 +162,10 @@ export class TenantSubscriptions {
 
   /** Deletes the tenant's subscriptions (at Graph where its credentials still work) and its state. */
   async disable(tenantId: string): Promise<NearRealTimeView> {
+    return this.exclusive(tenantId, () => this.unsubscribeTenant(tenantId));
+  }
+
+  private async unsubscribeTenant(tenantId: string): Promise<NearRealTimeView> {
     const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
     if (!stored) return this.view(tenantId);
     const subscriptions = JSON.parse(stored.entity.subscriptions) as TenantSubscription[];
@@ -165,9 +182,10 @@ export class TenantSubscriptions {
     token: string,
     tenantId: string,
     resource: TenantSubscription['resource'],
+    kept: readonly TenantSubscription[],
     now: Date,
   ): Promise<TenantSubscription> {
-    await this.dropStrays(token, resource);
+    await this.dropStrays(token, resource, kept);
     const clientState = randomBytes(32).toString('base64url');
     let created: { id: string; expirationDateTime: string };
     try {
@@ -197,22 +215,36 @@ export class TenantSubscriptions {
   }
 
   /**
-   * Deletes the app's subscriptions to `resource` at this connector's URL that the index does not know: made by
-   * an attempt that died before recording them (their client state is lost, so they could never be acted on).
+   * Deletes the app's subscriptions to `resource` at this connector's URL that the tenant's row does not list
+   * (`kept`): made by an attempt that died before its end, whether or not it had indexed them. The lease keeps a
+   * live attempt from being taken for a dead one.
    */
-  private async dropStrays(token: string, resource: string): Promise<void> {
+  private async dropStrays(
+    token: string,
+    resource: string,
+    kept: readonly TenantSubscription[],
+  ): Promise<void> {
     const { value } = await this.deps.graph.get<{
       value: { id: string; resource: string; notificationUrl: string }[];
     }>(token, '/subscriptions');
-    for (const subscription of value) {
-      if (subscription.resource !== resource || subscription.notificationUrl !== this.deps.notificationUrl)
-        continue;
-      if (await this.deps.index.get(subscription.id, subscriptionRecordRow)) continue;
-      await this.deps.graph
-        .request(token, 'DELETE', `/subscriptions/${subscription.id}`)
-        .catch((error: unknown) => {
-          if (!(error instanceof GraphError && error.status === 404)) throw error;
-        });
+    const strays = value.filter(
+      (subscription) =>
+        subscription.resource === resource &&
+        subscription.notificationUrl === this.deps.notificationUrl &&
+        !kept.some((listed) => listed.id === subscription.id),
+    );
+    await this.unsubscribe(token, strays);
+  }
+
+  /** Runs `work` holding the tenant's near-real-time lease; NearRealTimeBusy while another holds it. */
+  private async exclusive<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+    const lease = new PartitionLease(this.deps.tenants, tenantId, tenantRows.nearRealTimeLease, leaseTtlMs);
+    if (!(await lease.acquire())) throw new NearRealTimeBusy();
+    lease.keepRenewed();
+    try {
+      return await work();
+    } finally {
+      await lease.release();
     }
   }
 
@@ -221,6 +253,7 @@ export class TenantSubscriptions {
     token: string,
     tenantId: string,
     subscription: TenantSubscription,
+    kept: readonly TenantSubscription[],
     now: Date,
   ): Promise<TenantSubscription> {
     try {
@@ -240,7 +273,13 @@ export class TenantSubscriptions {
     } catch (error) {
       if (!(error instanceof GraphError && error.status === 404)) throw error;
       await this.unsubscribe(undefined, [subscription]);
-      return this.subscribe(token, tenantId, subscription.resource, now);
+      return this.subscribe(
+        token,
+        tenantId,
+        subscription.resource,
+        kept.filter((other) => other.id !== subscription.id),
+        now,
+      );
     }
   }
 
@@ -256,7 +295,7 @@ export class TenantSubscriptions {
   /** Deletes subscriptions at Graph (a 404 is one gone already) and from the index. */
   private async unsubscribe(
     token: string | undefined,
-    subscriptions: readonly TenantSubscription[],
+    subscriptions: readonly { id: string }[],
   ): Promise<void> {
     for (const subscription of subscriptions) {
       if (token)

@@ -29,6 +29,7 @@ import type { TenantRecord } from './tenant-record.js';
  * | `offboarding-lease`                | the lease that keeps two workers off one offboarding      | TenantOffboarding     |
  * | `access-tokens`                    | the hour's access token requests, and tokens issued       | AccessTokenBudget     |
  * | `near-real-time`                   | the tenant's Graph change-notification subscriptions      | TenantSubscriptions   |
+ * | `near-real-time-lease`             | keeps two requests off the subscriptions at once          | TenantSubscriptions   |
  * | `notified-changes`                 | notifications not yet answered by a run, and counts       | NotifiedChanges       |
  */
 export type TenantPartitionRow = TenantRowKinds[keyof TenantRowKinds];
@@ -80,6 +81,7 @@ export const tenantRows = {
   offboardingLease: rowKey<Kind<'lease'>>('offboarding-lease'),
   accessTokens: rowKey<Kind<'accessTokens'>>('access-tokens'),
   nearRealTime: rowKey<Kind<'nearRealTime'>>('near-real-time'),
+  nearRealTimeLease: rowKey<Kind<'lease'>>('near-real-time-lease'),
   notifiedChanges: rowKey<Kind<'notifiedChanges'>>('notified-changes'),
 };
 
