@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { queueNames, tableNames } from '../src/lib/storage/storage-names.js';
 import type { TenantPartitionRow } from '../src/lib/tenants/tenant-partition.js';
 import type { TenantRecord } from '../src/lib/tenants/tenant-record.js';
 import { TenantRegistry } from '../src/lib/tenants/tenant-registry.js';
+import { type BenchHost, startHost } from './bench-host.js';
 
 /**
  * `npm run bench:fleet`: a day of replication for a fleet of tenants through the real local Functions host (its
@@ -44,26 +45,6 @@ const windowHours = 4;
 const sizeOf = (index: number) => Math.round(50 * 100 ** (tenantCount === 1 ? 0 : index / (tenantCount - 1)));
 const bucketOf = (users: number) =>
   users < 200 ? '50-199' : users < 1000 ? '200-999' : users < 3000 ? '1000-2999' : '3000-5000';
-
-interface Host {
-  child: ChildProcess;
-  url: string;
-}
-
-function startHost(values: Record<string, string>, caPath: string, nodeArgs: string[]): Promise<Host> {
-  const child = fork(join(root, 'dist', 'local', 'host-main.js'), {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
-    execArgv: nodeArgs,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  child.send({ settings: { values, port: 0, functionKey, masterKey } });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { ready?: string; failed?: string }) =>
-      message.ready ? resolve({ child, url: message.ready }) : reject(new Error(String(message.failed))),
-    );
-    child.once('exit', (code) => reject(new Error(`a host exited (${code}) before it was ready`)));
-  });
-}
 
 /** A process's peak resident set (Linux), in MB. */
 function peakRssMb(pid: number | undefined): number | undefined {
@@ -185,8 +166,9 @@ async function main() {
     REPLICATION_WINDOW_MINUTES: '1',
   };
   const nodeArgs = (values.languageWorkers__node__arguments ?? '').split(/\s+/).filter(Boolean);
-  const hosts: Host[] = [];
-  for (let i = 0; i < hostCount; i += 1) hosts.push(await startHost(values, caPath, nodeArgs));
+  const hosts: BenchHost[] = [];
+  for (let i = 0; i < hostCount; i += 1)
+    hosts.push(await startHost({ values, caPath, nodeArgs, functionKey, masterKey }));
 
   const lines: Record<string, unknown>[] = [];
   const report = (line: Record<string, unknown>) => {

@@ -213,7 +213,6 @@ export function buildServices(deps: Dependencies): AppServices {
       queue: storage.queue<NotifiedChangesJob>(queueNames.notifiedChanges),
       scheduler: replicationScheduler,
       quietSeconds: settings.nearRealTimeQuietSeconds,
-      maxWaitSeconds: settings.nearRealTimeMaxWaitSeconds,
     }),
     accessTokens: new AccessTokenIssuer({
       registry,

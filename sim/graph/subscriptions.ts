@@ -45,6 +45,8 @@ export interface Delivery {
   body: { value: Record<string, unknown>[] };
   status: number;
   attempt: number;
+  /** How long the answer took (or until Graph gave up on it at 3 s). */
+  ms: number;
 }
 
 interface NewSubscription {
@@ -257,13 +259,14 @@ export class GraphSubscriptions {
     const body = { value };
     let status = 0;
     for (let attempt = 1; attempt <= this.config.notificationAttempts; attempt += 1) {
+      const started = Date.now();
       status = await post(url, JSON.stringify(body), 'application/json', answerTimeoutMs)
         .then(async (answer) => {
           await answer.body?.cancel();
           return answer.status;
         })
         .catch(() => 0);
-      this.deliveries.push({ url, body, status, attempt });
+      this.deliveries.push({ url, body, status, attempt, ms: Date.now() - started });
       if (status >= 200 && status < 300) return status;
       await new Promise((resolve) =>
         setTimeout(resolve, this.config.notificationRetryMs * 2 ** (attempt - 1)),

@@ -5,10 +5,7 @@ import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import type { Kill, WriteSeen } from '../support/storage-proxy.js';
 import { useConnector } from '../support/use-connector.js';
 
-const connector = useConnector(
-  { NEAR_REAL_TIME_QUIET_SECONDS: '1', NEAR_REAL_TIME_MAX_WAIT_SECONDS: '3' },
-  { queueMessageLeaseSeconds: 3 },
-);
+const connector = useConnector({ NEAR_REAL_TIME_QUIET_SECONDS: '1' }, { queueMessageLeaseSeconds: 3 });
 const withGroups = [
   ...requiredPermissions.replication,
   ...requiredPermissions.selfRotation,

@@ -11,7 +11,7 @@ import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
 
-const connector = useConnector({ NEAR_REAL_TIME_QUIET_SECONDS: '2', NEAR_REAL_TIME_MAX_WAIT_SECONDS: '6' });
+const connector = useConnector({ NEAR_REAL_TIME_QUIET_SECONDS: '2' });
 const withGroups = [
   ...requiredPermissions.replication,
   ...requiredPermissions.selfRotation,

@@ -66,10 +66,8 @@ export interface Settings {
   accessTokenRequestsPerHour: number;
   /** Microsoft documents app-only Teams PowerShell in this cloud. */
   teamsPowerShellApps: boolean;
-  /** Near-real-time: a tenant's run starts this long after Graph's last notification… */
+  /** Near-real-time: a tenant's run starts this long after the first change notification it has not run for. */
   nearRealTimeQuietSeconds: number;
-  /** …and at most this long after its first. */
-  nearRealTimeMaxWaitSeconds: number;
 }
 
 export class SettingsError extends ConnectorError {
@@ -162,7 +160,6 @@ const schema = z.object({
   SITE_ACTIVATION_HOURS: optional(wholeNumber(1, 24 * 14)),
   ACCESS_TOKEN_REQUESTS_PER_HOUR: optional(wholeNumber(1, 3600)),
   NEAR_REAL_TIME_QUIET_SECONDS: optional(wholeNumber(1, 120)),
-  NEAR_REAL_TIME_MAX_WAIT_SECONDS: optional(wholeNumber(1, 900)),
   REPLICATION_SLICE_SECONDS: optional(wholeNumber(10, 540)),
   RUN_HISTORY_DAYS: optional(wholeNumber(1, 3650)),
   FEED_RETENTION_DAYS: optional(wholeNumber(0, 3650)),
@@ -228,7 +225,6 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     accessTokenRequestsPerHour: values.ACCESS_TOKEN_REQUESTS_PER_HOUR ?? 60,
     teamsPowerShellApps: clouds[cloud].teamsPowerShellApps,
     nearRealTimeQuietSeconds: values.NEAR_REAL_TIME_QUIET_SECONDS ?? 30,
-    nearRealTimeMaxWaitSeconds: values.NEAR_REAL_TIME_MAX_WAIT_SECONDS ?? 120,
   });
 }
 

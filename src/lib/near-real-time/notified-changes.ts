@@ -8,7 +8,7 @@ import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import type { GraphSubscriptionRecord, NotifiedChangesRow } from './near-real-time-row.js';
 import { clientStateHash, subscriptionRecordRow } from './tenant-subscriptions.js';
 
-/** A quiet period still pending this long after its longest wait lost its message: the sweep queues it again. */
+/** A quiet period still pending this long after its end lost its message: the sweep queues it again. */
 const stalledMarginMs = 5 * 60_000;
 const attempts = 8;
 
@@ -27,14 +27,13 @@ export interface NotifiedChangesDeps {
   queue: MessageQueue<NotifiedChangesJob>;
   scheduler: Pick<ReplicationScheduler, 'onChangeNotification'>;
   quietSeconds: number;
-  maxWaitSeconds: number;
 }
 
 /**
  * What Graph's change notifications lead to: a notification is acted on only when its subscription is one the
  * connector made for that tenant and its client state matches (compared as hashes, in constant time); it starts
- * or joins the tenant's quiet period (`quietSeconds` from the last notification, at most `maxWaitSeconds` from the
- * first), whose end queues one delta run. The daily run stays the safety net.
+ * or joins the tenant's quiet period (`quietSeconds` from its first notification: later ones join the window
+ * without putting it off), whose end queues one delta run. The daily run stays the safety net.
  */
 export class NotifiedChanges {
   constructor(private readonly deps: NotifiedChangesDeps) {}
@@ -86,10 +85,8 @@ export class NotifiedChanges {
       const stored = await this.deps.tenants.get(tenantId, tenantRows.notifiedChanges);
       const row = stored?.entity;
       if (!stored || !row?.pendingSince || !row.lastNotifiedAt) return 'nothing';
-      const dueAt = Math.min(
-        Date.parse(row.lastNotifiedAt) + this.deps.quietSeconds * 1000,
-        Date.parse(row.pendingSince) + this.deps.maxWaitSeconds * 1000,
-      );
+      // A window from the first notification: later ones join it without putting the run off.
+      const dueAt = Date.parse(row.pendingSince) + this.deps.quietSeconds * 1000;
       if (now.getTime() < dueAt) {
         await this.deps.queue.send(
           { tenantId },
@@ -114,10 +111,10 @@ export class NotifiedChanges {
     }
   }
 
-  /** Quiet periods whose message was lost or poisoned (pending long past their longest wait), queued again. */
+  /** Quiet periods whose message was lost or poisoned (pending long past their end), queued again. */
   async requeueStalled(now = new Date()): Promise<number> {
     let requeued = 0;
-    const stalledBefore = now.getTime() - this.deps.maxWaitSeconds * 1000 - stalledMarginMs;
+    const stalledBefore = now.getTime() - this.deps.quietSeconds * 1000 - stalledMarginMs;
     for await (const { entity } of this.deps.tenants.query<Entity<NotifiedChangesRow>>(
       tableFilter.rowKey(tenantRows.notifiedChanges),
       ['PartitionKey', 'pendingSince'],

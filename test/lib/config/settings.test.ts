@@ -52,7 +52,6 @@ describe('parseSettings', () => {
       accessTokenRequestsPerHour: 60,
       teamsPowerShellApps: true,
       nearRealTimeQuietSeconds: 30,
-      nearRealTimeMaxWaitSeconds: 120,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
