@@ -1,6 +1,6 @@
 import type { ReplicationScheduler } from '../replication/replication-scheduler.js';
 import { constantTimeEqual } from '../security/constant-time-equal.js';
-import type { Entity, EntityTable, Stored } from '../storage/entity-table.js';
+import type { Entity, EntityTable } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
@@ -94,19 +94,24 @@ export class NotifiedChanges {
         );
         return 'waiting';
       }
+      // The run first: a crash before the period is cleared leaves it pending, and the sweep takes it up again.
+      const run = await this.deps.scheduler.onChangeNotification(tenantId, now);
       const { pendingSince: _answered, lastNotifiedAt: _last, ...rest } = row;
       try {
-        // Cleared first: a notification from now on starts a quiet period of its own.
         await this.deps.tenants.update(
-          { ...rest, partitionKey: tenantId, rowKey: tenantRows.notifiedChanges },
+          {
+            ...rest,
+            partitionKey: tenantId,
+            rowKey: tenantRows.notifiedChanges,
+            runsStarted: rest.runsStarted + (run ? 1 : 0),
+          },
           stored.etag,
         );
       } catch (error) {
+        // A notification came meanwhile: read again (the run just queued covers it, or one follows).
         if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
         continue;
       }
-      const run = await this.deps.scheduler.onChangeNotification(tenantId, now);
-      if (run) await this.count(tenantId, 'runsStarted');
       return run ? 'run' : 'covered';
     }
   }
@@ -126,7 +131,7 @@ export class NotifiedChanges {
     return requeued;
   }
 
-  /** The first notification of a quiet period queues its end; later ones only move it. */
+  /** The first notification of a quiet period queues its end; later ones join it. */
   private async nudge(tenantId: string, now: Date): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       const stored = await this.deps.tenants.get(tenantId, tenantRows.notifiedChanges);
@@ -150,25 +155,6 @@ export class NotifiedChanges {
       }
       if (first) await this.deps.queue.send({ tenantId }, { visibilityDelaySeconds: this.deps.quietSeconds });
       return;
-    }
-  }
-
-  private async count(tenantId: string, counter: 'runsStarted'): Promise<void> {
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      const stored: Stored<NotifiedChangesRow> | undefined = await this.deps.tenants.get(
-        tenantId,
-        tenantRows.notifiedChanges,
-      );
-      if (!stored) return;
-      try {
-        await this.deps.tenants.update(
-          { ...stored.entity, [counter]: stored.entity[counter] + 1 },
-          stored.etag,
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-      }
     }
   }
 }
