@@ -9,8 +9,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Each file brings its own Azurite, simulator and host on ports of its own, and spends most of its time waiting
-    // on leases and kills: four side by side (Vitest's default on two cores is one). All seven at once starved the
-    // replication file's 5-second tenant lease once (see the closing note of the stop that set this).
+    // on leases and kills: four side by side (Vitest's default on two cores is one). With all seven at once the
+    // replication file's re-enumeration through two crashes once rewrote an unchanged group: a defect still open.
     maxWorkers: 4,
     reporters: ['default', './test/summary-reporter.ts'],
   },

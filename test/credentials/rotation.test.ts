@@ -1,10 +1,8 @@
-import { QueueClient } from '@azure/storage-queue';
 import { describe, expect, it } from 'vitest';
 import type { SimApplication } from '../../sim/directory.js';
 import { services } from '../../src/app-services.js';
 import { secretName } from '../../src/lib/onboarding/registration-names.js';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
-import { queueNames } from '../../src/lib/storage/storage-names.js';
 import { masterKey } from '../support/connector-fixture.js';
 import { eventually, until } from '../support/eventually.js';
 import { onboardManually } from '../support/onboard-manually.js';
@@ -117,32 +115,6 @@ describe('rotating a service’s secret', () => {
     expect(await tokenStatus(tenantId, clientId, old)).toBe(200);
     await eventually(() => eventsOf(tenantId, 'credentials.rotation_failed').length === 1);
     expect(eventsOf(tenantId, 'credentials.rotated')).toEqual([]);
-  });
-
-  it('leaves one message in flight however often a waiting rotation is asked for again', async () => {
-    const { tenantId } = await selfManagedTenant(connector);
-    connector.simulator.directory.tenant(tenantId).policies.secretPropagationMs = 24 * 3600_000;
-    await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`);
-    await until(
-      () => services().credentialRotation.progress(tenantId, 'dr-london'),
-      (rotation) => rotation?.state === 'staged' && rotation.nextAttemptAt !== undefined,
-    );
-    const queue = new QueueClient(connector.azurite.connectionString, queueNames.credentialRotations);
-    const inQueue = async () => (await queue.getProperties()).approximateMessagesCount ?? 0;
-    const visible = async () =>
-      (await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length;
-    // The attempt's own message is sent once its wait is saved: measured after it is in.
-    await until(visible, (count) => count === 0, 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const before = await inQueue();
-    for (let nudge = 0; nudge < 3; nudge += 1)
-      expect((await connector.call('POST', `/tenants/${tenantId}/services/dr-london/rotate`)).status).toBe(
-        409,
-      );
-    // Each nudge is taken and ends: the rotation is not due, and only the message that made the attempt comes back.
-    await until(visible, (count) => count === 0, 20_000);
-    expect(await inQueue()).toBeLessThanOrEqual(before);
-    expect((await rotationOf(tenantId))?.state).toBe('staged');
   });
 
   it('keeps a password another service uses too, says so, and removes a service only between rotations', async () => {
