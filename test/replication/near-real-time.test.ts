@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dependencies } from '../../src/lib/dependencies.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
+import { appToken } from '../sim/sim-fixture.js';
 import { PageSession } from '../support/browserless.js';
 import { onboardBySignIn } from '../support/certificate-tenant.js';
 import { masterKey } from '../support/connector-fixture.js';
@@ -44,15 +45,7 @@ async function feedFrom(tenantId: string, cursor: string | undefined) {
 
 /** A users subscription at the connector's URL made with the tenant's app, as a dead attempt would leave it. */
 async function strayUsersSubscription(tenantId: string, clientId: string, secret: string): Promise<string> {
-  const token = await fetch(`${connector.simulator.authorityHost}/${tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-      scope: `${connector.simulator.graphEndpoint}/.default`,
-    }),
-  }).then(async (answer) => ((await answer.json()) as { access_token: string }).access_token);
+  const token = await appToken(connector.simulator, tenantId, clientId, secret);
   const made = await fetch(`${connector.simulator.graphEndpoint}/v1.0/subscriptions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
