@@ -25,7 +25,7 @@ import {
 } from './lib/invitations/invitation-service.js';
 import type { GraphSubscriptionRecord } from './lib/near-real-time/near-real-time-row.js';
 import { NotifiedChanges, type NotifiedChangesJob } from './lib/near-real-time/notified-changes.js';
-import { TenantSubscriptions } from './lib/near-real-time/tenant-subscriptions.js';
+import { type NearRealTimeJob, TenantSubscriptions } from './lib/near-real-time/tenant-subscriptions.js';
 import { type OffboardingJob, TenantOffboarding } from './lib/offboarding/tenant-offboarding.js';
 import { AppRegistration } from './lib/onboarding/automatic/app-registration.js';
 import { AutomaticOnboarding } from './lib/onboarding/automatic/automatic-onboarding.js';
@@ -54,7 +54,7 @@ import {
   type ServiceSecretLink,
 } from './lib/storage/customer-links.js';
 import { queueNames, tableNames } from './lib/storage/storage-names.js';
-import { type TenantPartitionRow, tenantRows } from './lib/tenants/tenant-partition.js';
+import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
 import type { TenantService } from './lib/tenants/tenant-record.js';
 import { TenantRegistry } from './lib/tenants/tenant-registry.js';
 import { TenantValidation } from './lib/tenants/tenant-validation.js';
@@ -134,7 +134,7 @@ export function buildServices(deps: Dependencies): AppServices {
     tokens,
     graph,
     teamsApis,
-    nearRealTimeOn: async (tenantId) => Boolean(await tenants.get(tenantId, tenantRows.nearRealTime)),
+    nearRealTimeOn: (tenantId) => tenantSubscriptions.isOn(tenantId),
   });
   const siteRoles = new SiteRoleCheck({
     registry,
@@ -167,6 +167,20 @@ export function buildServices(deps: Dependencies): AppServices {
     activationHours: settings.siteActivationHours,
   });
   const subscriptionIndex = storage.table<GraphSubscriptionRecord>(tableNames.graphSubscriptions);
+  const replicationScheduler = new ReplicationScheduler(
+    tenants,
+    registry,
+    replicationQueue,
+    outbox,
+    settings.replicationWindowMinutes,
+  );
+  const notifiedChanges = new NotifiedChanges({
+    tenants,
+    index: subscriptionIndex,
+    queue: storage.queue<NotifiedChangesJob>(queueNames.notifiedChanges),
+    scheduler: replicationScheduler,
+    quietSeconds: settings.nearRealTimeQuietSeconds,
+  });
   const tenantSubscriptions = new TenantSubscriptions({
     registry,
     tenants,
@@ -174,7 +188,10 @@ export function buildServices(deps: Dependencies): AppServices {
     secrets: tenantSecrets,
     tokens,
     graph,
+    queue: storage.queue<NearRealTimeJob>(queueNames.nearRealTime),
+    outbox,
     notificationUrl: `${settings.publicBaseUrl}/api/graph-notifications`,
+    catchUp: (tenantId) => notifiedChanges.nudge(tenantId),
   });
   const record = new OnboardingRecord({
     registry,
@@ -183,6 +200,7 @@ export function buildServices(deps: Dependencies): AppServices {
     teamsApis,
     startSite: (tenantId, site) => tenantSites.add(tenantId, site, { checkRoles: false }),
     startNearRealTime: (tenantId) => tenantSubscriptions.enable(tenantId),
+    resumeNearRealTime: (tenantId) => tenantSubscriptions.resumeAfterReconnect(tenantId),
   });
   const credentialRotation = new CredentialRotation({
     queue: storage.queue<RotationJob>(queueNames.credentialRotations),
@@ -197,23 +215,10 @@ export function buildServices(deps: Dependencies): AppServices {
     secretCacheMs: settings.secretCacheSeconds * 1000,
   });
   const accessTokenBudget = new AccessTokenBudget(tenants, settings.accessTokenRequestsPerHour);
-  const replicationScheduler = new ReplicationScheduler(
-    tenants,
-    registry,
-    replicationQueue,
-    outbox,
-    settings.replicationWindowMinutes,
-  );
   return {
     accessTokenBudget,
     tenantSubscriptions,
-    notifiedChanges: new NotifiedChanges({
-      tenants,
-      index: subscriptionIndex,
-      queue: storage.queue<NotifiedChangesJob>(queueNames.notifiedChanges),
-      scheduler: replicationScheduler,
-      quietSeconds: settings.nearRealTimeQuietSeconds,
-    }),
+    notifiedChanges,
     accessTokens: new AccessTokenIssuer({
       registry,
       secrets: tenantSecrets,
@@ -242,7 +247,7 @@ export function buildServices(deps: Dependencies): AppServices {
       publicBaseUrl: settings.publicBaseUrl,
       linkLifetimeDays: settings.invitationLifetimeDays,
       revokeInvitations: (tenantId) => invitations.revokeOpenFor(tenantId),
-      stopChangeNotifications: (tenantId) => tenantSubscriptions.disable(tenantId),
+      stopChangeNotifications: (tenantId) => tenantSubscriptions.stopForOffboarding(tenantId),
     }),
     siteRoles,
     tenantSites,

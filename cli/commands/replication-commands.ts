@@ -6,6 +6,7 @@ import type { ReplicationRunView } from '../../src/lib/replication/replication-r
 import { type CliContext, exitCodes } from '../cli-context.js';
 import { CliError } from '../connector-client.js';
 import { textTable } from '../text-table.js';
+import { describeNearRealTime } from './near-real-time-state.js';
 
 /** One change of the feed, as the API gives it. */
 interface FeedChange {
@@ -58,7 +59,7 @@ export function replicationCommands(program: Command, cli: CliContext): void {
         { enabled: state === 'on' },
       );
       cli.print(view, () =>
-        view.enabled
+        view.state === 'on'
           ? [
               `Near-real-time replication is on for ${tenantId}: Graph notifies changes of its users and groups.`,
               ...view.subscriptions.map(
@@ -66,7 +67,9 @@ export function replicationCommands(program: Command, cli: CliContext): void {
                   `  ${subscription.resource.padEnd(8)} subscription ${subscription.id}, until ${subscription.expiresAt.replace(/\.\d+Z$/, 'Z')} (renewed before it ends)`,
               ),
             ].join('\n')
-          : `Near-real-time replication is off for ${tenantId}: the daily run keeps it up to date.`,
+          : view.state === 'off'
+            ? `Near-real-time replication is off for ${tenantId}: the daily run keeps it up to date.`
+            : `Near-real-time replication for ${tenantId} is ${describeNearRealTime(view)}; the connector goes on with it (see \`tenant ${tenantId}\`).`,
       );
     });
 

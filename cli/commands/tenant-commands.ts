@@ -8,6 +8,7 @@ import { type TenantView, tenantStatuses } from '../../src/lib/tenants/tenant-re
 import type { TenantValidationView } from '../../src/lib/validation/validation-report-schema.js';
 import { type CliContext, day, exitCodes, queryOf } from '../cli-context.js';
 import { textTable } from '../text-table.js';
+import { describeNearRealTime } from './near-real-time-state.js';
 
 function describeValidation(validation: TenantValidationView): string {
   if (validation.problem) return `The credentials do not work: ${validation.problem.message}`;
@@ -129,12 +130,7 @@ export function tenantCommands(program: Command, cli: CliContext): void {
                     ]
                   : []),
               ]),
-              [
-                'near-real-time',
-                tenant.nearRealTime?.enabled
-                  ? `on: ${tenant.nearRealTime.notifications} notification(s), ${tenant.nearRealTime.runsStarted} run(s) started`
-                  : 'off (the daily run)',
-              ],
+              ['near-real-time', describeNearRealTime(tenant.nearRealTime)],
               ...(tenant.accessTokens
                 ? [
                     [

@@ -3,17 +3,13 @@ import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 
 /**
- * Every 15 minutes: Graph subscriptions of near-real-time tenants that end within a week are renewed, and a quiet
- * period whose message was lost or poisoned is queued again.
+ * Every 15 minutes: a tenant's near-real-time workflow whose message was lost (its renewal or daily check long
+ * overdue) is queued again, and so is a quiet period whose message was lost or poisoned.
  */
 export async function nearRealTimeSweep(_timer: Timer, context: InvocationContext): Promise<void> {
   const requeued = await services().notifiedChanges.requeueStalled();
-  const { tenants, renewed, failed } = await services().tenantSubscriptions.renewAll();
-  context.log(
-    `near-real-time sweep: ${renewed} subscription(s) renewed, ${requeued} quiet period(s) queued again, for ${tenants} tenant(s)`,
-  );
-  if (failed.length)
-    context.warn(`near-real-time renewal failed for ${failed.join(', ')}: tried again next time`);
+  const { queued } = await services().tenantSubscriptions.runner.sweep();
+  context.log(`near-real-time sweep: ${queued} workflow(s) and ${requeued} quiet period(s) queued again`);
 }
 
 functions.timer('near-real-time-sweep', { schedule: '0 */15 * * * *', handler: nearRealTimeSweep });

@@ -3,10 +3,11 @@ import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
 import type { NotifiedChangesJob } from '../lib/near-real-time/notified-changes.js';
 import { queueNames } from '../lib/storage/storage-names.js';
+import { describeAdvance } from '../lib/workflows/workflow-runner.js';
 
 /**
  * A tenant's quiet period after Graph's notifications may have ended: its run starts, or the wait goes on. Or a
- * lifecycle event asked for its subscriptions to be renewed.
+ * lifecycle event asked for its subscriptions to be reauthorized (the near-real-time workflow does it, then catches up).
  */
 export async function notifiedChangesWorker(message: unknown, context: InvocationContext): Promise<void> {
   const job = message as Partial<NotifiedChangesJob>;
@@ -15,9 +16,9 @@ export async function notifiedChangesWorker(message: unknown, context: Invocatio
     return;
   }
   if (job.renew) {
-    const renewed = await services().tenantSubscriptions.renew(job.tenantId, { force: true });
+    const result = await services().tenantSubscriptions.reauthorize(job.tenantId);
     context.log(
-      `notified changes ${job.tenantId}: ${renewed} subscription(s) renewed after a lifecycle event`,
+      `notified changes ${job.tenantId}: reauthorization ${result ? describeAdvance(result) : 'not needed (near-real-time is off)'}`,
     );
     return;
   }

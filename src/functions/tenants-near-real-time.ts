@@ -13,13 +13,19 @@ coreEndpoint({
   body: z.strictObject({ enabled: z.boolean() }),
   responses: {
     200: {
-      description: 'Its state now (on: both subscriptions made, the handshake answered).',
+      description:
+        'Done: on (both subscriptions made, the handshake answered), or off (its subscriptions deleted at Graph).',
+      schema: nearRealTimeViewSchema,
+    },
+    202: {
+      description:
+        'Under way: Graph did not answer in time (`lastError`), or another request is at it; the connector goes on by itself (the tenant view shows the state).',
       schema: nearRealTimeViewSchema,
     },
     404: { description: 'No such tenant.' },
     409: {
       description:
-        'The tenant’s credentials do not work (reconnect it), or Graph refused a subscription for a missing permission (`missingPermissions`: User.Read.All, Group.Read.All). Nothing was turned on.',
+        'The tenant’s credentials do not work (reconnect it), Graph refused a subscription for a missing permission (`missingPermissions`: User.Read.All, Group.Read.All; nothing was turned on), or it is being turned off right now (ask again in a moment).',
       problemMembers: z.object({ missingPermissions: z.array(z.string()).optional() }),
     },
   },
@@ -29,6 +35,6 @@ coreEndpoint({
     const view = body.enabled
       ? await services.tenantSubscriptions.enable(tenantId)
       : await services.tenantSubscriptions.disable(tenantId);
-    return { status: 200, body: view };
+    return { status: view.state === 'on' || view.state === 'off' ? 200 : 202, body: view };
   },
 });

@@ -9,6 +9,12 @@ import { useConnector } from '../support/use-connector.js';
 /** How long the dead worker's tenant lease and its queue message hold the run up, made small. */
 const leaseSeconds = 5;
 const messageLeaseSeconds = 3;
+/**
+ * How long a run may take to reach a kill point or its end: minutes, not seconds. On a machine busy with other work
+ * the 10,000-user first sync took over four minutes (three CPU-bound processes beside it on two cores); a wait of
+ * two minutes failed it while it was still working.
+ */
+const runWaitMs = 480_000;
 const connector = useConnector(
   { REPLICATION_LEASE_SECONDS: String(leaseSeconds) },
   { queueMessageLeaseSeconds: messageLeaseSeconds },
@@ -140,7 +146,7 @@ async function runThroughCrashes(tenantId: string, points: KillPoint[]) {
     });
     const outcome = await Promise.race([
       kill.then(() => 'killed'),
-      until(runView, (run) => run?.status !== 'queued' && run?.status !== 'running', 120_000).then(
+      until(runView, (run) => run?.status !== 'queued' && run?.status !== 'running', runWaitMs).then(
         () => 'ended',
       ),
     ]);
@@ -152,7 +158,7 @@ async function runThroughCrashes(tenantId: string, points: KillPoint[]) {
     sent = new Sent();
     await working;
   }
-  const run = await until(runView, (view) => view?.status === 'completed', 120_000);
+  const run = await until(runView, (view) => view?.status === 'completed', runWaitMs);
   expect(run.status).toBe('completed');
   proxy.judge = () => 'forward';
   return { run, crashes };
@@ -203,7 +209,7 @@ describe('replication through host crashes (SIGKILL of the host process at chose
       numbersUpserted: 1_000,
     });
     expect((await until(async () => completedEvent(run.runId), Boolean))?.data.counts).toEqual(run.counts);
-  }, 600_000);
+  }, 1_200_000);
 
   it('does the same for an incremental run with renames, removals and new members', async () => {
     const users = tenant.userOrder.filter((id) => tenant.users.has(id));
@@ -223,7 +229,7 @@ describe('replication through host crashes (SIGKILL of the host process at chose
     expect(await feedViolations(connector.azurite.connectionString, tenant.id)).toEqual([]);
     expect(run.counts).toMatchObject({ usersUpserted: 300, usersDeleted: 40, groupsDeleted: 5 });
     expect((await until(async () => completedEvent(run.runId), Boolean))?.data.counts).toEqual(run.counts);
-  }, 600_000);
+  }, 1_200_000);
 
   it('rewrites only what changed in a full re-enumeration after the delta links expired, through two crashes', async () => {
     const etags = async () => {
@@ -254,7 +260,7 @@ describe('replication through host crashes (SIGKILL of the host process at chose
     const rewritten = [...after].filter(([rowKey, etag]) => before.get(rowKey) !== etag).map(([key]) => key);
     expect(rewritten.sort()).toEqual(renamed.map((id) => `user|${id}`).sort());
     expect(before.size - after.size).toBeGreaterThanOrEqual(32);
-  }, 600_000);
+  }, 1_200_000);
 
   it('then finds nothing to change, and each crash held the run up for no longer than the leases', async () => {
     const { run } = await runThroughCrashes(tenant.id, []);

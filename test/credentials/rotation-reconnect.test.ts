@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
-import { PageSession } from '../support/browserless.js';
 import { eventually, until } from '../support/eventually.js';
+import { enterSecret, manualReconnectLink } from '../support/reconnect-manually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { useConnector } from '../support/use-connector.js';
 
@@ -37,20 +37,9 @@ describe('a reconnect while a rotation runs', () => {
     const rotationPassword = app.passwordCredentials.at(-1)?.keyId;
     expect(rotationPassword).not.toBe(fresh.keyId);
 
-    const created = await connector.call('POST', `/tenants/${tenantId}/reconnect`, {
-      body: { method: 'manual' },
-    });
-    expect(created.status).toBe(201);
-    const path = new URL(created.body.url).pathname;
+    const path = await manualReconnectLink(connector, tenantId);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, madeAt + 3_500 - Date.now())));
-    const session = new PageSession(connector.publicBaseUrl);
-    const landing = await session.get(path);
-    const done = await session.post(`${path}/manual`, {
-      form: PageSession.formToken(landing.html),
-      tenantId,
-      clientId,
-      clientSecret: fresh.secretText,
-    });
+    const done = await enterSecret(connector, path, { tenantId, clientId, clientSecret: fresh.secretText });
     expect(done.status).toBe(200);
     expect(vaultValue(tenantId)).toBe(fresh.secretText);
 

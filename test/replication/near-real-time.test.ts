@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { services } from '../../src/app-services.js';
 import { dependencies } from '../../src/lib/dependencies.js';
+import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { appToken } from '../sim/sim-fixture.js';
@@ -7,6 +9,7 @@ import { PageSession } from '../support/browserless.js';
 import { onboardBySignIn } from '../support/certificate-tenant.js';
 import { masterKey } from '../support/connector-fixture.js';
 import { eventually, until } from '../support/eventually.js';
+import { enterSecret, manualReconnectLink } from '../support/reconnect-manually.js';
 import { replicationRun } from '../support/replication-run.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import { tenantWithAdmin } from '../support/tenant-with-admin.js';
@@ -59,6 +62,35 @@ async function strayUsersSubscription(tenantId: string, clientId: string, secret
   });
   expect(made.status).toBe(201);
   return ((await made.json()) as { id: string }).id;
+}
+
+type Subscription = { id: string; resource: string; expiresAt: string };
+
+/** The tenant's near-real-time row changed as a lost message leaves it: its next attempt 20 minutes overdue. */
+async function overdue(tenantId: string, changes: Record<string, unknown>): Promise<void> {
+  const row = (await connector.rows(tableNames.tenants)).find(
+    (candidate) => candidate.partitionKey === tenantId && candidate.rowKey === 'near-real-time',
+  );
+  await dependencies()
+    .storage.table<Record<string, unknown>>(tableNames.tenants)
+    .upsertMany([
+      {
+        ...row,
+        partitionKey: tenantId,
+        rowKey: 'near-real-time',
+        nextAttemptAt: new Date(Date.now() - 20 * 60_000).toISOString(),
+        ...changes,
+      },
+    ]);
+}
+
+async function fireSweep(name: 'workflow-sweep' | 'near-real-time-sweep'): Promise<void> {
+  const fired = await fetch(`${connector.host.url}/admin/functions/${name}`, {
+    method: 'POST',
+    headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+    body: '{"input":""}',
+  });
+  expect(fired.status).toBe(202);
 }
 
 const notify = (body: unknown) =>
@@ -192,16 +224,26 @@ describe('near-real-time replication through Graph change notifications', () => 
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ missingPermissions: ['Group.Read.All'] });
     expect(subscriptionsOf(lacking.tenantId)).toEqual([]);
-    expect((await connector.call('GET', `/tenants/${lacking.tenantId}`)).body.nearRealTime.enabled).toBe(
-      false,
-    );
+    // Graph refused the second one: the first, made already, was deleted again.
+    expect((await connector.call('GET', `/tenants/${lacking.tenantId}`)).body.nearRealTime).toMatchObject({
+      enabled: false,
+      state: 'off',
+      offReason: 'permission_missing',
+      subscriptions: [],
+    });
 
     const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
     await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } });
     const off = await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, {
       body: { enabled: false },
     });
-    expect(off.body).toMatchObject({ enabled: false, subscriptions: [] });
+    expect(off.status).toBe(200);
+    expect(off.body).toMatchObject({
+      enabled: false,
+      state: 'off',
+      offReason: 'turned_off',
+      subscriptions: [],
+    });
     expect(subscriptionsOf(tenantId)).toEqual([]);
 
     await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } });
@@ -210,51 +252,41 @@ describe('near-real-time replication through Graph change notifications', () => 
     await eventually(() => subscriptionsOf(tenantId).length === 0, 30_000);
   }, 60_000);
 
-  it('renews subscriptions ending within a week and makes anew one Graph lost (the sweep timer); a reauthorization request renews and catches up', async () => {
+  it('renews subscriptions ending within a week and makes anew one Graph lost (a message lost: the sweep takes it up); a reauthorization request renews and catches up', async () => {
     const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
     expect(await replicationRun(connector, tenantId)).toBe('completed');
     const on = await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, {
       body: { enabled: true },
     });
-    const [users, groups] = on.body.subscriptions as { id: string; resource: string; expiresAt: string }[];
-    // Both end in two days as far as the connector knows; Graph lost the groups one.
-    const { storage } = dependencies();
-    const table = storage.table<Record<string, unknown>>(tableNames.tenants);
-    const row = (await connector.rows(tableNames.tenants)).find(
-      (candidate) => candidate.partitionKey === tenantId && candidate.rowKey === 'near-real-time',
-    );
+    expect(on.body).toMatchObject({ state: 'on', nextCheckAt: expect.any(String) });
+    // The daily check is at most a day ahead, however far the renewals are.
+    expect(Date.parse(on.body.nextCheckAt)).toBeLessThanOrEqual(Date.now() + 86_400_000);
+    const [users, groups] = on.body.subscriptions as Subscription[];
+    // Both end in two days as far as the connector knows, the workflow's message was lost, and Graph lost the
+    // groups one.
     const soon = new Date(Date.now() + 2 * 86_400_000).toISOString();
-    await table.upsertMany([
-      {
-        ...row,
-        partitionKey: tenantId,
-        rowKey: 'near-real-time',
-        subscriptions: JSON.stringify(
-          [users, groups].map((subscription) => ({ ...subscription, expiresAt: soon })),
-        ),
-      },
-    ]);
-    connector.simulator.graph.subscriptions.byId.delete(groups?.id ?? '');
-
-    const fired = await fetch(`${connector.host.url}/admin/functions/near-real-time-sweep`, {
-      method: 'POST',
-      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
-      body: '{"input":""}',
+    await overdue(tenantId, {
+      subscriptions: JSON.stringify(
+        [users, groups].map((subscription) => ({ ...subscription, expiresAt: soon })),
+      ),
     });
-    expect(fired.status).toBe(202);
-    await eventually(
-      () => connector.logs.some((line) => line.includes('near-real-time sweep: 2 subscription(s) renewed')),
-      20_000,
-    );
-    const renewed = (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime.subscriptions;
+    connector.simulator.graph.subscriptions.byId.delete(groups?.id ?? '');
+    await fireSweep('workflow-sweep');
+    const renewed = (
+      await until(
+        async () => (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime,
+        (view) => view.subscriptions.every((subscription: Subscription) => subscription.expiresAt !== soon),
+        20_000,
+      )
+    ).subscriptions as Subscription[];
     expect(renewed[0]).toMatchObject({ id: users?.id, resource: '/users' });
-    expect(Date.parse(renewed[0].expiresAt)).toBeGreaterThan(Date.now() + 20 * 86_400_000);
-    expect(renewed[1].id).not.toBe(groups?.id);
+    expect(Date.parse(renewed[0]?.expiresAt ?? '')).toBeGreaterThan(Date.now() + 20 * 86_400_000);
+    expect(renewed[1]?.id).not.toBe(groups?.id);
     expect(
       subscriptionsOf(tenantId)
         .map((subscription) => subscription.id)
         .sort(),
-    ).toEqual([renewed[0].id, renewed[1].id].sort());
+    ).toEqual([renewed[0]?.id, renewed[1]?.id].sort());
     // The new one is acted on.
     const [group] = connector.simulator.directory.tenant(tenantId).groups.keys();
     connector.simulator.control.updateGroup(tenantId, group as string, {
@@ -267,13 +299,16 @@ describe('near-real-time replication through Graph change notifications', () => 
     );
 
     expect(
-      await connector.simulator.graph.subscriptions.lifecycle(renewed[0].id, 'reauthorizationRequired'),
+      await connector.simulator.graph.subscriptions.lifecycle(
+        renewed[0]?.id ?? '',
+        'reauthorizationRequired',
+      ),
     ).toBe(202);
-    await eventually(
-      () =>
-        connector.logs.some((line) =>
-          line.includes(`notified changes ${tenantId}: 2 subscription(s) renewed`),
-        ),
+    // Both renewed again (later than before), then one catch-up run.
+    await until(
+      async () => (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime.subscriptions,
+      (now: Subscription[]) =>
+        now.every((subscription, i) => subscription.expiresAt > (renewed[i]?.expiresAt ?? '')),
       20_000,
     );
     await until(
@@ -281,6 +316,74 @@ describe('near-real-time replication through Graph change notifications', () => 
       (runs) => runs.length === 2 && runs.every((run) => run.status === 'completed'),
       30_000,
     );
+    expect((await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime).toMatchObject({
+      state: 'on',
+      runsStarted: 2,
+    });
+  }, 90_000);
+
+  it('deletes its subscriptions when the credentials stop working, drops what Graph still sends, and is on again after a reconnect', async () => {
+    const { tenantId, clientId } = await selfManagedTenant(connector, {
+      permissions: withGroups,
+      quiet: true,
+    });
+    expect(await replicationRun(connector, tenantId)).toBe('completed');
+    const on = await connector.call('PUT', `/tenants/${tenantId}/near-real-time`, {
+      body: { enabled: true },
+    });
+    const before = (on.body.subscriptions as Subscription[]).map((subscription) => subscription.id);
+    connector.simulator.control.expireSecret(clientId);
+    await services().registry.markCredentialsInvalid(tenantId, 'secret_expired');
+    // A day later no token is cached any more. Here: the vault's copy is not the one MSAL cached a token for.
+    const vault = connector.simulator.vaults.get('connector')?.vault;
+    const secretName = tenantSecretName(tenantId, 'dr-london');
+    const stored = vault?.secrets.get(secretName.toLowerCase())?.versions.at(-1);
+    vault?.put(secretName, { ...stored, value: 'a-secret-entra-no-longer-knows' });
+    // Its daily check comes (here: overdue, so the sweep brings it).
+    await overdue(tenantId, {});
+    await fireSweep('workflow-sweep');
+    const off = await until(
+      async () => (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime,
+      (view) => view.state === 'off',
+      20_000,
+    );
+    expect(off).toMatchObject({ enabled: false, offReason: 'credentials_invalid', subscriptions: [] });
+    const indexed = (await connector.rows(tableNames.graphSubscriptions)).filter(
+      (row) => row.tenantId === tenantId,
+    );
+    expect(indexed).toEqual([]);
+    // Graph's copies end on their own (no token to delete them with): what they send is dropped as unknown.
+    expect(
+      subscriptionsOf(tenantId)
+        .map((subscription) => subscription.id)
+        .sort(),
+    ).toEqual([...before].sort());
+    const dropped = () =>
+      connector.logs.filter((line) => line.includes('dropped (unknown subscription')).length;
+    const droppedBefore = dropped();
+    const [someone] = connector.simulator.directory.tenant(tenantId).users.keys();
+    connector.simulator.control.updateUser(tenantId, someone as string, {
+      displayName: 'While Disconnected',
+    });
+    await eventually(() => dropped() > droppedBefore, 20_000);
+    expect(await notifiedRuns(tenantId)).toEqual([]);
+
+    // The customer's admin reconnects it with a new secret.
+    const fresh = connector.simulator.directory.addPassword(clientId, { lifetimeDays: 120 });
+    const reconnected = await enterSecret(connector, await manualReconnectLink(connector, tenantId), {
+      tenantId,
+      clientId,
+      clientSecret: fresh.secretText,
+    });
+    expect(reconnected.status).toBe(200);
+    const back = (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime;
+    expect(back).toMatchObject({ state: 'on', enabled: true });
+    // The old ones deleted at Graph once a token works again; two new ones.
+    const ids = subscriptionsOf(tenantId).map((subscription) => subscription.id);
+    expect(ids.sort()).toEqual(
+      back.subscriptions.map((subscription: Subscription) => subscription.id).sort(),
+    );
+    expect(ids.some((id) => before.includes(id))).toBe(false);
   }, 90_000);
 
   it('takes up a quiet period whose message was lost: the sweep queues it again and its run starts', async () => {
@@ -301,12 +404,7 @@ describe('near-real-time replication through Graph change notifications', () => 
           runsStarted: 0,
         },
       ]);
-    const fired = await fetch(`${connector.host.url}/admin/functions/near-real-time-sweep`, {
-      method: 'POST',
-      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
-      body: '{"input":""}',
-    });
-    expect(fired.status).toBe(202);
+    await fireSweep('near-real-time-sweep');
     await until(
       () => notifiedRuns(tenantId),
       (runs) => runs.length === 1 && runs[0]?.status === 'completed',
@@ -349,18 +447,18 @@ describe('near-real-time replication through Graph change notifications', () => 
     ).toMatchObject({ satisfied: true });
   }, 60_000);
 
-  it('turned on twice at once (a double click): one does it, the other waits or is told to ask again; two subscriptions', async () => {
+  it('turned on twice at once (a double click): one does it, the other waits for it; both answer on, two subscriptions', async () => {
     const { tenantId } = await selfManagedTenant(connector, { permissions: withGroups, quiet: true });
     const answers = await Promise.all(
       [1, 2].map(() =>
         connector.call('PUT', `/tenants/${tenantId}/near-real-time`, { body: { enabled: true } }),
       ),
     );
-    const statuses = answers.map((answer) => answer.status).sort();
-    expect(statuses[0]).toBe(200);
-    expect([200, 409]).toContain(statuses[1]);
-    const busy = answers.find((answer) => answer.status === 409);
-    if (busy) expect(busy.body.type).toMatch(/near_real_time_busy$/);
+    expect(answers.map((answer) => [answer.status, answer.body.state])).toEqual([
+      [200, 'on'],
+      [200, 'on'],
+    ]);
+    expect(answers[0]?.body.subscriptions).toEqual(answers[1]?.body.subscriptions);
     expect(subscriptionsOf(tenantId)).toHaveLength(2);
     expect(
       (await connector.call('GET', `/tenants/${tenantId}`)).body.nearRealTime.subscriptions,

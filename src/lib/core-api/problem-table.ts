@@ -61,7 +61,7 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
     status: 409,
     title: 'The app registration lacks a permission change notifications need.',
   },
-  near_real_time_busy: { status: 409, title: 'Near-real-time replication is being changed right now.' },
+  near_real_time_busy: { status: 409, title: 'Near-real-time replication is being turned off right now.' },
   access_tokens_rate_limited: { status: 429, title: 'The tenant asked for too many access tokens.' },
   vault_unavailable: { status: 503, title: 'The connector cannot use its Key Vault now.' },
   identity_unavailable: { status: 503, title: 'Microsoft Entra is not answering now.' },

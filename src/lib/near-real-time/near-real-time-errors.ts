@@ -12,12 +12,12 @@ export class NearRealTimePermissionMissing extends ConnectorError {
   }
 }
 
-/** Another request is turning the tenant's near-real-time replication on or off, or renewing it, right now. */
+/** Turned on while its subscriptions are still being deleted (turned off a moment ago). */
 export class NearRealTimeBusy extends ConnectorError {
   readonly code = 'near_real_time_busy';
   constructor() {
     super(
-      "The tenant's near-real-time replication is being changed by another request right now: ask again in a minute (nothing was changed by this one).",
+      "The tenant's near-real-time replication is being turned off right now: ask again in a minute (nothing was changed by this one).",
     );
   }
 }

@@ -1,3 +1,5 @@
+import type { WorkflowRow } from '../workflows/workflow-runner.js';
+
 /** One Graph subscription of a tenant's, as the tenant row keeps it. */
 export interface TenantSubscription {
   id: string;
@@ -6,13 +8,34 @@ export interface TenantSubscription {
 }
 
 /**
- * A tenant's near-real-time replication (`near-real-time` in its partition), present while it is on: its Graph
- * subscriptions. Owner: TenantSubscriptions.
+ * Where a tenant's near-real-time replication is: its subscriptions being made (one a step), on (renewed before
+ * they end, checked daily), being deleted, or off.
  */
-export interface NearRealTimeRow {
+export type NearRealTimeState = 'subscribing' | 'on' | 'unsubscribing' | 'off';
+
+/** Why it is off (or going off). */
+export type NearRealTimeOffReason =
+  | 'turned_off'
+  | 'offboarding'
+  | 'credentials_invalid'
+  | 'permission_missing';
+
+/**
+ * A tenant's near-real-time replication (`near-real-time` in its partition), a workflow on the runner: its state and
+ * Graph subscriptions. Owner: TenantSubscriptions.
+ */
+export interface NearRealTimeRow extends WorkflowRow {
+  state: NearRealTimeState;
   /** JSON of TenantSubscription[]. */
   subscriptions: string;
   enabledAt: string;
+  /** Graph asked for the subscriptions to be reauthorized (a lifecycle event): all are renewed at the next step. */
+  reauthorize?: boolean;
+  /** Changes made while notifications paused are still to be caught up by a run. */
+  catchUp?: boolean;
+  offReason?: NearRealTimeOffReason;
+  /** JSON of string[]: the permissions Graph said were missing (with `permission_missing`). */
+  missingPermissions?: string;
 }
 
 /**

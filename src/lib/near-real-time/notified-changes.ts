@@ -6,7 +6,7 @@ import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.j
 import { tableFilter } from '../storage/table-filters.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import type { GraphSubscriptionRecord, NotifiedChangesRow } from './near-real-time-row.js';
-import { clientStateHash, subscriptionRecordRow } from './tenant-subscriptions.js';
+import { clientStateHash, subscriptionRecordRow } from './subscription-calls.js';
 
 /** A quiet period still pending this long after its end lost its message: the sweep queues it again. */
 const stalledMarginMs = 5 * 60_000;
@@ -70,9 +70,9 @@ export class NotifiedChanges {
         dropped += 1;
         continue;
       }
-      tenants.add(record.tenantId);
-      // Changes made while notifications paused are caught up by the run the nudge leads to.
+      // After a reauthorization the workflow starts the run that catches up what changed while notifications paused.
       if (renewingEvents.has(String(notification.lifecycleEvent))) renewals.add(record.tenantId);
+      else tenants.add(record.tenantId);
     }
     for (const tenantId of renewals) await this.deps.queue.send({ tenantId, renew: true });
     for (const tenantId of tenants) await this.nudge(tenantId, now);
@@ -131,8 +131,8 @@ export class NotifiedChanges {
     return requeued;
   }
 
-  /** The first notification of a quiet period queues its end; later ones join it. */
-  private async nudge(tenantId: string, now: Date): Promise<void> {
+  /** The first notification of a quiet period queues its end; later ones join it (a catch-up is one, too). */
+  async nudge(tenantId: string, now = new Date()): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       const stored = await this.deps.tenants.get(tenantId, tenantRows.notifiedChanges);
       const row: NotifiedChangesRow = stored?.entity ?? { notifications: 0, runsStarted: 0 };

@@ -1,40 +1,42 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { type GraphClient, GraphError } from '../graph/graph-client.js';
+import type { Outbox } from '../events/outbox.js';
+import type { GraphClient } from '../graph/graph-client.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
-import type { EntityTable } from '../storage/entity-table.js';
-import { PartitionLease } from '../storage/partition-lease.js';
-import { ConcurrencyError, EntityExistsError, isNotFound } from '../storage/storage-errors.js';
-import { tableFilter } from '../storage/table-filters.js';
-import { reconnectFirst, usableTenant, workingCredential } from '../tenants/tenant-access.js';
+import type { EntityTable, Stored } from '../storage/entity-table.js';
+import type { MessageQueue } from '../storage/message-queue.js';
+import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
+import { reconnectFirst, usableTenant } from '../tenants/tenant-access.js';
 import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
-import { servicesOf } from '../tenants/tenant-record.js';
+import { isLeaving, servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import { type Advance, type StepResult, WorkflowRunner } from '../workflows/workflow-runner.js';
 import { NearRealTimeBusy, NearRealTimePermissionMissing } from './near-real-time-errors.js';
-import type { GraphSubscriptionRecord, TenantSubscription } from './near-real-time-row.js';
+import type {
+  GraphSubscriptionRecord,
+  NearRealTimeOffReason,
+  NearRealTimeRow,
+  NearRealTimeState,
+  TenantSubscription,
+} from './near-real-time-row.js';
 import type { NearRealTimeView } from './near-real-time-view.js';
+import { SubscriptionCalls, subscribedResources } from './subscription-calls.js';
 
-/** The resources subscribed to, and the application permission each needs (Graph's subscription page). */
-export const subscribedResources = [
-  { resource: '/users', permission: 'User.Read.All' },
-  { resource: '/groups', permission: 'Group.Read.All' },
-] as const;
+export interface NearRealTimeJob {
+  tenantId: string;
+}
 
-/** A subscription lives at most 41,760 minutes; the connector asks for a day less and renews well before. */
-const subscriptionLifetimeMs = (41_760 - 24 * 60) * 60_000;
-/** The sweep renews a subscription with less than this left (it runs every 15 minutes). */
+/** A subscription with less than this left is renewed. */
 export const renewBeforeMs = 7 * 86_400_000;
-/** The index's one row per subscription. */
-export const subscriptionRecordRow = 'subscription';
+/** A tenant that is on is looked at least this often: its credentials may have stopped working meanwhile. */
+const checkEveryMs = 86_400_000;
+/** How long a request waits for another request or worker at the same tenant before it answers what it sees. */
+const pollForOtherMs = 1_000;
+const maxPollsForOther = 30;
 const attempts = 8;
-/** The term of the lease one change of a tenant's subscriptions holds (renewed while it works). */
-const leaseTtlMs = 20_000;
 
-/** What the index keeps of a client state: the state itself is only in Graph's hands and in its notifications. */
-export const clientStateHash = (clientState: string) =>
-  createHash('sha256').update(clientState).digest('hex');
+const workingStates: ReadonlySet<string> = new Set<NearRealTimeState>(['subscribing', 'on', 'unsubscribing']);
 
 export interface TenantSubscriptionsDeps {
   registry: Pick<TenantRegistry, 'get'>;
@@ -43,270 +45,285 @@ export interface TenantSubscriptionsDeps {
   secrets: Pick<TenantSecretStore, 'get'>;
   tokens: AppTokenProvider;
   graph: GraphClient;
+  queue: MessageQueue<NearRealTimeJob>;
+  outbox: Outbox;
   /** Where Graph sends notifications (and lifecycle events). */
   notificationUrl: string;
+  /** Starts a delta run of the tenant as a notification would (after a pause in notifications). */
+  catchUp: (tenantId: string) => Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
 }
 
+type Access = { token: string } | { off: NearRealTimeOffReason };
+
 /**
- * A tenant's Graph subscriptions to its users and groups, made with its own app: turned on (after the handshake
- * Graph makes with the connector) and off, renewed before they end or made anew when Graph lost one, deleted at
- * offboarding. Each has a random client state of its own, of which only the SHA-256 is kept (the index).
+ * A tenant's Graph subscriptions to its users and groups, made with its own app, as a durable workflow on the
+ * runner (the `near-real-time` row, the `near-real-time` queue): made one a step (after the handshake Graph makes
+ * with the connector; a subscription an attempt made but did not record is deleted before the next is made),
+ * renewed before they end and at Graph's `reauthorizationRequired` (then a catch-up run), made anew when Graph lost
+ * one, and deleted when turned off, at offboarding, and when the tenant's credentials stop working (then only the
+ * index: Graph's copies end on their own, and what they send is dropped as unknown). Each has a random client state
+ * of its own, of which only the SHA-256 is kept.
  */
 export class TenantSubscriptions {
-  constructor(private readonly deps: TenantSubscriptionsDeps) {}
+  readonly runner: WorkflowRunner<NearRealTimeRow, NearRealTimeJob>;
+  private readonly calls: SubscriptionCalls;
 
-  /** Its subscriptions, with what Graph notified (NotifiedChanges's row, read only). */
+  constructor(private readonly deps: TenantSubscriptionsDeps) {
+    this.calls = new SubscriptionCalls(deps);
+    this.runner = new WorkflowRunner<NearRealTimeRow, NearRealTimeJob>(
+      {
+        name: 'near-real-time',
+        keys: ({ tenantId }) => ({
+          partition: tenantId,
+          rowKey: tenantRows.nearRealTime,
+          leaseRowKey: tenantRows.nearRealTimeLease,
+        }),
+        jobOf: (tenantId) => ({ tenantId }),
+        rowPrefix: tenantRows.nearRealTime,
+        working: (row) => workingStates.has(row.state),
+        step: (row, now) => this.step(row, now),
+        leaseTtlMs: 20_000,
+        sweepAfterMs: 10 * 60_000,
+      },
+      deps.queue,
+      { table: deps.tenants, outbox: deps.outbox },
+    );
+  }
+
+  /** Its state and subscriptions, with what Graph notified (NotifiedChanges's row, read only). */
   async view(tenantId: string): Promise<NearRealTimeView> {
-    const row = (await this.deps.tenants.get(tenantId, tenantRows.nearRealTime))?.entity;
+    const row = await this.row(tenantId);
     const notified = (await this.deps.tenants.get(tenantId, tenantRows.notifiedChanges))?.entity;
+    const state = row?.entity.state ?? 'off';
     return {
-      enabled: row !== undefined,
-      subscriptions: row ? (JSON.parse(row.subscriptions) as TenantSubscription[]) : [],
+      enabled: state === 'subscribing' || state === 'on',
+      state,
+      subscriptions: row ? (JSON.parse(row.entity.subscriptions) as TenantSubscription[]) : [],
+      ...(row?.entity.offReason ? { offReason: row.entity.offReason } : {}),
+      ...(row?.entity.lastError && workingStates.has(state) ? { lastError: row.entity.lastError } : {}),
+      ...(state === 'on' && row?.entity.nextAttemptAt ? { nextCheckAt: row.entity.nextAttemptAt } : {}),
       ...(notified?.pendingSince ? { pendingSince: notified.pendingSince } : {}),
       notifications: notified?.notifications ?? 0,
       runsStarted: notified?.runsStarted ?? 0,
     };
   }
 
-  /** Subscribes to the tenant's users and groups with its own app (once: on again, it is as it was). */
-  async enable(tenantId: string, now = new Date()): Promise<NearRealTimeView> {
-    return this.exclusive(tenantId, () => this.subscribeTenant(tenantId, now));
-  }
-
-  private async subscribeTenant(tenantId: string, now: Date): Promise<NearRealTimeView> {
-    const tenant = await usableTenant(this.deps.registry, tenantId);
-    if (await this.deps.tenants.get(tenantId, tenantRows.nearRealTime)) return this.view(tenantId);
-    const credential = await workingCredential(this.deps.secrets, tenantId, tenant.entity);
-    const token = await this.deps.tokens.token(credential).catch((error: unknown) => {
-      if (error instanceof CredentialProblem) throw new TenantNotReady(reconnectFirst.invalid, reconnectFix);
-      throw error;
-    });
-    const made: TenantSubscription[] = [];
-    try {
-      for (const { resource } of subscribedResources)
-        made.push(await this.subscribe(token.accessToken, tenantId, resource, [], now));
-    } catch (error) {
-      await this.unsubscribe(token.accessToken, made);
-      throw error;
-    }
-    try {
-      await this.deps.tenants.insert({
-        partitionKey: tenantId,
-        rowKey: tenantRows.nearRealTime,
-        subscriptions: JSON.stringify(made),
-        enabledAt: now.toISOString(),
-      });
-    } catch (error) {
-      // Turned on at once by another request: its subscriptions stand, these go.
-      await this.unsubscribe(token.accessToken, made);
-      if (!(error instanceof EntityExistsError)) throw error;
-    }
-    return this.view(tenantId);
+  /** Whether it is on or being turned on (what the validation report checks permissions for). */
+  async isOn(tenantId: string): Promise<boolean> {
+    const state = (await this.row(tenantId))?.entity.state;
+    return state === 'subscribing' || state === 'on';
   }
 
   /**
-   * Renews the tenant's subscriptions that end within `renewBeforeMs` (all of them when `force`d: a
-   * `reauthorizationRequired`), and makes anew one Graph no longer has (404). How many it renewed or made.
+   * Turns it on (on already: as it is) and takes the workflow as far as it goes now. Graph refusing for a missing
+   * permission, or credentials that do not work, are refusals (nothing stays subscribed); a fault that passes
+   * leaves it `subscribing`, the queue trying again.
    */
-  async renew(tenantId: string, options: { force?: boolean } = {}, now = new Date()): Promise<number> {
-    return this.exclusive(tenantId, () => this.renewTenant(tenantId, options, now));
+  async enable(tenantId: string, now = new Date()): Promise<NearRealTimeView> {
+    await usableTenant(this.deps.registry, tenantId);
+    await this.change(tenantId, (row) => {
+      if (row?.state === 'unsubscribing') throw new NearRealTimeBusy();
+      if (row && row.state !== 'off') return undefined;
+      return {
+        state: 'subscribing',
+        subscriptions: '[]',
+        enabledAt: now.toISOString(),
+        offReason: undefined,
+        missingPermissions: undefined,
+        reauthorize: undefined,
+        catchUp: undefined,
+      };
+    });
+    const view = await this.takeOn(tenantId);
+    if (view.state === 'off' && view.offReason === 'permission_missing') {
+      const missing = JSON.parse((await this.row(tenantId))?.entity.missingPermissions ?? '[]') as string[];
+      throw new NearRealTimePermissionMissing(missing[0] ?? 'Group.Read.All');
+    }
+    if (view.state === 'off' && view.offReason === 'credentials_invalid')
+      throw new TenantNotReady(reconnectFirst.invalid, reconnectFix);
+    return view;
   }
 
-  private async renewTenant(tenantId: string, options: { force?: boolean }, now: Date): Promise<number> {
+  /** Turns it off: its subscriptions deleted at Graph (as far as it goes now; the queue finishes the rest). */
+  async disable(tenantId: string): Promise<NearRealTimeView> {
+    await this.stop(tenantId, 'turned_off');
+    return this.takeOn(tenantId);
+  }
+
+  /** At offboarding: whether its subscriptions are gone (none made, or deleted now); false while they are not yet. */
+  async stopForOffboarding(tenantId: string): Promise<boolean> {
+    if (!(await this.stop(tenantId, 'offboarding'))) return true;
+    await this.runner.work({ tenantId }, { dueNow: true });
+    return (await this.view(tenantId)).state === 'off';
+  }
+
+  /** After a reconnect: on again when it went off because the credentials had stopped working. */
+  async resumeAfterReconnect(tenantId: string): Promise<boolean> {
+    const row = await this.row(tenantId);
+    if (row?.entity.state !== 'off' || row.entity.offReason !== 'credentials_invalid') return false;
+    await this.enable(tenantId);
+    return true;
+  }
+
+  /** Graph asked for reauthorization (`reauthorizationRequired`): every subscription renewed now, then a catch-up. */
+  async reauthorize(tenantId: string): Promise<Advance | undefined> {
+    const changed = await this.change(tenantId, (row) =>
+      row?.state === 'on' || row?.state === 'subscribing'
+        ? { reauthorize: true, nextAttemptAt: undefined }
+        : undefined,
+    );
+    if (!changed) return undefined;
+    return this.runner.work({ tenantId }, { dueNow: true });
+  }
+
+  /** Sets the row going off for `reason`; false when there is nothing to turn off. */
+  private async stop(tenantId: string, reason: NearRealTimeOffReason): Promise<boolean> {
+    return this.change(tenantId, (row) =>
+      row?.state === 'subscribing' || row?.state === 'on'
+        ? { state: 'unsubscribing', offReason: reason, nextAttemptAt: undefined, attempts: 0 }
+        : undefined,
+    );
+  }
+
+  /**
+   * A request's change of the row (written without the lease: a worker at it reads it again), retried when the
+   * row changed meanwhile; `changes` returns undefined for nothing to change. Whether it changed the row.
+   */
+  private async change(
+    tenantId: string,
+    changes: (row: NearRealTimeRow | undefined) => Partial<NearRealTimeRow> | undefined,
+  ): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
-      const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
-      if (!stored) return 0;
-      const subscriptions = JSON.parse(stored.entity.subscriptions) as TenantSubscription[];
-      const due = subscriptions.filter(
-        (subscription) => options.force || Date.parse(subscription.expiresAt) - now.getTime() < renewBeforeMs,
-      );
-      if (due.length === 0) return 0;
-      const token = await this.tokenOf(tenantId);
-      if (!token) return 0;
-      const renewed = await Promise.all(
-        subscriptions.map((subscription) =>
-          due.includes(subscription)
-            ? this.renewOne(token, tenantId, subscription, subscriptions, now)
-            : subscription,
-        ),
-      );
+      const stored = await this.row(tenantId);
+      const next = changes(stored?.entity);
+      if (!next) return false;
+      const entity = tidy({
+        ...(stored?.entity ?? {}),
+        ...next,
+        partitionKey: tenantId,
+        rowKey: tenantRows.nearRealTime,
+        updatedAt: new Date().toISOString(),
+      }) as NearRealTimeRow & { partitionKey: string; rowKey: typeof tenantRows.nearRealTime };
       try {
-        await this.deps.tenants.update(
-          { ...stored.entity, subscriptions: JSON.stringify(renewed) },
-          stored.etag,
-        );
-        return due.length;
+        if (stored) await this.deps.tenants.update(entity, stored.etag);
+        else await this.deps.tenants.insert(entity);
+        return true;
       } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+        const raced = error instanceof ConcurrencyError || error instanceof EntityExistsError;
+        if (!raced || attempt >= attempts) throw error;
       }
     }
   }
 
-  /** Every tenant with near-real-time on (the sweep): its subscriptions renewed when they end soon. */
-  async renewAll(now = new Date()): Promise<{ tenants: number; renewed: number; failed: string[] }> {
-    let tenants = 0;
-    let renewed = 0;
-    const failed: string[] = [];
-    for await (const { entity } of this.deps.tenants.query(tableFilter.rowKey(tenantRows.nearRealTime), [
-      'PartitionKey',
-    ])) {
-      tenants += 1;
-      // One tenant's fault (Graph down for it, a permission taken away) does not hold up the others.
-      renewed += await this.renew(entity.partitionKey, {}, now).catch(() => {
-        failed.push(entity.partitionKey);
-        return 0;
-      });
+  /**
+   * The workflow taken as far as it goes now. A request that finds another at work on the tenant (a double click,
+   * or a retry after a request died) looks again until that one is done or its lease ends and this one takes over.
+   */
+  private async takeOn(tenantId: string): Promise<NearRealTimeView> {
+    const sleep = this.deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    for (let polls = 0; ; polls += 1) {
+      const result = await this.runner.work({ tenantId }, { dueNow: true });
+      const view = await this.view(tenantId);
+      if (result.outcome !== 'busy' || view.state === 'on' || view.state === 'off') return view;
+      if (polls >= maxPollsForOther) return view;
+      await sleep(pollForOtherMs);
     }
-    return { tenants, renewed, failed };
   }
 
-  /** Deletes the tenant's subscriptions (at Graph where its credentials still work) and its state. */
-  async disable(tenantId: string): Promise<NearRealTimeView> {
-    return this.exclusive(tenantId, () => this.unsubscribeTenant(tenantId));
+  private row(tenantId: string): Promise<Stored<NearRealTimeRow> | undefined> {
+    return this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
   }
 
-  private async unsubscribeTenant(tenantId: string): Promise<NearRealTimeView> {
-    const stored = await this.deps.tenants.get(tenantId, tenantRows.nearRealTime);
-    if (!stored) return this.view(tenantId);
-    const subscriptions = JSON.parse(stored.entity.subscriptions) as TenantSubscription[];
-    await this.unsubscribe(await this.tokenOf(tenantId), subscriptions);
-    // Whatever a notification wrote meanwhile: the subscriptions are gone, so is their state.
-    await this.deps.tenants.delete(tenantId, tenantRows.nearRealTime, '*').catch((error: unknown) => {
-      if (!isNotFound(error)) throw error;
-    });
-    return this.view(tenantId);
-  }
-
-  /** A subscription to `resource` made at Graph (the handshake answered meanwhile) and in the index. */
-  private async subscribe(
-    token: string,
-    tenantId: string,
-    resource: TenantSubscription['resource'],
-    kept: readonly TenantSubscription[],
-    now: Date,
-  ): Promise<TenantSubscription> {
-    await this.dropStrays(token, resource, kept);
-    const clientState = randomBytes(32).toString('base64url');
-    let created: { id: string; expirationDateTime: string };
-    try {
-      created = await this.deps.graph.post(token, '/subscriptions', {
-        changeType: 'created,updated,deleted',
-        notificationUrl: this.deps.notificationUrl,
-        lifecycleNotificationUrl: this.deps.notificationUrl,
-        resource,
-        expirationDateTime: new Date(now.getTime() + subscriptionLifetimeMs).toISOString(),
-        clientState,
-      });
-    } catch (error) {
-      const permission = subscribedResources.find((candidate) => candidate.resource === resource)?.permission;
-      if (error instanceof GraphError && error.status === 403 && permission)
-        throw new NearRealTimePermissionMissing(permission);
-      throw error;
+  /** One step of the workflow; the runner saves what it returns. */
+  private async step(stored: Stored<NearRealTimeRow>, now: Date): Promise<StepResult<NearRealTimeRow>> {
+    const row = stored.entity;
+    const tenantId = stored.entity.partitionKey;
+    const subscriptions = JSON.parse(row.subscriptions) as TenantSubscription[];
+    if (row.state === 'unsubscribing') {
+      const access = await this.access(tenantId, { leaving: true });
+      const token = 'token' in access ? access.token : undefined;
+      await this.calls.unsubscribe(token, subscriptions);
+      if (token)
+        for (const { resource } of subscribedResources) await this.calls.dropStrays(token, resource, []);
+      return { next: { state: 'off', subscriptions: '[]', reauthorize: undefined, catchUp: undefined } };
     }
-    await this.deps.index.insert({
-      partitionKey: created.id,
-      rowKey: subscriptionRecordRow,
-      tenantId,
-      resource,
-      clientStateHash: clientStateHash(clientState),
-      expiresAt: created.expirationDateTime,
-    });
-    return { id: created.id, resource, expiresAt: created.expirationDateTime };
+    const access = await this.access(tenantId, { leaving: false });
+    if ('off' in access) return { next: { state: 'unsubscribing', offReason: access.off } };
+    if (row.state === 'subscribing') {
+      const missing = subscribedResources.find(
+        ({ resource }) => !subscriptions.some((subscription) => subscription.resource === resource),
+      );
+      if (!missing) return { next: { state: 'on', nextAttemptAt: nextCheck(subscriptions, now) } };
+      try {
+        const made = await this.calls.subscribe(access.token, tenantId, missing.resource, subscriptions, now);
+        return { next: { subscriptions: JSON.stringify([...subscriptions, made]) } };
+      } catch (error) {
+        if (!(error instanceof NearRealTimePermissionMissing)) throw error;
+        return {
+          next: {
+            state: 'unsubscribing',
+            offReason: 'permission_missing',
+            missingPermissions: JSON.stringify(error.extensions.missingPermissions),
+          },
+        };
+      }
+    }
+    if (row.catchUp) {
+      // Notifications paused until the reauthorization: what changed meanwhile comes with this run.
+      await this.deps.catchUp(tenantId);
+      return { next: { catchUp: undefined, nextAttemptAt: nextCheck(subscriptions, now) } };
+    }
+    const due = subscriptions.filter(
+      (subscription) => row.reauthorize || Date.parse(subscription.expiresAt) - now.getTime() < renewBeforeMs,
+    );
+    const renewed: TenantSubscription[] = [];
+    for (const subscription of subscriptions)
+      renewed.push(
+        due.includes(subscription)
+          ? await this.calls.renew(access.token, tenantId, subscription, subscriptions, now)
+          : subscription,
+      );
+    return {
+      next: {
+        subscriptions: JSON.stringify(renewed),
+        reauthorize: undefined,
+        ...(row.reauthorize ? { catchUp: true } : { nextAttemptAt: nextCheck(renewed, now) }),
+      },
+    };
   }
 
   /**
-   * Deletes the app's subscriptions to `resource` at this connector's URL that the tenant's row does not list
-   * (`kept`): made by an attempt that died before its end, whether or not it had indexed them. The lease keeps a
-   * live attempt from being taken for a dead one.
+   * The tenant's app token, or why near-real-time must go off: the tenant left (`offboarding`; not while turning
+   * off, which still uses the credentials while they work) or its credentials do not work. A fault that passes
+   * (Key Vault, Entra) is thrown, for the runner to wait out.
    */
-  private async dropStrays(
-    token: string,
-    resource: string,
-    kept: readonly TenantSubscription[],
-  ): Promise<void> {
-    const { value } = await this.deps.graph.get<{
-      value: { id: string; resource: string; notificationUrl: string }[];
-    }>(token, '/subscriptions');
-    const strays = value.filter(
-      (subscription) =>
-        subscription.resource === resource &&
-        subscription.notificationUrl === this.deps.notificationUrl &&
-        !kept.some((listed) => listed.id === subscription.id),
-    );
-    await this.unsubscribe(token, strays);
-  }
-
-  /** Runs `work` holding the tenant's near-real-time lease; NearRealTimeBusy while another holds it. */
-  private async exclusive<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
-    const lease = new PartitionLease(this.deps.tenants, tenantId, tenantRows.nearRealTimeLease, leaseTtlMs);
-    if (!(await lease.acquire())) throw new NearRealTimeBusy();
-    lease.keepRenewed();
-    try {
-      return await work();
-    } finally {
-      await lease.release();
-    }
-  }
-
-  /** A later expiry for `subscription`, or, when Graph no longer has it, a new subscription instead. */
-  private async renewOne(
-    token: string,
-    tenantId: string,
-    subscription: TenantSubscription,
-    kept: readonly TenantSubscription[],
-    now: Date,
-  ): Promise<TenantSubscription> {
-    try {
-      const renewed = await this.deps.graph.request<{ expirationDateTime: string }>(
-        token,
-        'PATCH',
-        `/subscriptions/${subscription.id}`,
-        { expirationDateTime: new Date(now.getTime() + subscriptionLifetimeMs).toISOString() },
-      );
-      const stored = await this.deps.index.get(subscription.id, subscriptionRecordRow);
-      if (stored)
-        await this.deps.index.update(
-          { ...stored.entity, expiresAt: renewed.body.expirationDateTime },
-          stored.etag,
-        );
-      return { ...subscription, expiresAt: renewed.body.expirationDateTime };
-    } catch (error) {
-      if (!(error instanceof GraphError && error.status === 404)) throw error;
-      await this.unsubscribe(undefined, [subscription]);
-      return this.subscribe(
-        token,
-        tenantId,
-        subscription.resource,
-        kept.filter((other) => other.id !== subscription.id),
-        now,
-      );
-    }
-  }
-
-  /** The tenant's app token, or undefined when its credentials do not work (the daily check says so). */
-  private async tokenOf(tenantId: string): Promise<string | undefined> {
+  private async access(tenantId: string, options: { leaving: boolean }): Promise<Access> {
     const tenant = await this.deps.registry.get(tenantId);
-    const serviceId = tenant && servicesOf(tenant.entity)[0]?.id;
+    if (!options.leaving && (!tenant || isLeaving(tenant.entity.status))) return { off: 'offboarding' };
+    if (!options.leaving && tenant?.entity.status === 'credentials_invalid')
+      return { off: 'credentials_invalid' };
+    const serviceId = tenant ? servicesOf(tenant.entity)[0]?.id : undefined;
     const credential = serviceId ? await this.deps.secrets.get(tenantId, serviceId) : undefined;
-    if (!credential) return undefined;
-    return (await this.deps.tokens.token(credential).catch(() => undefined))?.accessToken;
-  }
-
-  /** Deletes subscriptions at Graph (a 404 is one gone already) and from the index. */
-  private async unsubscribe(
-    token: string | undefined,
-    subscriptions: readonly { id: string }[],
-  ): Promise<void> {
-    for (const subscription of subscriptions) {
-      if (token)
-        await this.deps.graph
-          .request(token, 'DELETE', `/subscriptions/${subscription.id}`)
-          .catch((error: unknown) => {
-            if (!(error instanceof GraphError && error.status === 404)) throw error;
-          });
-      await this.deps.index.delete(subscription.id, subscriptionRecordRow, '*').catch((error: unknown) => {
-        if (!isNotFound(error)) throw error;
-      });
+    if (!credential) return { off: 'credentials_invalid' };
+    try {
+      return { token: (await this.deps.tokens.token(credential)).accessToken };
+    } catch (error) {
+      if (error instanceof CredentialProblem) return { off: 'credentials_invalid' };
+      throw error;
     }
   }
+}
+
+/** When a tenant that is on is looked at next: a renewal due, or the daily check, whichever comes first. */
+function nextCheck(subscriptions: readonly TenantSubscription[], now: Date): string {
+  const renewals = subscriptions.map((subscription) => Date.parse(subscription.expiresAt) - renewBeforeMs);
+  return new Date(
+    Math.max(now.getTime() + 60_000, Math.min(now.getTime() + checkEveryMs, ...renewals)),
+  ).toISOString();
+}
+
+/** Properties set to undefined are dropped, so the written row loses them. */
+function tidy<T extends object>(entity: T): T {
+  return Object.fromEntries(Object.entries(entity).filter(([, value]) => value !== undefined)) as T;
 }

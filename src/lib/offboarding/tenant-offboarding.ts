@@ -46,8 +46,11 @@ export interface TenantOffboardingDeps {
   links: CustomerLinks<OffboardingLink>;
   /** Revokes the tenant's open invitations (reconnect links), so none offers to connect a tenant that left. */
   revokeInvitations: (tenantId: string) => Promise<number>;
-  /** Deletes the tenant's Graph change-notification subscriptions (while its credentials may still work). */
-  stopChangeNotifications: (tenantId: string) => Promise<unknown>;
+  /**
+   * Deletes the tenant's Graph change-notification subscriptions while its credentials still work: whether they are
+   * gone (false while their workflow is still at it).
+   */
+  stopChangeNotifications: (tenantId: string) => Promise<boolean>;
   publicBaseUrl: string;
   /** How long a customer's link to the offboarding page works (as invitations do). */
   linkLifetimeDays: number;
@@ -225,6 +228,8 @@ export class TenantOffboarding {
             wait: rotationPollMs,
             said: `waiting for the rotation of ${rotating.map((rotation) => rotation.serviceId).join(', ')} to end`,
           };
+        if (!(await this.deps.stopChangeNotifications(tenantId)))
+          return { wait: rotationPollMs, said: 'waiting for its Graph change notifications to be deleted' };
         return {
           next: {
             state: 'microsoft_cleared',
@@ -264,7 +269,6 @@ export class TenantOffboarding {
   ): Promise<Pick<OffboardingProgress, 'removed' | 'leftToCustomer'>> {
     const removed: string[] = [];
     const left: string[] = [];
-    await this.deps.stopChangeNotifications(tenantId);
     const services = servicesOf(tenant);
     let view: OwnAppView | undefined;
     for (const service of services) {

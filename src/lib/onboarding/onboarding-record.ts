@@ -23,6 +23,8 @@ export class OnboardingRecord {
       startSite: (tenantId: string, site: AddSite) => Promise<unknown>;
       /** Turns near-real-time replication on once the tenant is onboarded, when the invitation asks for it. */
       startNearRealTime: (tenantId: string) => Promise<unknown>;
+      /** After a reconnect: near-real-time on again when it went off because the credentials had stopped working. */
+      resumeNearRealTime: (tenantId: string) => Promise<unknown>;
     },
   ) {}
 
@@ -80,7 +82,8 @@ export class OnboardingRecord {
     if (invitation.record.site)
       await this.startSite(outcome.tenantId, invitation, JSON.parse(invitation.record.site));
     if (invitation.record.nearRealTime && !reconnect)
-      await this.startNearRealTime(outcome.tenantId, invitation);
+      await this.startNearRealTime(outcome.tenantId, invitation, this.deps.startNearRealTime);
+    if (reconnect) await this.startNearRealTime(outcome.tenantId, invitation, this.deps.resumeNearRealTime);
     await this.deps.audit.record(
       {
         actor: 'tenant-admin',
@@ -121,9 +124,13 @@ export class OnboardingRecord {
    * audited and leaves the tenant onboarded, on the daily run; the validation report says what is missing, and
    * `PUT …/near-real-time` turns it on later.
    */
-  private async startNearRealTime(tenantId: string, invitation: OpenInvitation): Promise<void> {
+  private async startNearRealTime(
+    tenantId: string,
+    invitation: OpenInvitation,
+    start: (tenantId: string) => Promise<unknown>,
+  ): Promise<void> {
     try {
-      await this.deps.startNearRealTime(tenantId);
+      await start(tenantId);
     } catch (error) {
       await this.deps.audit.record({
         actor: 'connector',

@@ -34,6 +34,8 @@ export const queueNames = {
   tenantOffboardings: 'tenant-offboardings',
   /** A tenant's quiet period after Graph notified changes: its end starts the run. */
   notifiedChanges: 'notified-changes',
+  /** A tenant's Graph subscriptions made, renewed and deleted (its near-real-time workflow). */
+  nearRealTime: 'near-real-time',
 } as const;
 
 export const poisonQueue = (name: string) => `${name}-poison`;
