@@ -8,10 +8,11 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // One file at a time. Side by side (four or seven at once on two cores) the replication file's feed invariant
-    // failed twice, in two different tests: a defect under load that is still open. Each file has its own Azurite,
-    // simulator and host on ports of its own, so raise this once it is found.
-    maxWorkers: 1,
+    // Each file has its own Azurite, simulator and host on ports of its own, so files run side by side; they mostly
+    // wait (leases ending, hosts starting). `npm run test:crash` runs the replication file first, alone: seven files
+    // at once, its feed invariant once found a group and its members announced twice (not reproduced since, not
+    // understood), so it does not share the machine until that is found.
+    maxWorkers: 3,
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });
