@@ -38,7 +38,7 @@ interface Ready {
   tenantId: string;
 }
 
-type Scenario = 'full' | 'incremental' | 'fetch' | 'store-only';
+type Scenario = 'full' | 'incremental' | 'fetch' | 'store-only' | 'state-index';
 
 interface Task {
   services: Ready;
@@ -165,6 +165,19 @@ process.once('message', async ({ services, scenario, stream, storeRows, concurre
     };
     await Promise.all(phases.filter((phase) => !stream || phase.name === stream).map(follow));
     figures = { pages, requests: pages, objects };
+  }
+
+  if (scenario === 'state-index') {
+    // What a slice that compares a full enumeration pays before its first page (a re-enumeration, or a first sync
+    // resumed after a crash): every stored user's and membership's state read at once.
+    const replica = new ReplicaStore(
+      storage.table('Replica'),
+      new ChangeFeed(storage.table('ReplicaChanges')),
+    );
+    let rows = 0;
+    for (const kind of ['user', 'group', 'member'] as const)
+      rows += (await replica.stateIndex(services.tenantId, kind, 'bench')).count;
+    figures = { rows };
   }
 
   if (scenario === 'store-only') {

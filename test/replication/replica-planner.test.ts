@@ -86,4 +86,29 @@ describe('the replica planner, planning while a flush is under way', () => {
     expect(second.counts.member).toEqual({ upserted: 0, deleted: 2 });
     expect(await stored()).toEqual([]);
   });
+
+  it('compares a full enumeration with the stored state read at once, and with what it stored itself since', async () => {
+    const { store, stored, flush } = await freshStore();
+    const firstSync = new ReplicaPlanner(store, tenantId);
+    await firstSync.prepareFullComparison('user', '1');
+    await firstSync.users([user('Ann'), { ...user('Bob'), id: 'u2' }], '1');
+    const synced = await flush(firstSync.seal(), nextFeedBase());
+
+    // The delta links expired: everything is enumerated again (generation 2), compared with the index.
+    const again = new ReplicaPlanner(store, tenantId);
+    await again.prepareFullComparison('user', '2');
+    await again.users([{ ...user('Bob'), id: 'u2' }], '2');
+    expect(again.pendingWrites).toBe(0);
+    expect(again.takeSeenMarks()).toHaveLength(1);
+    await again.users([user('Ann Lee')], '2');
+    expect(again.pendingWrites).toBe(1);
+    const renamed = await flush(again.seal(), nextFeedBase(synced.lastSeq));
+    // Graph shows Ann again on a later page: the index still holds her old fingerprint, the row her new one.
+    await again.users([user('Ann Lee')], '2');
+    expect(again.pendingWrites).toBe(0);
+    expect(renamed.counts.user).toEqual({ upserted: 1, deleted: 0 });
+    expect(await stored()).toEqual(['user|u1=Ann Lee', 'user|u2=Bob']);
+    const feed = await store.changes(tenantId, undefined, 10);
+    expect(feed.map((change) => change.data?.displayName)).toEqual(['Ann', 'Bob', 'Ann Lee']);
+  });
 });

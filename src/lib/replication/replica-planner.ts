@@ -8,13 +8,22 @@ import {
   userFields,
 } from './replica-rows.js';
 import { byKind } from './replicated-kinds.js';
-import { type SeenKeys, seenMark } from './seen-keys.js';
+import { SeenKeys, seenMark } from './seen-keys.js';
+import { fingerprintBits, type StoredStateIndex } from './stored-state-index.js';
 
 /** What planning a write needs to know of a stored row. */
 export interface RowState {
   hash?: string;
+  /** 64 bits of the fingerprint instead of `hash` (from a StoredStateIndex). */
+  fingerprint?: bigint;
   gen?: string;
 }
+
+/** Whether a stored row's fingerprint is `hash`. */
+const sameFingerprint = (row: RowState, hash: string): boolean =>
+  row.hash !== undefined
+    ? row.hash === hash
+    : row.fingerprint !== undefined && row.fingerprint === fingerprintBits(hash);
 
 /** The reads planning needs of the stored replica. */
 export interface ReplicaReader {
@@ -22,6 +31,8 @@ export interface ReplicaReader {
   states(tenantId: string, rowKeys: string[]): Promise<Map<string, RowState>>;
   /** Whether the tenant has no row of a kind yet. */
   isEmpty(tenantId: string, kind: ObjectKind): Promise<boolean>;
+  /** The stored state of every row of a kind (for a full enumeration). */
+  stateIndex(tenantId: string, kind: ObjectKind, generation: string): Promise<StoredStateIndex>;
   /** The stored memberships of a group. */
   membershipKeys(tenantId: string, groupId: string): Promise<Map<string, RowState>>;
   /** Row keys of a kind not stamped with `gen`. */
@@ -58,6 +69,10 @@ export class ReplicaPlanner {
   /** The same for a flush under way: what it stores is not yet in the table. */
   private sealed: Map<string, RowState | null> | undefined;
   private readonly empty = new Set<ObjectKind>();
+  /** For a full enumeration, every stored row of a kind, read at once (rows stored since: `storedHere`). */
+  private readonly indexes = new Map<ObjectKind, StoredStateIndex>();
+  /** Rows this planner's flushes stored since the indexes were read: the indexes are out of date for them. */
+  private storedHere = new SeenKeys();
   /**
    * Removals held back until their phase ends, when the run decides whether to store them (the accidental-delete
    * check): the row's state before it was removed (undefined when not known), and when it was removed.
@@ -79,20 +94,33 @@ export class ReplicaPlanner {
     return this.pending.size;
   }
 
-  /** Skips reads for a kind the tenant has no rows of yet (a first sync). */
-  async checkEmpty(kind: ObjectKind): Promise<void> {
-    if (await this.replica.isEmpty(this.tenantId, kind)) this.empty.add(kind);
-    else this.empty.delete(kind);
+  /**
+   * Before a full enumeration compares a kind with what is stored: nothing to read for a kind the tenant has no rows
+   * of yet (a first sync), else every stored row's state read at once (a re-enumeration, or a first sync resumed),
+   * not row by row.
+   */
+  async prepareFullComparison(kind: ObjectKind, generation: string): Promise<void> {
+    this.indexes.delete(kind);
+    if (await this.replica.isEmpty(this.tenantId, kind)) {
+      this.empty.add(kind);
+      return;
+    }
+    this.empty.delete(kind);
+    this.indexes.set(kind, await this.replica.stateIndex(this.tenantId, kind, generation));
+    this.storedHere = new SeenKeys();
   }
 
   private async load(keys: string[]): Promise<void> {
-    const unknown = keys.filter(
-      (key) =>
-        !this.known.has(key) &&
-        !this.sealed?.has(key) &&
-        !this.empty.has(key.slice(0, key.indexOf('|')) as ObjectKind),
-    );
-    const found = await this.replica.states(this.tenantId, [...new Set(unknown)]);
+    const unknown: string[] = [];
+    for (const key of new Set(keys)) {
+      if (this.known.has(key) || this.sealed?.has(key)) continue;
+      const kind = key.slice(0, key.indexOf('|')) as ObjectKind;
+      if (this.empty.has(kind)) continue;
+      const index = this.indexes.get(kind);
+      if (index && !this.storedHere.has(key)) this.known.set(key, index.get(key) ?? null);
+      else unknown.push(key);
+    }
+    const found = await this.replica.states(this.tenantId, unknown);
     for (const key of unknown) this.known.set(key, found.get(key) ?? null);
   }
 
@@ -136,7 +164,7 @@ export class ReplicaPlanner {
     this.restore(rowKey);
     const hash = fingerprint(fields);
     const row = this.state(rowKey);
-    if (row && row.hash === hash) {
+    if (row && sameFingerprint(row, hash)) {
       this.seenUnchanged(rowKey, row, gen);
       return;
     }
@@ -348,6 +376,7 @@ export class ReplicaPlanner {
     return {
       writes,
       release: () => {
+        if (this.indexes.size > 0) for (const write of writes) this.storedHere.add(seenMark(write.rowKey));
         if (this.sealed === sealed) this.sealed = undefined;
       },
     };

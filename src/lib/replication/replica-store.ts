@@ -6,6 +6,7 @@ import type { PlannedWrite } from './planned-write.js';
 import { type Flushed, finishFlush, type ReplicaRow, storeFlush } from './replica-flush.js';
 import type { ReplicaReader, RowState } from './replica-planner.js';
 import { kindRange, type ObjectKind, replicaPartition, rowPrefix, tenantPartitions } from './replica-rows.js';
+import { StoredStateIndex } from './stored-state-index.js';
 
 /** Point reads in flight at once. */
 const readConcurrency = 16;
@@ -64,6 +65,29 @@ export class ReplicaStore implements ReplicaReader {
       { concurrency: readConcurrency },
     );
     return found;
+  }
+
+  /**
+   * The stored state of every row of a kind, only the key, fingerprint and generation of each row (up to 1,000 rows
+   * a request instead of one), read as 16 ranges of the tenant's partitions side by side.
+   */
+  async stateIndex(tenantId: string, kind: ObjectKind, generation: string): Promise<StoredStateIndex> {
+    const index = new StoredStateIndex(generation);
+    const ranges = Array.from({ length: 16 }, (_, digit) => `${tenantId}|${digit.toString(16)}`);
+    await pMap(
+      ranges,
+      async (prefix) => {
+        const filter = tableFilter.and(tableFilter.partitionsStartingWith(prefix), kindRange(kind));
+        for await (const { entity } of this.rows.query(filter, ['RowKey', 'hash', 'gen']))
+          index.add(
+            entity.rowKey,
+            entity.hash as string | undefined,
+            entity.gen === undefined ? undefined : String(entity.gen),
+          );
+      },
+      { concurrency: ranges.length },
+    );
+    return index;
   }
 
   async isEmpty(tenantId: string, kind: ObjectKind): Promise<boolean> {

@@ -298,9 +298,10 @@ export class ReplicationSlice {
     if (phase.source !== 'delta') throw new TypeError(`${phase.name} is not a delta phase`);
     if (!position.next && !this.state[phase.deltaLink]) position.fullPhase = true;
     if (position.fullPhase && !stream.comparedFully) {
-      // A first sync has nothing to compare with: no reads.
+      // What is stored, read at once (nothing for a first sync): compared with every page of the enumeration.
       stream.comparedFully = true;
-      for (const kind of phase.kinds) await stream.planner.checkEmpty(kind);
+      for (const kind of phase.kinds)
+        await stream.planner.prepareFullComparison(kind, String(this.run.generation));
     }
     return position.next ?? this.state[phase.deltaLink] ?? phase.firstUrl;
   }
