@@ -69,23 +69,25 @@ export class ReplicaStore implements ReplicaReader {
 
   /**
    * The stored state of every row of a kind, only the key, fingerprint and generation of each row (up to 1,000 rows
-   * a request instead of one), read as 16 ranges of the tenant's partitions side by side.
+   * a request instead of one), read from the tenant's partition ranges side by side.
    */
   async stateIndex(tenantId: string, kind: ObjectKind, generation: string): Promise<StoredStateIndex> {
     const index = new StoredStateIndex(generation);
-    const ranges = Array.from({ length: 16 }, (_, digit) => `${tenantId}|${digit.toString(16)}`);
     await pMap(
-      ranges,
-      async (prefix) => {
-        const filter = tableFilter.and(tableFilter.partitionsStartingWith(prefix), kindRange(kind));
-        for await (const { entity } of this.rows.query(filter, ['RowKey', 'hash', 'gen']))
+      partitionRanges(tenantId),
+      async (range) => {
+        for await (const { entity } of this.rows.query(tableFilter.and(range, kindRange(kind)), [
+          'RowKey',
+          'hash',
+          'gen',
+        ]))
           index.add(
             entity.rowKey,
             entity.hash as string | undefined,
             entity.gen === undefined ? undefined : String(entity.gen),
           );
       },
-      { concurrency: ranges.length },
+      { concurrency: rangeCount },
     );
     return index;
   }
@@ -108,19 +110,20 @@ export class ReplicaStore implements ReplicaReader {
   /** Id → one stored field of every row of a kind, for comparing a whole list (a few dozen bytes per row). */
   async fieldIndex(tenantId: string, kind: ObjectKind, field: string): Promise<Map<string, string>> {
     const index = new Map<string, string>();
-    const filter = tableFilter.and(tenantPartitions(tenantId), kindRange(kind));
-    for await (const { entity } of this.rows.query(filter, ['RowKey', field]))
-      index.set(entity.rowKey.slice(rowPrefix[kind].length), String(entity[field] ?? ''));
+    for (const range of partitionRanges(tenantId))
+      for await (const { entity } of this.rows.query(tableFilter.and(range, kindRange(kind)), [
+        'RowKey',
+        field,
+      ]))
+        index.set(entity.rowKey.slice(rowPrefix[kind].length), String(entity[field] ?? ''));
     return index;
   }
 
   async *unstamped(tenantId: string, kind: ObjectKind, gen: string): AsyncIterable<string> {
-    const filter = tableFilter.and(
-      tenantPartitions(tenantId),
-      kindRange(kind),
-      tableFilter.property('gen', 'ne', gen),
-    );
-    for await (const { entity } of this.rows.query(filter, ['RowKey'])) yield entity.rowKey;
+    for (const range of partitionRanges(tenantId)) {
+      const filter = tableFilter.and(range, kindRange(kind), tableFilter.property('gen', 'ne', gen));
+      for await (const { entity } of this.rows.query(filter, ['RowKey'])) yield entity.rowKey;
+    }
   }
 
   /** The stored memberships of a group (one partition: they live with their group). */
@@ -131,6 +134,19 @@ export class ReplicaStore implements ReplicaReader {
       found.set(entity.rowKey, stateOf(entity));
     return found;
   }
+}
+
+/** The tenant's partitions in ranges (by the first hex digit of their bucket). */
+const rangeCount = 16;
+
+/**
+ * A tenant's replica partitions as 16 ranges, for reading a kind whole: a range is read faster than the tenant at
+ * once where each page of a query sorts what is left to read (Azurite), and ranges can be read side by side.
+ */
+function partitionRanges(tenantId: string): string[] {
+  return Array.from({ length: rangeCount }, (_, digit) =>
+    tableFilter.partitionsStartingWith(`${tenantId}|${digit.toString(16)}`),
+  );
 }
 
 const stateOf = (row: ReplicaRow): RowState => ({
