@@ -128,6 +128,8 @@ export function buildServices(deps: Dependencies): AppServices {
   const invitationAccess = new InvitationAccess(invitations, registry);
   const admission = new TenantAdmission({ authorityHost: settings.authorityHost, registry });
   const { teamsApis } = settings;
+  const workflowLeaseMs =
+    settings.workflowLeaseSeconds === undefined ? undefined : settings.workflowLeaseSeconds * 1000;
   const tenantValidation = new TenantValidation({
     registry,
     secrets: tenantSecrets,
@@ -151,6 +153,7 @@ export function buildServices(deps: Dependencies): AppServices {
     teamsApis,
   });
   const tenantSites = new TenantSites({
+    leaseTtlMs: workflowLeaseMs,
     registry,
     domainClaims: storage.table<SiteDomainClaim>(tableNames.siteDomains),
     tenants,
@@ -182,6 +185,7 @@ export function buildServices(deps: Dependencies): AppServices {
     quietSeconds: settings.nearRealTimeQuietSeconds,
   });
   const tenantSubscriptions = new TenantSubscriptions({
+    leaseTtlMs: workflowLeaseMs,
     registry,
     tenants,
     index: subscriptionIndex,
@@ -203,6 +207,7 @@ export function buildServices(deps: Dependencies): AppServices {
     resumeNearRealTime: (tenantId) => tenantSubscriptions.resumeAfterReconnect(tenantId),
   });
   const credentialRotation = new CredentialRotation({
+    leaseTtlMs: workflowLeaseMs,
     queue: storage.queue<RotationJob>(queueNames.credentialRotations),
     registry,
     tenants,
@@ -231,6 +236,7 @@ export function buildServices(deps: Dependencies): AppServices {
     }),
     credentialRotation,
     tenantOffboarding: new TenantOffboarding({
+      leaseTtlMs: workflowLeaseMs,
       registry,
       tenants,
       outbox,
@@ -343,6 +349,7 @@ export function buildServices(deps: Dependencies): AppServices {
     deliverySwitch: new DeliverySwitch(dispatcherState, tenants, outbox, settings.coreWebhookUrl),
     tenantValidation,
     tenantServices: new TenantServices({
+      leaseTtlMs: workflowLeaseMs,
       registry,
       progress: tenants,
       links: new CustomerLinks(storage.table<ServiceSecretLink>(tableNames.serviceSecretLinks), [

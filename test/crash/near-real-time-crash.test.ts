@@ -3,9 +3,12 @@ import { requiredPermissions } from '../../src/lib/validation/required-permissio
 import { until } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import type { Kill, WriteSeen } from '../support/storage-proxy.js';
-import { useConnector } from '../support/use-connector.js';
+import { crashTestSettings, useConnector } from '../support/use-connector.js';
 
-const connector = useConnector({ NEAR_REAL_TIME_QUIET_SECONDS: '1' }, { queueMessageLeaseSeconds: 3 });
+const connector = useConnector(
+  { ...crashTestSettings, NEAR_REAL_TIME_QUIET_SECONDS: '1' },
+  { queueMessageLeaseSeconds: 3 },
+);
 const withGroups = [
   ...requiredPermissions.replication,
   ...requiredPermissions.selfRotation,

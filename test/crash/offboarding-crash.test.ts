@@ -4,9 +4,9 @@ import { tableNames } from '../../src/lib/storage/storage-names.js';
 import { eventually, until } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import type { Kill } from '../support/storage-proxy.js';
-import { useConnector } from '../support/use-connector.js';
+import { crashTestSettings, useConnector } from '../support/use-connector.js';
 
-const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
+const connector = useConnector(crashTestSettings, { queueMessageLeaseSeconds: 3 });
 type Step = (typeof offboardingSteps)[number];
 
 /** Kills the host as it first writes the offboarding's `step` (before or after storage took it). */

@@ -4,10 +4,10 @@ import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { certificateTenant } from '../support/certificate-tenant.js';
 import { eventually } from '../support/eventually.js';
 import { rotateThroughCrash, rotationSteps } from '../support/rotation-crash.js';
-import { useConnector } from '../support/use-connector.js';
+import { crashTestSettings, useConnector } from '../support/use-connector.js';
 
 // Apart from the secrets' file, so the two run side by side.
-const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
+const connector = useConnector(crashTestSettings, { queueMessageLeaseSeconds: 3 });
 
 describe('rotating a certificate through host crashes (SIGKILL after each storage write of the rotation)', () => {
   for (const step of rotationSteps)

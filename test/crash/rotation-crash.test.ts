@@ -3,9 +3,9 @@ import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually } from '../support/eventually.js';
 import { rotateThroughCrash, rotationSteps } from '../support/rotation-crash.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
-import { useConnector } from '../support/use-connector.js';
+import { crashTestSettings, useConnector } from '../support/use-connector.js';
 
-const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
+const connector = useConnector(crashTestSettings, { queueMessageLeaseSeconds: 3 });
 
 describe('rotating a secret through host crashes (SIGKILL of the host process at each storage write)', () => {
   for (const step of rotationSteps)

@@ -4,9 +4,9 @@ import { tenantSecretName } from '../../src/lib/secrets/tenant-secret-store.js';
 import { eventually } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
 import type { Kill } from '../support/storage-proxy.js';
-import { useConnector } from '../support/use-connector.js';
+import { crashTestSettings, useConnector } from '../support/use-connector.js';
 
-const connector = useConnector({}, { queueMessageLeaseSeconds: 3 });
+const connector = useConnector(crashTestSettings, { queueMessageLeaseSeconds: 3 });
 const paris = { id: 'dr-paris', name: 'Direct Routing Paris', licenceType: 'HostedPro' };
 const ofService = /service(%7C|\|)dr-paris/i;
 

@@ -4,11 +4,11 @@ import { directoryRoles as r } from '../../src/lib/validation/directory-roles.js
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
 import { eventually } from '../support/eventually.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
-import { useConnector } from '../support/use-connector.js';
+import { crashTestSettings, useConnector } from '../support/use-connector.js';
 
 const base = 'crash.example.net';
 const connector = useConnector(
-  { SBC_BASE_DOMAIN: base, SBC_DNS_TARGET: '203.0.113.20' },
+  { ...crashTestSettings, SBC_BASE_DOMAIN: base, SBC_DNS_TARGET: '203.0.113.20' },
   { queueMessageLeaseSeconds: 3 },
 );
 const ofSite = /site(%7C|\|)crash/i;

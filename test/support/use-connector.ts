@@ -24,3 +24,9 @@ export function useConnector(
     },
   });
 }
+
+/**
+ * The settings of a crash test's connector: its workflows' leases as short as their renewal (every quarter of the
+ * term) safely allows on a busy machine, so a dead host holds its workflow up for seconds, not half a minute.
+ */
+export const crashTestSettings = { WORKFLOW_LEASE_SECONDS: '8' };

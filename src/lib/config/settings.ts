@@ -50,6 +50,8 @@ export interface Settings {
   replicationRetryHorizonHours: number;
   /** The term of a tenant's replication lease (renewed while a worker works): how long a dead worker holds it. */
   replicationLeaseSeconds: number;
+  /** The term of every durable workflow's lease, when set (else each its own: 15 to 30 seconds). */
+  workflowLeaseSeconds?: number;
   /** NCRONTAB of the daily credential check (the timer reads it as %CREDENTIAL_CHECK_SCHEDULE%). */
   credentialCheckSchedule: string;
   /** A secret the connector can renew is rotated when fewer days than this are left. */
@@ -165,6 +167,7 @@ const schema = z.object({
   FEED_RETENTION_DAYS: optional(wholeNumber(0, 3650)),
   REPLICATION_RETRY_HORIZON_HOURS: optional(wholeNumber(1, 72)),
   REPLICATION_LEASE_SECONDS: optional(wholeNumber(5, 900)),
+  WORKFLOW_LEASE_SECONDS: optional(wholeNumber(5, 300)),
   REPLICATION_DELETE_THRESHOLD: optional(
     z
       .string()
@@ -216,6 +219,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     replicationDeleteThreshold: values.REPLICATION_DELETE_THRESHOLD ?? defaultDeletionThreshold,
     replicationRetryHorizonHours: values.REPLICATION_RETRY_HORIZON_HOURS ?? 6,
     replicationLeaseSeconds: values.REPLICATION_LEASE_SECONDS ?? 120,
+    workflowLeaseSeconds: values.WORKFLOW_LEASE_SECONDS,
     credentialCheckSchedule: values.CREDENTIAL_CHECK_SCHEDULE ?? '0 0 6 * * *',
     rotateBeforeDays: values.ROTATE_BEFORE_DAYS ?? 30,
     sbcBaseDomain: values.SBC_BASE_DOMAIN,

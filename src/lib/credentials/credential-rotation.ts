@@ -31,6 +31,8 @@ import {
 } from './service-credential.js';
 
 export interface CredentialRotationDeps {
+  /** The term of the workflow's lease (its own default when not set). */
+  leaseTtlMs?: number;
   registry: TenantRegistry;
   /** The `Tenants` table: a rotation's progress and its lease are in the tenant's partition. */
   tenants: TenantTable;
@@ -83,7 +85,7 @@ export class CredentialRotation {
         working: (row) => rotationRunning(row),
         step: (row, now) => this.step(row.entity.partitionKey, row, now),
         // Renewed every quarter while a rotation advances, so a dead worker holds its service up at most this long.
-        leaseTtlMs: 30_000,
+        leaseTtlMs: deps.leaseTtlMs ?? 30_000,
         sweepAfterMs: 10 * 60_000,
       },
       deps.queue,

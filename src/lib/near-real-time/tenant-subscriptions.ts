@@ -39,6 +39,8 @@ const attempts = 8;
 const workingStates: ReadonlySet<string> = new Set<NearRealTimeState>(['subscribing', 'on', 'unsubscribing']);
 
 export interface TenantSubscriptionsDeps {
+  /** The term of the workflow's lease (its own default when not set). */
+  leaseTtlMs?: number;
   registry: Pick<TenantRegistry, 'get'>;
   tenants: TenantTable;
   index: EntityTable<GraphSubscriptionRecord>;
@@ -83,7 +85,7 @@ export class TenantSubscriptions {
         rowPrefix: tenantRows.nearRealTime,
         working: (row) => workingStates.has(row.state),
         step: (row, now) => this.step(row, now),
-        leaseTtlMs: 20_000,
+        leaseTtlMs: deps.leaseTtlMs ?? 20_000,
         sweepAfterMs: 10 * 60_000,
       },
       deps.queue,

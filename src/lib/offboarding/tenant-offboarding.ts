@@ -34,6 +34,8 @@ export interface OffboardingJob {
 }
 
 export interface TenantOffboardingDeps {
+  /** The term of the workflow's lease (its own default when not set). */
+  leaseTtlMs?: number;
   registry: TenantRegistry;
   tenants: TenantTable;
   outbox: Outbox;
@@ -101,7 +103,7 @@ export class TenantOffboarding {
         step: (row, now) => this.step(row.entity.partitionKey, row, now),
         // The data goes while no replication slice can write: its worker's lease is held meanwhile.
         alsoHold: (row) => (row.state === 'vault_cleared' ? tenantRows.replicationLease : undefined),
-        leaseTtlMs: 30_000,
+        leaseTtlMs: deps.leaseTtlMs ?? 30_000,
         sweepAfterMs: 10 * 60_000,
       },
       deps.queue,

@@ -44,6 +44,8 @@ import { type ServiceJob, type ServiceProgress, serviceWorking } from './service
 import type { AddService, ServiceRemovalView, ServiceView } from './service-schema.js';
 
 export interface TenantServicesDeps {
+  /** The term of the workflow's lease (its own default when not set). */
+  leaseTtlMs?: number;
   registry: TenantRegistry;
   links: CustomerLinks<ServiceSecretLink>;
   publicBaseUrl: string;
@@ -117,7 +119,7 @@ export class TenantServices {
         rowPrefix: tenantRowPrefixes.services,
         working: serviceWorking,
         step: (row, now) => this.step(row, now),
-        leaseTtlMs: serviceLeaseMs,
+        leaseTtlMs: deps.leaseTtlMs ?? serviceLeaseMs,
         sweepAfterMs: 5 * 60_000,
       },
       deps.queue,

@@ -48,6 +48,8 @@ export interface SiteDomainClaim {
 }
 
 export interface TenantSitesDeps {
+  /** The term of the workflow's lease (its own default when not set). */
+  leaseTtlMs?: number;
   registry: TenantRegistry;
   domainClaims: EntityTable<SiteDomainClaim>;
   /** The `Tenants` table: each site's row and lease are in its tenant's partition. */
@@ -117,7 +119,7 @@ export class TenantSites {
         rowPrefix: tenantRowPrefixes.sites,
         working: siteWorking,
         step: (row, now, run) => this.step(row, now, run),
-        leaseTtlMs: 30_000,
+        leaseTtlMs: deps.leaseTtlMs ?? 30_000,
         sweepAfterMs: 5 * 60_000,
       },
       deps.queue,
