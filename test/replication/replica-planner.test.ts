@@ -3,7 +3,11 @@ import { TableClient } from '@azure/data-tables';
 import { describe, expect, inject, it } from 'vitest';
 import { ChangeFeed, nextFeedBase } from '../../src/lib/replication/change-feed.js';
 import type { ReplicaRow } from '../../src/lib/replication/replica-flush.js';
-import { ReplicaPlanner, type SealedWrites } from '../../src/lib/replication/replica-planner.js';
+import {
+  ReplicaPlanner,
+  type ReplicaReader,
+  type SealedWrites,
+} from '../../src/lib/replication/replica-planner.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
 import { EntityTable } from '../../src/lib/storage/entity-table.js';
 
@@ -110,5 +114,28 @@ describe('the replica planner, planning while a flush is under way', () => {
     expect(await stored()).toEqual(['user|u1=Ann Lee', 'user|u2=Bob']);
     const feed = await store.changes(tenantId, undefined, 10);
     expect(feed.map((change) => change.data?.displayName)).toEqual(['Ann', 'Bob', 'Ann Lee']);
+  });
+
+  it('keeps the states a page read when a flush is sealed and stored while the page waits for a removed group', async () => {
+    const { store, flush } = await freshStore();
+    const sales = { id: 'g1', displayName: 'Sales', mail: '', 'members@delta': [{ id: 'u1' }, { id: 'u2' }] };
+    const first = new ReplicaPlanner(store, tenantId);
+    await first.groups([{ id: 'g0', displayName: 'Gone', mail: '', 'members@delta': [{ id: 'u3' }] }, sales]);
+    const synced = await flush(first.seal(), nextFeedBase());
+
+    // The next page removes g0 and shows g1 unchanged; while it reads g0's memberships, the slice stores a flush.
+    let planner: ReplicaPlanner | undefined;
+    const reader: ReplicaReader = Object.assign(Object.create(store) as ReplicaStore, {
+      membershipKeys: async (tenant: string, groupId: string) => {
+        if (!planner) throw new Error('no planner yet');
+        await flush(planner.seal(), nextFeedBase(synced.lastSeq));
+        return store.membershipKeys(tenant, groupId);
+      },
+    });
+    planner = new ReplicaPlanner(reader, tenantId);
+    await planner.groups([{ id: 'g0', '@removed': { reason: 'deleted' } }, sales]);
+    // g1 and its memberships are as stored: nothing to write (a lost state planned them anew, announced twice).
+    expect(planner.pendingWrites).toBe(0);
+    expect(planner.deferredCounts()).toMatchObject({ group: 1, member: 1 });
   });
 });

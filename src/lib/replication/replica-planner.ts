@@ -68,6 +68,11 @@ export class ReplicaPlanner {
   private known = new Map<string, RowState | null>();
   /** The same for a flush under way: what it stores is not yet in the table. */
   private sealed: Map<string, RowState | null> | undefined;
+  /**
+   * The rows of the page being planned. A flush may be sealed and stored while the page waits (for its reads, or a
+   * removed group's memberships); its release keeps these rows' states, which the page read once and goes on using.
+   */
+  private pinned = new Set<string>();
   private readonly empty = new Set<ObjectKind>();
   /** For a full enumeration, every stored row of a kind, read at once (rows stored since: `storedHere`). */
   private readonly indexes = new Map<ObjectKind, StoredStateIndex>();
@@ -111,6 +116,7 @@ export class ReplicaPlanner {
   }
 
   private async load(keys: string[]): Promise<void> {
+    this.pinned = new Set(keys);
     const unknown: string[] = [];
     for (const key of new Set(keys)) {
       if (this.known.has(key) || this.sealed?.has(key)) continue;
@@ -136,7 +142,7 @@ export class ReplicaPlanner {
     if (!removal) return;
     this.deferred.delete(rowKey);
     this.deferralLog.push(`-${rowKey}`);
-    this.known.set(rowKey, removal.state ?? this.known.get(rowKey) ?? {});
+    this.known.set(rowKey, removal.state ?? this.known.get(rowKey) ?? this.sealed?.get(rowKey) ?? {});
   }
 
   private put(rowKey: string, write: Omit<PlannedWrite, 'rowKey'>, now: RowState | null): void {
@@ -377,6 +383,8 @@ export class ReplicaPlanner {
       writes,
       release: () => {
         if (this.indexes.size > 0) for (const write of writes) this.storedHere.add(seenMark(write.rowKey));
+        for (const key of this.pinned)
+          if (!this.known.has(key) && sealed.has(key)) this.known.set(key, sealed.get(key) ?? null);
         if (this.sealed === sealed) this.sealed = undefined;
       },
     };
