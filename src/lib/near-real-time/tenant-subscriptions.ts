@@ -11,7 +11,7 @@ import { reconnectFix, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { isLeaving, servicesOf } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
-import { type Advance, type StepResult, WorkflowRunner } from '../workflows/workflow-runner.js';
+import { type Advance, type StepResult, tidy, WorkflowRunner } from '../workflows/workflow-runner.js';
 import { NearRealTimeBusy, NearRealTimePermissionMissing } from './near-real-time-errors.js';
 import type {
   GraphSubscriptionRecord,
@@ -28,7 +28,7 @@ export interface NearRealTimeJob {
 }
 
 /** A subscription with less than this left is renewed. */
-export const renewBeforeMs = 7 * 86_400_000;
+const renewBeforeMs = 7 * 86_400_000;
 /** A tenant that is on is looked at least this often: its credentials may have stopped working meanwhile. */
 const checkEveryMs = 86_400_000;
 /** How long a request waits for another request or worker at the same tenant before it answers what it sees. */
@@ -323,9 +323,4 @@ function nextCheck(subscriptions: readonly TenantSubscription[], now: Date): str
   return new Date(
     Math.max(now.getTime() + 60_000, Math.min(now.getTime() + checkEveryMs, ...renewals)),
   ).toISOString();
-}
-
-/** Properties set to undefined are dropped, so the written row loses them. */
-function tidy<T extends object>(entity: T): T {
-  return Object.fromEntries(Object.entries(entity).filter(([, value]) => value !== undefined)) as T;
 }

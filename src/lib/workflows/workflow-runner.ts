@@ -306,6 +306,6 @@ export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object>
 }
 
 /** Properties set to undefined are dropped, so a replaced row loses them. */
-function tidy<T extends object>(entity: T): T {
+export function tidy<T extends object>(entity: T): T {
   return Object.fromEntries(Object.entries(entity).filter(([, value]) => value !== undefined)) as T;
 }
