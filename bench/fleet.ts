@@ -22,6 +22,7 @@ import type { TenantPartitionRow } from '../src/lib/tenants/tenant-partition.js'
 import type { TenantRecord } from '../src/lib/tenants/tenant-record.js';
 import { TenantRegistry } from '../src/lib/tenants/tenant-registry.js';
 import { type BenchHost, startHost } from './bench-host.js';
+import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
 
 /**
  * `npm run bench:fleet`: a day of replication for a fleet of tenants through the real local Functions host (its
@@ -112,42 +113,13 @@ async function main() {
         phoneSystemLicences: users,
       },
     });
-    const app = simulator.directory.addApplication({ homeTenantId: tenant.id, displayName: 'Connector' });
-    const secret = simulator.directory.addPassword(app.appId);
-    simulator.control.grantGraphPermissions(tenant.id, app.appId, [
+    const clientId = connectInSimulator(simulator, tenant.id, [
       'User.Read.All',
       'GroupMember.Read.All',
       'TeamsUserConfiguration.Read.All',
       'TeamsTelephoneNumber.Read.All',
     ]);
-    vault?.put(`tenant-${tenant.id}-dr-1`, {
-      value: secret.secretText,
-      tags: {
-        tenant: tenant.id,
-        client: app.appId,
-        service: 'dr-1',
-        expiry: secret.endDateTime.toISOString(),
-      },
-      expires: Math.floor(secret.endDateTime.getTime() / 1000),
-    });
-    const record: Record<string, unknown> & { rowKey: string } = {
-      rowKey: 'tenant',
-      status: 'active',
-      invitationId: 'bench',
-      method: 'manual',
-      clientId: app.appId,
-      servicePrincipalId: '',
-      customer: '{}',
-      services: JSON.stringify([{ id: 'dr-1', name: 'Bench' }]),
-      licenceType: 'HostedPro',
-      automaticDns: false,
-      dnsWorkPending: false,
-      verdict: 'ready',
-      createdAt: at,
-      updatedAt: at,
-      statusChangedAt: at,
-    };
-    await tenantsTable.transaction(tenant.id).upsert(record).commit();
+    await tenantsTable.transaction(tenant.id).upsert(benchTenantRecord(clientId, at)).commit();
     fleet.push({ tenant, users });
   }
 

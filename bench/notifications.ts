@@ -19,6 +19,7 @@ import { Storage } from '../src/lib/storage/storage-clients.js';
 import { tableNames } from '../src/lib/storage/storage-names.js';
 import type { TenantPartitionRow } from '../src/lib/tenants/tenant-partition.js';
 import { startHost } from './bench-host.js';
+import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
 
 /**
  * `npm run bench:notifications`: near-real-time replication for BENCH_NRT_TENANTS tenants (20) through the real
@@ -91,44 +92,13 @@ async function main() {
       seed: 2000 + index,
       sizes: { users: 50, groups: 5, membershipsPerUser: 2 },
     });
-    const app = simulator.directory.addApplication({ homeTenantId: tenant.id, displayName: 'Connector' });
-    const secret = simulator.directory.addPassword(app.appId);
-    simulator.control.grantGraphPermissions(tenant.id, app.appId, [
+    const clientId = connectInSimulator(simulator, tenant.id, [
       'User.Read.All',
       'Group.Read.All',
       'TeamsUserConfiguration.Read.All',
       'TeamsTelephoneNumber.Read.All',
     ]);
-    vault?.put(`tenant-${tenant.id}-dr-1`, {
-      value: secret.secretText,
-      tags: {
-        tenant: tenant.id,
-        client: app.appId,
-        service: 'dr-1',
-        expiry: secret.endDateTime.toISOString(),
-      },
-      expires: Math.floor(secret.endDateTime.getTime() / 1000),
-    });
-    await tenantsTable
-      .transaction(tenant.id)
-      .upsert({
-        rowKey: 'tenant',
-        status: 'active',
-        invitationId: 'bench',
-        method: 'manual',
-        clientId: app.appId,
-        servicePrincipalId: '',
-        customer: '{}',
-        services: JSON.stringify([{ id: 'dr-1', name: 'Bench' }]),
-        licenceType: 'HostedPro',
-        automaticDns: false,
-        dnsWorkPending: false,
-        verdict: 'ready',
-        createdAt: at,
-        updatedAt: at,
-        statusChangedAt: at,
-      } as Record<string, unknown> & { rowKey: string })
-      .commit();
+    await tenantsTable.transaction(tenant.id).upsert(benchTenantRecord(clientId, at)).commit();
     tenants.push({ id: tenant.id, users: [...tenant.users.keys()] });
   }
 

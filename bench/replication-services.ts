@@ -2,6 +2,7 @@ import type { TestCertificates } from '../sim/certificates.js';
 import { seedOperator } from '../sim/sample-world.js';
 import { Simulator } from '../sim/server.js';
 import { generateTenant } from '../sim/tenant/generate-tenant.js';
+import { connectInSimulator } from './bench-tenant.js';
 
 /**
  * The benchmark's simulator, in a process of its own (Azurite has another: on one event loop, its work on a flush
@@ -35,28 +36,18 @@ process.once('message', async (message: { certificates: TestCertificates; users:
     membersPerDeltaEntry: 5,
     latencyMs: Number(process.env.BENCH_GRAPH_LATENCY_MS ?? 250),
   });
-  const app = simulator.directory.addApplication({
-    homeTenantId: tenant.id,
-    displayName: 'Live Platform Connector',
-  });
-  const secret = simulator.directory.addPassword(app.appId);
-  simulator.control.grantGraphPermissions(tenant.id, app.appId, [
-    'User.Read.All',
-    'GroupMember.Read.All',
-    'TeamsUserConfiguration.Read.All',
-    'TeamsTelephoneNumber.Read.All',
-    'RoleManagement.Read.Directory',
-  ]);
-  simulator.vaults.get('connector')?.vault.put(`tenant-${tenant.id}-dr-1`, {
-    value: secret.secretText,
-    tags: {
-      tenant: tenant.id,
-      client: app.appId,
-      service: 'dr-1',
-      expiry: secret.endDateTime.toISOString(),
-    },
-    expires: Math.floor(secret.endDateTime.getTime() / 1000),
-  });
+  connectInSimulator(
+    simulator,
+    tenant.id,
+    [
+      'User.Read.All',
+      'GroupMember.Read.All',
+      'TeamsUserConfiguration.Read.All',
+      'TeamsTelephoneNumber.Read.All',
+      'RoleManagement.Read.Directory',
+    ],
+    'Live Platform Connector',
+  );
   process.send?.({
     ready: {
       authorityHost: simulator.authorityHost,

@@ -21,6 +21,7 @@ import { TenantSecretStore } from '../src/lib/secrets/tenant-secret-store.js';
 import { Storage } from '../src/lib/storage/storage-clients.js';
 import type { TenantRecord } from '../src/lib/tenants/tenant-record.js';
 import { TenantRegistry } from '../src/lib/tenants/tenant-registry.js';
+import { benchTenantRecord } from './bench-tenant.js';
 
 /**
  * The measured process: one scenario of the replication benchmark (a full or incremental sync, or a floor: one
@@ -78,26 +79,8 @@ process.once('message', async ({ services, scenario, stream, storeRows, concurre
 
   if (scenario === 'full' || scenario === 'incremental') {
     if (scenario === 'full') {
-      const at = new Date().toISOString();
       await tenants.upsertMany([
-        {
-          partitionKey: services.tenantId,
-          rowKey: 'tenant',
-          status: 'active',
-          invitationId: 'bench',
-          method: 'manual',
-          clientId: '',
-          servicePrincipalId: '',
-          customer: '{}',
-          services: JSON.stringify([{ id: 'dr-1', name: 'Bench' }]),
-          licenceType: 'HostedPro',
-          automaticDns: false,
-          dnsWorkPending: false,
-          verdict: 'ready',
-          createdAt: at,
-          updatedAt: at,
-          statusChangedAt: at,
-        },
+        { partitionKey: services.tenantId, ...benchTenantRecord('', new Date().toISOString()) },
       ]);
     }
     const replica = new ReplicaStore(
