@@ -8,7 +8,9 @@ import {
   type ReplicaReader,
   type SealedWrites,
 } from '../../src/lib/replication/replica-planner.js';
+import { replicaBucket } from '../../src/lib/replication/replica-rows.js';
 import { ReplicaStore } from '../../src/lib/replication/replica-store.js';
+import { SeenKeys } from '../../src/lib/replication/seen-keys.js';
 import { EntityTable } from '../../src/lib/storage/entity-table.js';
 
 function table<T extends object>(): EntityTable<T> {
@@ -137,5 +139,52 @@ describe('the replica planner, planning while a flush is under way', () => {
     // g1 and its memberships are as stored: nothing to write (a lost state planned them anew, announced twice).
     expect(planner.pendingWrites).toBe(0);
     expect(planner.deferredCounts()).toMatchObject({ group: 1, member: 1 });
+  });
+
+  it('ends a full enumeration by reading again only the partitions that hold a row it neither saw nor stored', async () => {
+    const { store, stored, flush } = await freshStore();
+    const people = Array.from({ length: 40 }, (_, i) => ({ ...user(`User ${i}`), id: `u${i}` }));
+    const firstSync = new ReplicaPlanner(store, tenantId);
+    await firstSync.prepareFullComparison('user', '1');
+    await firstSync.users(people, '1');
+    const synced = await flush(firstSync.seal(), nextFeedBase());
+
+    const sweptIn: (number[] | undefined)[] = [];
+    const reader: ReplicaReader = Object.assign(Object.create(store) as ReplicaStore, {
+      unstamped: (tenant: string, kind: 'user', gen: string, buckets?: number[]) => {
+        sweptIn.push(buckets);
+        return store.unstamped(tenant, kind, gen, buckets);
+      },
+    });
+    // Generation 2 shows everyone but u7 unchanged, and u3 renamed (stored, stamped 2).
+    const again = new ReplicaPlanner(reader, tenantId);
+    await again.prepareFullComparison('user', '2');
+    const shown = people.filter((person) => person.id !== 'u7');
+    const now = shown.map((person) => (person.id === 'u3' ? { ...person, displayName: 'Renamed' } : person));
+    await again.users(now, '2');
+    const seen = new SeenKeys();
+    for (const mark of again.takeSeenMarks()) seen.add(mark);
+    expect(seen.count).toBe(38);
+    const renamed = await flush(again.seal(), nextFeedBase(synced.lastSeq));
+    await again.sweep('user', '2', seen);
+    expect(sweptIn).toEqual([[replicaBucket('user|u7')]]);
+    expect(again.deferredCounts().user).toBe(1);
+    await again.releaseDeferred();
+    await flush(again.seal(), nextFeedBase(renamed.lastSeq));
+    const left = await stored();
+    expect(left).toHaveLength(39);
+    expect(left).not.toContain('user|u7=User 7');
+    expect(left).toContain('user|u3=Renamed');
+
+    // Everyone shown again and nothing to remove: no partition is read.
+    const third = new ReplicaPlanner(reader, tenantId);
+    await third.prepareFullComparison('user', '3');
+    await third.users(now, '3');
+    expect(third.pendingWrites).toBe(0);
+    const all = new SeenKeys();
+    for (const mark of third.takeSeenMarks()) all.add(mark);
+    await third.sweep('user', '3', all);
+    expect(sweptIn.at(-1)).toEqual([]);
+    expect(third.deferredCounts().user).toBe(0);
   });
 });

@@ -35,8 +35,8 @@ export interface ReplicaReader {
   stateIndex(tenantId: string, kind: ObjectKind, generation: string): Promise<StoredStateIndex>;
   /** The stored memberships of a group. */
   membershipKeys(tenantId: string, groupId: string): Promise<Map<string, RowState>>;
-  /** Row keys of a kind not stamped with `gen`. */
-  unstamped(tenantId: string, kind: ObjectKind, gen: string): AsyncIterable<string>;
+  /** Row keys of a kind not stamped with `gen` (only in the given buckets, when given). */
+  unstamped(tenantId: string, kind: ObjectKind, gen: string, buckets?: number[]): AsyncIterable<string>;
 }
 
 /** Planned writes taken out to be stored; until `release`, planning sees them as planned. */
@@ -362,7 +362,9 @@ export class ReplicaPlanner {
    */
   async sweep(kind: ObjectKind, gen: string, seen: SeenKeys): Promise<void> {
     this.tick();
-    for await (const rowKey of this.replica.unstamped(this.tenantId, kind, gen)) {
+    // With the index of what was stored, only the partitions of rows it did not see are read again.
+    const buckets = this.empty.has(kind) ? [] : this.indexes.get(kind)?.bucketsNotSeen(seen, this.storedHere);
+    for await (const rowKey of this.replica.unstamped(this.tenantId, kind, gen, buckets)) {
       if (this.state(rowKey)?.gen === gen || seen.has(rowKey)) continue;
       this.known.set(rowKey, this.known.get(rowKey) ?? { gen: '' });
       this.remove(rowKey);

@@ -25,12 +25,19 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** The partition a replica row lives in. */
-export function replicaPartition(tenantId: string, rowKey: string): string {
+/** The bucket of a replica row: its partition within the tenant's. */
+export function replicaBucket(rowKey: string): number {
   const [, owner = ''] = rowKey.split('|');
-  const bucket = fnv1a(owner) % replicaBuckets;
-  return `${tenantId}|${bucket.toString(16).padStart(2, '0')}`;
+  return fnv1a(owner) % replicaBuckets;
 }
+
+/** The partition a replica row lives in. */
+export const replicaPartition = (tenantId: string, rowKey: string): string =>
+  bucketPartition(tenantId, replicaBucket(rowKey));
+
+/** A tenant's partition of one bucket. */
+export const bucketPartition = (tenantId: string, bucket: number): string =>
+  `${tenantId}|${bucket.toString(16).padStart(2, '0')}`;
 
 /** Every partition of a tenant's replica. */
 export const tenantPartitions = (tenantId: string) => tableFilter.partitionsStartingWith(`${tenantId}|`);

@@ -5,7 +5,14 @@ import type { ChangeEntry, ChangeFeed } from './change-feed.js';
 import type { PlannedWrite } from './planned-write.js';
 import { type Flushed, finishFlush, type ReplicaRow, storeFlush } from './replica-flush.js';
 import type { ReplicaReader, RowState } from './replica-planner.js';
-import { kindRange, type ObjectKind, replicaPartition, rowPrefix, tenantPartitions } from './replica-rows.js';
+import {
+  bucketPartition,
+  kindRange,
+  type ObjectKind,
+  replicaPartition,
+  rowPrefix,
+  tenantPartitions,
+} from './replica-rows.js';
 import { StoredStateIndex } from './stored-state-index.js';
 
 /** Point reads in flight at once. */
@@ -119,9 +126,17 @@ export class ReplicaStore implements ReplicaReader {
     return index;
   }
 
-  async *unstamped(tenantId: string, kind: ObjectKind, gen: string): AsyncIterable<string> {
-    for (const range of partitionRanges(tenantId)) {
-      const filter = tableFilter.and(range, kindRange(kind), tableFilter.property('gen', 'ne', gen));
+  async *unstamped(
+    tenantId: string,
+    kind: ObjectKind,
+    gen: string,
+    buckets?: number[],
+  ): AsyncIterable<string> {
+    const partitions = buckets
+      ? buckets.map((bucket) => tableFilter.partition(bucketPartition(tenantId, bucket)))
+      : partitionRanges(tenantId);
+    for (const partition of partitions) {
+      const filter = tableFilter.and(partition, kindRange(kind), tableFilter.property('gen', 'ne', gen));
       for await (const { entity } of this.rows.query(filter, ['RowKey'])) yield entity.rowKey;
     }
   }

@@ -36,11 +36,15 @@ export class SeenKeys {
   }
 
   has(rowKey: string): boolean {
+    return this.hasBits(keyBits(rowKey));
+  }
+
+  /** Whether a key given as its 64 bits (`keyBits`) was seen. */
+  hasBits(wanted: bigint): boolean {
     if (!this.sorted) {
       this.marks = this.marks.slice(0, this.size).sort();
       this.sorted = true;
     }
-    const wanted = markValue(seenMark(rowKey));
     let low = 0;
     let high = this.size - 1;
     while (low <= high) {

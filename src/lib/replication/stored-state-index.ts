@@ -1,5 +1,6 @@
 import type { RowState } from './replica-planner.js';
-import { keyBits } from './seen-keys.js';
+import { replicaBucket } from './replica-rows.js';
+import { keyBits, type SeenKeys } from './seen-keys.js';
 
 /** A fingerprint (replica-rows.ts) as the 64 bits an index keeps of it. */
 export const fingerprintBits = (hash: string): bigint =>
@@ -8,7 +9,8 @@ export const fingerprintBits = (hash: string): bigint =>
 /**
  * The stored state of every row of a kind of one tenant, read once by partition range queries (only the key,
  * fingerprint and generation), for a full enumeration to compare Graph's pages with instead of reading each row
- * by its key: 17 bytes a row (a 100,000-user tenant's ~600,000 users and memberships take 10 MB). Keys and
+ * by its key, and to find the partitions that hold rows it did not see: 18 bytes a row (a 100,000-user tenant's
+ * ~600,000 users and memberships take 11 MB). Keys and
  * fingerprints are kept as 64 bits of their hashes: two keys share them with a chance of about n²/2⁶⁵ (as
  * SeenKeys), and a changed row keeps its old fingerprint's 64 bits with a chance of 2⁻⁶⁴.
  */
@@ -17,6 +19,7 @@ export class StoredStateIndex {
   private fingerprints = new BigUint64Array(1024);
   /** 1 where the row is stamped with the generation the index was read for. */
   private stamped = new Uint8Array(1024);
+  private buckets = new Uint8Array(1024);
   private size = 0;
   private order: Uint32Array | undefined;
 
@@ -31,6 +34,7 @@ export class StoredStateIndex {
     this.keys[this.size] = keyBits(rowKey);
     this.fingerprints[this.size] = hash ? fingerprintBits(hash) : 0n;
     this.stamped[this.size] = gen === this.generation ? 1 : 0;
+    this.buckets[this.size] = replicaBucket(rowKey);
     this.size += 1;
     this.order = undefined;
   }
@@ -56,6 +60,20 @@ export class StoredStateIndex {
     return undefined;
   }
 
+  /**
+   * The buckets (partitions) holding a row that is neither stamped with the generation nor in any of `seen` (rows
+   * seen unchanged, rows stored since): the only places a row the enumeration did not show can be, as every row
+   * stored since the index was read was stored stamped.
+   */
+  bucketsNotSeen(...seen: SeenKeys[]): number[] {
+    const found = new Set<number>();
+    for (let at = 0; at < this.size; at += 1) {
+      const key = this.keys[at] as bigint;
+      if (!this.stamped[at] && !seen.some((keys) => keys.hasBits(key))) found.add(this.buckets[at] as number);
+    }
+    return [...found].sort((a, b) => a - b);
+  }
+
   private sorted(): Uint32Array {
     if (!this.order) {
       const keys = this.keys;
@@ -75,6 +93,8 @@ export class StoredStateIndex {
     fingerprints.set(this.fingerprints);
     const stamped = new Uint8Array(length);
     stamped.set(this.stamped);
-    [this.keys, this.fingerprints, this.stamped] = [keys, fingerprints, stamped];
+    const buckets = new Uint8Array(length);
+    buckets.set(this.buckets);
+    [this.keys, this.fingerprints, this.stamped, this.buckets] = [keys, fingerprints, stamped, buckets];
   }
 }
