@@ -290,4 +290,6 @@ const timingNames = [
   'dnsPropagationMs',
   'directoryReplicationMs',
   'latencyMs',
+  'numberOperationMs',
+  'policyPropagationMs',
 ] as const;

@@ -13,6 +13,8 @@ import { roleAssignmentRoutes } from './role-assignments.js';
 import { servicePrincipalRoutes } from './service-principals.js';
 import { GraphSubscriptions } from './subscriptions.js';
 import { teamsRoutes } from './teams.js';
+import { teamsNumberWriteRoutes } from './teams-number-writes.js';
+import { teamsPolicyWriteRoutes } from './teams-policy-writes.js';
 import { ResourceUnitThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
 
@@ -58,6 +60,8 @@ export class GraphApi {
       ...domainRoutes(),
       ...organizationRoutes(),
       ...teamsRoutes(),
+      ...teamsNumberWriteRoutes(),
+      ...teamsPolicyWriteRoutes(),
       ...this.subscriptions.routes(),
     ];
   }

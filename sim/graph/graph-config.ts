@@ -19,6 +19,20 @@ export interface GraphConfig {
   numberAssignmentsPageSize: number;
   /** Whether number assignments pages carry a next link: Microsoft documents none. */
   numberAssignmentsNextLink: boolean;
+  /**
+   * How long an `assignNumber` or `unassignNumber` order takes: `notStarted` for its first fifth, then `running`,
+   * then `succeeded` or `failed` (Microsoft documents the states, not how long they last).
+   */
+  numberOperationMs: number;
+  /**
+   * Whether the operation's GET answers the entity inside `value`, as the v1.0 page's example shows, rather than
+   * bare as OData would (**both ways**: the connector reads either).
+   */
+  numberOperationWrapped: boolean;
+  /** Whether a number assigned through Graph turns Enterprise Voice on, as `Set-CsPhoneNumberAssignment` does (UNCONFIRMED for Graph). */
+  assignEnablesEnterpriseVoice: boolean;
+  /** How long a policy assigned through Graph takes to show in the user's `effectivePolicyAssignments`. */
+  policyPropagationMs: number;
   /** Delta tokens for directory objects live about 7 days. */
   deltaTokenLifetimeMs: number;
   /**
@@ -68,6 +82,10 @@ export const defaultGraphConfig: GraphConfig = {
   teamsConfigurationsNextLink: true,
   numberAssignmentsPageSize: 500,
   numberAssignmentsNextLink: false,
+  numberOperationMs: 1_000,
+  numberOperationWrapped: true,
+  assignEnablesEnterpriseVoice: true,
+  policyPropagationMs: 0,
   deltaTokenLifetimeMs: 7 * 24 * 3600 * 1000,
   directoryReplicationMs: 0,
   teamsApis: true,

@@ -28,6 +28,7 @@ export const graphAppRoles: { id: string; value: string }[] = [
   { id: 'a91eadaf-2c3c-4362-908b-fb172d208fc6', value: 'TeamsUserConfiguration.Read.All' },
   { id: '39b17d18-680c-41f4-b9c2-5f30629e7cb6', value: 'TeamsTelephoneNumber.Read.All' },
   { id: '0a42382f-155c-4eb1-9bdc-21548ccaa387', value: 'TeamsTelephoneNumber.ReadWrite.All' },
+  { id: '1801e8f4-cf09-4c4e-a1b5-036dfcca6c90', value: 'TeamsPolicyUserAssign.ReadWrite.All' },
 ];
 
 /**

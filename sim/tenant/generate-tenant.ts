@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Directory } from '../directory.js';
 import { phoneSystemPlan, roles } from '../graph/graph-permissions.js';
+import { phoneSystemSkuId } from '../teams/number-orders.js';
+import { findPolicies } from '../teams/policy-catalogue.js';
 import type { SimTeamsUserConfiguration, SimUser } from './model.js';
 import { pick, seededRandom, seededUuid } from './random.js';
 import type { TenantState } from './tenant-state.js';
@@ -84,8 +86,6 @@ const lastNames = [
 ];
 const locations = ['GB', 'US', 'DE', 'FR', 'NL', 'IE'];
 const departments = ['Sales', 'Support', 'Finance', 'Engineering', 'Operations', 'Marketing'];
-/** Microsoft Teams Phone Standard (MCOEV); 440eaaa8-… is PHONESYSTEM_VIRTUALUSER, for resource accounts. */
-const phoneSystemSkuId = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd';
 
 /**
  * Builds a tenant from a seed and sizes: the same spec always gives the same ids, names, memberships and
@@ -239,7 +239,7 @@ export function generateTenant(directory: Directory, spec: TenantSpec): TenantSt
           policyType: 'OnlineVoiceRoutingPolicy',
           policyAssignment: {
             displayName: 'DR-UK-National',
-            policyId: 'Tag:DR-UK-National',
+            policyId: findPolicies(tenant, 'OnlineVoiceRoutingPolicy', 'DR-UK-National')[0]?.policyId ?? '',
             assignmentType: 'direct',
           },
         },

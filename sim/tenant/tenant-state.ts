@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { SimNumberOrder } from '../teams/number-orders.js';
+import type { PendingPolicyChange } from '../teams/policy-assignments.js';
 import { ChangeLog } from './change-log.js';
 import type {
   RemovalReason,
@@ -47,6 +49,10 @@ export class TenantState {
 
   readonly teamsConfigurations = new Map<string, SimTeamsUserConfiguration>();
   readonly numberAssignments = new Map<string, SimNumberAssignment>();
+  /** Orders made by `assignNumber` and `unassignNumber` (long-running operations), by operation id. */
+  readonly numberOrders = new Map<string, SimNumberOrder>();
+  /** Policy assignments Graph took that Teams has not applied yet (`policyPropagationMs`). */
+  readonly pendingPolicyChanges: PendingPolicyChange[] = [];
   readonly domains = new Map<string, SimDomain>();
   readonly subscribedSkus: SimSubscribedSku[] = [];
   /** When each user got a Teams Phone licence through `assignLicense` (Teams provisions them from then on). */
