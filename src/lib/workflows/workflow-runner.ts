@@ -174,11 +174,11 @@ export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object>
       while (row && this.spec.working(row.entity)) {
         if (lease.lost) return { outcome: 'lease_lost' };
         const due = Date.parse(row.entity.nextAttemptAt ?? '');
-        if (due - now.getTime() > dueSlackMs && !(options.dueNow && !moved))
+        // A wait this run just set is kept, however short; the slack is for a message the queue's clock sent early.
+        const early = due - now.getTime();
+        if (early > (moved ? 0 : dueSlackMs) && !(options.dueNow && !moved))
           // The message that moved the workflow on (or the only one left) is the one to come back when it is due.
-          return moved || redelivered
-            ? { outcome: 'waiting', waitMs: due - now.getTime() }
-            : { outcome: 'not_due' };
+          return moved || redelivered ? { outcome: 'waiting', waitMs: early } : { outcome: 'not_due' };
         const other = this.spec.alsoHold?.(row.entity);
         if (other && !others.has(other)) {
           const held = new PartitionLease(this.deps.table, keys.partition, other, this.spec.leaseTtlMs);

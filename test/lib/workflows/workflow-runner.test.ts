@@ -179,6 +179,25 @@ describe('WorkflowRunner (one runner for every durable workflow)', () => {
     expect((await w.row())?.visits).toBe(2);
   });
 
+  it('keeps a short wait a step sets (a poll a second later), not taken at once as a message the queue sent early would be', async () => {
+    const w = toy((row) =>
+      row.state === 'a'
+        ? { next: { visits: row.visits + 1, nextAttemptAt: new Date(Date.now() + 1_500).toISOString() } }
+        : forward(row),
+    );
+    await w.start();
+    const polled = await w.runner.work({ tenantId: w.tenantId });
+    expect(polled.outcome).toBe('waiting');
+    expect(polled.outcome === 'waiting' && polled.waitMs).toBeGreaterThan(1_000);
+    // One poll, not a loop of them inside the slack.
+    expect(await w.row()).toMatchObject({ state: 'a', visits: 1 });
+    expect(await w.hidden()).toBe(1);
+    // The message that comes back a little early (the queue's clock) takes the step.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await w.runner.work({ tenantId: w.tenantId })).outcome).toBe('waiting');
+    expect(await w.row()).toMatchObject({ state: 'a', visits: 2 });
+  });
+
   it('waits when a step moves the workflow to an attempt due later: this message comes back then, and a request may take it early', async () => {
     const w = toy((row) =>
       row.state === 'a'
