@@ -1,24 +1,5 @@
-import { fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ClientSecretCredential } from '@azure/identity';
-import { CoreStandIn } from '../local/core-stand-in.js';
-import { readLocalSettings } from '../local/host/local-settings.js';
-import { createTestCertificates } from '../sim/certificates.js';
-import { seedOperator } from '../sim/sample-world.js';
-import { Simulator } from '../sim/server.js';
 import { generateTenant } from '../sim/tenant/generate-tenant.js';
-import { eventSigningSecretName, requestSigningSecretsName } from '../src/lib/core-api/signing-secrets.js';
-import { projectRoot } from '../src/lib/project-root.js';
-import { signRequest } from '../src/lib/security/webhook-signature.js';
-import { Storage } from '../src/lib/storage/storage-clients.js';
-import { tableNames } from '../src/lib/storage/storage-names.js';
-import type { TenantPartitionRow } from '../src/lib/tenants/tenant-partition.js';
-import { startHost } from './bench-host.js';
+import { startBenchConnector } from './bench-connector.js';
 import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
 
 /**
@@ -30,59 +11,22 @@ import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
  * measured in the same run: the quiet period plus the median on-demand run of one of these tenants with one change.
  * Prints JSON lines, then a table.
  */
-const root = projectRoot(import.meta.url);
 const tenantCount = Number(process.env.BENCH_NRT_TENANTS ?? 20);
 const seconds = Number(process.env.BENCH_NRT_SECONDS ?? 60);
 const changeCount = Number(process.env.BENCH_NRT_CHANGES ?? 40);
 const latencyMs = Number(process.env.BENCH_GRAPH_LATENCY_MS ?? 250);
 const quietSeconds = 30;
-const functionKey = randomBytes(24).toString('base64url');
-const masterKey = randomBytes(24).toString('base64url');
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 };
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
 async function main() {
-  const certificates = await createTestCertificates();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-nrt-'));
-  const caPath = join(dir, 'ca.pem');
-  writeFileSync(caPath, certificates.caCert);
-  const azurite = fork(join(root, 'dist', 'bench', 'azurite-process.js'));
-  const connectionString = await new Promise<string>((resolve, reject) => {
-    azurite.once('message', (message: { ready: string }) => resolve(message.ready));
-    azurite.once('exit', (code) => reject(new Error(`Azurite exited (${code})`)));
-  });
-  const simulator = await Simulator.start({ certificates });
-  const operator = await seedOperator(simulator);
-  const vault = simulator.vaults.get('connector')?.vault;
-  const requestSecret = `whsec_${randomBytes(32).toString('base64')}`;
-  const eventSecret = `whsec_${randomBytes(32).toString('base64')}`;
-  vault?.put(requestSigningSecretsName, { value: requestSecret });
-  vault?.put(eventSigningSecretName, { value: eventSecret });
-  const standIn = await CoreStandIn.start({ signingSecret: eventSecret });
+  const bench = await startBenchConnector();
+  const { simulator, call } = bench;
   simulator.control.setGraphConfig({ latencyMs, subscriptionHttpUrls: true });
-
-  const storage = new Storage(
-    { kind: 'connectionString', connectionString },
-    new ClientSecretCredential(
-      operator.tenantId,
-      operator.connectorIdentity.clientId,
-      operator.connectorIdentity.clientSecret,
-      { authorityHost: simulator.authorityHost, disableInstanceDiscovery: true },
-    ),
-  );
-  const tenantsTable = storage.table<TenantPartitionRow>(tableNames.tenants);
+  const tenantsTable = bench.tenants;
   const tenants: { id: string; users: string[] }[] = [];
   const at = new Date().toISOString();
   for (let index = 0; index < tenantCount; index += 1) {
@@ -102,40 +46,8 @@ async function main() {
     tenants.push({ id: tenant.id, users: [...tenant.users.keys()] });
   }
 
-  const port = await freePort();
-  const settings = readLocalSettings(join(root, 'local.settings.example.json'));
-  const values: Record<string, string> = {
-    ...settings.values,
-    AzureWebJobsStorage: connectionString,
-    AUTHORITY_HOST: simulator.authorityHost,
-    GRAPH_ENDPOINT: simulator.graphEndpoint,
-    KEY_VAULT_URL: operator.keyVaultUrl,
-    AZURE_TENANT_ID: operator.tenantId,
-    AZURE_CLIENT_ID: operator.connectorIdentity.clientId,
-    AZURE_CLIENT_SECRET: operator.connectorIdentity.clientSecret,
-    CORE_WEBHOOK_URL: standIn.eventsUrl,
-    PUBLIC_BASE_URL: `http://localhost:${port}`,
-    NEAR_REAL_TIME_QUIET_SECONDS: String(quietSeconds),
-  };
-  const nodeArgs = (values.languageWorkers__node__arguments ?? '').split(/\s+/).filter(Boolean);
-  const host = await startHost({ values, caPath, nodeArgs, functionKey, masterKey, port });
+  await bench.startHost({ NEAR_REAL_TIME_QUIET_SECONDS: String(quietSeconds) });
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const text = body === undefined ? '' : JSON.stringify(body);
-    const answer = await fetch(`${host.url}/api${path}`, {
-      method,
-      headers: {
-        'x-functions-key': functionKey,
-        ...(text ? { 'content-type': 'application/json' } : {}),
-        ...signRequest(requestSecret, randomUUID(), text),
-      },
-      ...(text ? { body: text } : {}),
-    });
-    return {
-      status: answer.status,
-      body: ((await answer.json().catch(() => undefined)) ?? {}) as Record<string, unknown>,
-    };
-  };
   const runEnds = async (tenantId: string, runId: string) => {
     for (;;) {
       const { body } = await call('GET', `/tenants/${tenantId}/replication-runs`);
@@ -251,13 +163,7 @@ async function main() {
     console.log(`${line.figure.padEnd(48)} ${figure}${ratio}`);
   }
 
-  const exited = new Promise((resolve) => host.child.once('exit', resolve));
-  host.child.kill('SIGTERM');
-  await exited;
-  await standIn.stop();
-  await simulator.stop();
-  azurite.send({ stop: true });
-  rmSync(dir, { recursive: true, force: true });
+  await bench.stop();
 }
 
 await main();
