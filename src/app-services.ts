@@ -54,6 +54,7 @@ import {
   type ServiceSecretLink,
 } from './lib/storage/customer-links.js';
 import { queueNames, tableNames } from './lib/storage/storage-names.js';
+import { type TelephonyJob, TelephonyRequests } from './lib/telephony/telephony-requests.js';
 import type { TenantPartitionRow } from './lib/tenants/tenant-partition.js';
 import type { TenantService } from './lib/tenants/tenant-record.js';
 import { TenantRegistry } from './lib/tenants/tenant-registry.js';
@@ -91,6 +92,7 @@ export interface AppServices {
   tenantSubscriptions: TenantSubscriptions;
   notifiedChanges: NotifiedChanges;
   accessTokenBudget: AccessTokenBudget;
+  telephonyRequests: TelephonyRequests;
   /** Each service's secret of a tenant: expiry, who renews it, its rotation. */
   serviceCredentials: (
     tenantId: string,
@@ -220,7 +222,22 @@ export function buildServices(deps: Dependencies): AppServices {
     secretCacheMs: settings.secretCacheSeconds * 1000,
   });
   const accessTokenBudget = new AccessTokenBudget(tenants, settings.accessTokenRequestsPerHour);
+  const telephonyRequests = new TelephonyRequests({
+    leaseTtlMs: workflowLeaseMs,
+    registry,
+    tenants,
+    outbox,
+    secrets: tenantSecrets,
+    tokens,
+    graphEndpoint: settings.graphEndpoint,
+    queue: storage.queue<TelephonyJob>(queueNames.telephonyRequests),
+    runAfterWriteBack: (tenantId) => replicationScheduler.runAfterWriteBack(tenantId),
+    teamsApis,
+    revalidate: (tenantId) => tenantValidation.revalidate(tenantId),
+    guidance: siteRoles,
+  });
   return {
+    telephonyRequests,
     accessTokenBudget,
     tenantSubscriptions,
     notifiedChanges,

@@ -39,6 +39,8 @@ export class GraphApi {
   readonly concurrency = { now: 0, peak: 0 };
   /** Requests answered 429 for the resource-unit budget. */
   throttledRequests = 0;
+  /** Requests received (a batch's inner requests not counted again). */
+  requestCount = 0;
   private readonly routes: GraphRoute[];
   private readonly authenticator: GraphAuthenticator;
 
@@ -72,6 +74,7 @@ export class GraphApi {
     if (!path.startsWith('/v1.0/'))
       return graphError(400, 'BadRequest', 'Invalid version: only v1.0 is served.');
     const resourcePath = path.slice('/v1.0'.length);
+    this.requestCount += 1;
     this.concurrency.now += 1;
     this.concurrency.peak = Math.max(this.concurrency.peak, this.concurrency.now);
     try {

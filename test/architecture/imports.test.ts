@@ -92,6 +92,7 @@ describe('the import graph of src/', () => {
         'core-api',
         'access-tokens',
         'near-real-time',
+        'telephony',
       ].map((name): [string, number] => [name, 3]),
       ...['pages', 'onboarding/browser'].map((name): [string, number] => [name, 4]),
       ...['health', 'dependencies.ts'].map((name): [string, number] => [name, 5]),

@@ -55,6 +55,7 @@ describe('the registries a new feature must not forget', () => {
       'offboarding',
       'offboarding-lease',
       'near-real-time-lease',
+      'telephony-lease|',
     ]);
     const deleted = [...tenantWorkRows.exact, ...tenantWorkRows.prefixes];
     const kinds = Object.values(tenantRows).map((key) => {

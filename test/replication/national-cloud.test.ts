@@ -55,4 +55,19 @@ describe('in a national cloud, where Graph has no Teams telephony endpoints', ()
     expect(rows.some((row) => String(row.rowKey).startsWith('voice|'))).toBe(false);
     expect(rows.some((row) => String(row.rowKey).startsWith('user|'))).toBe(true);
   });
+
+  it('refuses write-back with a clear problem: Graph has no number or policy assignment in this cloud', async () => {
+    const turnOn = await connector.call('PUT', `/tenants/${tenantId}/write-back`, {
+      body: { enabled: true },
+    });
+    expect(turnOn.status).toBe(409);
+    expect(turnOn.body.type).toMatch(/write_back_unavailable$/);
+    expect(turnOn.body.detail).toMatch(/global service only/);
+    const assign = await connector.call('POST', `/tenants/${tenantId}/number-assignments`, {
+      body: { requestId: 'gov-1', action: 'unassign', telephoneNumber: '+12025550100' },
+    });
+    expect(assign.status).toBe(409);
+    expect(assign.body.type).toMatch(/write_back_unavailable$/);
+    expect((await connector.call('GET', `/tenants/${tenantId}`)).body.writeBack).toBe(false);
+  });
 });

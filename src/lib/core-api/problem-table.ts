@@ -51,6 +51,10 @@ const problems: Record<RefusalCode | string, { status: number; title: string }> 
   site_domain_invalid: { status: 400, title: 'The site’s sub-domain is not one Microsoft takes.' },
   site_roles_missing: { status: 409, title: 'The app registration lacks what a site needs.' },
   site_not_awaiting_dns: { status: 409, title: 'The site is not awaiting DNS.' },
+  telephony_request_not_found: { status: 404, title: 'No such write-back request.' },
+  telephony_request_conflict: { status: 409, title: 'The request id is taken with other details.' },
+  write_back_unavailable: { status: 409, title: 'This cloud has no Teams write-back through Graph.' },
+  write_back_off: { status: 409, title: 'Write-back is off for this tenant.' },
   teams_roles_missing: {
     status: 409,
     title: 'The app registration does not hold the Teams role Teams PowerShell needs.',

@@ -3,6 +3,17 @@ import { dnsRecordSchema } from '../sites/site-schema.js';
 
 const tenantId = z.string().describe('The customer tenant (Entra tenant GUID).');
 const verdict = z.enum(['ready', 'action_required', 'blocked']);
+/** What a write-back request was about (telephony.* events). */
+const telephonySubject = {
+  tenantId,
+  requestId: z.string().describe('The core’s id of the request'),
+  kind: z.enum(['number', 'policy']),
+  action: z.enum(['assign', 'unassign', 'update']),
+  telephoneNumber: z.string().optional(),
+  userId: z.string().optional(),
+  policyType: z.string().optional(),
+  policyId: z.string().optional(),
+};
 
 /**
  * Every event the connector sends to the platform core, with its payload (`data`). This is the contract: the
@@ -108,6 +119,35 @@ export const eventCatalogue = {
     .object({ tenantId, siteId: z.string(), domain: z.string(), reason: z.string() })
     .describe(
       'The site stopped at a step; the reason says what to fix, then the same POST /sites request resumes it.',
+    ),
+  'telephony.request_succeeded': z
+    .object({
+      ...telephonySubject,
+      enterpriseVoiceEnabled: z
+        .boolean()
+        .optional()
+        .describe(
+          'The user’s Enterprise Voice after the change, as Teams reports it (whether assignNumber turns it on is not documented)',
+        ),
+      effectivePolicyId: z
+        .string()
+        .optional()
+        .describe('The user’s policy of the type, as Teams reports it now'),
+      replicaUpdated: z
+        .boolean()
+        .describe(
+          'true: a replication run read the tenant after the change, so the change feed shows it; false: it could not yet (the next run will)',
+        ),
+    })
+    .describe('A write-back request took effect in the tenant, as Microsoft reports it.'),
+  'telephony.request_failed': z
+    .object({
+      ...telephonySubject,
+      reason: z.string().describe('Why, in words to show a person'),
+      statusDetail: z.string().optional().describe('Microsoft’s own words for the number, when it gave them'),
+    })
+    .describe(
+      'A write-back request did not take effect; send a new request (a new requestId) once the reason is fixed.',
     ),
   'tenant.offboarded': z.object({
     tenantId,

@@ -59,6 +59,12 @@ export const createInvitationSchema = z
       .describe(
         "Near-real-time replication from the start: the app also asks for Group.Read.All, and Graph's change notifications are turned on once the tenant is onboarded",
       ),
+    writeBack: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The core assigns Direct Routing numbers and Teams policies through the connector: the app also asks for TeamsTelephoneNumber.ReadWrite.All and TeamsPolicyUserAssign.ReadWrite.All (global service only)',
+      ),
     site: addSiteSchema
       .optional()
       .describe('With automaticDns: the initial site, set up once the tenant is onboarded'),
@@ -110,6 +116,7 @@ export const invitationViewSchema = z.object({
   licenceType: z.enum(licenceTypes),
   automaticDns: z.boolean(),
   nearRealTime: z.boolean(),
+  writeBack: z.boolean(),
   site: addSiteSchema.optional(),
   method: z.enum(methods),
   credential: z.enum(credentialKinds).describe(credentialDescription),

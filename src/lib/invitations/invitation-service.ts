@@ -15,6 +15,8 @@ export interface InvitationRecord {
   automaticDns: boolean;
   /** Near-real-time replication is turned on once the tenant is onboarded (Group.Read.All asked for). */
   nearRealTime?: boolean;
+  /** The core writes numbers and policies back (their permissions asked for). */
+  writeBack?: boolean;
   /** JSON of the initial site (automatic DNS). */
   site?: string;
   method: string;
@@ -55,6 +57,7 @@ export function toView(id: string, record: InvitationRecord, now: Date): Invitat
     licenceType: record.licenceType as InvitationView['licenceType'],
     automaticDns: record.automaticDns,
     nearRealTime: record.nearRealTime ?? false,
+    writeBack: record.writeBack ?? false,
     ...(record.site ? { site: JSON.parse(record.site) } : {}),
     method: record.method as InvitationView['method'],
     credential: (record.credential ?? 'secret') as InvitationView['credential'],
@@ -84,6 +87,7 @@ export class InvitationService {
         licenceType: input.licenceType,
         automaticDns: input.automaticDns,
         ...(input.nearRealTime ? { nearRealTime: true } : {}),
+        ...(input.writeBack ? { writeBack: true } : {}),
         ...(input.site ? { site: JSON.stringify(input.site) } : {}),
         method: input.method,
         ...(input.credential === 'certificate' ? { credential: input.credential } : {}),
@@ -104,6 +108,7 @@ export class InvitationService {
       services: string;
       licenceType: string;
       automaticDns: boolean;
+      writeBack?: boolean;
       /** What its services hold now: signing in again gives them the same kind. */
       credential?: 'secret' | 'certificate';
     },
@@ -116,6 +121,7 @@ export class InvitationService {
         services: tenant.services,
         licenceType: tenant.licenceType,
         automaticDns: tenant.automaticDns,
+        ...(tenant.writeBack ? { writeBack: true } : {}),
         method: input.method,
         ...(tenant.credential === 'certificate' ? { credential: 'certificate' } : {}),
         expectedTenant: tenant.tenantId,

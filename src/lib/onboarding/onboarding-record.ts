@@ -46,6 +46,7 @@ export class OnboardingRecord {
       changesItself: facts.changesItself,
       teamsApis: this.deps.teamsApis,
       nearRealTime: invitation.record.nearRealTime ?? false,
+      writeBack: invitation.record.writeBack ?? false,
     });
   }
 
@@ -74,6 +75,7 @@ export class OnboardingRecord {
         services: invitation.services,
         licenceType: invitation.record.licenceType,
         automaticDns: invitation.record.automaticDns,
+        ...(invitation.record.writeBack ? { writeBack: true } : {}),
         report: outcome.report,
       },
       now,

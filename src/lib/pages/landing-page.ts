@@ -79,6 +79,7 @@ function permissionsSection(input: LandingInput): SafeHtml {
     dnsNeededNow: true,
     teamsApis: input.teamsApis,
     nearRealTime: input.invitation.record.nearRealTime ?? false,
+    writeBack: input.invitation.record.writeBack ?? false,
   });
   return html`<h2>Microsoft Graph application permissions</h2>
 <ul>

@@ -32,6 +32,15 @@ const wording = {
       'Your service provider manages your Teams telephony (voice routes, PSTN usages, voice routing policies, dial plans, numbers) with Microsoft’s Teams PowerShell, signed in as the app registration it uses in your tenant, with no user. Microsoft lets an app do that only while it holds a Teams role.',
     rolesKept: 'Keep them assigned: the platform uses them every day.',
   },
+  write_back: {
+    done: 'The write-back permissions are in place',
+    doneText:
+      'now holds what assigning numbers and Teams policies needs. Tell your service provider: they can assign numbers and policies now.',
+    title: 'Permissions to assign numbers and Teams policies for',
+    intro:
+      'Your service provider assigns your Direct Routing numbers and Teams policies (voice routing, calling, dial plans) through the connector, with no user session. Microsoft Graph lets the app registration do that only with the permissions below.',
+    rolesKept: 'Keep them assigned while your service provider manages numbers and policies.',
+  },
 } as const;
 
 /**

@@ -6,8 +6,11 @@ export const replicationPhases = ['users', 'groups', 'voice', 'numbers', 'done']
 export type ReplicationPhase = (typeof replicationPhases)[number];
 
 /** One replication run of a tenant, in its partition of `Tenants` (see tenant-partition.ts): where it is, what it did. */
-/** What started a run: the daily schedule, the core, or Graph's change notifications (near-real-time). */
-export const runTriggers = ['schedule', 'on_demand', 'change_notification'] as const;
+/**
+ * What started a run: the daily schedule, the core, Graph's change notifications (near-real-time), or a write-back
+ * request whose outcome the change feed must show.
+ */
+export const runTriggers = ['schedule', 'on_demand', 'change_notification', 'write_back'] as const;
 export type RunTrigger = (typeof runTriggers)[number];
 
 export interface ReplicationRunRecord {

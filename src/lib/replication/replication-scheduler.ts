@@ -24,6 +24,7 @@ const runIdPrefix: Record<ReplicationRunRecord['trigger'], string> = {
   schedule: 'run',
   on_demand: 'od',
   change_notification: 'cn',
+  write_back: 'wb',
 };
 
 export function notReadyReason(tenant: TenantRecord): string | undefined {
@@ -167,6 +168,21 @@ export class ReplicationScheduler {
     const run = await this.createRun(tenantId, 'change_notification', now);
     await this.queue.send({ tenantId, runId: run.runId });
     return run;
+  }
+
+  /**
+   * A run that reads the tenant soon after now, for a change the connector made in it: one queued to start at once
+   * and not started yet (it reads Graph when it starts; the daily run may be queued for hours later), or a new one.
+   * Undefined for a tenant that is not replicated now.
+   */
+  async runAfterWriteBack(tenantId: string, now = new Date()): Promise<string | undefined> {
+    const tenant = (await this.registry.get(tenantId))?.entity;
+    if (!tenant || isLeaving(tenant.status) || notReadyReason(tenant)) return undefined;
+    for await (const { entity } of this.tenants.queryPrefix(tenantId, tenantRowPrefixes.runs))
+      if (entity.status === 'queued' && entity.trigger !== 'schedule') return entity.runId;
+    const run = await this.createRun(tenantId, 'write_back', now);
+    await this.queue.send({ tenantId, runId: run.runId });
+    return run.runId;
   }
 
   /** Records a queued run (the caller sends its job). */

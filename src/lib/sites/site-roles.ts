@@ -30,7 +30,11 @@ export interface SiteRoleCheckDeps {
 }
 
 /** The requirement of the validation report each purpose of a guidance page shows. */
-const requirementOf = { sites: 'automatic_dns', teams_powershell: 'teams_powershell' } as const;
+const requirementOf = {
+  sites: 'automatic_dns',
+  teams_powershell: 'teams_powershell',
+  write_back: 'write_back',
+} as const;
 
 /**
  * What a site's work needs of the app registration now (Domain Name Administrator and User Administrator, and
@@ -53,6 +57,7 @@ export class SiteRoleCheck {
         grantedPermissions: facts.grantedPermissions,
         changesItself: facts.changesItself,
         teamsApis: this.deps.teamsApis,
+        writeBack: purpose === 'write_back',
       });
       const needed = report.requirements.find((requirement) => requirement.id === requirementOf[purpose]);
       return { roles: needed?.missingRoles ?? [], permissions: needed?.missingPermissions ?? [] };
@@ -86,7 +91,8 @@ export class SiteRoleCheck {
     if (Date.parse(link.expiresAt) <= now.getTime()) throw new RoleGuidanceUnavailable('expired');
     const tenant = await this.deps.registry.get(link.tenantId);
     if (!tenant || isLeaving(tenant.entity.status)) throw new RoleGuidanceUnavailable('unknown');
-    const purpose: RolePurpose = link.purpose === 'teams_powershell' ? 'teams_powershell' : 'sites';
+    const purpose: RolePurpose =
+      link.purpose === 'teams_powershell' || link.purpose === 'write_back' ? link.purpose : 'sites';
     const missing = await this.guidanceChecks.answer(
       `${link.tenantId}|${purpose}`,
       () => this.missing(link.tenantId, purpose),

@@ -50,7 +50,7 @@ export interface RoleGuidanceLink extends Record<string, string> {
   purpose: RolePurpose;
 }
 
-export type RolePurpose = 'sites' | 'teams_powershell';
+export type RolePurpose = 'sites' | 'teams_powershell' | 'write_back';
 
 /** A link for a customer's admin to what an offboarding removed and what is left to them. */
 export interface OffboardingLink extends Record<string, string> {

@@ -36,6 +36,8 @@ export const queueNames = {
   notifiedChanges: 'notified-changes',
   /** A tenant's Graph subscriptions made, renewed and deleted (its near-real-time workflow). */
   nearRealTime: 'near-real-time',
+  /** The core's write-back requests (numbers, policies), one workflow each. */
+  telephonyRequests: 'telephony-requests',
 } as const;
 
 export const poisonQueue = (name: string) => `${name}-poison`;

@@ -31,6 +31,8 @@ import type { TenantRecord } from './tenant-record.js';
  * | `near-real-time`                   | the tenant's Graph change-notification subscriptions      | TenantSubscriptions   |
  * | `near-real-time-lease`             | keeps two requests off the subscriptions at once          | TenantSubscriptions   |
  * | `notified-changes`                 | notifications not yet answered by a run, and counts       | NotifiedChanges       |
+ * | `telephony\|{requestId}`           | a write-back request of the core (number, policy)         | TelephonyRequests     |
+ * | `telephony-lease\|{requestId}`     | the lease that keeps two workers off one request          | TelephonyRequests     |
  */
 export type TenantPartitionRow = TenantRowKinds[keyof TenantRowKinds];
 
@@ -83,6 +85,9 @@ export const tenantRows = {
   nearRealTime: rowKey<Kind<'nearRealTime'>>('near-real-time'),
   nearRealTimeLease: rowKey<Kind<'lease'>>('near-real-time-lease'),
   notifiedChanges: rowKey<Kind<'notifiedChanges'>>('notified-changes'),
+  /** Keyed by the core's id as given (ids are compared exactly). */
+  telephony: (requestId: string) => rowKey<Kind<'telephony'>>(`telephony|${requestId}`),
+  telephonyLease: (requestId: string) => rowKey<Kind<'lease'>>(`telephony-lease|${requestId}`),
 };
 
 /** Key prefixes that select one row kind (for `queryPrefix` and the filters of `tableFilter`). */
@@ -97,6 +102,7 @@ export const tenantRowPrefixes = {
   provisionings: rowKey<Kind<'provisioning'>>('provisioning|'),
   services: rowKey<Kind<'service'>>('service|'),
   expiryWarnings: rowKey<Kind<'expiryWarning'>>('expiry-warning|'),
+  telephony: rowKey<Kind<'telephony'>>('telephony|'),
 };
 
 /**
@@ -121,5 +127,6 @@ export const tenantWorkRows = {
     tenantRowPrefixes.rotations,
     tenantRowPrefixes.expiryWarnings,
     tenantRowPrefixes.sites,
+    tenantRowPrefixes.telephony,
   ],
 };

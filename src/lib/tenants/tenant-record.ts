@@ -27,6 +27,8 @@ export interface TenantRecord {
   automaticDns: boolean;
   /** Automatic DNS has work to do (onboarding, or a new site): its roles are needed now. */
   dnsWorkPending: boolean;
+  /** The core assigns numbers and policies through the connector: the app needs the write permissions. */
+  writeBack?: boolean;
   /** The last reconnect: when, and through which invitation (a replayed completion changes nothing). */
   reconnectedAt?: string;
   reconnectInvitationId?: string;
@@ -59,6 +61,11 @@ export const tenantViewSchema = z.object({
   dnsWorkPending: z
     .boolean()
     .describe('A site is under way: Domain Name Administrator and User Administrator are needed now'),
+  writeBack: z
+    .boolean()
+    .describe(
+      'The core assigns numbers and Teams policies through the connector (its permissions are needed)',
+    ),
   verdict: z.enum(['ready', 'action_required', 'blocked']).optional(),
   validatedAt: z.iso.datetime().optional(),
   reconnectedAt: z.iso.datetime().optional().describe('When a reconnect last replaced its credentials'),
@@ -80,6 +87,7 @@ export function toTenantView(tenantId: string, record: TenantRecord): TenantView
     licenceType: record.licenceType,
     automaticDns: record.automaticDns,
     dnsWorkPending: record.dnsWorkPending,
+    writeBack: record.writeBack ?? false,
     ...(record.verdict ? { verdict: record.verdict } : {}),
     ...(record.validatedAt ? { validatedAt: record.validatedAt } : {}),
     ...(record.reconnectedAt ? { reconnectedAt: record.reconnectedAt } : {}),

@@ -2,7 +2,7 @@ import type { DomainEvent } from '../events/event-catalogue.js';
 import type { Outbox } from '../events/outbox.js';
 import type { CredentialProblemCode } from '../identity/credential-problem.js';
 import type { Stored, TableTransaction } from '../storage/entity-table.js';
-import { EntityExistsError } from '../storage/storage-errors.js';
+import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
 import type { ValidationReport, Verdict } from '../validation/validate-registration.js';
 import { TenantAlreadyOnboarded, TenantNotFound } from './tenant-errors.js';
@@ -26,6 +26,7 @@ export interface Onboarding {
   services: { id: string; name: string }[];
   licenceType: string;
   automaticDns: boolean;
+  writeBack?: boolean;
   report: ValidationReport;
 }
 
@@ -80,6 +81,7 @@ export class TenantRegistry {
       licenceType: input.licenceType,
       automaticDns: input.automaticDns,
       dnsWorkPending: input.automaticDns,
+      ...(input.writeBack ? { writeBack: true } : {}),
       verdict: input.report.verdict,
       validation: JSON.stringify(input.report),
       validatedAt: at,
@@ -258,6 +260,24 @@ export class TenantRegistry {
     );
     change.alongside?.(transaction);
     await transaction.commit();
+  }
+
+  /** Turns write-back on or off for the tenant (its validation then asks for its permissions, or not). */
+  async setWriteBack(tenantId: string, enabled: boolean, now = new Date()): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.get(tenantId);
+      if (!stored || isLeaving(stored.entity.status)) throw new TenantNotFound(tenantId);
+      if ((stored.entity.writeBack ?? false) === enabled) return;
+      try {
+        await this.table.update(
+          { ...stored.entity, rowKey: tenantRows.tenant, writeBack: enabled, updatedAt: now.toISOString() },
+          stored.etag,
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= 5) throw error;
+      }
+    }
   }
 
   /** Marks the tenant's credentials as not working and tells the core, once (not again while still invalid). */

@@ -63,6 +63,7 @@ export class TenantValidation {
         changesItself: facts.changesItself,
         teamsApis: this.deps.teamsApis,
         nearRealTime: (await this.deps.nearRealTimeOn?.(tenantId)) ?? false,
+        writeBack: stored.entity.writeBack ?? false,
       });
       return { ok: true, tenant: await registry.recordValidation(tenantId, report), report };
     } catch (error) {

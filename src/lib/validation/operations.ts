@@ -9,6 +9,7 @@ export const requirementIds = [
   'automatic_dns',
   'self_rotation',
   'near_real_time',
+  'write_back',
 ] as const;
 export type RequirementId = (typeof requirementIds)[number];
 
@@ -78,6 +79,20 @@ export const operations: readonly Operation[] = [
     requirement: 'near_real_time',
     description: 'Near-real-time: change notifications of groups',
     anyOf: [{ permission: 'Group.Read.All' }],
+  },
+  {
+    id: 'assign_numbers',
+    requirement: 'write_back',
+    description: 'Write-back: assign, unassign and update Direct Routing numbers',
+    anyOf: [{ permission: 'TeamsTelephoneNumber.ReadWrite.All' }],
+    teamsApisOnly: true,
+  },
+  {
+    id: 'assign_policies',
+    requirement: 'write_back',
+    description: 'Write-back: assign and unassign Teams policies',
+    anyOf: [{ permission: 'TeamsPolicyUserAssign.ReadWrite.All' }],
+    teamsApisOnly: true,
   },
   {
     id: 'manage_domains',

@@ -22,6 +22,8 @@ export const requiredPermissions = {
   automaticDns: ['Domain.ReadWrite.All', 'User.ReadWrite.All', 'Organization.Read.All'],
   /** Near-real-time replication, when on: change notifications of users and of groups (the subscription page). */
   nearRealTime: ['User.Read.All', 'Group.Read.All'],
+  /** Write-back, when the tenant uses it: numbers and Teams policies (their pages; global service only). */
+  writeBack: ['TeamsTelephoneNumber.ReadWrite.All', 'TeamsPolicyUserAssign.ReadWrite.All'],
 } as const;
 
 /** Permissions that satisfy a required one because they include it. */
@@ -56,6 +58,7 @@ export function permissionsNeeded(options: {
   dnsNeededNow: boolean;
   teamsApis?: boolean;
   nearRealTime?: boolean;
+  writeBack?: boolean;
 }): string[] {
   return [
     ...new Set([
@@ -63,6 +66,7 @@ export function permissionsNeeded(options: {
       ...requiredPermissions.selfRotation,
       ...(options.automaticDns && options.dnsNeededNow ? requiredPermissions.automaticDns : []),
       ...(options.nearRealTime ? requiredPermissions.nearRealTime : []),
+      ...(options.writeBack && (options.teamsApis ?? true) ? requiredPermissions.writeBack : []),
     ]),
   ];
 }

@@ -26,6 +26,8 @@ export interface ValidationInput {
   teamsApis?: boolean;
   /** Near-real-time replication is on: its change notifications need their permissions. */
   nearRealTime?: boolean;
+  /** The core writes numbers and policies back through the connector: their permissions are needed. */
+  writeBack?: boolean;
   /** Groups of services that use one and the same client secret. */
   sharedSecrets?: readonly (readonly string[])[];
 }
@@ -155,7 +157,8 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
   const inScope = (operation: Operation) =>
     (teamsApis || !operation.teamsApisOnly) &&
     (operation.requirement !== 'automatic_dns' || dnsNeededNow) &&
-    (operation.requirement !== 'near_real_time' || input.nearRealTime === true);
+    (operation.requirement !== 'near_real_time' || input.nearRealTime === true) &&
+    (operation.requirement !== 'write_back' || input.writeBack === true);
   const operationReport = (operation: Operation): OperationReport => {
     const by = operation.anyOf.find(holdsRoute);
     return {
@@ -272,6 +275,11 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
       ),
     );
 
+  if (input.writeBack && teamsApis)
+    requirements.push(
+      fromOperations('write_back', 'Write-back: Direct Routing numbers and Teams policies, for the core'),
+    );
+
   const roles: RoleReport[] = rolesTable.map((rule) => {
     const id = r[rule.role].id;
     const heldNow = rule.holder === 'app' && input.appRoleIds !== null ? held.has(id) : null;
@@ -367,6 +375,7 @@ export function validateRegistration(input: ValidationInput): ValidationReport {
     ...requiredPermissions.selfRotation,
     ...(input.automaticDns ? requiredPermissions.automaticDns : []),
     ...(input.nearRealTime ? requiredPermissions.nearRealTime : []),
+    ...(input.writeBack && teamsApis ? requiredPermissions.writeBack : []),
   ]);
   const notNeeded = [...granted].filter((permission) => !allNeeded.has(permission)).sort();
   for (const permission of notNeeded) {

@@ -148,6 +148,7 @@ export class AppRegistration {
       dnsNeededNow: true,
       teamsApis: this.deps.teamsApis,
       nearRealTime: invitation.record.nearRealTime ?? false,
+      writeBack: invitation.record.writeBack ?? false,
     });
     return permissions.map((value) => {
       const role = graphPrincipal.appRoles.find((candidate) => candidate.value === value);
