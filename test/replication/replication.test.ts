@@ -347,6 +347,32 @@ describe('replication', () => {
     cursor = (await feedSince(cursor)).at(-1)?.seq;
   });
 
+  it('fetches Graph’s pages ahead while a re-enumeration reads what is stored, and still writes only what changed', async () => {
+    cursor = (await feedSince(cursor)).at(-1)?.seq ?? cursor;
+    connector.simulator.control.expireDeltaTokens(tenant.id);
+    const renamed = tenant.userOrder.filter((id) => tenant.users.has(id))[11] as string;
+    connector.simulator.control.updateUser(tenant.id, renamed, { displayName: 'Read Ahead' });
+    const app = services();
+    const fetchedWhileReading: number[] = [];
+    const slowReads = Object.assign(Object.create(app.replica) as ReplicaStore, {
+      stateIndex: async (...args: Parameters<ReplicaStore['stateIndex']>) => {
+        const before = connector.simulator.graph.requestCount;
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        fetchedWhileReading.push(connector.simulator.graph.requestCount - before);
+        return app.replica.stateIndex(...args);
+      },
+    });
+    const { outcome } = await run(workerWith('replication-read-ahead-test', { replica: slowReads }));
+    expect(outcome).toBe('completed');
+    // Users and groups were each read whole (both delta links expired); Graph's pages came meanwhile.
+    expect(fetchedWhileReading.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...fetchedWhileReading), String(fetchedWhileReading)).toBeGreaterThan(15);
+    await expectReplicaEqualsTenant();
+    const changes = (await feedSince(cursor)).map((change) => `${change.kind}:${change.op}:${change.id}`);
+    expect(changes).toEqual([`user:upsert:${renamed}`]);
+    cursor = (await feedSince(cursor)).at(-1)?.seq;
+  });
+
   it('replicates a tenant with one run at a time: a second run waits until the first finished', async () => {
     connector.simulator.control.expireDeltaTokens(tenant.id);
     const app = services();

@@ -50,6 +50,13 @@ export const pagesRead = (positions: StreamPositions): number =>
 
 type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
 
+/** A page asked for ahead of its turn; `chars`, its size once counted against the read-ahead budget. */
+export interface PageAhead {
+  url: string;
+  page: Promise<Page>;
+  chars: number;
+}
+
 /**
  * One stream of a tenant's run (a phase: users delta, groups delta, Teams configurations, numbers), followed side
  * by side with the others: its position, its own planner (the streams write disjoint row kinds, so no row is
@@ -67,8 +74,18 @@ export class ReplicationStream {
   comparedFully = false;
   /** Removals earlier slices of the phase held back were replayed into the planner. */
   replayed = false;
-  /** The next page, fetched while this one is planned and stored. */
-  prefetched: { url: string; page: Promise<Page> } | undefined;
+  /**
+   * Pages fetched ahead, in order: the next one while a page is planned and stored, and more while the stored
+   * state of a full enumeration is read (`comparing`), within the slice's read-ahead budget.
+   */
+  ahead: PageAhead[] = [];
+  /** Characters of the pages fetched ahead while `comparing` (see readAheadChars). */
+  aheadChars = 0;
+  /** Reading what is stored, for a full enumeration to compare its pages with: planning waits for it. */
+  comparison: Promise<void> | undefined;
+  comparing = false;
+  /** The stream's part of the slice ended: nothing more is fetched ahead. */
+  closed = false;
   /**
    * Settles once, in this slice, the stream decided on its removals ('decided', also for a stream done before)
    * or stopped short of that ('stopped'): later phases decide only after it did.
@@ -99,6 +116,7 @@ export class ReplicationStream {
 
   /** The stream's part of the slice ended; if it had not decided, later phases must not decide either. */
   stopped(): void {
+    this.closed = true;
     this.settle('stopped');
   }
 }
