@@ -8,10 +8,10 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Each file has its own Azurite, simulator and host on ports of its own, so files run side by side; they mostly
-    // wait (leases ending, hosts starting). `npm run test:crash` runs the replication file first, alone: it is the
-    // longest and the most sensitive to a busy machine (its 10,000-user runs), and it found a planner defect under
-    // load (states lost while a flush was stored, fixed); it may join the others once CI has shown it can.
+    // Each file has its own Azurite, simulator and host on ports of its own, so files run side by side, three at a
+    // time; they mostly wait (leases ending, hosts starting). The replication file (the longest, and the one that
+    // found a planner defect under load, since fixed) runs among them; without a timing cache the largest files
+    // start first, so it does.
     maxWorkers: 3,
     reporters: ['default', './test/summary-reporter.ts'],
   },

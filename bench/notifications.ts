@@ -1,6 +1,7 @@
 import { generateTenant } from '../sim/tenant/generate-tenant.js';
 import { startBenchConnector } from './bench-connector.js';
 import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
+import { type FigureLine, printFigures } from './figure-lines.js';
 
 /**
  * `npm run bench:notifications`: near-real-time replication for BENCH_NRT_TENANTS tenants (20) through the real
@@ -128,7 +129,7 @@ async function main() {
   const latencies = [...made.values()].flatMap((entry) => (entry.seenAt ? [entry.seenAt - entry.at] : []));
   const deliveries = simulator.graph.subscriptions.deliveries.slice(deliveriesBefore);
   const answered = deliveries.filter((delivery) => delivery.status >= 200 && delivery.status < 300);
-  const lines = [
+  const lines: FigureLine[] = [
     { figure: 'floor: quiet period + median one-change run', ms: floorMs },
     {
       figure: 'change to feed, median',
@@ -150,18 +151,11 @@ async function main() {
       slowestMs: Math.max(0, ...deliveries.map((delivery) => delivery.ms)),
     },
   ];
-  for (const line of lines) console.log(JSON.stringify(line));
-  console.log(
-    `\n${tenantCount} tenants, ${made.size} changes over ${seconds} s, Graph latency ${latencyMs} ms\n`,
+  printFigures(
+    lines,
+    `${tenantCount} tenants, ${made.size} changes over ${seconds} s, Graph latency ${latencyMs} ms`,
+    48,
   );
-  for (const line of lines) {
-    const figure =
-      'ms' in line
-        ? `${(Number(line.ms) / 1000).toFixed(1)} s`
-        : JSON.stringify({ ...line, figure: undefined });
-    const ratio = 'ratioToFloor' in line ? `  ${Number(line.ratioToFloor).toFixed(2)}x floor` : '';
-    console.log(`${line.figure.padEnd(48)} ${figure}${ratio}`);
-  }
 
   await bench.stop();
 }

@@ -2,12 +2,13 @@ import { generateTenant } from '../sim/tenant/generate-tenant.js';
 import { requiredPermissions } from '../src/lib/validation/required-permissions.js';
 import { startBenchConnector } from './bench-connector.js';
 import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
+import { type FigureLine, printFigures } from './figure-lines.js';
 
 /**
  * `npm run bench:telephony`: BENCH_ASSIGNMENTS (500) number assignments for one tenant sent at once through the
  * running connector, Graph answering after BENCH_GRAPH_LATENCY_MS (250 ms), each order taking
  * BENCH_ORDER_MS (3 s) at Microsoft, and the simulator's throttle set to BENCH_GRAPH_BUDGET resource units per 10 s
- * (1,500: below what the connector's pacer assumes, so Graph answers 429 and the connector must wait them out).
+ * (100: far below what the connector's pacer assumes, so Graph answers 429 and the connector must wait them out).
  * Measures how long until every request ended and how many Graph requests (and 429s) it took. The floors, measured
  * in the same run: one assignment alone, end to end; and the Graph budget's floor, the Graph requests the run made
  * spread over the budget's windows. Prints JSON lines, then a table.
@@ -15,7 +16,7 @@ import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
 const assignments = Number(process.env.BENCH_ASSIGNMENTS ?? 500);
 const latencyMs = Number(process.env.BENCH_GRAPH_LATENCY_MS ?? 250);
 const orderMs = Number(process.env.BENCH_ORDER_MS ?? 3_000);
-const budget = Number(process.env.BENCH_GRAPH_BUDGET ?? 1_500);
+const budget = Number(process.env.BENCH_GRAPH_BUDGET ?? 100);
 
 async function main() {
   const bench = await startBenchConnector();
@@ -103,7 +104,7 @@ async function main() {
   const events =
     bench.standIn.events.filter((event) => event.type === 'telephony.request_succeeded').length - 1;
 
-  const lines = [
+  const lines: FigureLine[] = [
     { figure: 'floor: one assignment alone', ms: aloneMs },
     { figure: 'floor: the Graph budget for the requests made', ms: budgetFloorMs },
     {
@@ -121,18 +122,10 @@ async function main() {
     },
     { figure: 'Graph answered 429 (each waited out)', count: throttled },
   ];
-  for (const line of lines) console.log(JSON.stringify(line));
-  console.log(
-    `\n${assignments} assignments, Graph latency ${latencyMs} ms, orders ${orderMs} ms, Graph budget ${budget} per 10 s\n`,
+  printFigures(
+    lines,
+    `${assignments} assignments, Graph latency ${latencyMs} ms, orders ${orderMs} ms, Graph budget ${budget} per 10 s`,
   );
-  for (const line of lines) {
-    const figure =
-      'ms' in line
-        ? `${(Number(line.ms) / 1000).toFixed(1)} s`
-        : JSON.stringify({ ...line, figure: undefined });
-    const ratio = 'ratioToFloor' in line ? `  ${Number(line.ratioToFloor).toFixed(2)}x floor` : '';
-    console.log(`${line.figure.padEnd(52)} ${figure}${ratio}`);
-  }
   await bench.stop();
   if (succeeded !== assignments || assigned !== assignments || orders !== assignments) process.exitCode = 1;
 }

@@ -233,6 +233,38 @@ describe('operator CLI', () => {
     expect(unclear.err).toContain('Say on or off');
   });
 
+  it('turns write-back on, assigns a number and a policy by name following each to its end, and lists the requests', async () => {
+    const { tenantId } = await selfManagedTenant(connector, {
+      quiet: true,
+      permissions: [...requiredPermissions.replication, ...requiredPermissions.writeBack],
+    });
+    const on = await cli(['write-back', tenantId, 'on']);
+    expect(on.code, on.err).toBe(0);
+    expect(on.out).toBe(`Write-back is on for ${tenantId}.\n`);
+    const sim = connector.simulator.directory.tenant(tenantId);
+    const userId = [...sim.teamsConfigurations.keys()][0] as string;
+    const number = [...sim.numberAssignments.values()].find((candidate) => !candidate.assignmentTargetId)
+      ?.telephoneNumber as string;
+    const assigned = await cli(['assign-number', tenantId, number, userId]);
+    expect(assigned.code, assigned.err).toBe(0);
+    expect(assigned.out).toMatch(
+      new RegExp(
+        `^Request cli-\\S+: number assign \\(\\${number}, user ${userId}\\), succeeded\\.\nNumber: assigned to ${userId}\nEnterprise Voice: on\nThe change feed shows it\\.\n$`,
+      ),
+    );
+    const policy = await cli(['assign-policy', tenantId, userId, 'TeamsCallingPolicy', 'AllowCalling']);
+    expect(policy.code, policy.err).toBe(0);
+    expect(policy.out).toMatch(/TeamsCallingPolicy AllowCalling, user \S+\), succeeded\./);
+    const refused = await cli(['unassign-number', tenantId, '+15550100123']);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(
+      /failed\.\nFailed: Microsoft could not unassign \+15550100123: The telephone number \+15550100123 was not found in the tenant\./,
+    );
+    const listed = await cli(['requests', tenantId]);
+    expect(listed.out.split('\n')[0]).toMatch(/^REQUEST\s+KIND\s+ACTION\s+SUBJECT\s+STATE\s+FAILURE OR NOW$/);
+    expect(listed.out.split('\n').filter((line) => line.startsWith('cli-'))).toHaveLength(3);
+  }, 60_000);
+
   it('adds a service to a tenant, rotates its secret and removes it again', async () => {
     const tenantId = (connector.world.tenants[0] as { id: string }).id;
     await onboardManually(connector, tenantId);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { requiredPermissions } from '../../src/lib/validation/required-permissions.js';
+import { PageSession } from '../support/browserless.js';
+import { onboardBySignIn } from '../support/certificate-tenant.js';
 import { until } from '../support/eventually.js';
 import { checkFeedsAfterEach } from '../support/feed-invariant.js';
 import { selfManagedTenant } from '../support/self-managed-tenant.js';
+import { tenantWithAdmin } from '../support/tenant-with-admin.js';
 import { useConnector } from '../support/use-connector.js';
 
 const connector = useConnector();
@@ -291,6 +294,67 @@ describe('write-back: the core assigns numbers and policies through the connecto
       10_000,
     );
     expect(eventsOf(tenantId, 'double')).toHaveLength(1);
+  }, 90_000);
+
+  it('does not order a number twice when Microsoft took the order but its answer was lost', async () => {
+    const { tenantId, sim, users, free } = await writeBackTenant();
+    const number = free[2] as string;
+    connector.simulator.faults.add({
+      path: '/assignNumber$',
+      method: 'POST',
+      afterWrite: true,
+      status: 503,
+      count: 1,
+    });
+    await request(tenantId, 'number-assignments', {
+      requestId: 'lost-answer',
+      action: 'assign',
+      telephoneNumber: number,
+      userId: users[0],
+    });
+    const done = await ended(tenantId, 'lost-answer');
+    expect(done).toMatchObject({ state: 'succeeded', outcome: { number: { assignmentTargetId: users[0] } } });
+    expect([...sim.numberOrders.values()].filter((order) => order.telephoneNumber === number)).toHaveLength(
+      1,
+    );
+  }, 90_000);
+
+  it('turns on from the invitation: the app is made with the write permissions and the first assignment works', async () => {
+    const { id: tenantId, admin } = tenantWithAdmin(connector, {
+      name: `Write-back From Start ${process.pid}`,
+      alias: 'wb',
+      seed: process.pid * 100 + 93,
+    });
+    const invitation = await connector.call('POST', '/invitations', {
+      body: {
+        customer: { reference: 'C-wb', name: 'Write-back Customer' },
+        services: [{ id: 'dr-london', name: 'Direct Routing London' }],
+        licenceType: 'HostedPro',
+        method: 'either',
+        writeBack: true,
+      },
+    });
+    expect(invitation.body.writeBack).toBe(true);
+    const path = new URL(invitation.body.url).pathname;
+    const landing = await new PageSession(connector.host.url).get(path);
+    for (const permission of requiredPermissions.writeBack) expect(landing.html).toContain(permission);
+    expect((await onboardBySignIn(connector, path, admin)).status).toBe(200);
+    expect((await connector.call('GET', `/tenants/${tenantId}`)).body.writeBack).toBe(true);
+    const report = (await connector.call('GET', `/tenants/${tenantId}/validation`)).body.report;
+    expect(report.requirements.find((entry: { id: string }) => entry.id === 'write_back')).toMatchObject({
+      satisfied: true,
+    });
+    const sim = connector.simulator.directory.tenant(tenantId);
+    const userId = [...sim.teamsConfigurations.keys()][0] as string;
+    const number = [...sim.numberAssignments.values()].find((candidate) => !candidate.assignmentTargetId)
+      ?.telephoneNumber as string;
+    await request(tenantId, 'number-assignments', {
+      requestId: 'first',
+      action: 'assign',
+      telephoneNumber: number,
+      userId,
+    });
+    expect((await ended(tenantId, 'first')).state).toBe('succeeded');
   }, 90_000);
 
   it('refuses requests while write-back is off, with a clear problem, and changes nothing', async () => {

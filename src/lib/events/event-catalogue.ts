@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsRecordSchema } from '../sites/site-schema.js';
+import { teamsOutcome } from '../telephony/telephony-schema.js';
 
 const tenantId = z.string().describe('The customer tenant (Entra tenant GUID).');
 const verdict = z.enum(['ready', 'action_required', 'blocked']);
@@ -123,16 +124,7 @@ export const eventCatalogue = {
   'telephony.request_succeeded': z
     .object({
       ...telephonySubject,
-      enterpriseVoiceEnabled: z
-        .boolean()
-        .optional()
-        .describe(
-          'The user’s Enterprise Voice after the change, as Teams reports it (whether assignNumber turns it on is not documented)',
-        ),
-      effectivePolicyId: z
-        .string()
-        .optional()
-        .describe('The user’s policy of the type, as Teams reports it now'),
+      ...teamsOutcome,
       replicaUpdated: z
         .boolean()
         .describe(

@@ -4,7 +4,7 @@ import { GraphError } from '../graph/graph-client.js';
 import { pacedGraphClient } from '../graph/paced-graph-client.js';
 import { ResourceUnitPacer } from '../graph/resource-unit-pacer.js';
 import type { AppTokenProvider } from '../identity/app-token-provider.js';
-import { CredentialProblem } from '../identity/credential-problem.js';
+import { CredentialProblem, credentialProblemText } from '../identity/credential-problem.js';
 import type { ReplicationRunRecord } from '../replication/replication-run.js';
 import { runEnded } from '../replication/replication-run.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
@@ -16,7 +16,6 @@ import { tableFilter } from '../storage/table-filters.js';
 import { knownTenant, usableTenant, workingCredential } from '../tenants/tenant-access.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
-import { backoffMs } from '../workflows/backoff.js';
 import { type StepResult, WorkflowRunner } from '../workflows/workflow-runner.js';
 import {
   TelephonyRequestConflict,
@@ -79,8 +78,8 @@ const operationHorizonMs = 60 * 60_000;
 const policyHorizonMs = 10 * 60_000;
 /** How long the request waits for the replication run that brings the outcome to the change feed. */
 const refreshHorizonMs = 30 * 60_000;
-/** Reads of an operation, an outcome or a run: 1 s, doubling, at most a minute apart. */
-const pollMs = (polls: number) => backoffMs(polls + 1, { firstMs: 1_000, capMs: 60_000 });
+/** Reads of an operation, an outcome or a run: 1 s, then half as long again each time, at most a minute apart. */
+const pollMs = (polls: number) => Math.min(1_000 * 1.5 ** polls, 60_000);
 
 /**
  * Write-back: the core's requests to assign, unassign or update a Direct Routing number, and to assign or unassign
@@ -138,32 +137,19 @@ export class TelephonyRequests {
   }
 
   submitNumber(tenantId: string, request: NumberRequest, now = new Date()): Promise<TelephonySubmission> {
-    return this.submit(
-      tenantId,
-      {
-        kind: 'number',
-        action: request.action,
-        requestId: request.requestId,
-        request: JSON.stringify(request),
-        telephoneNumber: request.telephoneNumber,
-        ...(request.action === 'assign' ? { userId: request.userId } : {}),
-      },
-      now,
-    );
+    const { telephoneNumber } = request;
+    const userId = request.action === 'assign' ? request.userId : undefined;
+    return this.submit(tenantId, 'number', request, { telephoneNumber, ...(userId ? { userId } : {}) }, now);
   }
 
   submitPolicy(tenantId: string, request: PolicyRequest, now = new Date()): Promise<TelephonySubmission> {
+    const { userId, policyType } = request;
+    const policyId = request.action === 'assign' ? request.policyId : undefined;
     return this.submit(
       tenantId,
-      {
-        kind: 'policy',
-        action: request.action,
-        requestId: request.requestId,
-        request: JSON.stringify(request),
-        userId: request.userId,
-        policyType: request.policyType,
-        ...(request.action === 'assign' && request.policyId ? { policyId: request.policyId } : {}),
-      },
+      'policy',
+      request,
+      { userId, policyType, ...(policyId ? { policyId } : {}) },
       now,
     );
   }
@@ -189,10 +175,18 @@ export class TelephonyRequests {
 
   private async submit(
     tenantId: string,
-    fields: Pick<TelephonyRequestRow, 'kind' | 'action' | 'requestId' | 'request'> &
-      Partial<TelephonyRequestRow>,
+    kind: TelephonyRequestRow['kind'],
+    request: NumberRequest | PolicyRequest,
+    subject: Partial<TelephonyRequestRow>,
     now: Date,
   ): Promise<TelephonySubmission> {
+    const fields = {
+      kind,
+      action: request.action,
+      requestId: request.requestId,
+      request: JSON.stringify(request),
+      ...subject,
+    };
     if (!this.deps.teamsApis) throw new WriteBackUnavailable();
     const tenant = await usableTenant(this.deps.registry, tenantId);
     if (!tenant.entity.writeBack) throw new WriteBackOff();
@@ -246,8 +240,8 @@ export class TelephonyRequests {
           return await this.resolve(tenantId, row, graph, now);
         case 'sending':
           return row.kind === 'number'
-            ? await this.sendNumber(row, graph, now)
-            : await this.sendPolicy(row, graph);
+            ? await this.sendNumber(tenantId, row, graph, now)
+            : await this.sendPolicy(row, graph, now);
         case 'following':
           return await this.follow(tenantId, row, graph, now);
         case 'confirming':
@@ -259,6 +253,13 @@ export class TelephonyRequests {
       // Microsoft's word against the request (a refusal, not a fault that passes): it fails with what was said.
       if (error instanceof GraphError && !error.transient)
         return this.fail(tenantId, row, now, `Microsoft refused the request: ${error.message}`);
+      if (error instanceof CredentialProblem)
+        return this.fail(
+          tenantId,
+          row,
+          now,
+          `${credentialProblemText[error.code]} Reconnect the tenant, then send the request again.`,
+        );
       throw error;
     }
   }
@@ -311,11 +312,24 @@ export class TelephonyRequests {
   }
 
   /** Reads the number first: an order under way is waited for, one that took effect already is not sent again. */
-  private async sendNumber(row: TelephonyRequestRow, graph: TelephonyGraph, now: Date): Promise<Step> {
+  private async sendNumber(
+    tenantId: string,
+    row: TelephonyRequestRow,
+    graph: TelephonyGraph,
+    now: Date,
+  ): Promise<Step> {
     const request = JSON.parse(row.request) as NumberRequest;
     const number = await graph.number(request.telephoneNumber);
-    if (number && pendingStates.includes(number.activationState ?? ''))
-      return this.later(row, now, 'an order of this number is under way at Microsoft');
+    if (number && pendingStates.includes(number.activationState ?? '')) {
+      if (now.getTime() - Date.parse(row.createdAt) <= operationHorizonMs)
+        return this.later(row, now, 'an order of this number is under way at Microsoft');
+      return this.fail(
+        tenantId,
+        row,
+        now,
+        `${request.telephoneNumber} has had an order under way at Microsoft for over ${operationHorizonMs / 60_000} minutes; send the request again once it has ended.`,
+      );
+    }
     if (number && numberDone(request, number)) return { next: { state: 'confirming', polls: 0 } };
     if (request.action === 'update') {
       await graph.update(updateBody(request));
@@ -345,7 +359,7 @@ export class TelephonyRequests {
     };
   }
 
-  private async sendPolicy(row: TelephonyRequestRow, graph: TelephonyGraph): Promise<Step> {
+  private async sendPolicy(row: TelephonyRequestRow, graph: TelephonyGraph, now: Date): Promise<Step> {
     const userId = row.userId ?? '';
     const policyType = row.policyType ?? '';
     const current = effectivePolicyId(await graph.teamsUser(userId), policyType);
@@ -355,10 +369,10 @@ export class TelephonyRequests {
     } else if (current !== undefined && current !== 'Global') {
       await graph.changePolicy('unassign', { userId, policyType });
     }
-    return { next: { state: 'confirming', polls: 0, followingSince: new Date().toISOString() } };
+    return { next: { state: 'confirming', polls: 0, followingSince: now.toISOString() } };
   }
 
-  /** Reads Microsoft's operation until it ends (as often as it asks, else 1 s doubling), up to the horizon. */
+  /** Reads Microsoft's operation until it ends (as often as it asks, else 1 s growing by half), up to the horizon. */
   private async follow(
     tenantId: string,
     row: TelephonyRequestRow,
@@ -485,7 +499,7 @@ export class TelephonyRequests {
     };
   }
 
-  /** The same state again, read later (Retry-After when Microsoft asked, else 1 s doubling). */
+  /** The same state again, read later (Retry-After when Microsoft asked, else 1 s growing by half). */
   private later(row: TelephonyRequestRow, now: Date, said?: string, retryAfterMs?: number): Step {
     const polls = (row.polls ?? 0) + 1;
     const wait = retryAfterMs ?? pollMs(polls);

@@ -96,6 +96,17 @@ export const policyRequestSchema = z.discriminatedUnion('action', [
 ]);
 export type PolicyRequest = z.infer<typeof policyRequestSchema>;
 
+/** What Teams reports of the user after a request (the view's outcome and telephony.request_succeeded). */
+export const teamsOutcome = {
+  enterpriseVoiceEnabled: z
+    .boolean()
+    .optional()
+    .describe(
+      'The user’s Enterprise Voice after the change, as Teams reports it (whether assignNumber turns it on is not documented)',
+    ),
+  effectivePolicyId: z.string().optional().describe('The user’s policy of the type, as Teams reports it now'),
+};
+
 export const telephonyRequestViewSchema = z.object({
   tenantId: z.string(),
   requestId: z.string(),
@@ -122,16 +133,7 @@ export const telephonyRequestViewSchema = z.object({
           locationId: z.string().nullable().optional(),
         })
         .optional(),
-      enterpriseVoiceEnabled: z
-        .boolean()
-        .optional()
-        .describe(
-          'The user’s Enterprise Voice after the change, as Teams reports it (whether assignNumber turns it on is not documented)',
-        ),
-      effectivePolicyId: z
-        .string()
-        .optional()
-        .describe('The user’s policy of the type, as Teams reports it now'),
+      ...teamsOutcome,
       replicaUpdated: z
         .boolean()
         .optional()

@@ -171,6 +171,32 @@ describe('validateRegistration: what is missing, and what to do', () => {
     ).toContain('The app has Group.Read.All, which the connector does not need (or more than it needs).');
   });
 
+  it('asks for the write-back permissions only while write-back is on, and never in a cloud without Teams', () => {
+    expect(requirement(base, 'write_back')).toBeUndefined();
+    const on = { ...base, writeBack: true };
+    expect(requirement(on, 'write_back')).toMatchObject({
+      satisfied: false,
+      missingPermissions: ['TeamsTelephoneNumber.ReadWrite.All', 'TeamsPolicyUserAssign.ReadWrite.All'],
+    });
+    // Missing, they hold back write-back only: replication goes on.
+    expect(validateRegistration(on).verdict).toBe('action_required');
+    const granted = {
+      ...on,
+      grantedPermissions: [...base.grantedPermissions, ...requiredPermissions.writeBack],
+    };
+    expect(requirement(granted, 'write_back')?.satisfied).toBe(true);
+    expect(validateRegistration(granted).verdict).toBe('ready');
+    // Off, they are more than the connector needs: the report says they can go.
+    const offMessages = validateRegistration({ ...granted, writeBack: false }).warnings.map(
+      (warning) => warning.message,
+    );
+    for (const permission of requiredPermissions.writeBack)
+      expect(offMessages).toContain(
+        `The app has ${permission}, which the connector does not need (or more than it needs).`,
+      );
+    expect(requirement({ ...on, teamsApis: false }, 'write_back')).toBeUndefined();
+  });
+
   it('says, without failing rotation, when Graph would not show whether the app owns itself', () => {
     const report = validateRegistration({ ...base, changesItself: null });
     expect(report.verdict).toBe('ready');
