@@ -34,14 +34,18 @@ const freePort = () =>
 export interface BenchConnector {
   simulator: Simulator;
   standIn: CoreStandIn;
+  storage: Storage;
   tenants: EntityTable<TenantPartitionRow>;
+  /** The hosts started, the first the one `call` goes to; the master key of their admin endpoints. */
+  hosts: BenchHost[];
+  masterKey: string;
   /** A signed call of the core to the connector's API (`path` below `/api`). */
   call(
     method: string,
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
-  /** Starts the local Functions host with the example settings, `settings` over them. */
+  /** Starts a local Functions host with the example settings, `settings` over them (all share Azurite). */
   startHost(settings?: Record<string, string>): Promise<BenchHost>;
   stop(): Promise<void>;
 }
@@ -80,12 +84,15 @@ export async function startBenchConnector(): Promise<BenchConnector> {
   );
   const functionKey = randomBytes(24).toString('base64url');
   const masterKey = randomBytes(24).toString('base64url');
-  let host: BenchHost | undefined;
+  const hosts: BenchHost[] = [];
 
   return {
     simulator,
     standIn,
+    storage,
     tenants: storage.table<TenantPartitionRow>(tableNames.tenants),
+    hosts,
+    masterKey,
     async startHost(settings = {}) {
       const port = await freePort();
       const example = readLocalSettings(join(root, 'local.settings.example.json'));
@@ -103,11 +110,13 @@ export async function startBenchConnector(): Promise<BenchConnector> {
         ...settings,
       };
       const nodeArgs = (values.languageWorkers__node__arguments ?? '').split(/\s+/).filter(Boolean);
-      host = await startHost({ values, caPath, nodeArgs, functionKey, masterKey, port });
+      const host = await startHost({ values, caPath, nodeArgs, functionKey, masterKey, port });
+      hosts.push(host);
       return host;
     },
     async call(method, path, body) {
-      if (!host) throw new Error('the host is not started');
+      const host = hosts[0];
+      if (!host) throw new Error('no host is started');
       const text = body === undefined ? '' : JSON.stringify(body);
       const answer = await fetch(`${host.url}/api${path}`, {
         method,
@@ -124,11 +133,13 @@ export async function startBenchConnector(): Promise<BenchConnector> {
       };
     },
     async stop() {
-      if (host) {
-        const exited = new Promise((resolve) => host?.child.once('exit', resolve));
-        host.child.kill('SIGTERM');
-        await exited;
-      }
+      await Promise.all(
+        hosts.map((host) => {
+          const exited = new Promise((resolve) => host.child.once('exit', resolve));
+          host.child.kill('SIGTERM');
+          return exited;
+        }),
+      );
       await standIn.stop();
       await simulator.stop();
       azurite.send({ stop: true });

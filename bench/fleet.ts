@@ -1,27 +1,15 @@
-import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ClientSecretCredential } from '@azure/identity';
-import { CoreStandIn } from '../local/core-stand-in.js';
-import { readLocalSettings } from '../local/host/local-settings.js';
-import { createTestCertificates } from '../sim/certificates.js';
-import { seedOperator } from '../sim/sample-world.js';
-import { Simulator } from '../sim/server.js';
+import { readFileSync } from 'node:fs';
 import { generateTenant } from '../sim/tenant/generate-tenant.js';
 import type { TenantState } from '../sim/tenant/tenant-state.js';
-import { eventSigningSecretName, requestSigningSecretsName } from '../src/lib/core-api/signing-secrets.js';
 import { Outbox } from '../src/lib/events/outbox.js';
-import { projectRoot } from '../src/lib/project-root.js';
 import { ReplicationScheduler } from '../src/lib/replication/replication-scheduler.js';
 import type { ReplicationJob } from '../src/lib/replication/replication-worker.js';
-import { Storage } from '../src/lib/storage/storage-clients.js';
 import { queueNames, tableNames } from '../src/lib/storage/storage-names.js';
 import type { TenantPartitionRow } from '../src/lib/tenants/tenant-partition.js';
 import type { TenantRecord } from '../src/lib/tenants/tenant-record.js';
 import { TenantRegistry } from '../src/lib/tenants/tenant-registry.js';
-import { type BenchHost, startHost } from './bench-host.js';
+import { startBenchConnector } from './bench-connector.js';
+import type { BenchHost } from './bench-host.js';
 import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
 
 /**
@@ -35,12 +23,9 @@ import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
  * how the runs spread over the hosts (the instance that ended each), and from them
  * the instances needed for 1,000 and 10,000 tenants a day inside a 4-hour window.
  */
-const root = projectRoot(import.meta.url);
 const tenantCount = Number(process.env.BENCH_FLEET_TENANTS ?? 200);
 const hostCount = Number(process.env.BENCH_FLEET_HOSTS ?? 1);
 const latencyMs = Number(process.env.BENCH_GRAPH_LATENCY_MS ?? 250);
-const functionKey = randomBytes(24).toString('base64url');
-const masterKey = randomBytes(24).toString('base64url');
 const windowHours = 4;
 
 const sizeOf = (index: number) => Math.round(50 * 100 ** (tenantCount === 1 ? 0 : index / (tenantCount - 1)));
@@ -64,23 +49,8 @@ const percentile = (values: number[], p: number) => {
 };
 
 async function main() {
-  const certificates = await createTestCertificates();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
-  const caPath = join(dir, 'ca.pem');
-  writeFileSync(caPath, certificates.caCert);
-  // Azurite in a process of its own: holding a whole fleet's rows, it would otherwise take this one's core.
-  const azurite = fork(join(root, 'dist', 'bench', 'azurite-process.js'));
-  const connectionString = await new Promise<string>((resolve, reject) => {
-    azurite.once('message', (message: { ready: string }) => resolve(message.ready));
-    azurite.once('exit', (code) => reject(new Error(`Azurite exited (${code})`)));
-  });
-  const simulator = await Simulator.start({ certificates });
-  const operator = await seedOperator(simulator);
-  const vault = simulator.vaults.get('connector')?.vault;
-  const eventSecret = `whsec_${randomBytes(32).toString('base64')}`;
-  vault?.put(requestSigningSecretsName, { value: `whsec_${randomBytes(32).toString('base64')}` });
-  vault?.put(eventSigningSecretName, { value: eventSecret });
-  const standIn = await CoreStandIn.start({ signingSecret: eventSecret });
+  const bench = await startBenchConnector();
+  const { simulator, storage } = bench;
   simulator.control.setGraphConfig({
     usersDeltaPageSize: 200,
     groupsDeltaPageSize: 100,
@@ -88,14 +58,7 @@ async function main() {
     latencyMs,
   });
 
-  const credential = new ClientSecretCredential(
-    operator.tenantId,
-    operator.connectorIdentity.clientId,
-    operator.connectorIdentity.clientSecret,
-    { authorityHost: simulator.authorityHost, disableInstanceDiscovery: true },
-  );
-  const storage = new Storage({ kind: 'connectionString', connectionString: connectionString }, credential);
-  const tenantsTable = storage.table<TenantPartitionRow>(tableNames.tenants);
+  const tenantsTable = bench.tenants;
   const fleet: { tenant: TenantState; users: number }[] = [];
   const at = new Date().toISOString();
   for (let index = 0; index < tenantCount; index += 1) {
@@ -123,24 +86,11 @@ async function main() {
     fleet.push({ tenant, users });
   }
 
-  const settings = readLocalSettings(join(root, 'local.settings.example.json'));
-  const values: Record<string, string> = {
-    ...settings.values,
-    AzureWebJobsStorage: connectionString,
-    AUTHORITY_HOST: simulator.authorityHost,
-    GRAPH_ENDPOINT: simulator.graphEndpoint,
-    KEY_VAULT_URL: operator.keyVaultUrl,
-    AZURE_TENANT_ID: operator.tenantId,
-    AZURE_CLIENT_ID: operator.connectorIdentity.clientId,
-    AZURE_CLIENT_SECRET: operator.connectorIdentity.clientSecret,
-    CORE_WEBHOOK_URL: standIn.eventsUrl,
-    PUBLIC_BASE_URL: 'http://localhost:7071',
-    REPLICATION_WINDOW_MINUTES: '1',
-  };
-  const nodeArgs = (values.languageWorkers__node__arguments ?? '').split(/\s+/).filter(Boolean);
   const hosts: BenchHost[] = [];
   for (let i = 0; i < hostCount; i += 1)
-    hosts.push(await startHost({ values, caPath, nodeArgs, functionKey, masterKey }));
+    hosts.push(
+      await bench.startHost({ PUBLIC_BASE_URL: 'http://localhost:7071', REPLICATION_WINDOW_MINUTES: '1' }),
+    );
 
   const lines: Record<string, unknown>[] = [];
   const report = (line: Record<string, unknown>) => {
@@ -213,7 +163,7 @@ async function main() {
   const firstDay = await day('day.full', `cycle-${new Date().toISOString().slice(0, 10)}`, async () => {
     const fired = await fetch(`${hosts[0]?.url}/admin/functions/replication-fan-out`, {
       method: 'POST',
-      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      headers: { 'x-functions-key': bench.masterKey, 'content-type': 'application/json' },
       body: '{"input":""}',
     });
     if (fired.status !== 202) throw new Error(`the fan-out timer answered ${fired.status}`);
@@ -260,11 +210,7 @@ async function main() {
     graph429: firstDay.graph429 + secondDay.graph429,
   });
 
-  for (const host of hosts) host.child.kill('SIGTERM');
-  await standIn.stop();
-  await simulator.stop();
-  azurite.send({ stop: true });
-  rmSync(dir, { recursive: true, force: true });
+  await bench.stop();
   console.log('');
   console.table(
     lines.map(({ benchmark, ...figures }) => ({
