@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { TelephonyRequestView, WriteBackSetting } from '../../src/lib/telephony/telephony-schema.js';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, exitCodes } from '../cli-context.js';
+import { CliError } from '../connector-client.js';
 import { textTable } from '../text-table.js';
 
 const tenantPath = (tenantId: string) => `/tenants/${encodeURIComponent(tenantId)}`;
@@ -57,7 +58,7 @@ export function telephonyCommands(program: Command, cli: CliContext): void {
       );
     }
     cli.print(view, () => describeRequest(view));
-    if (view.state === 'failed') process.exitCode = 1;
+    if (view.state === 'failed') cli.exitCode = exitCodes.failed;
   };
 
   program
@@ -66,7 +67,7 @@ export function telephonyCommands(program: Command, cli: CliContext): void {
       'turn write-back on or off for a tenant (on: which permissions the customer’s admin must grant)',
     )
     .action(async (tenantId: string, setting: string) => {
-      if (setting !== 'on' && setting !== 'off') throw new Error('write-back takes on or off');
+      if (setting !== 'on' && setting !== 'off') throw new CliError(`Say on or off (got ${setting}).`);
       const answer = await cli.call<WriteBackSetting>('PUT', `${tenantPath(tenantId)}/write-back`, {
         enabled: setting === 'on',
       });

@@ -261,7 +261,7 @@ describe('operator CLI', () => {
       /failed\.\nFailed: Microsoft could not unassign \+15550100123: The telephone number \+15550100123 was not found in the tenant\./,
     );
     const listed = await cli(['requests', tenantId]);
-    expect(listed.out.split('\n')[0]).toMatch(/^REQUEST\s+KIND\s+ACTION\s+SUBJECT\s+STATE\s+FAILURE OR NOW$/);
+    expect(listed.out.split('\n')[0]).toMatch(/^request\s+kind\s+action\s+subject\s+state\s+failure or now$/);
     expect(listed.out.split('\n').filter((line) => line.startsWith('cli-'))).toHaveLength(3);
   }, 60_000);
 
