@@ -465,6 +465,7 @@ export class TelephonyRequests {
             ...(outcome.effectivePolicyId !== undefined
               ? { effectivePolicyId: outcome.effectivePolicyId }
               : {}),
+            ...(outcome.policyShown === false ? { policyShown: false } : {}),
             replicaUpdated,
           },
         },

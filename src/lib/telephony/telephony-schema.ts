@@ -105,6 +105,10 @@ export const teamsOutcome = {
       'The user’s Enterprise Voice after the change, as Teams reports it (whether assignNumber turns it on is not documented)',
     ),
   effectivePolicyId: z.string().optional().describe('The user’s policy of the type, as Teams reports it now'),
+  policyShown: z
+    .boolean()
+    .optional()
+    .describe('false: Teams did not yet show the policy on the user after 10 minutes (it may still come)'),
 };
 
 export const telephonyRequestViewSchema = z.object({
