@@ -249,6 +249,11 @@ export class ReplicaPlanner {
   }
 
   /** Marks of the rows seen unchanged since the last call, to save with a checkpoint (see SeenKeys). */
+  /** Marks waiting for the next `takeSeenMarks`, in the characters they take saved (a mark and its newline). */
+  get seenMarkChars(): number {
+    return this.seenMarks.length * 12;
+  }
+
   takeSeenMarks(): string[] {
     const marks = this.seenMarks;
     this.seenMarks = [];

@@ -77,7 +77,7 @@ type StreamEnd = { outcome: 'done' } | { outcome: 'paused' } | Extract<SliceEnd,
 /**
  * How much a stream holds of pages fetched ahead while stored state is read, in characters of their JSON (12 M:
  * some 270 pages of a groups enumeration, 120 of users), so a re-enumeration's reads of storage overlap Graph's
- * pages within the memory a 100,000-user tenant leaves (measured by bench:replication's peak RSS).
+ * pages within the memory a 100,000-user tenant leaves (bench:replication's peak RSS: 244 MB).
  */
 const readAheadChars = 12 * 1024 * 1024;
 
@@ -220,7 +220,9 @@ export class ReplicationSlice {
     const pending = this.streams.reduce((sum, stream) => sum + stream.planner.pendingWrites, 0);
     return (
       pending >= (this.c.writesPerFlush ?? writesPerFlush) ||
-      this.streams.some((stream) => stream.listed.due || stream.seen.due) ||
+      // A full enumeration's marks wait in the planner until a checkpoint: pages planned in a burst (fetched ahead
+      // while the stored state was read) must not make one saved row past an entity's 1 MiB.
+      this.streams.some((stream) => stream.listed.due() || stream.seen.due(stream.planner.seenMarkChars)) ||
       Date.now() - this.lastCheckpoint > checkpointEveryMs
     );
   }

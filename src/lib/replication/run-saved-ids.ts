@@ -56,9 +56,9 @@ export class RunSavedIds {
     }
   }
 
-  /** Enough is waiting that the next page should checkpoint. */
-  get due(): boolean {
-    return this.chars >= saveAtChars;
+  /** Enough is waiting (here, and `elsewhereChars` still to be added) that the next page should checkpoint. */
+  due(elsewhereChars = 0): boolean {
+    return this.chars + elsewhereChars >= saveAtChars;
   }
 
   /** The row to save with a checkpoint at `page` of `phase` (ids shown since the last one), if any. */

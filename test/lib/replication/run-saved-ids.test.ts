@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunkIds } from '../../../src/lib/replication/run-saved-ids.js';
+import { chunkIds, RunSavedIds } from '../../../src/lib/replication/run-saved-ids.js';
+import type { TenantTable } from '../../../src/lib/tenants/tenant-partition.js';
 
 describe('saved ids, chunked into string properties', () => {
   it('keeps every id, in order, each chunk within the limit', () => {
@@ -17,5 +18,13 @@ describe('saved ids, chunked into string properties', () => {
 
   it('never leaves an empty chunk, even for an id longer than the limit', () => {
     expect(chunkIds(['x'.repeat(20), 'y'], 10)).toEqual(['x'.repeat(20), 'y']);
+  });
+
+  it('is due for a checkpoint by what waits here and what still waits elsewhere (marks in the planner), so no row outgrows an entity', () => {
+    const ids = new RunSavedIds({} as TenantTable, 'tenant', 'run', 'seen');
+    ids.add(Array.from({ length: 1_000 }, (_, i) => `mark${String(i).padStart(7, '0')}`));
+    expect(ids.due()).toBe(false);
+    expect(ids.due(150_000)).toBe(false);
+    expect(ids.due(190_000)).toBe(true);
   });
 });
