@@ -569,6 +569,7 @@ const numberOutcome = (number: GraphNumber) => ({
   locationId: number.locationId ?? null,
 });
 
+/** What a request is about, as its view and its events name it. */
 function eventSubject(tenantId: string, row: TelephonyRequestRow) {
   return {
     tenantId,
@@ -585,15 +586,8 @@ function eventSubject(tenantId: string, row: TelephonyRequestRow) {
 export function viewOf(tenantId: string, row: TelephonyRequestRow): TelephonyRequestView {
   const request = JSON.parse(row.request) as { policyName?: string };
   return {
-    tenantId,
-    requestId: row.requestId,
-    kind: row.kind,
-    action: row.action,
+    ...eventSubject(tenantId, row),
     state: row.state,
-    ...(row.telephoneNumber ? { telephoneNumber: row.telephoneNumber } : {}),
-    ...(row.userId ? { userId: row.userId } : {}),
-    ...(row.policyType ? { policyType: row.policyType } : {}),
-    ...(row.policyId ? { policyId: row.policyId } : {}),
     ...(request.policyName ? { policyName: request.policyName } : {}),
     ...(row.outcome ? { outcome: JSON.parse(row.outcome) } : {}),
     ...(row.statusDetail ? { statusDetail: row.statusDetail } : {}),
