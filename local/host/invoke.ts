@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import azureFunctions from '@azure/functions';
 
@@ -29,6 +29,12 @@ export async function invokeFunction<T>(
     invocationId,
     functionName,
     triggerMetadata,
+    // As the host: the W3C id of its own activity for the invocation (WorkerFunctionInvoker: Activity.Current?.Id).
+    traceContext: {
+      traceParent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+      traceState: '',
+      attributes: {},
+    },
     logHandler: (level, ...args) => {
       const severity =
         level === 'error' || level === 'critical' ? 'error' : level === 'warning' ? 'warning' : 'information';

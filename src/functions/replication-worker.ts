@@ -12,11 +12,16 @@ export async function replicationWorker(message: unknown, context: InvocationCon
     context.warn('replication message without tenantId and runId: dropped');
     return;
   }
+  const log = invocationLogger(context);
   const outcome = await services().replicationWorker.process(
     { tenantId: job.tenantId, runId: job.runId },
-    invocationLogger(context),
+    log,
   );
-  context.log(`replication ${job.tenantId} ${job.runId}: ${outcome}`);
+  log.info(`replication ${job.tenantId} ${job.runId}: ${outcome}`, {
+    tenantId: job.tenantId,
+    runId: job.runId,
+    outcome,
+  });
 }
 
 functions.storageQueue('replication-worker', {

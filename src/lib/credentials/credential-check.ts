@@ -2,6 +2,7 @@ import { ConnectorError } from '../errors/connector-error.js';
 import type { Logger } from '../hosting/logger.js';
 import type { TenantSecretStore } from '../secrets/tenant-secret-store.js';
 import { tableFilter } from '../storage/table-filters.js';
+import { connectorMetrics } from '../telemetry/connector-metrics.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { servicesOf, type TenantRecord } from '../tenants/tenant-record.js';
 import type { CredentialRotation } from './credential-rotation.js';
@@ -74,6 +75,12 @@ export class CredentialCheck {
     const own = await ownAppView(this.deps, tenantId, serviceId);
     const expiresOn = await this.expiry(own, serviceId, result);
     const daysLeft = (expiresOn.getTime() - now.getTime()) / 86_400_000;
+    connectorMetrics.credentialDaysLeft(
+      tenantId,
+      serviceId,
+      own.canChange ? 'connector' : 'customer',
+      daysLeft,
+    );
     let refused = false;
     if (own.canChange && daysLeft < this.deps.rotateBeforeDays) {
       try {

@@ -3,6 +3,7 @@ import type { Entity, EntityTable } from '../storage/entity-table.js';
 import { PartitionLease } from '../storage/partition-lease.js';
 import { ConcurrencyError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
+import { connectorMetrics } from '../telemetry/connector-metrics.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import { backoffMs } from '../workflows/backoff.js';
 import type { DeliveryResult } from './core-delivery.js';
@@ -82,10 +83,16 @@ export class EventDispatcher {
             attempts: entity.attempts + 1,
             lastStatus: result.status,
           });
+          connectorMetrics.eventDelivery(
+            stream,
+            'delivered',
+            (Date.now() - Date.parse(entity.createdAt)) / 1000,
+          );
           delivered += 1;
           continue;
         }
         if (result.status === 410) {
+          connectorMetrics.eventDelivery(stream, 'disabled');
           await this.disable(now, log);
           return { delivered, retryInSeconds: undefined };
         }
@@ -97,6 +104,7 @@ export class EventDispatcher {
             `event ${entity.eventId} (${entity.type}) failed for good after ${attempts} tries; last status ${result.status}`,
           );
           await this.mark(entity, etag, { status: 'failed', attempts, lastStatus: result.status });
+          connectorMetrics.eventDelivery(stream, 'failed');
           continue;
         }
         await this.mark(entity, etag, {
@@ -104,6 +112,7 @@ export class EventDispatcher {
           lastStatus: result.status,
           nextAttemptAt: new Date(now.getTime() + wait * 1000).toISOString(),
         });
+        connectorMetrics.eventDelivery(stream, 'retrying');
         return { delivered, retryInSeconds: wait };
       }
       return { delivered };

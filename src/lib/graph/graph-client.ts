@@ -1,4 +1,5 @@
 import { asError, ConnectorError } from '../errors/connector-error.js';
+import { sendToGraph } from './graph-telemetry.js';
 import { retryAfterMs } from './retry-after.js';
 
 /**
@@ -108,16 +109,18 @@ export class GraphClient {
       let response: Response | undefined;
       await this.options.beforeRequest?.();
       try {
-        response = await fetch(url, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(options.headers ?? {}),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(60_000),
-        });
+        response = await sendToGraph(method, url, token, () =>
+          fetch(url, {
+            method,
+            headers: {
+              authorization: `Bearer ${token}`,
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+              ...(options.headers ?? {}),
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(60_000),
+          }),
+        );
       } catch (error) {
         const waitMs = backoffMs(attempt);
         if (!idempotent || attempt >= this.maxAttempts || this.pastDeadline(waitMs))

@@ -4,6 +4,7 @@ import type { Outbox } from '../events/outbox.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { ConcurrencyError, EntityExistsError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
+import { connectorMetrics } from '../telemetry/connector-metrics.js';
 import { reconnectFix, TenantNotFound, TenantNotReady } from '../tenants/tenant-errors.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import { isLeaving, type TenantRecord } from '../tenants/tenant-record.js';
@@ -106,10 +107,12 @@ export class ReplicationScheduler {
     const runId = `cycle-${now.toISOString().slice(0, 10)}`;
     const queued: string[] = [];
     const skipped: { tenantId: string; reason: string }[] = [];
+    const byStatus: Record<string, number> = {};
     for await (const { entity: tenant } of this.tenants.query<TenantRecord>(
       tableFilter.rowKey(tenantRows.tenant),
     )) {
       const tenantId = tenant.partitionKey;
+      byStatus[tenant.status] = (byStatus[tenant.status] ?? 0) + 1;
       if (isLeaving(tenant.status)) continue;
       const reason = notReadyReason(tenant);
       const run = this.newRun(runId, 'schedule', now);
@@ -128,6 +131,7 @@ export class ReplicationScheduler {
         throw error;
       }
       if (reason) {
+        connectorMetrics.replicationRunEnded({ tenantId, outcome: 'skipped', trigger: 'schedule' });
         await this.outbox.kick(tenantId);
         skipped.push({ tenantId, reason });
         continue;
@@ -138,6 +142,7 @@ export class ReplicationScheduler {
       );
       queued.push(tenantId);
     }
+    connectorMetrics.tenantsByStatus(byStatus);
     return { queued, skipped };
   }
 

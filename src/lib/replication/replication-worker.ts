@@ -12,6 +12,7 @@ import type { TableTransaction } from '../storage/entity-table.js';
 import type { MessageQueue } from '../storage/message-queue.js';
 import { PartitionLease } from '../storage/partition-lease.js';
 import { storageBusy } from '../storage/storage-errors.js';
+import { describeActiveSpan } from '../telemetry/connector-tracing.js';
 import { type TenantTable, tenantRows } from '../tenants/tenant-partition.js';
 import { isLeaving } from '../tenants/tenant-record.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
@@ -25,6 +26,7 @@ import {
   runEnded,
 } from './replication-run.js';
 import { type ReplicationJob, ReplicationSlice } from './replication-slice.js';
+import { recordRunEnd } from './run-telemetry.js';
 
 export type { ReplicationJob };
 
@@ -97,6 +99,7 @@ export class ReplicationWorker {
     started = Date.now(),
   ): Promise<WorkOutcome> {
     const { tenants } = this.deps;
+    describeActiveSpan({ tenantId: job.tenantId, runId: job.runId });
     const stored = await tenants.get(job.tenantId, tenantRows.run(job.runId));
     if (!stored) {
       log.warn(`replication job for an unknown run ${job.runId} of ${job.tenantId}: dropped`);
@@ -286,6 +289,7 @@ export class ReplicationWorker {
     });
     this.deps.outbox.stage(transaction, events);
     await transaction.commit();
+    recordRunEnd(job.tenantId, record, held ? 'held' : 'completed', counts);
     await this.deps.outbox.kick(job.tenantId);
     return held ? 'held' : 'completed';
   }
@@ -325,7 +329,11 @@ export class ReplicationWorker {
         ? Math.max(1, Math.ceil(retryAfterMs / 1000))
         : Math.min(this.deps.waitSeconds ?? 300, Math.max(15, Math.round(waitedMs / 4000)));
     await this.deps.queue.send(job, { visibilityDelaySeconds: delaySeconds });
-    log.warn(`${job.tenantId}: replication run ${job.runId} waits ${delaySeconds} s: ${reason}`);
+    log.warn(`${job.tenantId}: replication run ${job.runId} waits ${delaySeconds} s: ${reason}`, {
+      tenantId: job.tenantId,
+      runId: job.runId,
+      outcome: 'waiting',
+    });
     return 'deferred';
   }
 
@@ -354,8 +362,13 @@ export class ReplicationWorker {
       { type: 'replication.failed', data: { tenantId: job.tenantId, runId: job.runId, reason } },
     ]);
     await transaction.commit();
+    recordRunEnd(job.tenantId, stored.entity, 'failed');
     await this.deps.outbox.kick(job.tenantId);
-    log.warn(`${job.tenantId}: replication run ${job.runId} failed: ${reason}`);
+    log.warn(`${job.tenantId}: replication run ${job.runId} failed: ${reason}`, {
+      tenantId: job.tenantId,
+      runId: job.runId,
+      outcome: 'failed',
+    });
     return 'failed';
   }
 }

@@ -1,6 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { SecretClient } from '@azure/keyvault-secrets';
-import { VaultUnavailable } from './vault-unavailable.js';
+import { vaultUnavailable } from './vault-unavailable.js';
 
 /**
  * Reads Key Vault secrets through a short in-memory cache (Key Vault's advice: cache, and stay under its
@@ -18,7 +18,7 @@ export class CachedSecrets {
     const cached = this.cache.get(name);
     if (cached && cached.until > Date.now()) return cached.value;
     const secret = await this.client.getSecret(name).catch((error: unknown) => {
-      throw isRestError(error) ? new VaultUnavailable({ cause: error }) : error;
+      throw isRestError(error) ? vaultUnavailable(error) : error;
     });
     if (secret.value === undefined) throw new Error(`Key Vault secret ${name} has no value.`);
     this.cache.set(name, { value: secret.value, until: Date.now() + this.ttlMs });

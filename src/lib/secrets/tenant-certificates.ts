@@ -3,7 +3,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import type { CertificateClient, KeyVaultCertificate } from '@azure/keyvault-certificates';
 import type { VaultCertificate } from '../identity/app-credential.js';
 import type { TenantCredential } from './tenant-secret-store.js';
-import { VaultUnavailable, vaultErrorCodes } from './vault-unavailable.js';
+import { vaultErrorCodes, vaultUnavailable } from './vault-unavailable.js';
 
 /**
  * Key Vault name of a tenant's certificate for a service: `tenantcert-{tenantId}-{serviceId}`. Key Vault gives a
@@ -86,7 +86,7 @@ export class TenantCertificates {
       }
       return credentialOf(tenantId, serviceId, made);
     } catch (error) {
-      if (isRestError(error)) throw new VaultUnavailable({ cause: error });
+      if (isRestError(error)) throw vaultUnavailable(error);
       throw error;
     }
   }
@@ -101,7 +101,7 @@ export class TenantCertificates {
       );
     } catch (error) {
       if (vaultErrorCodes(error).status === 404) return undefined;
-      throw new VaultUnavailable({ cause: error });
+      throw vaultUnavailable(error);
     }
   }
 

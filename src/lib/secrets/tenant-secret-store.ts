@@ -3,7 +3,7 @@ import type { SecretClient } from '@azure/keyvault-secrets';
 import type { AppCredential, VaultCertificate } from '../identity/app-credential.js';
 import { CredentialProblem } from '../identity/credential-problem.js';
 import type { TenantCertificates } from './tenant-certificates.js';
-import { VaultUnavailable, vaultErrorCodes } from './vault-unavailable.js';
+import { vaultErrorCodes, vaultUnavailable } from './vault-unavailable.js';
 
 /** One customer tenant's app registration credential for one Direct Routing service: a secret or a certificate. */
 export type TenantCredential = AppCredential & {
@@ -89,7 +89,7 @@ export class TenantSecretStore {
         await this.client.setSecret(name, value, options);
       }
     } catch (error) {
-      if (isRestError(error)) throw new VaultUnavailable({ cause: error });
+      if (isRestError(error)) throw vaultUnavailable(error);
       throw error;
     }
     if (stage === 'current') this.cache.set(name, { credential, until: Date.now() + this.cacheMs });
@@ -129,7 +129,7 @@ export class TenantSecretStore {
       const { status, inner } = vaultErrorCodes(error);
       if (status === 404) return undefined;
       if (status === 403 && inner === 'SecretDisabled') throw new CredentialProblem('secret_disabled');
-      throw new VaultUnavailable({ cause: error });
+      throw vaultUnavailable(error);
     }
   }
 

@@ -1,5 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ConnectorError } from '../errors/connector-error.js';
+import { connectorMetrics } from '../telemetry/connector-metrics.js';
 
 /**
  * The connector could not use its own Key Vault (its identity denied access, the vault not answering): a fault
@@ -25,4 +26,11 @@ export function vaultErrorCodes(error: unknown): { status?: number; inner?: stri
     status: error.statusCode,
     inner: details?.error?.innerError?.code ?? details?.error?.innererror?.code,
   };
+}
+
+/** The connector's vault failed it (`error`, Key Vault's answer or none): counted (refused or not answering), then thrown. */
+export function vaultUnavailable(error: unknown): VaultUnavailable {
+  const { status } = vaultErrorCodes(error);
+  connectorMetrics.keyVaultFailed(status === 401 || status === 403 ? 'forbidden' : 'unavailable', status);
+  return new VaultUnavailable({ cause: error });
 }

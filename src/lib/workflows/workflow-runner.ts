@@ -5,6 +5,8 @@ import type { MessageQueue } from '../storage/message-queue.js';
 import { PartitionLease } from '../storage/partition-lease.js';
 import { ConcurrencyError } from '../storage/storage-errors.js';
 import { tableFilter } from '../storage/table-filters.js';
+import { connectorMetrics } from '../telemetry/connector-metrics.js';
+import { describeActiveSpan, inSpan } from '../telemetry/connector-tracing.js';
 import type { TenantTable } from '../tenants/tenant-partition.js';
 import { backoffMs, maxQueueDelayMs } from './backoff.js';
 import { passingFault } from './passing-faults.js';
@@ -151,9 +153,15 @@ export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object>
    * Takes the workflow as far as it goes now, under its lease. A row written meanwhile without the lease (a
    * request that changed it) is read again and its step taken again: each step takes what it finds done as done.
    */
+  /** The dimensions a job's telemetry carries: its tenant and the workflow's name. */
+  dimensions(job: J): { tenantId: string; workflow: string } {
+    return { tenantId: this.spec.keys(job).partition, workflow: this.spec.name };
+  }
+
   async advance(job: J, now = new Date(), options: AdvanceOptions = {}): Promise<Advance> {
     const redelivered = options.redelivered ?? false;
     const keys = this.spec.keys(job);
+    describeActiveSpan(this.dimensions(job));
     const lease = new PartitionLease(this.deps.table, keys.partition, keys.leaseRowKey, this.spec.leaseTtlMs);
     if (!(await lease.acquire(now))) {
       // Another worker has it: its message carries the workflow on, so a nudge ends and nothing multiplies. A
@@ -194,7 +202,13 @@ export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object>
           held.keepRenewed();
           others.set(other, held);
         }
-        const result = await this.attempt(row, now, run);
+        const step = row.entity.state;
+        const attempted = row;
+        const result = await inSpan(
+          `${this.spec.name} ${step}`,
+          { attributes: { tenantId: keys.partition, workflow: this.spec.name, step } },
+          () => this.attempt(attempted, now, run),
+        );
         try {
           if ('wait' in result) {
             await this.save(row, {
@@ -259,14 +273,18 @@ export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object>
    */
   async sweep(now = new Date(), visit?: (partition: string, row: R) => void): Promise<{ queued: number }> {
     let queued = 0;
+    const byState: Record<string, number> = { all: 0 };
     for await (const { entity } of this.rows.query(tableFilter.rowKeysStartingWith(this.spec.rowPrefix))) {
       visit?.(entity.partitionKey, entity);
       if (!this.spec.working(entity)) continue;
+      byState.all = (byState.all ?? 0) + 1;
+      byState[entity.state] = (byState[entity.state] ?? 0) + 1;
       const due = Date.parse(entity.nextAttemptAt ?? entity.updatedAt);
       if (due + this.spec.sweepAfterMs >= now.getTime()) continue;
       await this.enqueue(this.spec.jobOf(entity.partitionKey, entity));
       queued += 1;
     }
+    connectorMetrics.workflowsByState(this.spec.name, byState);
     return { queued };
   }
 

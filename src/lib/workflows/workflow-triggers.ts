@@ -1,5 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { functions } from '../hosting/function-registry.js';
+import { invocationLogger } from '../hosting/logger.js';
 import { poisonQueue } from '../storage/storage-names.js';
 import { type Advance, describeAdvance } from './workflow-runner.js';
 
@@ -7,6 +8,7 @@ import { type Advance, describeAdvance } from './workflow-runner.js';
 interface Runner<J> {
   work(job: J, options: { dequeueCount?: number }): Promise<Advance>;
   poisoned(job: J, reason: string): Promise<boolean>;
+  dimensions(job: J): { tenantId: string; workflow: string };
 }
 
 export interface WorkflowTriggerOptions<J> {
@@ -36,10 +38,14 @@ export function workflowTriggers<J>(options: WorkflowTriggerOptions<J>): void {
         context.warn(`${options.name} message that names no ${options.name}: dropped`);
         return;
       }
-      const result = await options
-        .runner()
-        .work(job, { dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1) });
-      context.log(`${options.describe(job)}: ${describeAdvance(result)}`);
+      const runner = options.runner();
+      const result = await runner.work(job, {
+        dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
+      });
+      invocationLogger(context).info(`${options.describe(job)}: ${describeAdvance(result)}`, {
+        ...runner.dimensions(job),
+        outcome: result.outcome,
+      });
     },
   });
   functions.storageQueue(`${options.name}-poison`, {
@@ -48,11 +54,14 @@ export function workflowTriggers<J>(options: WorkflowTriggerOptions<J>): void {
     handler: async (message: unknown, context: InvocationContext) => {
       const job = options.jobOf(message);
       if (!job) return;
-      const resumed = await options
-        .runner()
-        .poisoned(job, 'a message failed as often as the queue allows; taken up again later');
-      context.warn(
+      const runner = options.runner();
+      const resumed = await runner.poisoned(
+        job,
+        'a message failed as often as the queue allows; taken up again later',
+      );
+      invocationLogger(context).warn(
         `${options.describe(job)}: poisoned message, ${resumed ? 'taken up again later' : 'nothing to do'}`,
+        { ...runner.dimensions(job), outcome: 'poisoned' },
       );
     },
   });
