@@ -107,6 +107,8 @@ export async function startBenchConnector(): Promise<BenchConnector> {
         AZURE_CLIENT_SECRET: operator.connectorIdentity.clientSecret,
         CORE_WEBHOOK_URL: standIn.eventsUrl,
         PUBLIC_BASE_URL: `http://localhost:${port}`,
+        // A benchmark's host writes no telemetry unless it measures it (bench:telemetry).
+        LOCAL_TELEMETRY: 'off',
         ...settings,
       };
       const nodeArgs = (values.languageWorkers__node__arguments ?? '').split(/\s+/).filter(Boolean);

@@ -6,6 +6,7 @@ import { replicationCommands } from './commands/replication-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import { setupCommands } from './commands/setup-commands.js';
 import { siteCommands } from './commands/site-commands.js';
+import { statusCommands } from './commands/status-commands.js';
 import { telephonyCommands } from './commands/telephony-commands.js';
 import { tenantCommands } from './commands/tenant-commands.js';
 import { CliError } from './connector-client.js';
@@ -38,6 +39,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     telephonyCommands,
     replicationCommands,
     eventCommands,
+    statusCommands,
     setupCommands,
   ])
     commands(program, cli);

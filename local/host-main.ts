@@ -7,6 +7,7 @@ import { readHostConfig } from './host/host-config.js';
 import type { HostLog } from './host/invoke.js';
 import { startLocalHost } from './host/local-host.js';
 import type { LocalSettings } from './host/local-settings.js';
+import { startLocalTelemetry } from './telemetry.js';
 
 /**
  * The local Functions host process. The parent (npm start) sends the effective local settings over IPC; like
@@ -40,6 +41,8 @@ async function importQuietly(file: string): Promise<void> {
 
 async function main(settings: LocalSettings): Promise<void> {
   Object.assign(process.env, settings.values);
+  // Before the function files load, as the worker's telemetry starts with the first registration in Azure.
+  const telemetry = startLocalTelemetry(process.env);
   for (const file of functionModules(root)) await importQuietly(file);
   const host = await startLocalHost({
     definitions: registeredFunctions(),
@@ -52,7 +55,10 @@ async function main(settings: LocalSettings): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    host.stop().then(() => process.exit(0));
+    host
+      .stop()
+      .then(() => telemetry?.shutdown())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -157,6 +157,33 @@ describe('operator CLI', () => {
     expect(count('user')).toBe(26);
   });
 
+  it('prints the fleet at a glance: tenants by status, today’s runs, the slowest, delivery, secrets ending soon', async () => {
+    const tenantRowsNow = (await connector.rows(tableNames.tenants)).filter((row) => row.rowKey === 'tenant');
+    const active = tenantRowsNow.filter((row) => row.status === 'active').length;
+    const { code, out } = await cli(['status']);
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^Tenants: ${tenantRowsNow.length} \\(.*active ${active}.*\\)\\.$`, 'm'));
+    expect(out).toMatch(/^Runs today: .*completed [1-9]\d*.*; \d+ waiting on Graph throttling \(429\)\.$/m);
+    expect(out).toMatch(/^TENANT\s+RUN\s+STATUS\s+SECONDS$/m);
+    expect(out).toMatch(/^\S+\s+od-[0-9A-Z]+\s+completed\s+\d+$/m);
+    expect(out).toMatch(/^Event delivery: on; \d+ pending/m);
+    expect(out).toMatch(/^Secrets ending within 30 days: /m);
+    const json = JSON.parse((await cli(['status', '--json', '--no-secrets'])).out);
+    expect(json.tenants.total).toBe(tenantRowsNow.length);
+    expect(json.tenants.byStatus.active).toBe(active);
+    expect(json.runsToday.byStatus.completed).toBeGreaterThanOrEqual(1);
+    expect(json.delivery.enabled).toBe(true);
+    expect(json.secretsEndingSoon).toBeUndefined();
+    expect(Object.keys(json.workflows).sort()).toEqual([
+      'near-real-time',
+      'offboarding',
+      'rotation',
+      'service',
+      'site',
+      'telephony',
+    ]);
+  });
+
   it('shows events and the delivery state', async () => {
     expect((await cli(['events'])).code).toBe(0);
     expect((await cli(['delivery'])).out).toBe(`Event delivery is on, to ${connector.standIn.eventsUrl}.\n`);

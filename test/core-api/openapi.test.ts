@@ -33,6 +33,7 @@ describe('OpenAPI document', () => {
         'GET /events',
         'GET /invitations',
         'GET /invitations/{id}',
+        'GET /status',
         'GET /tenants',
         'GET /tenants/{tenantId}',
         'GET /tenants/{tenantId}/changes',

@@ -90,7 +90,7 @@ describe('telemetry through OpenTelemetry', () => {
 
     const requests = await points(metricCatalogue.graphRequests.name);
     const throttled = requests.filter(
-      (point) => point.attributes.tenantId === tenantId && point.attributes.throttled === true,
+      (point) => point.attributes.tenantId === tenantId && point.attributes.throttled === 'true',
     );
     expect(total(throttled)).toBeGreaterThan(0);
     expect(throttled.every((point) => point.attributes.statusClass === '4xx')).toBe(true);

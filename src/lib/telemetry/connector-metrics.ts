@@ -7,9 +7,14 @@ import {
   metrics,
 } from '@opentelemetry/api';
 import { version } from '../version.js';
-import { type MetricDimension, type MetricKey, metricCatalogue } from './metric-catalogue.js';
+import {
+  type MetricDimension,
+  type MetricKey,
+  type MetricValues,
+  metricCatalogue,
+} from './metric-catalogue.js';
 
-type Dimensions = Partial<Record<MetricDimension, string | number | boolean>>;
+type Dimensions = Partial<Record<MetricDimension, string>>;
 type Instrument = Counter | Histogram | Gauge;
 
 /** The meter's name: the scope every metric of the connector is written under. */
@@ -53,7 +58,7 @@ function record(key: MetricKey, value: number, dimensions: Dimensions): void {
 export const connectorMetrics = {
   replicationRunEnded(run: {
     tenantId: string;
-    outcome: 'completed' | 'held' | 'failed' | 'skipped';
+    outcome: MetricValues<'replicationRuns', 'outcome'>;
     trigger: string;
     durationSeconds?: number;
     changes?: { upserted: number; deleted: number; transactions: number };
@@ -71,11 +76,11 @@ export const connectorMetrics = {
   },
   graphAnswered(tenantId: string, status: number): void {
     const statusClass = status === 0 ? 'network' : `${Math.floor(status / 100)}xx`;
-    record('graphRequests', 1, { tenantId, statusClass, throttled: status === 429 });
+    record('graphRequests', 1, { tenantId, statusClass, throttled: status === 429 ? 'true' : 'false' });
   },
   eventDelivery(
     tenantId: string,
-    outcome: 'delivered' | 'retrying' | 'failed' | 'disabled',
+    outcome: MetricValues<'eventDeliveries', 'outcome'>,
     lagSeconds?: number,
   ): void {
     record('eventDeliveries', 1, { tenantId, outcome });
@@ -84,8 +89,8 @@ export const connectorMetrics = {
   messagePoisoned(queue: string): void {
     record('poisonedMessages', 1, { queue });
   },
-  keyVaultFailed(reason: 'forbidden' | 'unavailable', status: number | undefined): void {
-    record('keyVaultFailures', 1, { reason, status: status ?? 0 });
+  keyVaultFailed(reason: MetricValues<'keyVaultFailures', 'reason'>, status: number | undefined): void {
+    record('keyVaultFailures', 1, { reason, status: String(status ?? 'none') });
   },
   credentialDaysLeft(
     tenantId: string,

@@ -11,6 +11,7 @@ export const metricCatalogue = {
     description:
       'Replication runs that ended (completed, held, failed) or were not started (skipped), per tenant.',
     dimensions: ['tenantId', 'outcome', 'trigger'],
+    values: { outcome: ['completed', 'held', 'failed', 'skipped'] },
   },
   replicationRunDuration: {
     name: 'connector.replication.run.duration',
@@ -18,6 +19,7 @@ export const metricCatalogue = {
     unit: 's',
     description: 'From a replication run being queued to its end, per tenant.',
     dimensions: ['tenantId', 'outcome', 'trigger'],
+    values: { outcome: ['completed', 'held', 'failed'] },
   },
   replicationObjectsChanged: {
     name: 'connector.replication.objects.changed',
@@ -25,6 +27,7 @@ export const metricCatalogue = {
     unit: '{object}',
     description: 'Objects a replication run stored (added or changed) or removed in the replica, per tenant.',
     dimensions: ['tenantId', 'change'],
+    values: { change: ['upserted', 'deleted'] },
   },
   graphRequests: {
     name: 'connector.graph.requests',
@@ -32,6 +35,7 @@ export const metricCatalogue = {
     unit: '{request}',
     description: 'Requests sent to Microsoft Graph, per tenant and answer (throttled: a 429).',
     dimensions: ['tenantId', 'statusClass', 'throttled'],
+    values: { statusClass: ['2xx', '3xx', '4xx', '5xx', 'network'], throttled: ['true', 'false'] },
   },
   storageTransactions: {
     name: 'connector.storage.transactions',
@@ -47,6 +51,7 @@ export const metricCatalogue = {
     description:
       'Attempts to deliver an event to the core: delivered, retrying, failed (past its horizon), disabled (410).',
     dimensions: ['tenantId', 'outcome'],
+    values: { outcome: ['delivered', 'retrying', 'failed', 'disabled'] },
   },
   eventDeliveryLag: {
     name: 'connector.events.delivery.lag',
@@ -69,6 +74,7 @@ export const metricCatalogue = {
     description:
       "The connector's own Key Vault refusing it (forbidden: 401/403) or not answering (unavailable), per vault.",
     dimensions: ['reason', 'status'],
+    values: { reason: ['forbidden', 'unavailable'] },
   },
   credentialDaysLeft: {
     name: 'connector.credentials.days_left',
@@ -77,6 +83,7 @@ export const metricCatalogue = {
     description:
       "Days until a tenant service's secret or certificate ends, and who can renew it (connector or customer).",
     dimensions: ['tenantId', 'serviceId', 'renewer'],
+    values: { renewer: ['connector', 'customer'] },
   },
   tenants: {
     name: 'connector.tenants',
@@ -95,4 +102,10 @@ export const metricCatalogue = {
 } as const;
 
 export type MetricKey = keyof typeof metricCatalogue;
+/** The values a metric's dimension takes, where they are a fixed few (alert rules compare with them). */
+export type MetricValues<K extends MetricKey, D extends string> = (typeof metricCatalogue)[K] extends {
+  values: Record<D, readonly (infer V)[]>;
+}
+  ? V
+  : never;
 export type MetricDimension = (typeof metricCatalogue)[MetricKey]['dimensions'][number];

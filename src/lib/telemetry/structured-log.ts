@@ -16,6 +16,17 @@ export interface LogFields {
   [name: string]: string | number | boolean | undefined;
 }
 
+/** The named dimensions of log records (queries over `traces` may use these). */
+export const logDimensions = [
+  'tenantId',
+  'runId',
+  'serviceId',
+  'workflow',
+  'step',
+  'outcome',
+  'invocationId',
+] as const;
+
 export type LogSeverity = 'info' | 'warn' | 'error';
 
 const severities: Record<LogSeverity, SeverityNumber> = {

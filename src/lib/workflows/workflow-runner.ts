@@ -288,6 +288,20 @@ export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object>
     return { queued };
   }
 
+  /** The workflow's name (its telemetry's `workflow` dimension). */
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** The workflows of this kind not yet ended, counted by state (one read of its rows). */
+  async underWay(): Promise<Record<string, number>> {
+    const byState: Record<string, number> = {};
+    for await (const { entity } of this.rows.query(tableFilter.rowKeysStartingWith(this.spec.rowPrefix))) {
+      if (this.spec.working(entity)) byState[entity.state] = (byState[entity.state] ?? 0) + 1;
+    }
+    return byState;
+  }
+
   private async row(keys: WorkflowKeys): Promise<Stored<R> | undefined> {
     return this.rows.get(keys.partition, keys.rowKey);
   }
