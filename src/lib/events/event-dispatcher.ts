@@ -55,6 +55,8 @@ export class EventDispatcher {
     const { coreWebhookUrl, tenants, state } = this.options;
     if (!coreWebhookUrl) return { delivered: 0, stopped: 'no_core' };
     if ((await state.get(deliveryStateKeys.partitionKey, deliveryStateKeys.rowKey))?.entity.disabled) {
+      // Counted each time, so an alert on it holds while delivery stays off.
+      connectorMetrics.eventDelivery(stream, 'disabled');
       return { delivered: 0, stopped: 'disabled' };
     }
     const lease = new PartitionLease(tenants, stream, tenantRows.dispatchLease, leaseTtlMs);

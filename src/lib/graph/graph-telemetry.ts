@@ -26,18 +26,22 @@ export function tenantOfToken(token: string): string {
  * phone numbers, keys in parentheses) and no query: what a span may carry.
  */
 export function graphUrlTemplate(url: string): string {
-  const { pathname } = new URL(url);
-  return pathname
+  return new URL(url).pathname
     .replace(/\([^)]*\)/g, '({id})')
     .split('/')
-    .map((segment) =>
-      /^[0-9a-f-]{32,36}$/i.test(segment) || segment.includes('@') || /^\+?\d{5,}$/.test(segment)
-        ? '{id}'
-        : decodeURIComponent(segment).includes('@')
-          ? '{id}'
-          : segment,
-    )
+    .map((segment) => (namesSomething(segment) ? '{id}' : segment))
     .join('/');
+}
+
+/** A path segment that is an object's id, a user principal name or a phone number, not a resource's name. */
+function namesSomething(segment: string): boolean {
+  let decoded = segment;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    // Left as it came.
+  }
+  return /^[0-9a-f-]{32,36}$/i.test(decoded) || decoded.includes('@') || /^\+?\d{5,}$/.test(decoded);
 }
 
 /**

@@ -149,15 +149,15 @@ export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object>
     return result;
   }
 
-  /**
-   * Takes the workflow as far as it goes now, under its lease. A row written meanwhile without the lease (a
-   * request that changed it) is read again and its step taken again: each step takes what it finds done as done.
-   */
   /** The dimensions a job's telemetry carries: its tenant and the workflow's name. */
   dimensions(job: J): { tenantId: string; workflow: string } {
     return { tenantId: this.spec.keys(job).partition, workflow: this.spec.name };
   }
 
+  /**
+   * Takes the workflow as far as it goes now, under its lease. A row written meanwhile without the lease (a
+   * request that changed it) is read again and its step taken again: each step takes what it finds done as done.
+   */
   async advance(job: J, now = new Date(), options: AdvanceOptions = {}): Promise<Advance> {
     const redelivered = options.redelivered ?? false;
     const keys = this.spec.keys(job);
