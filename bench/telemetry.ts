@@ -139,8 +139,17 @@ async function main() {
       await pause(1_000);
     }
   };
-  /** Lets the host's batches go out (spans every 5 s) and what the runs' events cause settle. */
-  const settle = () => pause(8_000);
+  /** Until nothing more arrives for 7 s: the host's batches have gone out (spans every 5 s) and the work settled. */
+  const settle = async () => {
+    let last = -1;
+    let still = 0;
+    while (still < 7) {
+      await pause(1_000);
+      const now = collector.tally.spans + collector.tally.logs;
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+  };
   const phase = async (work: () => Promise<void>): Promise<Tally> => {
     const before = { ...collector.tally };
     await work();

@@ -8,13 +8,14 @@ import { queueNames } from '../lib/storage/storage-names.js';
 /** Delivers one stream's pending events to the core; asks to be called again when some must wait. */
 export async function dispatchCoreEvents(message: unknown, context: InvocationContext): Promise<void> {
   const stream = (message as Partial<DispatchMessage>)?.stream;
+  const log = invocationLogger(context);
   if (typeof stream !== 'string' || stream.length === 0) {
-    context.warn('core-events message without a stream: dropped');
+    log.warn('core-events message without a stream: dropped');
     return;
   }
   const app = services();
-  const outcome = await app.dispatcher.dispatch(stream, new Date(), invocationLogger(context));
-  context.log(`stream ${stream}: ${JSON.stringify(outcome)}`);
+  const outcome = await app.dispatcher.dispatch(stream, new Date(), log);
+  log.info(`stream ${stream}: ${JSON.stringify(outcome)}`, { tenantId: stream });
   if ('retryInSeconds' in outcome && outcome.retryInSeconds !== undefined) {
     await app.outbox.kick(stream, outcome.retryInSeconds);
   }

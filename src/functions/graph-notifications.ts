@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
+import { invocationLogger } from '../lib/hosting/logger.js';
 
 /** A notification POST is a few kilobytes; Graph batches, so allow room, and refuse anything larger unread. */
 const maxBodyBytes = 1024 * 1024;
@@ -41,8 +42,10 @@ export async function graphNotifications(
     return { status: 413, headers: plain, body: 'Too many notifications.' };
   const { accepted, dropped } = await services().notifiedChanges.receive(value as Record<string, unknown>[]);
   if (dropped)
-    context.warn(`graph-notifications: ${dropped} dropped (unknown subscription, tenant or client state)`);
-  context.log(`graph-notifications: ${accepted} accepted`);
+    invocationLogger(context).warn(
+      `graph-notifications: ${dropped} dropped (unknown subscription, tenant or client state)`,
+    );
+  invocationLogger(context).info(`graph-notifications: ${accepted} accepted`);
   return { status: 202 };
 }
 

@@ -3,12 +3,14 @@ import { dependencies } from '../lib/dependencies.js';
 import { checkHealth } from '../lib/health/check-health.js';
 import { dependencyProbes } from '../lib/health/dependency-probes.js';
 import { functions } from '../lib/hosting/function-registry.js';
+import { invocationLogger } from '../lib/hosting/logger.js';
 import { version } from '../lib/version.js';
 
 /** GET /api/health — the version and whether Table Storage, Queues and Key Vault answer. */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const report = await checkHealth(dependencyProbes(dependencies()), version);
-  if (report.status !== 'healthy') context.warn('health check failed', report.checks);
+  if (report.status !== 'healthy')
+    invocationLogger(context).warn(`health check failed: ${JSON.stringify(report.checks)}`);
   return {
     status: report.status === 'healthy' ? 200 : 503,
     headers: { 'Cache-Control': 'no-store' },

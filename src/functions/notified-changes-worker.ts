@@ -1,6 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
+import { invocationLogger } from '../lib/hosting/logger.js';
 import type { NotifiedChangesJob } from '../lib/near-real-time/notified-changes.js';
 import { queueNames } from '../lib/storage/storage-names.js';
 import { describeAdvance } from '../lib/workflows/workflow-runner.js';
@@ -11,19 +12,22 @@ import { describeAdvance } from '../lib/workflows/workflow-runner.js';
  */
 export async function notifiedChangesWorker(message: unknown, context: InvocationContext): Promise<void> {
   const job = message as Partial<NotifiedChangesJob>;
+  const log = invocationLogger(context);
   if (typeof job?.tenantId !== 'string') {
-    context.warn('notified-changes message without tenantId: dropped');
+    log.warn('notified-changes message without tenantId: dropped');
     return;
   }
+  const fields = { tenantId: job.tenantId, workflow: 'near-real-time' };
   if (job.renew) {
     const result = await services().tenantSubscriptions.reauthorize(job.tenantId);
-    context.log(
+    log.info(
       `notified changes ${job.tenantId}: reauthorization ${result ? describeAdvance(result) : 'not needed (near-real-time is off)'}`,
+      fields,
     );
     return;
   }
   const outcome = await services().notifiedChanges.quietEnded(job.tenantId);
-  context.log(`notified changes ${job.tenantId}: ${outcome}`);
+  log.info(`notified changes ${job.tenantId}: ${outcome}`, { ...fields, outcome });
 }
 
 functions.storageQueue('notified-changes-worker', {

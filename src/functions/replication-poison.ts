@@ -9,13 +9,18 @@ import { poisonQueue, queueNames } from '../lib/storage/storage-names.js';
 export async function replicationPoison(message: unknown, context: InvocationContext): Promise<void> {
   const job = message as Partial<ReplicationJob>;
   if (typeof job?.tenantId !== 'string' || typeof job.runId !== 'string') return;
+  const log = invocationLogger(context);
   const outcome = await services().replicationWorker.giveUp(
     { tenantId: job.tenantId, runId: job.runId },
     'gave up after repeated failures',
-    invocationLogger(context),
+    log,
   );
   if (outcome !== 'unknown')
-    context.warn(`replication ${job.tenantId} ${job.runId} gave up after repeated failures`);
+    log.warn(`replication ${job.tenantId} ${job.runId} gave up after repeated failures`, {
+      tenantId: job.tenantId,
+      runId: job.runId,
+      outcome: 'poisoned',
+    });
 }
 
 functions.storageQueue('replication-poison', {

@@ -9,7 +9,7 @@ import { queueNames } from '../lib/storage/storage-names.js';
 export async function replicationWorker(message: unknown, context: InvocationContext): Promise<void> {
   const job = message as Partial<ReplicationJob>;
   if (typeof job?.tenantId !== 'string' || typeof job.runId !== 'string') {
-    context.warn('replication message without tenantId and runId: dropped');
+    invocationLogger(context).warn('replication message without tenantId and runId: dropped');
     return;
   }
   const log = invocationLogger(context);

@@ -1,10 +1,12 @@
 import type { InvocationContext } from '@azure/functions';
 import { services } from '../app-services.js';
 import { functions } from '../lib/hosting/function-registry.js';
+import { invocationLogger } from '../lib/hosting/logger.js';
 
 /** Every 15 minutes: the runner's workflows (offboardings, rotations, services, sites, near-real-time, write-back requests) whose message was lost are queued again. */
 export async function workflowSweep(_timer: unknown, context: InvocationContext): Promise<void> {
   const app = services();
+  const log = invocationLogger(context);
   for (const [name, sweep] of [
     ['offboardings', () => app.tenantOffboarding.runner.sweep()],
     ['rotations', () => app.credentialRotation.runner.sweep()],
@@ -16,7 +18,7 @@ export async function workflowSweep(_timer: unknown, context: InvocationContext)
     ['sites', () => app.tenantSites.sweep()],
   ] as const) {
     const { queued } = await sweep();
-    if (queued > 0) context.log(`workflow sweep: ${queued} ${name} queued again`);
+    if (queued > 0) log.info(`workflow sweep: ${queued} ${name} queued again`);
   }
 }
 

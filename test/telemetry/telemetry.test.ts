@@ -170,6 +170,13 @@ describe('telemetry through OpenTelemetry', () => {
       metrics.getMetrics(),
     ]);
     for (const secret of secrets) expect(exported).not.toContain(secret);
+    // Nor a person's name or sign-in name from the replicated tenant.
+    const people = [...connector.simulator.directory.tenant(tenantId).users.values()];
+    expect(people.length).toBeGreaterThan(10);
+    for (const person of people) {
+      expect(exported).not.toContain(person.userPrincipalName);
+      expect(exported).not.toContain(person.displayName);
+    }
     expect(exported).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}/);
     expect(exported).not.toMatch(/Bearer /i);
   }, 90_000);

@@ -193,10 +193,12 @@ async function handle<P, Q, B, S extends EndpointServices>(
   } catch (error) {
     const problem = problemFor(error);
     if (problem.status >= 500) {
-      context.error(`${operation.name} failed`, error);
+      invocationLogger(context).error(`${operation.name} failed`, error);
       if (remembered) await app.replayGuard.forget(remembered);
     } else {
-      context.warn(`${operation.name} refused: ${problem.type} ${problem.detail ?? ''}`);
+      invocationLogger(context).warn(`${operation.name} refused: ${problem.type} ${problem.detail ?? ''}`, {
+        outcome: 'refused',
+      });
     }
     return problemResponse(problem, retryAfter(problem));
   }

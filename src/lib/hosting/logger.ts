@@ -29,8 +29,16 @@ export function invocationLogger(context: InvocationContext): Logger {
     info: (message, fields) => structured('info', message, fields) || context.log(message),
     warn: (message, fields) => structured('warn', message, fields) || context.warn(message),
     error: (message, error, fields) => {
-      const type = error instanceof Error ? error.name : undefined;
-      if (structured('error', message, { ...fields, ...(type ? { 'exception.type': type } : {}) })) return;
+      // What the host's line would have carried (the error's name, message and stack), as attributes.
+      const exception =
+        error instanceof Error
+          ? {
+              'exception.type': error.name,
+              'exception.message': error.message,
+              'exception.stacktrace': error.stack,
+            }
+          : {};
+      if (structured('error', message, { ...fields, ...exception })) return;
       if (error === undefined) context.error(message);
       else context.error(message, error);
     },

@@ -77,8 +77,8 @@ type StreamEnd = { outcome: 'done' } | { outcome: 'paused' } | Extract<SliceEnd,
 /**
  * How much a stream holds of pages fetched ahead while stored state is read, in characters of their JSON (20 M:
  * some 450 pages of a groups enumeration, 200 of users), so a re-enumeration's reads of storage overlap Graph's
- * pages within the memory a 100,000-user tenant leaves (bench:replication at 100,000 users: 1.24x the fetch floor,
- * peak RSS 241 MB; with 12 M, 1.33x and 244 MB).
+ * pages within the memory a 100,000-user tenant leaves (bench:replication at 100,000 users: 1.13x to 1.24x the
+ * fetch floor, peak RSS 241 to 280 MB; with 12 M, 1.33x and 244 MB).
  */
 const readAheadChars = 20 * 1024 * 1024;
 

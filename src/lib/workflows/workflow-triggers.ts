@@ -35,7 +35,7 @@ export function workflowTriggers<J>(options: WorkflowTriggerOptions<J>): void {
     handler: async (message: unknown, context: InvocationContext) => {
       const job = options.jobOf(message);
       if (!job) {
-        context.warn(`${options.name} message that names no ${options.name}: dropped`);
+        invocationLogger(context).warn(`${options.name} message that names no ${options.name}: dropped`);
         return;
       }
       const runner = options.runner();
