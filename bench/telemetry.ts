@@ -130,13 +130,19 @@ async function main() {
     });
     if (fired.status !== 202) throw new Error(`${name} answered ${fired.status}`);
   };
+  const countEnded = async (runId: string) => {
+    let ended = 0;
+    for await (const { entity } of tenantsTable.query<Record<string, unknown>>(`RowKey eq 'run|${runId}'`))
+      if (['completed', 'failed', 'held', 'skipped'].includes(String(entity.status))) ended += 1;
+    return ended;
+  };
   const runsEnded = async (runId: string) => {
     for (;;) {
-      let ended = 0;
-      for await (const { entity } of tenantsTable.query<Record<string, unknown>>(`RowKey eq 'run|${runId}'`))
-        if (['completed', 'failed', 'held', 'skipped'].includes(String(entity.status))) ended += 1;
+      // A query Azurite leaves unanswered is asked again (seen once here: the loop stood still for minutes).
+      const ended = await Promise.race([countEnded(runId), pause(20_000).then(() => -1)]);
+      console.error(`${runId}: ${ended < 0 ? 'no answer' : `${ended} of ${fleet.length} ended`}`);
       if (ended === fleet.length) return;
-      await pause(1_000);
+      await pause(3_000);
     }
   };
   /** Until nothing more arrives for 7 s: the host's batches have gone out (spans every 5 s) and the work settled. */

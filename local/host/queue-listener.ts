@@ -1,5 +1,7 @@
 import type { StorageQueueFunctionOptions } from '@azure/functions';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { HostConfig } from './host-config.js';
 import { type HostLog, invokeFunction } from './invoke.js';
 
@@ -47,7 +49,9 @@ export class QueueListener {
   async start(): Promise<void> {
     await this.queue.createIfNotExists();
     this.running = true;
-    this.loop = this.poll();
+    // The host's own polling is no part of the app's telemetry (in Azure the host polls outside the worker): its
+    // storage calls make no spans. An invocation starts its own trace from the invocation's trace context.
+    this.loop = context.with(suppressTracing(ROOT_CONTEXT), () => this.poll());
   }
 
   async stop(): Promise<void> {
