@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DeliverySwitch } from '../events/delivery-state.js';
 import type { OutboxRow } from '../events/outbox.js';
 import type { ReplicationRunRecord } from '../replication/replication-run.js';
+import { throttledReason } from '../replication/replication-slice.js';
 import { tableFilter } from '../storage/table-filters.js';
 import { type TenantTable, tenantRowPrefixes, tenantRows } from '../tenants/tenant-partition.js';
 import type { TenantRecord } from '../tenants/tenant-record.js';
@@ -72,7 +73,7 @@ export async function fleetStatus(deps: FleetStatusDeps, now = new Date()): Prom
     const underWay = entity.status === 'queued' || entity.status === 'running';
     if (underWay && entity.waitingFor) {
       increment(runs, 'waiting');
-      if (entity.waitingFor.includes('(429)')) throttled += 1;
+      if (entity.waitingFor === throttledReason) throttled += 1;
     }
     const end = entity.finishedAt ? Date.parse(entity.finishedAt) : now.getTime();
     if (entity.status !== 'skipped')

@@ -85,9 +85,12 @@ const readAheadChars = 20 * 1024 * 1024;
 /** Progress is saved at least this often (each save stores what was planned first). */
 const checkpointEveryMs = 5_000;
 
+/** What a run waits for while Graph throttles its tenant (the fleet status counts runs by it). */
+export const throttledReason = 'Microsoft Graph throttled the tenant (429)';
+
 /** What a run waits for when Graph keeps answering with `error`. */
 function graphFault(error: GraphError): string {
-  if (error.status === 429) return 'Microsoft Graph throttled the tenant (429)';
+  if (error.status === 429) return throttledReason;
   if (error.status === 0) return 'Microsoft Graph could not be reached';
   return `Microsoft Graph was unavailable (${error.status} ${error.graphCode})`;
 }
