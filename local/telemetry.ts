@@ -39,7 +39,7 @@ export class CompactSpanExporter implements SpanExporter {
         const kind =
           span.attributes['url.template'] !== undefined
             ? 'graph'
-            : String(span.attributes['az.namespace'] ?? 'internal');
+            : String(span.attributes['az.namespace'] || 'other');
         const counts = this.calls.get(traceId) ?? {};
         counts[kind] = (counts[kind] ?? 0) + 1;
         if (this.calls.size > 1_000) this.calls.clear();
