@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { generateTenant } from '../sim/tenant/generate-tenant.js';
 import type { TenantState } from '../sim/tenant/tenant-state.js';
-import { Outbox } from '../src/lib/events/outbox.js';
-import { ReplicationScheduler } from '../src/lib/replication/replication-scheduler.js';
-import type { ReplicationJob } from '../src/lib/replication/replication-worker.js';
-import { queueNames, tableNames } from '../src/lib/storage/storage-names.js';
 import type { TenantPartitionRow } from '../src/lib/tenants/tenant-partition.js';
-import type { TenantRecord } from '../src/lib/tenants/tenant-record.js';
-import { TenantRegistry } from '../src/lib/tenants/tenant-registry.js';
 import { startBenchConnector } from './bench-connector.js';
 import type { BenchHost } from './bench-host.js';
+import { nextDay } from './bench-next-day.js';
 import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
 
 /**
@@ -169,23 +164,16 @@ async function main() {
     if (fired.status !== 202) throw new Error(`the fan-out timer answered ${fired.status}`);
   });
 
-  for (const { tenant } of fleet)
-    for (const id of tenant.userOrder.slice(0, Math.max(1, Math.round(tenant.userOrder.length / 100))))
-      simulator.control.updateUser(tenant.id, id, { displayName: `Renamed ${id.slice(0, 8)}` });
-  const tomorrow = new Date(Date.now() + 86_400_000);
-  const outbox = new Outbox(storage.table(tableNames.tenants), storage.queue(queueNames.coreEvents));
-  const scheduler = new ReplicationScheduler(
-    tenantsTable,
-    new TenantRegistry(storage.table<TenantRecord>(tableNames.tenants), outbox),
-    storage.queue<ReplicationJob>(queueNames.replicationJobs),
-    outbox,
-    1,
+  const { tomorrow, fanOut } = nextDay(
+    simulator,
+    storage,
+    fleet.map(({ tenant }) => tenant),
   );
   const secondDay = await day(
     'day.incremental-1%',
     `cycle-${tomorrow.toISOString().slice(0, 10)}`,
     async () => {
-      await scheduler.fanOut(tomorrow);
+      await fanOut();
     },
   );
 

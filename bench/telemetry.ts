@@ -1,14 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateTenant } from '../sim/tenant/generate-tenant.js';
-import { Outbox } from '../src/lib/events/outbox.js';
-import { ReplicationScheduler } from '../src/lib/replication/replication-scheduler.js';
-import type { ReplicationJob } from '../src/lib/replication/replication-worker.js';
-import { queueNames, tableNames } from '../src/lib/storage/storage-names.js';
-import type { TenantRecord } from '../src/lib/tenants/tenant-record.js';
-import { TenantRegistry } from '../src/lib/tenants/tenant-registry.js';
 import { requiredPermissions } from '../src/lib/validation/required-permissions.js';
 import { startBenchConnector } from './bench-connector.js';
+import { nextDay } from './bench-next-day.js';
 import { benchTenantRecord, connectInSimulator } from './bench-tenant.js';
 import { type FigureLine, printFigures } from './figure-lines.js';
 
@@ -167,20 +162,9 @@ async function main() {
     await runTimer('replication-fan-out');
     await runsEnded(`cycle-${at.slice(0, 10)}`);
   });
-  for (const tenant of fleet)
-    for (const id of tenant.userOrder.slice(0, Math.max(1, Math.round(users / 100))))
-      simulator.control.updateUser(tenant.id, id, { displayName: `Renamed ${id.slice(0, 8)}` });
-  const tomorrow = new Date(Date.now() + 86_400_000);
-  const outbox = new Outbox(storage.table(tableNames.tenants), storage.queue(queueNames.coreEvents));
-  const scheduler = new ReplicationScheduler(
-    tenantsTable,
-    new TenantRegistry(storage.table<TenantRecord>(tableNames.tenants), outbox),
-    storage.queue<ReplicationJob>(queueNames.replicationJobs),
-    outbox,
-    1,
-  );
+  const { tomorrow, fanOut } = nextDay(simulator, storage, fleet);
   const daily = await phase(async () => {
-    await scheduler.fanOut(tomorrow);
+    await fanOut();
     await runsEnded(`cycle-${tomorrow.toISOString().slice(0, 10)}`);
     await runTimer('credential-check');
   });
