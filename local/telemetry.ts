@@ -10,6 +10,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { logDimensions } from '../src/lib/telemetry/structured-log.js';
 import { startTelemetry, type TelemetryPipeline } from '../src/lib/telemetry/telemetry-pipeline.js';
 
 type Write = (line: string) => void;
@@ -20,7 +21,8 @@ const fields = (attributes: Record<string, unknown>, names: readonly string[]) =
     .map((name) => `${name}=${String(attributes[name])}`)
     .join(' ');
 
-const dimensionNames = ['tenantId', 'runId', 'serviceId', 'workflow', 'step', 'outcome'] as const;
+/** The dimensions a compact line shows: a log record's, but the invocation id (the line is the invocation's). */
+const dimensionNames = logDimensions.filter((name) => name !== 'invocationId');
 
 /**
  * One line per invocation (its function, time, outcome, dimensions, and the calls beneath it by kind) instead of a

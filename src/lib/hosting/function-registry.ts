@@ -7,6 +7,7 @@ import type {
 } from '@azure/functions';
 import azureFunctions from '@azure/functions';
 import type { Attributes } from '@opentelemetry/api';
+import { isPoisonQueue } from '../storage/storage-names.js';
 import { startAzureMonitorTelemetry } from '../telemetry/azure-monitor-telemetry.js';
 import { connectorMetrics } from '../telemetry/connector-metrics.js';
 import { inSpan, invocationParent, SpanKind } from '../telemetry/connector-tracing.js';
@@ -61,9 +62,6 @@ function traced<T, R>(
       },
     );
 }
-
-/** A poison queue's name ends so (the host's rule: `{queue}-poison`). */
-const isPoisonQueue = (queueName: string) => queueName.endsWith('-poison');
 
 /**
  * Registration goes through these helpers so that the local host can serve exactly what the Functions host

@@ -41,3 +41,4 @@ export const queueNames = {
 } as const;
 
 export const poisonQueue = (name: string) => `${name}-poison`;
+export const isPoisonQueue = (name: string) => name.endsWith(poisonQueue(''));

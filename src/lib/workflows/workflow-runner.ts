@@ -206,7 +206,7 @@ export class WorkflowRunner<R extends WorkflowRow, J, C extends object = object>
         const attempted = row;
         const result = await inSpan(
           `${this.spec.name} ${step}`,
-          { attributes: { tenantId: keys.partition, workflow: this.spec.name, step } },
+          { attributes: { ...this.dimensions(job), step } },
           () => this.attempt(attempted, now, run),
         );
         try {
